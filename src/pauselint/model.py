@@ -1,0 +1,203 @@
+"""The facts pauselint passes between layers: readers produce them, rules consume them.
+
+Everything here is an immutable record so that a rule can never change what a reader
+found, and so that findings can be sorted, deduplicated and compared in tests.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(enum.IntEnum):
+    """Ordered so that ``severity >= threshold`` means "fails the run"."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (use error, warning or info)") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a value was found. ``path`` is as the user gave it; line/column are 1-based."""
+
+    path: str | None
+    line: int | None = None
+    column: int | None = None
+
+    def sort_key(self) -> tuple[str, int, int]:
+        return (self.path or "", self.line or 0, self.column or 0)
+
+
+class Component(str, enum.Enum):
+    """The program a setting configures."""
+
+    CONTAINERD = "containerd"
+    CRIO = "cri-o"
+    KUBELET = "kubelet"
+    KUBEADM = "kubeadm"
+    K3S = "k3s"
+    RKE2 = "rke2"
+    CRI_DOCKERD = "cri-dockerd"
+
+
+class Role(str, enum.Enum):
+    """What a setting means, independent of the file format it came from."""
+
+    SANDBOX_IMAGE = "sandbox-image"  # the image the runtime uses for pod sandboxes
+    POD_INFRA_FLAG = "pod-infra-flag"  # kubelet --pod-infra-container-image
+    IMAGE_REPOSITORY = "image-repository"  # kubeadm imageRepository
+    KUBERNETES_VERSION = "kubernetes-version"  # kubeadm kubernetesVersion
+    CONFIG_VERSION = "config-version"  # containerd `version = N`
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One pause-related value found in an input, with where it was found.
+
+    ``effective`` is False when a later drop-in, import or flag overrides it;
+    ``ignored`` is True when the format version the file declares does not read
+    this key at all (``ignored_reason`` says why) -- the one judgement a reader makes,
+    because only the reader knows the format.
+    """
+
+    component: Component
+    role: Role
+    key: str
+    value: str
+    location: Location
+    effective: bool = True
+    ignored: bool = False
+    ignored_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InputError:
+    """An input that could not be read (or only partly): reported, never raised."""
+
+    path: str | None
+    line: int | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigFile:
+    """What one reader found in one input file."""
+
+    path: str
+    component: Component | None
+    settings: tuple[Setting, ...] = ()
+    errors: tuple[InputError, ...] = ()
+    # Absolute/relative paths this file imports (containerd `imports`), as written.
+    imports: tuple[str, ...] = ()
+    # containerd `version = N` (None when absent: containerd then assumes 1).
+    config_version: int | None = None
+    # Lines carrying `# pauselint: disable=...` comments: line -> (rule ids, reason).
+    suppressions: tuple[Suppression, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """An inline ``# pauselint: disable=PL302 -- reason`` comment."""
+
+    path: str
+    line: int
+    rules: tuple[str, ...]
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    """A node's platform: ``linux/arm64`` or ``windows/amd64:ltsc2022``."""
+
+    os: str
+    arch: str
+    os_version: str | None = None
+
+    def __str__(self) -> str:
+        base = f"{self.os}/{self.arch}"
+        return f"{base}:{self.os_version}" if self.os_version else base
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeVersion:
+    """A container runtime and its version, e.g. containerd 1.7.20."""
+
+    name: Component
+    version: str
+
+    def __str__(self) -> str:
+        return f"{self.name.value} {self.version}"
+
+
+@dataclass(frozen=True, slots=True)
+class NodeFacts:
+    """Every input that describes one node, merged: what the runtime will really use.
+
+    ``sandbox_settings`` holds every sandbox-image setting (effective, shadowed and
+    ignored); ``effective_sandbox`` is the one the runtime applies, or None when the
+    runtime's built-in default applies.
+    """
+
+    name: str | None
+    runtime: Component | None
+    files: tuple[ConfigFile, ...] = ()
+    sandbox_settings: tuple[Setting, ...] = ()
+    other_settings: tuple[Setting, ...] = ()
+    effective_sandbox: Setting | None = None
+    config_version: int | None = None
+    config_version_location: Location | None = None
+    # The file the runtime configuration lives in (for runtime-default findings).
+    runtime_config_path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem, located. Sorted by path, line, rule for stable output."""
+
+    rule: str
+    name: str
+    severity: Severity
+    message: str
+    location: Location
+    image: str | None = None
+    expected: str | None = None
+    node: str | None = None
+    cluster: str | None = None
+    fixable: bool = False
+    fix: str | None = None
+
+    def sort_key(self) -> tuple[str, str, int, int, str]:
+        loc = self.location
+        return (self.cluster or "", loc.path or "", loc.line or 0, loc.column or 0, self.rule)
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """A rule that could not run for want of context; never a silent pass."""
+
+    rule: str
+    reason: str
+
+
+@dataclass(slots=True)
+class Report:
+    """The outcome of one run, handed to a reporter."""
+
+    findings: list[Finding] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    inputs: int = 0
+    context: dict[str, str | None] = field(default_factory=dict)

@@ -1,0 +1,81 @@
+"""``--format json``: the machine-readable report, a public contract.
+
+The shape is fixed by the "JSON output contract" in the design's rules.md: CI filters
+and dashboards read these keys, so every key is always present (null, never missing),
+finding objects keep one key order, and nothing is added that the contract does not
+list -- in particular not a finding's ``fix`` text, which is for humans.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pauselint.model import Finding, InputError, Report, Severity, Skip
+
+SCHEMA_VERSION = 1
+TOOL_NAME = "pauselint"
+
+
+def render_json(report: Report, *, tool_version: str, table_date: str) -> str:
+    """Render ``report`` as the contract's JSON document (indent 2, trailing newline).
+
+    Everything is sorted so two runs over the same inputs give byte-identical output,
+    which is what lets users diff reports and cache them in CI.
+    """
+    document = {
+        "schema": SCHEMA_VERSION,
+        "tool": {"name": TOOL_NAME, "version": tool_version, "compat_table": table_date},
+        # Passed through whole: the engine decides what context matters (and where
+        # it came from); the reporter only makes the key order stable.
+        "context": dict(sorted(report.context.items())),
+        "findings": [_finding(f) for f in sorted(report.findings, key=Finding.sort_key)],
+        "skipped": [_skip(s) for s in _unique_skips(report.skipped)],
+        "errors": [_error(e) for e in sorted(report.errors, key=_error_sort_key)],
+        "summary": _summary(report),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    # Key order is part of the contract; a dict literal keeps it.
+    loc = finding.location
+    return {
+        "rule": finding.rule,
+        "name": finding.name,
+        "severity": finding.severity.label,
+        "message": finding.message,
+        "path": loc.path,
+        "line": loc.line,
+        "column": loc.column,
+        "image": finding.image,
+        "expected": finding.expected,
+        "node": finding.node,
+        "cluster": finding.cluster,
+        "fixable": finding.fixable,
+    }
+
+
+def _unique_skips(skips: list[Skip]) -> list[Skip]:
+    # Several nodes or files can skip the same rule for the same reason; the user
+    # needs to hear it once.
+    return sorted(set(skips), key=lambda s: (s.rule, s.reason))
+
+
+def _skip(skip: Skip) -> dict[str, Any]:
+    return {"rule": skip.rule, "reason": skip.reason}
+
+
+def _error_sort_key(error: InputError) -> tuple[str, int]:
+    return (error.path or "", error.line or 0)
+
+
+def _error(error: InputError) -> dict[str, Any]:
+    return {"path": error.path, "line": error.line, "message": error.message}
+
+
+def _summary(report: Report) -> dict[str, int]:
+    counts = {sev.label: 0 for sev in sorted(Severity, reverse=True)}
+    for finding in report.findings:
+        counts[finding.severity.label] += 1
+    return {**counts, "inputs": report.inputs}
