@@ -1,0 +1,579 @@
+"""Typed questions over ``data/compat.yaml``, the sourced compatibility table.
+
+Rules ask this module ("which pause does Kubernetes 1.29 expect?", "is 3.10 on
+k8s.gcr.io?") and never hold a version, tag, digest or registry of their own, so a
+new Kubernetes release is a data change. The file is validated once, on load:
+unknown keys, unsorted or malformed versions and entries without a ``source`` are
+errors, because a table that silently accepts a typo gives silently wrong verdicts.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from pauselint.imageref import ImageRef, ImageRefError, map_to_upstream, parse_image
+
+
+class CompatError(ValueError):
+    """The compat table (shipped or an overlay) is malformed."""
+
+
+STATUSES = frozenset({"secondary", "unverified"})
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def minor_of(version: str | Version) -> tuple[int, int]:
+    """``"1.29.3"`` -> ``(1, 29)``; Kubernetes and runtime lines compare by minor."""
+    v = version if isinstance(version, Version) else Version(str(version).lstrip("v"))
+    release = (*v.release, 0)
+    return (release[0], release[1])
+
+
+def parse_version(text: str) -> Version:
+    """Parse ``v1.29.3``, ``1.7.20`` or ``1.30.4``; raises ValueError with the text."""
+    try:
+        return Version(str(text).strip().lstrip("v"))
+    except InvalidVersion:
+        raise ValueError(f"not a version: {text!r}") from None
+
+
+# --- records -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PauseTag:
+    tag: str
+    digest: str | None
+    linux: tuple[str, ...]
+    windows: tuple[str, ...]
+    promoted: str | None
+    source: str
+    status: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Repository:
+    """A repository that carries pause images (upstream, frozen or per-arch)."""
+
+    name: str
+    tags: tuple[str, ...] | None  # None: tag list unknown
+    upstream_digests: bool
+    frozen: str | None
+    successor: str | None
+    arch: str | None
+    source: str
+    status: str | None
+    tags_complete: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Mirror:
+    prefix: str
+    upstream: str
+    tag_suffixes: Mapping[str, str]
+    upstream_digests: bool
+    source: str
+    status: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    """What kubeadm expects for a Kubernetes minor."""
+
+    kubernetes: str
+    pause: str
+    image_repository: str
+    source: str
+
+    @property
+    def image(self) -> str:
+        return f"{self.image_repository}/pause:{self.pause}"
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeDefault:
+    image: str
+    windows_image: str | None
+    source: str
+
+    def for_os(self, os_name: str | None) -> str:
+        if os_name == "windows" and self.windows_image:
+            return self.windows_image
+        return self.image
+
+
+@dataclass(frozen=True, slots=True)
+class Pinning:
+    normalizes_name: bool
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigVersionInfo:
+    version: int
+    min_containerd: str
+    sandbox_key: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Support:
+    """containerd minimums for one Kubernetes minor (RELEASES.md)."""
+
+    kubernetes: str
+    minimums: tuple[str, ...]
+    source: str
+
+
+# --- validation helpers --------------------------------------------------------
+
+
+def _check_keys(where: str, entry: Any, allowed: Iterable[str], required: Iterable[str]) -> dict:
+    if not isinstance(entry, dict):
+        raise CompatError(f"{where}: expected a mapping, got {type(entry).__name__}")
+    unknown = sorted(set(entry) - set(allowed))
+    if unknown:
+        raise CompatError(f"{where}: unknown key(s) {', '.join(unknown)}")
+    missing = [k for k in required if k not in entry]
+    if missing:
+        raise CompatError(f"{where}: missing key(s) {', '.join(missing)}")
+    status = entry.get("status")
+    if status is not None and status not in STATUSES:
+        raise CompatError(f"{where}: status must be one of {sorted(STATUSES)}, got {status!r}")
+    src = entry.get("source")
+    if "source" in required and (not isinstance(src, str) or not src.strip()):
+        raise CompatError(f"{where}: every entry needs a non-empty source")
+    return entry
+
+
+def _version(where: str, text: Any) -> Version:
+    if not isinstance(text, str):
+        raise CompatError(f"{where}: versions must be quoted strings, got {text!r}")
+    try:
+        return Version(text)
+    except InvalidVersion:
+        raise CompatError(f"{where}: malformed version {text!r}") from None
+
+
+def _specifier(where: str, text: Any) -> SpecifierSet:
+    try:
+        return SpecifierSet(str(text))
+    except InvalidSpecifier:
+        raise CompatError(f"{where}: malformed version range {text!r}") from None
+
+
+def _sorted(where: str, versions: Sequence[Version]) -> None:
+    for earlier, later in zip(versions, versions[1:]):
+        if not earlier < later:
+            raise CompatError(f"{where}: versions not strictly ascending ({earlier} then {later})")
+
+
+def _range_floor(spec: SpecifierSet) -> Version:
+    floors = [Version(s.version) for s in spec if s.operator in (">=", ">", "==")]
+    return min(floors) if floors else Version("0")
+
+
+def _date(where: str, text: Any) -> str:
+    if not isinstance(text, str) or not _DATE.match(text):
+        raise CompatError(f"{where}: dates are quoted YYYY-MM-DD strings, got {text!r}")
+    return text
+
+
+_TOP_KEYS = {
+    "table", "kubeadm", "kubelet", "pause_tags", "windows_versions", "repositories",
+    "mirrors", "vendor_repositories", "containerd", "crio",
+}
+
+
+class CompatTable:
+    """The validated table. Build with :func:`load_table`; queries are cheap."""
+
+    def __init__(self, raw: Mapping[str, Any], origin: str = "data/compat.yaml") -> None:
+        self.origin = origin
+        if not isinstance(raw, dict):
+            raise CompatError(f"{origin}: top level must be a mapping")
+        _check_keys(origin, raw, _TOP_KEYS, _TOP_KEYS)
+        self._load_table_meta(raw["table"])
+        self._load_kubeadm(raw["kubeadm"])
+        self._load_kubelet(raw["kubelet"])
+        self._load_tags(raw["pause_tags"])
+        self._load_windows(raw["windows_versions"])
+        self._load_repositories(raw["repositories"], raw["vendor_repositories"])
+        self._load_mirrors(raw["mirrors"])
+        self._load_containerd(raw["containerd"])
+        self._load_crio(raw["crio"])
+
+    # -- loading ---------------------------------------------------------------
+
+    def _load_table_meta(self, meta: Any) -> None:
+        keys = ("date", "kubernetes_through", "containerd_through", "crio_through", "source")
+        _check_keys("table", meta, keys, keys)
+        self.date = _date("table.date", meta["date"])
+        self.kubernetes_through = _version("table.kubernetes_through", meta["kubernetes_through"])
+        self.containerd_through = _version("table.containerd_through", meta["containerd_through"])
+        self.crio_through = _version("table.crio_through", meta["crio_through"])
+
+    def _load_kubeadm(self, data: Any) -> None:
+        keys = ("default_image_repository", "pause_image_name", "pause_versions",
+                "sandbox_warning_from", "sandbox_warning_source")
+        _check_keys("kubeadm", data, keys, keys)
+        self.kubeadm_pause_name: str = data["pause_image_name"]
+        self.kubeadm_warning_from = _version("kubeadm.sandbox_warning_from",
+                                             data["sandbox_warning_from"])
+        repos = []
+        for i, e in enumerate(data["default_image_repository"]):
+            where = f"kubeadm.default_image_repository[{i}]"
+            _check_keys(where, e, ("kubernetes", "repository", "source", "status"),
+                        ("kubernetes", "repository", "source"))
+            repos.append((_version(where, e["kubernetes"]), e["repository"], e["source"]))
+        _sorted("kubeadm.default_image_repository", [r[0] for r in repos])
+        self._kubeadm_repos = repos
+        pauses = []
+        for i, e in enumerate(data["pause_versions"]):
+            where = f"kubeadm.pause_versions[{i}]"
+            _check_keys(where, e, ("kubernetes", "pause", "source", "status"),
+                        ("kubernetes", "pause", "source"))
+            pauses.append((_version(where, e["kubernetes"]), str(e["pause"]), e["source"]))
+        _sorted("kubeadm.pause_versions", [p[0] for p in pauses])
+        self._kubeadm_pauses = pauses
+
+    def _load_kubelet(self, data: Any) -> None:
+        keys = ("pod_infra_flag", "pod_infra_flag_deprecated", "pod_infra_flag_deprecated_source",
+                "pod_infra_flag_removed", "pod_infra_flag_removed_source", "pins_via_cri_from",
+                "pins_via_cri_source", "skew")
+        _check_keys("kubelet", data, keys, keys)
+        self.pod_infra_flag: str = data["pod_infra_flag"]
+        self.pod_infra_deprecated = _version("kubelet", data["pod_infra_flag_deprecated"])
+        self.pod_infra_removed = _version("kubelet", data["pod_infra_flag_removed"])
+        self.kubelet_pins_via_cri_from = _version("kubelet", data["pins_via_cri_from"])
+        self.kubelet_sources = {
+            "deprecated": data["pod_infra_flag_deprecated_source"],
+            "removed": data["pod_infra_flag_removed_source"],
+            "pins": data["pins_via_cri_source"],
+        }
+        skew = []
+        for i, e in enumerate(data["skew"]):
+            where = f"kubelet.skew[{i}]"
+            _check_keys(where, e, ("kubernetes", "older_minors", "source"),
+                        ("kubernetes", "older_minors", "source"))
+            skew.append((_version(where, e["kubernetes"]), int(e["older_minors"]), e["source"]))
+        _sorted("kubelet.skew", [s[0] for s in skew])
+        self._skew = skew
+
+    def _load_tags(self, data: Any) -> None:
+        tags: dict[str, PauseTag] = {}
+        order = []
+        allowed = ("tag", "promoted", "digest", "linux", "windows", "source", "status", "note")
+        for i, e in enumerate(data):
+            where = f"pause_tags[{i}]"
+            _check_keys(where, e, allowed, ("tag", "linux", "windows", "source"))
+            order.append(_version(where, e["tag"]))
+            digest = e.get("digest")
+            if digest is not None and not _DIGEST.match(digest):
+                raise CompatError(f"{where}: malformed digest {digest!r}")
+            promoted = _date(where, e["promoted"]) if "promoted" in e else None
+            tags[e["tag"]] = PauseTag(
+                tag=e["tag"], digest=digest, linux=tuple(e["linux"]),
+                windows=tuple(str(w) for w in e["windows"]), promoted=promoted,
+                source=e["source"], status=e.get("status"),
+            )
+        _sorted("pause_tags", order)
+        self._tags = tags
+
+    def _load_windows(self, data: Any) -> None:
+        self._windows: dict[str, str] = {}
+        self._windows_builds: dict[str, str] = {}
+        for i, e in enumerate(data):
+            where = f"windows_versions[{i}]"
+            _check_keys(where, e, ("name", "aliases", "build", "source", "status"),
+                        ("name", "aliases", "build", "source"))
+            name = str(e["name"])
+            for alias in (name, *e["aliases"]):
+                self._windows[str(alias).lower()] = name
+            self._windows_builds[str(e["build"])] = name
+
+    def _load_repositories(self, data: Any, vendor: Any) -> None:
+        repos: dict[str, Repository] = {}
+        allowed = ("name", "upstream", "digests", "tags", "frozen", "successor", "arch",
+                   "source", "status", "tags_complete")
+        for i, e in enumerate([*data, *vendor]):
+            where = f"repositories[{i}]"
+            _check_keys(where, e, allowed, ("name", "tags", "source"))
+            if e.get("digests") not in (None, "upstream"):
+                raise CompatError(f"{where}: digests must be 'upstream' when set")
+            tags = e["tags"]
+            if tags is not None:
+                tags = tuple(str(t) for t in tags)
+            name = e["name"]
+            if name in repos:
+                raise CompatError(f"{where}: repository {name} listed twice")
+            repos[name] = Repository(
+                name=name, tags=tags, upstream_digests=e.get("digests") == "upstream",
+                frozen=_date(where, e["frozen"]) if "frozen" in e else None,
+                successor=e.get("successor"), arch=e.get("arch"), source=e["source"],
+                status=e.get("status"), tags_complete=e.get("tags_complete", True),
+            )
+        self._repos = repos
+
+    def _load_mirrors(self, data: Any) -> None:
+        mirrors = []
+        allowed = ("prefix", "upstream", "tag_suffixes", "digests", "source", "status")
+        for i, e in enumerate(data):
+            where = f"mirrors[{i}]"
+            _check_keys(where, e, allowed, ("prefix", "upstream", "source"))
+            mirrors.append(Mirror(
+                prefix=e["prefix"].rstrip("/"), upstream=e["upstream"].rstrip("/"),
+                tag_suffixes=dict(e.get("tag_suffixes") or {}),
+                upstream_digests=e.get("digests") == "upstream",
+                source=e["source"], status=e.get("status"),
+            ))
+        self._mirrors = mirrors
+
+    def _ranges(self, where: str, data: Any, extra: tuple[str, ...]) -> list[tuple]:
+        out = []
+        allowed = ("versions", "source", "status", *extra)
+        for i, e in enumerate(data):
+            w = f"{where}[{i}]"
+            _check_keys(w, e, allowed, ("versions", "source"))
+            out.append((_specifier(w, e["versions"]), e))
+        _sorted(where, [_range_floor(spec) for spec, _ in out])
+        return out
+
+    def _load_containerd(self, data: Any) -> None:
+        keys = ("config_versions", "refuses_newer_config", "defaults", "pins_sandbox",
+                "kubernetes_support", "cri_v1_required_from", "cri_v1_floor", "cri_v1_source",
+                "v1_unsupported_from", "v1_unsupported_source")
+        _check_keys("containerd", data, keys, keys)
+        versions = {}
+        for i, e in enumerate(data["config_versions"]):
+            where = f"containerd.config_versions[{i}]"
+            _check_keys(where, e, ("version", "min_containerd", "sandbox_key", "source"),
+                        ("version", "min_containerd", "sandbox_key", "source"))
+            versions[int(e["version"])] = ConfigVersionInfo(
+                int(e["version"]), str(_version(where, e["min_containerd"])),
+                e["sandbox_key"], e["source"])
+        self._config_versions = versions
+        self._refuses = self._ranges("containerd.refuses_newer_config",
+                                     data["refuses_newer_config"], ("max_version",))
+        self._cd_defaults = self._ranges("containerd.defaults", data["defaults"],
+                                         ("image", "windows_image"))
+        self._pins = self._ranges("containerd.pins_sandbox", data["pins_sandbox"],
+                                  ("normalizes_name",))
+        support = []
+        for i, e in enumerate(data["kubernetes_support"]):
+            where = f"containerd.kubernetes_support[{i}]"
+            _check_keys(where, e, ("kubernetes", "minimums", "source"),
+                        ("kubernetes", "minimums", "source"))
+            mins = [_version(where, m) for m in e["minimums"]]
+            _sorted(where, mins)
+            support.append((_version(where, e["kubernetes"]),
+                            Support(e["kubernetes"], tuple(e["minimums"]), e["source"])))
+        _sorted("containerd.kubernetes_support", [s[0] for s in support])
+        self._support = support
+        self.cri_v1_required_from = _version("containerd", data["cri_v1_required_from"])
+        self.cri_v1_floor = tuple(_version("containerd", v) for v in data["cri_v1_floor"])
+        self.cri_v1_source: str = data["cri_v1_source"]
+        self.containerd_v1_unsupported_from = _version("containerd", data["v1_unsupported_from"])
+        self.containerd_v1_unsupported_source: str = data["v1_unsupported_source"]
+
+    def _load_crio(self, data: Any) -> None:
+        keys = ("sandbox_key", "minor_follows_kubernetes", "minor_policy_source", "defaults")
+        _check_keys("crio", data, keys, keys)
+        self._crio_sandbox_key: str = data["sandbox_key"]
+        self.crio_minor_follows_kubernetes = bool(data["minor_follows_kubernetes"])
+        self.crio_policy_source: str = data["minor_policy_source"]
+        self._crio_defaults = self._ranges("crio.defaults", data["defaults"], ("image",))
+
+    # -- kubeadm / Kubernetes --------------------------------------------------
+
+    def known_kubernetes(self, version: Version) -> bool:
+        """Whether the table describes this Kubernetes minor (else PL001 applies)."""
+        return minor_of(version) <= minor_of(self.kubernetes_through)
+
+    def oldest_kubernetes(self) -> Version:
+        return self._kubeadm_pauses[0][0]
+
+    def kubeadm_image_repository(self, kubernetes: Version) -> str | None:
+        found = None
+        for since, repo, _src in self._kubeadm_repos:
+            if minor_of(since) <= minor_of(kubernetes):
+                found = repo
+        return found
+
+    def kubeadm_expectation(self, kubernetes: Version,
+                            image_repository: str | None = None) -> Expectation | None:
+        """The image kubeadm expects for this minor, or None when the table lacks it."""
+        for since, pause, source in self._kubeadm_pauses:
+            if minor_of(since) == minor_of(kubernetes):
+                repo = image_repository or self.kubeadm_image_repository(kubernetes)
+                if repo is None:
+                    return None
+                return Expectation(f"{since.major}.{since.minor}", pause,
+                                   repo.rstrip("/"), source)
+        return None
+
+    def kubeadm_warns_on_mismatch(self, kubernetes: Version) -> bool:
+        return minor_of(kubernetes) >= minor_of(self.kubeadm_warning_from)
+
+    def skew_older_minors(self, apiserver: Version) -> int | None:
+        found = None
+        for since, minors, _src in self._skew:
+            if minor_of(since) <= minor_of(apiserver):
+                found = minors
+        return found
+
+    # -- tags, repositories, mirrors ------------------------------------------
+
+    def pause_tag(self, tag: str) -> PauseTag | None:
+        return self._tags.get(tag)
+
+    def pause_tags(self) -> tuple[PauseTag, ...]:
+        return tuple(self._tags.values())
+
+    def repository(self, name: str) -> Repository | None:
+        return self._repos.get(name)
+
+    def mirrors(self) -> tuple[Mirror, ...]:
+        return tuple(self._mirrors)
+
+    def mirror_pairs(self) -> list[tuple[str, str]]:
+        return [(m.prefix, m.upstream) for m in self._mirrors]
+
+    def mirror_of(self, ref: ImageRef) -> Mirror | None:
+        """The table's mirror whose prefix matches this reference (longest wins)."""
+        best = None
+        for m in self._mirrors:
+            if map_to_upstream(ref, [(m.prefix, m.upstream)]) is not None and (
+                best is None or len(m.prefix) > len(best.prefix)
+            ):
+                best = m
+        return best
+
+    def resolve(self, ref: ImageRef) -> tuple[ImageRef, Mirror | None]:
+        """Map a mirror reference onto the upstream it copies; identity otherwise."""
+        mirror = self.mirror_of(ref)
+        if mirror is None:
+            return ref, None
+        upstream = map_to_upstream(ref, [(mirror.prefix, mirror.upstream)])
+        return (upstream or ref), mirror
+
+    def windows_version(self, text: str) -> str | None:
+        """Canonical Windows OS version name (``ltsc2019`` -> ``1809``), or None."""
+        return self._windows.get(text.strip().lower())
+
+    def windows_version_for_build(self, build: str) -> str | None:
+        """``10.0.20348`` or ``10.0.20348.2227`` -> ``ltsc2022``."""
+        parts = build.strip().split(".")
+        return self._windows_builds.get(".".join(parts[:3]))
+
+    def is_floating_tag(self, tag: str | None) -> bool:
+        """Whether a tag names no fixed image: none at all, or the runtime's default tag.
+
+        ``latest`` is what distribution/reference (normalize.go) assumes when no tag is
+        given; the pause repositories never published it, so both mean "unpinned".
+        """
+        return tag is None or tag == "latest"
+
+    def is_pause_image(self, ref: ImageRef) -> bool:
+        """Whether a reference names a Kubernetes pause image this table knows about."""
+        upstream, _ = self.resolve(ref)
+        if upstream.name in self._repos:
+            return True
+        return upstream.base_name.startswith(self.kubeadm_pause_name)
+
+    # -- containerd ------------------------------------------------------------
+
+    def containerd_config_version(self, version: int) -> ConfigVersionInfo | None:
+        return self._config_versions.get(version)
+
+    def containerd_max_config_version(self, runtime: Version) -> int | None:
+        """The highest config version this containerd accepts, when it refuses newer."""
+        for spec, e in self._refuses:
+            if runtime in spec:
+                return int(e["max_version"])
+        return None
+
+    def containerd_default(self, runtime: Version) -> RuntimeDefault | None:
+        for spec, e in self._cd_defaults:
+            if runtime in spec:
+                return RuntimeDefault(e["image"], e.get("windows_image"), e["source"])
+        return None
+
+    def containerd_pinning(self, runtime: Version) -> Pinning | None:
+        """None when this containerd does not pin the sandbox image at all."""
+        for spec, e in self._pins:
+            if runtime in spec:
+                return Pinning(bool(e["normalizes_name"]), e["source"])
+        return None
+
+    def containerd_support(self, kubernetes: Version) -> Support | None:
+        for since, support in self._support:
+            if minor_of(since) == minor_of(kubernetes):
+                return support
+        return None
+
+    def known_containerd(self, runtime: Version) -> bool:
+        return minor_of(runtime) <= minor_of(self.containerd_through)
+
+    def containerd_implied_config_version(self) -> int:
+        """The version containerd assumes for a file without a ``version`` line (the oldest)."""
+        return min(self._config_versions)
+
+    def containerd_is_v1(self, runtime: Version) -> bool:
+        """Whether this containerd is a 1.x release (the lines Kubernetes drops support for)."""
+        return runtime.major < 2
+
+    # -- CRI-O ---------------------------------------------------------------------
+
+    def crio_default(self, runtime: Version) -> RuntimeDefault | None:
+        for spec, e in self._crio_defaults:
+            if runtime in spec:
+                return RuntimeDefault(e["image"], None, e["source"])
+        return None
+
+    def known_crio(self, runtime: Version) -> bool:
+        return minor_of(runtime) <= minor_of(self.crio_through)
+
+    def crio_sandbox_key(self) -> str:
+        """Where CRI-O reads its pause image (``crio.image.pause_image``)."""
+        return self._crio_sandbox_key
+
+    # -- convenience ---------------------------------------------------------------
+
+    def parse(self, text: str) -> ImageRef | None:
+        """Parse an image reference; None when it is not a valid reference."""
+        try:
+            return parse_image(text)
+        except ImageRefError:
+            return None
+
+
+def table_path() -> Path:
+    """The shipped table: inside the installed package, else the checkout's data/."""
+    packaged = Path(__file__).resolve().parent / "data" / "compat.yaml"
+    if packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "data" / "compat.yaml"
+
+
+@functools.lru_cache(maxsize=4)
+def load_table(path: str | None = None) -> CompatTable:
+    """Load and validate the table once per process (rules call this freely)."""
+    target = Path(path) if path else table_path()
+    try:
+        raw = yaml.safe_load(target.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CompatError(f"cannot read compat table {target}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise CompatError(f"compat table {target} is not valid YAML: {exc}") from None
+    return CompatTable(raw, origin=str(target))

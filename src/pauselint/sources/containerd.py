@@ -1,0 +1,348 @@
+"""Reader for containerd's ``config.toml`` (and the files it ``imports``).
+
+It reports every sandbox-image key it finds, where, and whether the file's
+``version = N`` makes containerd read it at all. The tables below are the format
+fact that decides that (pause-facts.md §5.2, containerd RELEASES.md and
+docs/cri/config.md per release); no other judgement is made here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import glob
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pauselint.model import Component, ConfigFile, InputError, Location, Role, Setting
+from pauselint.sources.toml_locator import TomlPath, decode_error_line, locate_values
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxKey:
+    """One place containerd has read the sandbox image from, and which versions read it."""
+
+    table: tuple[str, ...]
+    key: str
+    read_by: frozenset[int]
+
+
+CRI_V1 = ("plugins", "cri")
+CRI_V2 = ("plugins", "io.containerd.grpc.v1.cri")
+PINNED_IMAGES = ("plugins", "io.containerd.cri.v1.images", "pinned_images")
+
+# Config version -> the key containerd reads the sandbox image from. A missing
+# `version` line means version 1; 2 needs containerd >= 1.3, 3 >= 2.0, 4 >= 2.3.
+SANDBOX_KEYS: tuple[SandboxKey, ...] = (
+    SandboxKey(CRI_V1, "sandbox_image", frozenset({1})),
+    SandboxKey(CRI_V2, "sandbox_image", frozenset({2})),
+    SandboxKey(PINNED_IMAGES, "sandbox", frozenset({3, 4})),
+)
+SUPPORTED_VERSIONS = frozenset({1, 2, 3, 4})
+DEFAULT_VERSION = 1
+
+# Spellings people write where the real key belongs; containerd silently ignores them.
+MISSPELLINGS: dict[tuple[str, ...], tuple[str, ...]] = {
+    CRI_V1: ("sandbox-image", "sandboxImage", "sandbox_images", "pause_image"),
+    CRI_V2: ("sandbox-image", "sandboxImage", "sandbox_images", "pause_image"),
+    PINNED_IMAGES: ("sandbox-image", "sandbox_image"),
+}
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def read_containerd(path: str, text: str) -> ConfigFile:
+    """Read one containerd config file: its version, imports and sandbox-image keys.
+
+    Never raises: invalid TOML (templates included) gives a ConfigFile with one
+    InputError and no settings, because a file containerd cannot load sets nothing.
+    """
+    text = text.removeprefix("\ufeff")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        error = InputError(path, decode_error_line(message, text), f"invalid TOML: {message}")
+        return ConfigFile(path=path, component=Component.CONTAINERD, errors=(error,))
+
+    positions = locate_values(text)
+    errors: list[InputError] = []
+    settings: list[Setting] = []
+
+    def location(key_path: TomlPath) -> Location:
+        line, column = positions.get(key_path, (None, None))
+        return Location(path, line, column)
+
+    written_version, version = _config_version(data, path, location, errors, settings)
+    imports = _imports(data, path, location, errors)
+
+    for candidate in _candidate_keys(version):
+        key_path = (*candidate.table, candidate.key)
+        value = _lookup(data, key_path)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            # A misspelled key may hold anything; the real key must be a string or
+            # containerd fails to decode the plugin's configuration.
+            if not candidate.misspelled:
+                errors.append(
+                    InputError(
+                        path,
+                        location(key_path).line,
+                        f"`{format_key(key_path)}` must be a string, not {type(value).__name__}",
+                    )
+                )
+            continue
+        settings.append(
+            Setting(
+                component=Component.CONTAINERD,
+                role=Role.SANDBOX_IMAGE,
+                key=format_key(key_path),
+                value=value,
+                location=location(key_path),
+                effective=candidate.reason is None,
+                ignored=candidate.reason is not None,
+                ignored_reason=candidate.reason,
+            )
+        )
+
+    settings.sort(key=lambda s: s.location.sort_key())
+    return ConfigFile(
+        path=path,
+        component=Component.CONTAINERD,
+        settings=tuple(settings),
+        errors=tuple(errors),
+        imports=imports,
+        config_version=written_version,
+    )
+
+
+def containerd_effective(files: Sequence[ConfigFile]) -> tuple[Setting, ...]:
+    """All sandbox-image settings of a main config and its imports, with ``effective`` set.
+
+    ``files`` must be in containerd's load order (main first, then imports in
+    order). Imports "overwrite simple fields like int or string (if not empty)",
+    so the last non-empty value that is not ignored wins; the others are shadowed.
+
+    An import without a ``version`` line is not a version 1 file in practice:
+    containerd 1.x merges it into the main file and reads the result with the main
+    file's version, and containerd 2.x (the only one that loads a version 3 or 4
+    main file) migrates it from version 1, which keeps every sandbox key. Its keys
+    are judged accordingly here, where the main file is known.
+    """
+    main_version = _main_version(files[0]) if files else None
+    sandbox: list[Setting] = []
+    for index, config in enumerate(files):
+        for setting in config.settings:
+            if setting.role is not Role.SANDBOX_IMAGE:
+                continue
+            if index > 0 and config.config_version is None and main_version is not None:
+                setting = _judge_in_import(setting, main_version)
+            sandbox.append(setting)
+    winner = next(
+        (i for i in range(len(sandbox) - 1, -1, -1) if not sandbox[i].ignored and sandbox[i].value),
+        None,
+    )
+    return tuple(dataclasses.replace(s, effective=i == winner) for i, s in enumerate(sandbox))
+
+
+def _main_version(main: ConfigFile) -> int | None:
+    """The version that decides the main file's keys; None when it is unusable."""
+    written = [s.value for s in main.settings if s.role is Role.CONFIG_VERSION]
+    if not written:
+        return DEFAULT_VERSION
+    if not written[0].isdigit() or int(written[0]) not in SUPPORTED_VERSIONS | {0}:
+        return None
+    return int(written[0]) or DEFAULT_VERSION
+
+
+def _judge_in_import(setting: Setting, main_version: int) -> Setting:
+    sandbox_key = _SANDBOX_KEY_BY_NAME.get(setting.key)
+    if sandbox_key is None:  # a misspelling stays ignored wherever it is
+        return setting
+    reason = None
+    if main_version < 3 and main_version not in sandbox_key.read_by:
+        reason = (
+            _ignored_reason(sandbox_key, main_version)
+            + f" (an import without a `version` line is read as version {main_version}, "
+            "the main file's)"
+        )
+    return dataclasses.replace(setting, ignored=reason is not None, ignored_reason=reason)
+
+
+def import_paths(main: ConfigFile, main_path: Path, root: Path | None = None) -> list[Path]:
+    """The existing files ``main`` imports, in containerd's order.
+
+    Relative paths resolve against the importing file's directory; absolute ones
+    under ``root`` when checking a mounted node root. A ``*`` is globbed in sorted
+    order, as Go's filepath.Glob does. Missing files are left out (containerd
+    fails on a missing non-glob import; reporting that is a rule's job). Imports
+    of imports are not followed here: call this again on each imported file.
+    """
+    found: list[Path] = []
+    for written in main.imports:
+        if written.startswith("/"):
+            target = root / written.lstrip("/") if root is not None else Path(written)
+        else:
+            target = main_path.parent / written
+        if "*" in written:
+            found.extend(Path(p) for p in sorted(glob.glob(str(target))) if Path(p).is_file())
+        elif target.is_file():
+            found.append(target)
+    return found
+
+
+def format_key(key_path: TomlPath) -> str:
+    """Write a key path as containerd's docs do: ``plugins."io.containerd.grpc.v1.cri".x``."""
+    parts = []
+    for part in key_path:
+        text = str(part)
+        if _BARE_KEY.fullmatch(text):
+            parts.append(text)
+        else:
+            parts.append('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return ".".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    table: tuple[str, ...]
+    key: str
+    reason: str | None  # why containerd ignores it; None when it is read
+    misspelled: bool = False
+
+
+def _candidate_keys(version: int | None) -> list[_Candidate]:
+    """Every (table, key) that may hold a sandbox image, with why it is ignored.
+
+    ``version`` None means the file's version could not be read: then no key is
+    judged, since which one containerd would read is unknown.
+    """
+    candidates = []
+    for sandbox_key in SANDBOX_KEYS:
+        reason = None
+        if version is not None and version not in sandbox_key.read_by:
+            reason = _ignored_reason(sandbox_key, version)
+        candidates.append(_Candidate(sandbox_key.table, sandbox_key.key, reason))
+    for table, spellings in MISSPELLINGS.items():
+        real = "sandbox" if table == PINNED_IMAGES else "sandbox_image"
+        for spelling in spellings:
+            reason = f"misspelled: containerd reads `{real}`"
+            candidates.append(_Candidate(table, spelling, reason, misspelled=True))
+    return candidates
+
+
+def _ignored_reason(sandbox_key: SandboxKey, version: int) -> str:
+    """A sentence a user understands: why this version of the format skips this key."""
+    reads = _reader_key(version)
+    if sandbox_key.table == CRI_V1:
+        if version == 2:
+            return (
+                "`[plugins.cri]` is a version 1 key: containerd 1.5+ refuses it in a version 2 "
+                "file ('invalid plugin key URI \"cri\"'); a version 2 file reads "
+                f"{reads}"
+            )
+        return (
+            f"`[plugins.cri]` is a version 1 key: a version {version} file addresses plugins "
+            f"by fully qualified ID, so containerd never reads it (it reads {reads})"
+        )
+    if sandbox_key.table == CRI_V2:
+        if version == 1:
+            return (
+                "a version 1 file addresses plugins by short ID (plugins.cri); the fully "
+                "qualified ID is ignored by containerd 1.x (add `version = 2` or use "
+                "[plugins.cri])"
+            )
+        return (
+            "`sandbox_image` under io.containerd.grpc.v1.cri is not read in a version "
+            f"{version} file (containerd 2.x reads {reads}); it is silently ignored"
+        )
+    return (
+        f"pinned_images.sandbox is a version 3 key: a version {version} file reads {reads}, "
+        "and containerd 1.x has no io.containerd.cri.v1.images plugin, so it is ignored "
+        "(or declare `version = 3` for containerd 2.x)"
+    )
+
+
+def _reader_key(version: int) -> str:
+    for sandbox_key in SANDBOX_KEYS:
+        if version in sandbox_key.read_by:
+            return format_key((*sandbox_key.table, sandbox_key.key))
+    return "no sandbox image key"
+
+
+def _config_version(
+    data: dict[str, object],
+    path: str,
+    location: Callable[[TomlPath], Location],
+    errors: list[InputError],
+    settings: list[Setting],
+) -> tuple[int | None, int | None]:
+    """The ``version`` as written (None when absent) and the version that decides keys.
+
+    The second is 1 when the line is absent (or 0, which containerd treats the same),
+    and None when the value is unusable -- containerd refuses such a file.
+    Also records an explicit ``version`` line as a CONFIG_VERSION setting.
+    """
+    if "version" not in data:
+        return None, DEFAULT_VERSION
+    raw = data["version"]
+    where = location(("version",))
+    settings.append(
+        Setting(
+            component=Component.CONTAINERD,
+            role=Role.CONFIG_VERSION,
+            key="version",
+            value=str(raw).lower() if isinstance(raw, bool) else str(raw),
+            location=where,
+        )
+    )
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        errors.append(InputError(path, where.line, f"`version` must be an integer, not {raw!r}"))
+        return None, None
+    if raw != 0 and raw not in SUPPORTED_VERSIONS:
+        errors.append(
+            InputError(
+                path,
+                where.line,
+                f"unknown containerd config version {raw} (known: 1 to "
+                f"{max(SUPPORTED_VERSIONS)}); containerd refuses to start",
+            )
+        )
+        return None, None
+    return raw, raw or DEFAULT_VERSION
+
+
+def _imports(
+    data: dict[str, object],
+    path: str,
+    location: Callable[[TomlPath], Location],
+    errors: list[InputError],
+) -> tuple[str, ...]:
+    raw = data.get("imports")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        errors.append(
+            InputError(path, location(("imports",)).line, "`imports` must be a list of strings")
+        )
+        return ()
+    return tuple(raw)
+
+
+def _lookup(data: dict[str, object], key_path: tuple[str, ...]) -> object | None:
+    node: object = data
+    for part in key_path:
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+_SANDBOX_KEY_BY_NAME = {format_key((*k.table, k.key)): k for k in SANDBOX_KEYS}

@@ -1,0 +1,339 @@
+"""Where each value sits in a TOML document.
+
+``tomllib`` parses values but forgets positions, and a linter that cannot say
+"line 61, column 21" is not worth running. This module is a small, forgiving
+scanner that walks the same text and records the 1-based (line, column) of the
+first character of every value (for a string: its opening quote), keyed by the
+value's full path -- table header parts plus dotted-key parts, unquoted, exactly as
+``tomllib`` would nest them.
+
+It is only ever asked about text ``tomllib`` accepted, so it does not validate;
+but it must never raise, so every step is bounds-checked and a line it cannot
+make sense of is skipped rather than trusted.
+
+Conventions:
+
+* Array tables (``[[a.b]]``) and array elements appear in paths as their
+  0-based ``int`` index: the second ``[[a.b]]`` table's ``k`` is ``("a", "b", 1, "k")``,
+  ``x = ["p", {q = 1}]`` gives ``("x", 0)`` and ``("x", 1, "q")``.
+* Columns count characters (a tab is one column); a leading BOM is not counted;
+  ``\\r\\n`` line endings are handled like ``\\n``.
+* Table headers themselves get no entry; inline tables and arrays do (at the
+  ``{`` or ``[``), and so does every key inside them.
+"""
+
+from __future__ import annotations
+
+import re
+
+TomlPath = tuple[str | int, ...]
+
+_BARE_KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+_INLINE_WS = " \t"
+_SCALAR_END = frozenset(",]}#\r\n")
+_SIMPLE_ESCAPES = {
+    "b": "\b",
+    "t": "\t",
+    "n": "\n",
+    "f": "\f",
+    "r": "\r",
+    "e": "\x1b",
+    '"': '"',
+    "\\": "\\",
+}
+_DECODE_ERROR_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def locate_values(text: str) -> dict[TomlPath, tuple[int, int]]:
+    """Map every value's full key path to the 1-based (line, column) where it starts.
+
+    The first occurrence wins when a path repeats (which valid TOML never does).
+    """
+    scanner = _Scanner(text)
+    scanner.document()
+    return scanner.found
+
+
+def decode_error_line(message: str, text: str) -> int | None:
+    """The line a ``tomllib.TOMLDecodeError`` message points at.
+
+    ``tomllib`` says "... (at line 3, column 7)" or "... (at end of document)";
+    the latter is the last line of ``text``. None when the message has neither.
+    """
+    match = _DECODE_ERROR_AT.search(message)
+    if match:
+        return int(match.group(1))
+    if "(at end of document)" in message:
+        return max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+    return None
+
+
+class _Scanner:
+    """A cursor over the text; each method consumes one TOML construct."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 1 if text.startswith("\ufeff") else 0
+        self.found: dict[TomlPath, tuple[int, int]] = {}
+        self._line_starts = [self.pos]
+        self._line_starts.extend(i + 1 for i, ch in enumerate(text) if ch == "\n")
+        # Current index of each array table, keyed by its resolved path.
+        self._array_index: dict[TomlPath, int] = {}
+
+    # -- low-level helpers -------------------------------------------------
+
+    def _peek(self, offset: int = 0) -> str:
+        index = self.pos + offset
+        return self.text[index] if 0 <= index < len(self.text) else ""
+
+    def _startswith(self, token: str) -> bool:
+        return self.text.startswith(token, self.pos)
+
+    def _at_end(self) -> bool:
+        return self.pos >= len(self.text)
+
+    def _position(self, index: int) -> tuple[int, int]:
+        lo, hi = 0, len(self._line_starts) - 1
+        while lo < hi:  # last line start <= index
+            mid = (lo + hi + 1) // 2
+            if self._line_starts[mid] <= index:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo + 1, index - self._line_starts[lo] + 1
+
+    def _record(self, path: TomlPath, index: int) -> None:
+        if path and path not in self.found:
+            self.found[path] = self._position(index)
+
+    def _skip_inline_ws(self) -> None:
+        while self._peek() in _INLINE_WS and not self._at_end():
+            self.pos += 1
+
+    def _skip_to_next_line(self) -> None:
+        newline = self.text.find("\n", self.pos)
+        self.pos = len(self.text) if newline < 0 else newline + 1
+
+    def _skip_blank(self) -> None:
+        """Skip whitespace, newlines and comments (between statements and array items)."""
+        while not self._at_end():
+            ch = self._peek()
+            if ch in " \t\r\n":
+                self.pos += 1
+            elif ch == "#":
+                newline = self.text.find("\n", self.pos)
+                self.pos = len(self.text) if newline < 0 else newline
+            else:
+                return
+
+    # -- document structure ------------------------------------------------
+
+    def document(self) -> None:
+        table: TomlPath = ()
+        while True:
+            self._skip_blank()
+            if self._at_end():
+                return
+            start = self.pos
+            if self._peek() == "[":
+                header = self._table_header()
+                if header is not None:
+                    table = header
+            else:
+                self._keyval(table)
+            # Whatever follows on the line (a comment, or junk we cannot read) is skipped.
+            self._skip_inline_ws()
+            if self._peek() not in ("#", "\r", "\n", ""):
+                self._skip_to_next_line()
+            if self.pos <= start:  # never loop without progress
+                self._skip_to_next_line()
+
+    def _table_header(self) -> TomlPath | None:
+        is_array = self._startswith("[[")
+        self.pos += 2 if is_array else 1
+        self._skip_inline_ws()
+        key = self._key()
+        self._skip_inline_ws()
+        closing = "]]" if is_array else "]"
+        if key is None or not self._startswith(closing):
+            self._skip_to_next_line()
+            return None
+        self.pos += len(closing)
+        if not is_array:
+            return self._resolve(key)
+        parent = self._resolve(key[:-1])
+        full = (*parent, key[-1])
+        index = self._array_index.get(full, -1) + 1
+        self._array_index[full] = index
+        # A new element starts fresh nested array tables.
+        stale = [p for p in self._array_index if len(p) > len(full) and p[: len(full)] == full]
+        for nested in stale:
+            del self._array_index[nested]
+        return (*full, index)
+
+    def _resolve(self, key: tuple[str, ...]) -> TomlPath:
+        """Insert the current index after every part of ``key`` that names an array table."""
+        resolved: TomlPath = ()
+        for part in key:
+            resolved = (*resolved, part)
+            if resolved in self._array_index:
+                resolved = (*resolved, self._array_index[resolved])
+        return resolved
+
+    def _keyval(self, prefix: TomlPath) -> None:
+        key = self._key()
+        if key is None:
+            self._skip_to_next_line()
+            return
+        self._skip_inline_ws()
+        if self._peek() != "=":
+            self._skip_to_next_line()
+            return
+        self.pos += 1
+        self._skip_inline_ws()
+        self._value((*prefix, *key))
+
+    def _key(self) -> tuple[str, ...] | None:
+        parts: list[str] = []
+        while True:
+            self._skip_inline_ws()
+            ch = self._peek()
+            if ch == '"':
+                part = self._basic_string_content()
+            elif ch == "'":
+                part = self._literal_string_content()
+            else:
+                start = self.pos
+                while self._peek() in _BARE_KEY_CHARS and not self._at_end():
+                    self.pos += 1
+                part = self.text[start : self.pos] if self.pos > start else None
+            if part is None:
+                return None
+            parts.append(part)
+            self._skip_inline_ws()
+            if self._peek() != ".":
+                return tuple(parts)
+            self.pos += 1
+
+    # -- values ------------------------------------------------------------
+
+    def _value(self, path: TomlPath) -> None:
+        self._record(path, self.pos)
+        if self._startswith('"""'):
+            self._skip_multiline('"""', escapes=True)
+        elif self._startswith("'''"):
+            self._skip_multiline("'''", escapes=False)
+        elif self._peek() == '"':
+            self._basic_string_content()
+        elif self._peek() == "'":
+            self._literal_string_content()
+        elif self._peek() == "[":
+            self._array(path)
+        elif self._peek() == "{":
+            self._inline_table(path)
+        else:
+            while not self._at_end() and self._peek() not in _SCALAR_END:
+                self.pos += 1
+
+    def _skip_multiline(self, delimiter: str, *, escapes: bool) -> None:
+        self.pos += 3
+        while not self._at_end():
+            if escapes and self._peek() == "\\":
+                self.pos += 2
+            elif self._startswith(delimiter):
+                self.pos += 3
+                # Up to two quotes right before the closing delimiter belong to the content.
+                for _ in range(2):
+                    if self._peek() == delimiter[0]:
+                        self.pos += 1
+                return
+            else:
+                self.pos += 1
+        self.pos = min(self.pos, len(self.text))
+
+    def _array(self, path: TomlPath) -> None:
+        self.pos += 1
+        index = 0
+        while True:
+            self._skip_blank()
+            ch = self._peek()
+            if ch == "" or ch == "]":
+                self.pos += 1 if ch else 0
+                return
+            if ch == ",":
+                self.pos += 1
+                continue
+            start = self.pos
+            self._value((*path, index))
+            index += 1
+            if self.pos <= start:  # unreadable element: give up on this array
+                self._skip_to_next_line()
+                return
+
+    def _inline_table(self, path: TomlPath) -> None:
+        self.pos += 1
+        while True:
+            self._skip_blank()
+            ch = self._peek()
+            if ch == "" or ch == "}":
+                self.pos += 1 if ch else 0
+                return
+            if ch == ",":
+                self.pos += 1
+                continue
+            start = self.pos
+            key = self._key()
+            self._skip_inline_ws()
+            if key is None or self._peek() != "=":
+                self.pos = max(self.pos, start + 1)
+                continue
+            self.pos += 1
+            self._skip_inline_ws()
+            self._value((*path, *key))
+
+    # -- strings (return their decoded content, for keys) -------------------
+
+    def _basic_string_content(self) -> str | None:
+        self.pos += 1
+        out: list[str] = []
+        while not self._at_end():
+            ch = self._peek()
+            if ch == '"':
+                self.pos += 1
+                return "".join(out)
+            if ch == "\n":
+                return None
+            if ch == "\\":
+                out.append(self._escape())
+                continue
+            out.append(ch)
+            self.pos += 1
+        return None
+
+    def _escape(self) -> str:
+        code = self._peek(1)
+        if code in _SIMPLE_ESCAPES:
+            self.pos += 2
+            return _SIMPLE_ESCAPES[code]
+        width = {"u": 4, "U": 8, "x": 2}.get(code)
+        if width is not None:
+            digits = self.text[self.pos + 2 : self.pos + 2 + width]
+            self.pos += 2 + len(digits)
+            try:
+                return chr(int(digits, 16))
+            except (ValueError, OverflowError):
+                return ""
+        self.pos += 2 if code else 1
+        return code
+
+    def _literal_string_content(self) -> str | None:
+        self.pos += 1
+        end = self.pos
+        while end < len(self.text) and self.text[end] not in "'\n":
+            end += 1
+        if end >= len(self.text) or self.text[end] != "'":
+            self.pos = end
+            return None
+        content = self.text[self.pos : end]
+        self.pos = end + 1
+        return content

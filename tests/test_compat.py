@@ -1,0 +1,142 @@
+"""The compat table loads, validates what it promises to, and answers from its data."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.version import Version
+
+from pauselint.compat import CompatError, CompatTable, load_table, table_path
+from pauselint.imageref import parse_image
+
+RAW = yaml.safe_load(table_path().read_text(encoding="utf-8"))
+
+
+def mutated(change) -> dict:
+    raw = copy.deepcopy(RAW)
+    change(raw)
+    return raw
+
+
+def test_shipped_table_is_the_top_level_file() -> None:
+    assert table_path().parent.name == "data"
+    assert load_table().date == RAW["table"]["date"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda r: r["kubeadm"]["pause_versions"][0].update(typo="x"), "unknown key(s) typo"),
+        (lambda r: r["kubeadm"]["pause_versions"][0].pop("source"), "missing key(s) source"),
+        (lambda r: r["kubeadm"]["pause_versions"][0].update(source=" "), "non-empty source"),
+        (lambda r: r["kubeadm"]["pause_versions"].reverse(), "not strictly ascending"),
+        (lambda r: r["pause_tags"][3].update(tag="3.x"), "malformed version '3.x'"),
+        (lambda r: r["pause_tags"][3].update(digest="sha256:abc"), "malformed digest"),
+        (lambda r: r["pause_tags"][3].update(status="maybe"), "status must be one of"),
+        (lambda r: r["containerd"]["defaults"][0].update(versions=">=one"), "malformed version range"),
+        (lambda r: r["containerd"]["defaults"].reverse(), "not strictly ascending"),
+        (lambda r: r.update(extra={}), "unknown key(s) extra"),
+        (lambda r: r["table"].update(date="28.11.2026"), "YYYY-MM-DD"),
+        (lambda r: r["kubeadm"]["pause_versions"][0].update(kubernetes=1.18), "quoted strings"),
+    ],
+)
+def test_malformed_table_is_refused_with_the_place(change, message: str) -> None:
+    with pytest.raises(CompatError, match=None) as info:
+        CompatTable(mutated(change))
+    assert message in str(info.value)
+
+
+def test_every_entry_has_a_source() -> None:
+    def walk(node, where):
+        if isinstance(node, dict):
+            if any(k in node for k in ("tag", "kubernetes", "versions", "name", "prefix", "version")):
+                assert node.get("source"), f"{where} has no source"
+            for key, value in node.items():
+                walk(value, f"{where}.{key}")
+        elif isinstance(node, list):
+            for i, item in enumerate(node):
+                walk(item, f"{where}[{i}]")
+
+    walk(RAW, "compat")
+
+
+@pytest.mark.parametrize(
+    ("kubernetes", "expected"),
+    [("1.18", "k8s.gcr.io/pause:3.2"), ("1.24", "k8s.gcr.io/pause:3.7"),
+     ("1.25", "registry.k8s.io/pause:3.8"), ("1.29.3", "registry.k8s.io/pause:3.9"),
+     ("1.31", "registry.k8s.io/pause:3.10"), ("1.35", "registry.k8s.io/pause:3.10.1"),
+     ("1.36", "registry.k8s.io/pause:3.10.2")],
+)
+def test_kubeadm_expectation(kubernetes: str, expected: str) -> None:
+    assert load_table().kubeadm_expectation(Version(kubernetes)).image == expected
+
+
+def test_kubeadm_expectation_unknown_minor_is_none_not_a_guess() -> None:
+    table = load_table()
+    assert table.kubeadm_expectation(Version("1.37")) is None
+    assert not table.known_kubernetes(Version("1.37"))
+    assert table.kubeadm_expectation(Version("1.29"), "registry.example/k8s").image == (
+        "registry.example/k8s/pause:3.9")
+
+
+def test_tag_and_repository_facts() -> None:
+    table = load_table()
+    assert table.pause_tag("3.4") is None
+    assert table.pause_tag("3.9").windows == ("1809", "ltsc2022")
+    gcr = table.repository("k8s.gcr.io/pause")
+    assert gcr.frozen == "2023-04-03" and "3.10" not in gcr.tags and "3.9" in gcr.tags
+    assert table.repository("registry.k8s.io/pause-arm64").tags == ("3.2", "3.3")
+
+
+@pytest.mark.parametrize(
+    ("version", "image"),
+    [("1.6.8", "k8s.gcr.io/pause:3.6"), ("1.6.9", "registry.k8s.io/pause:3.6"),
+     ("1.7.20", "registry.k8s.io/pause:3.8"), ("2.1.4", "registry.k8s.io/pause:3.10"),
+     ("2.2.0", "registry.k8s.io/pause:3.10.1"), ("2.3.1", "registry.k8s.io/pause:3.10.2")],
+)
+def test_containerd_defaults(version: str, image: str) -> None:
+    assert load_table().containerd_default(Version(version)).image == image
+
+
+def test_containerd_facts() -> None:
+    table = load_table()
+    assert table.containerd_max_config_version(Version("1.7.17")) == 2
+    assert table.containerd_max_config_version(Version("1.7.16")) is None
+    assert table.containerd_pinning(Version("1.7.2")) is None
+    assert table.containerd_pinning(Version("1.6.22")).normalizes_name
+    assert not table.containerd_pinning(Version("2.0.0")).normalizes_name
+    assert table.containerd_config_version(3).min_containerd == "2.0.0"
+    assert table.containerd_support(Version("1.36")).minimums == ("2.2.0", "2.3.0")
+
+
+@pytest.mark.parametrize(
+    ("version", "image"),
+    [("1.27.0", "registry.k8s.io/pause:3.6"), ("1.27.1", "registry.k8s.io/pause:3.9"),
+     ("1.30.4", "registry.k8s.io/pause:3.9"), ("1.34.2", "registry.k8s.io/pause:3.10.1")],
+)
+def test_crio_defaults(version: str, image: str) -> None:
+    assert load_table().crio_default(Version(version)).image == image
+
+
+def test_mirror_resolution_maps_onto_upstream() -> None:
+    table = load_table()
+    upstream, mirror = table.resolve(
+        parse_image("registry.cn-hangzhou.aliyuncs.com/google_containers/pause:3.9"))
+    assert upstream.normalized() == "registry.k8s.io/pause:3.9"
+    assert mirror.prefix == "registry.cn-hangzhou.aliyuncs.com/google_containers"
+    same, none = table.resolve(parse_image("quay.io/example/pause:3.9"))
+    assert none is None and same.registry == "quay.io"
+
+
+def test_windows_names() -> None:
+    table = load_table()
+    assert table.windows_version("LTSC2019") == "1809"
+    assert table.windows_version_for_build("10.0.20348.2227") == "ltsc2022"
+
+
+def test_missing_table_is_a_compat_error(tmp_path: Path) -> None:
+    with pytest.raises(CompatError, match="cannot read compat table"):
+        load_table(str(tmp_path / "nope.yaml"))
