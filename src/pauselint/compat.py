@@ -296,11 +296,12 @@ class CompatTable:
         for i, e in enumerate(data):
             where = f"windows_versions[{i}]"
             _check_keys(where, e, ("name", "aliases", "build", "source", "status"),
-                        ("name", "aliases", "build", "source"))
+                        ("name", "aliases", "source"))
             name = str(e["name"])
             for alias in (name, *e["aliases"]):
                 self._windows[str(alias).lower()] = name
-            self._windows_builds[str(e["build"])] = name
+            if "build" in e:
+                self._windows_builds[str(e["build"])] = name
 
     def _load_repositories(self, data: Any, vendor: Any) -> None:
         repos: dict[str, Repository] = {}
@@ -475,6 +476,11 @@ class CompatTable:
         """``10.0.20348`` or ``10.0.20348.2227`` -> ``ltsc2022``."""
         parts = build.strip().split(".")
         return self._windows_builds.get(".".join(parts[:3]))
+
+    def knows_registry(self, host: str) -> bool:
+        """Whether any repository or mirror in the table lives on this registry host."""
+        names = [*self._repos, *(m.prefix for m in self._mirrors)]
+        return any(name.split("/", 1)[0] == host for name in names)
 
     def is_floating_tag(self, tag: str | None) -> bool:
         """Whether a tag names no fixed image: none at all, or the runtime's default tag.

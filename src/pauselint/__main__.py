@@ -1,0 +1,5 @@
+"""`python -m pauselint` runs the same command line as the `pauselint` script."""
+
+from pauselint.cli import run
+
+run()

@@ -1,0 +1,282 @@
+"""Read inputs, build the context, run every enabled rule, and produce a Report.
+
+The engine is the only place that knows the whole flow; it holds no policy of its
+own beyond "a rule that cannot run is listed, never guessed".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.version import Version
+
+from pauselint import rules as rule_registry
+from pauselint.compat import CompatTable, minor_of, parse_version
+from pauselint.imageref import ImageRefError, parse_image
+from pauselint.inputs import InputFile, read_path
+from pauselint.model import (
+    Component,
+    ConfigFile,
+    Finding,
+    InputError,
+    Location,
+    NodeFacts,
+    Platform,
+    Report,
+    Role,
+    Severity,
+    Skip,
+)
+from pauselint.nodes import containerd_nodes, crio_nodes
+from pauselint.rules.framework import ImageUse, Policy, RuleContext, RuntimeInfo
+from pauselint.sources.containerd import read_containerd
+from pauselint.sources.crio import read_crio
+from pauselint.sources.detect import InputType, detect_type
+
+
+class UsageError(ValueError):
+    """A bad option value: the CLI turns it into a message and exit code 2."""
+
+
+READERS = {
+    InputType.CONTAINERD: read_containerd,
+    InputType.CRIO: read_crio,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What the user asked for, already parsed by the CLI."""
+
+    kubernetes: str | None = None
+    kubernetes_from: str = "flag"
+    platform: Platform | None = None
+    runtimes: tuple[tuple[Component, str], ...] = ()
+    input_type: InputType | None = None
+    enable: frozenset[str] = frozenset()
+    disable: frozenset[str] = frozenset()
+    allowed_registries: tuple[str, ...] = ()
+    root: Path | None = None
+
+
+@dataclass(slots=True)
+class _ReadResult:
+    configs: list[ConfigFile] = field(default_factory=list)
+    types: dict[str, InputType] = field(default_factory=dict)
+    errors: list[InputError] = field(default_factory=list)
+    checked: int = 0
+
+
+def parse_platform(text: str, table: CompatTable) -> Platform:
+    """``linux/arm64`` or ``windows/amd64:ltsc2022`` (Windows version names canonicalized)."""
+    os_arch, _, os_version = text.strip().partition(":")
+    os_name, sep, arch = os_arch.partition("/")
+    if not sep or not os_name or not arch:
+        raise UsageError(f"--platform {text!r}: use os/arch[:osversion], e.g. linux/arm64 "
+                         "or windows/amd64:ltsc2022")
+    version = None
+    if os_version:
+        if os_name != "windows":
+            raise UsageError(f"--platform {text!r}: an OS version is only meaningful for windows")
+        version = table.windows_version(os_version)
+        if version is None:
+            raise UsageError(f"--platform {text!r}: unknown Windows version {os_version!r}")
+    return Platform(os_name.lower(), arch.lower(), version)
+
+
+def parse_runtime(text: str) -> tuple[Component, str]:
+    """``containerd=1.7.20`` or ``cri-o=1.30.4``."""
+    name, sep, version = text.partition("=")
+    aliases = {"containerd": Component.CONTAINERD, "cri-o": Component.CRIO,
+               "crio": Component.CRIO}
+    component = aliases.get(name.strip().lower())
+    if not sep or component is None:
+        raise UsageError(f"--runtime-version {text!r}: use containerd=X.Y.Z or cri-o=X.Y.Z")
+    try:
+        parse_version(version)
+    except ValueError:
+        raise UsageError(f"--runtime-version {text!r}: {version!r} is not a version") from None
+    return component, version.strip().lstrip("v")
+
+
+def resolve_kubernetes(text: str, table: CompatTable) -> Version:
+    """Validate a target version: malformed or older than the table is a usage error.
+
+    Newer than the table is allowed: PL001 says so and the rules that need the
+    table skip, rather than refusing to check anything.
+    """
+    try:
+        version = parse_version(text)
+    except ValueError:
+        raise UsageError(f"Kubernetes version {text!r} is not a version (use e.g. 1.29)") from None
+    if len(version.release) < 2 or version.release[0] != 1:
+        raise UsageError(f"Kubernetes version {text!r}: expected 1.MINOR[.PATCH]")
+    oldest = table.oldest_kubernetes()
+    if minor_of(version) < minor_of(oldest):
+        raise UsageError(f"Kubernetes {text} is older than anything pauselint knows "
+                         f"(it knows {oldest.major}.{oldest.minor} and later)")
+    return version
+
+
+def _read(files: Iterable[InputFile], forced: InputType | None) -> _ReadResult:
+    result = _ReadResult()
+    for item in files:
+        if item.error is not None:
+            result.errors.append(item.error)
+            result.checked += 1
+            continue
+        assert item.text is not None
+        kind = forced or detect_type(item.path, item.text)
+        reader = READERS.get(kind) if kind else None
+        if reader is None:
+            if item.explicit:
+                what = f"{kind.value} files are not read yet" if kind else (
+                    "cannot tell what kind of file this is")
+                result.errors.append(InputError(item.path, None, f"{what}; use --type "
+                                                f"({', '.join(t.value for t in READERS)})"))
+                result.checked += 1
+            continue
+        config = reader(item.path, item.text)
+        result.configs.append(config)
+        result.types[item.path] = kind
+        result.errors.extend(config.errors)
+        result.checked += 1
+    return result
+
+
+def _load_import(path: Path) -> ConfigFile | None:
+    item = read_path(str(path), explicit=False)
+    if item.text is None:
+        return None
+    return read_containerd(str(path), item.text)
+
+
+def build_nodes(read: _ReadResult, root: Path | None) -> tuple[list[NodeFacts], list[InputError]]:
+    containerd = [c for c in read.configs if read.types[c.path] is InputType.CONTAINERD]
+    crio = [c for c in read.configs if read.types[c.path] is InputType.CRIO]
+    nodes, errors = containerd_nodes(containerd, _load_import, root)
+    nodes.extend(crio_nodes(crio))
+    return nodes, errors
+
+
+def _default_for(node: NodeFacts, runtime: RuntimeInfo, table: CompatTable,
+                 platform: Platform | None) -> str | None:
+    os_name = platform.os if platform else None
+    if node.runtime is Component.CONTAINERD:
+        default = table.containerd_default(runtime.version)
+    elif node.runtime is Component.CRIO:
+        default = table.crio_default(runtime.version)
+    else:
+        default = None
+    return default.for_os(os_name) if default else None
+
+
+def image_uses(nodes: Sequence[NodeFacts], table: CompatTable, runtimes: Sequence[RuntimeInfo],
+               platform: Platform | None) -> tuple[list[ImageUse], list[InputError]]:
+    """Parse every pause image setting once; add the runtime default where it applies."""
+    uses: list[ImageUse] = []
+    errors: list[InputError] = []
+    by_name = {r.name: r for r in runtimes}
+    for node in nodes:
+        for setting in (*node.sandbox_settings, *node.other_settings):
+            if setting.ignored or setting.role not in (Role.SANDBOX_IMAGE, Role.POD_INFRA_FLAG):
+                continue
+            if not setting.value:
+                continue
+            try:
+                ref = parse_image(setting.value)
+            except ImageRefError as exc:
+                loc = setting.location
+                errors.append(InputError(loc.path, loc.line,
+                                         f"{setting.key} = {setting.value!r} is not an image "
+                                         f"reference: {exc}"))
+                continue
+            upstream, mirror = table.resolve(ref)
+            uses.append(ImageUse(ref, upstream, mirror, setting.location, setting.component,
+                                 setting.role, "setting", setting, node, node.name,
+                                 effective=setting.effective))
+        runtime = by_name.get(node.runtime) if node.runtime else None
+        if node.effective_sandbox is None and runtime is not None:
+            default = _default_for(node, runtime, table, platform)
+            if default:
+                ref = parse_image(default)
+                upstream, mirror = table.resolve(ref)
+                uses.append(ImageUse(ref, upstream, mirror, Location(node.runtime_config_path),
+                                     node.runtime, Role.SANDBOX_IMAGE, "default", None, node,
+                                     node.name))
+    return uses, errors
+
+
+def enabled_rules(enable: Iterable[str], disable: Iterable[str]) -> list:
+    """Rule modules to run: on by default, plus ``enable``, minus ``disable``."""
+    enable, disable = set(enable), set(disable)
+    unknown = sorted((enable | disable) - set(rule_registry.RULES))
+    if unknown:
+        raise UsageError(f"unknown rule id(s): {', '.join(unknown)} (see `pauselint rules`)")
+    return [m for rid, m in rule_registry.RULES.items()
+            if (m.DEFAULT_ENABLED or rid in enable) and rid not in disable]
+
+
+def run_rules(ctx: RuleContext, modules: Sequence) -> tuple[list[Finding], list[Skip]]:
+    findings: list[Finding] = []
+    skipped: list[Skip] = []
+    for module in modules:
+        for item in module.check(ctx):
+            (findings if isinstance(item, Finding) else skipped).append(item)
+    unique_skips = list(dict.fromkeys(skipped))
+    return sorted(set(findings), key=Finding.sort_key), unique_skips
+
+
+def check_files(files: Sequence[InputFile], options: Options, table: CompatTable) -> Report:
+    """The whole `pauselint check` run over already-collected input files."""
+    modules = enabled_rules(options.enable, options.disable)
+    kubernetes = resolve_kubernetes(options.kubernetes, table) if options.kubernetes else None
+    runtimes = tuple(RuntimeInfo(name, parse_version(text), text)
+                     for name, text in options.runtimes)
+    read = _read(files, options.input_type)
+    nodes, import_errors = build_nodes(read, options.root)
+    uses, use_errors = image_uses(nodes, table, runtimes, options.platform)
+    ctx = RuleContext(
+        table=table,
+        kubernetes=kubernetes,
+        kubernetes_from=options.kubernetes_from if kubernetes else None,
+        platform=options.platform,
+        runtimes=runtimes,
+        nodes=tuple(nodes),
+        images=tuple(uses),
+        policy=Policy(allowed_registries=options.allowed_registries),
+    )
+    findings, skipped = run_rules(ctx, modules)
+    context: dict[str, str | None] = {
+        "kubernetes_version": str(kubernetes) if kubernetes else None,
+        "kubernetes_version_from": ctx.kubernetes_from,
+    }
+    if options.platform:
+        context["platform"] = str(options.platform)
+    for info in runtimes:
+        context[f"{info.name.value}_version"] = info.text
+    return Report(
+        findings=findings,
+        skipped=skipped,
+        errors=[*read.errors, *import_errors, *use_errors],
+        inputs=read.checked,
+        context=context,
+    )
+
+
+def fails(report: Report, threshold: Severity | None) -> bool:
+    """Whether any finding is at or above the failure threshold (None: never)."""
+    return threshold is not None and any(f.severity >= threshold for f in report.findings)
+
+
+__all__ = [
+    "Options",
+    "UsageError",
+    "check_files",
+    "fails",
+    "parse_platform",
+    "parse_runtime",
+    "resolve_kubernetes",
+]

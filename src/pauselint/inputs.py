@@ -1,0 +1,80 @@
+"""Turn command-line arguments into input files: named files, folders, and stdin.
+
+Kept apart from the readers because it is about the filesystem (walking folders,
+decoding bytes, refusing binaries), not about any config format.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pauselint.model import InputError
+
+STDIN_NAME = "<stdin>"
+# Files larger than this are not node configs; refusing them keeps a mistaken
+# `pauselint check /` from reading a disk image into memory.
+MAX_BYTES = 4 * 1024 * 1024
+# Folder walks skip these: VCS metadata and virtualenvs are never node configs.
+_SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__"})
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    """One input: its path as the user gave it, and its text (None when unreadable)."""
+
+    path: str
+    text: str | None
+    explicit: bool  # named on the command line (vs found while walking a folder)
+    error: InputError | None = None
+
+
+def decode(path: str, data: bytes) -> tuple[str | None, InputError | None]:
+    """Decode config bytes as UTF-8 (BOM tolerated); binary or other encodings are errors."""
+    if b"\x00" in data[:8192]:
+        return None, InputError(path, None, "binary file, not a configuration file")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, InputError(path, line, f"not UTF-8 text (byte {exc.start})")
+
+
+def read_path(path: str, *, explicit: bool) -> InputFile:
+    """Read one file, never raising: problems become an InputError on the InputFile."""
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_BYTES:
+            return InputFile(path, None, explicit,
+                             InputError(path, None, f"file is {size} bytes; not a node config"))
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return InputFile(path, None, explicit, InputError(path, None, exc.strerror or str(exc)))
+    text, error = decode(path, data)
+    return InputFile(path, text, explicit, error)
+
+
+def walk(folder: str) -> Iterator[str]:
+    """Every regular file under ``folder``, sorted, skipping VCS and virtualenv folders."""
+    for current, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
+        for name in sorted(files):
+            full = os.path.join(current, name)
+            if os.path.isfile(full):
+                yield full
+
+
+def collect(arguments: Iterable[str], stdin_text: str | None = None) -> list[InputFile]:
+    """Expand the command line: files as given, folders walked, ``-`` read from stdin."""
+    out: list[InputFile] = []
+    for arg in arguments:
+        if arg == "-":
+            out.append(InputFile(STDIN_NAME, stdin_text or "", explicit=True))
+        elif os.path.isdir(arg):
+            out.extend(read_path(p, explicit=False) for p in walk(arg))
+        else:
+            out.append(read_path(arg, explicit=True))
+    return out

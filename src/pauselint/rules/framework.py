@@ -1,0 +1,136 @@
+"""What every rule sees: the resolved context, and a way to build located findings.
+
+A rule is a module with ``ID``, ``NAME``, ``SEVERITY``, ``DEFAULT_ENABLED``, a module
+docstring that is its documentation, and ``check(ctx) -> Iterable[Finding | Skip]``.
+Rules see facts (settings already read, images already parsed and mapped through the
+table's mirrors), never raw text, so one rule serves files, node roots and clusters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from types import ModuleType
+
+from packaging.version import Version
+
+from pauselint.compat import CompatTable, Mirror
+from pauselint.imageref import ImageRef
+from pauselint.model import (
+    Component,
+    Finding,
+    Location,
+    NodeFacts,
+    Platform,
+    Role,
+    Setting,
+    Severity,
+    Skip,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ImageUse:
+    """One pause image reference, parsed, wherever it was found.
+
+    ``origin`` is ``"setting"`` for a value written in a file (``setting`` is set) or
+    ``"default"`` for a runtime's built-in default that applies because nothing was
+    set (``setting`` is None and ``location`` points at the runtime's config file).
+    ``upstream`` is the reference mapped through a known mirror (or ``ref`` itself).
+    """
+
+    ref: ImageRef
+    upstream: ImageRef
+    mirror: Mirror | None
+    location: Location
+    component: Component | None
+    role: Role
+    origin: str
+    setting: Setting | None = None
+    node: NodeFacts | None = None
+    node_name: str | None = None
+    cluster: str | None = None
+    effective: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeInfo:
+    """A node's container runtime and its parsed version."""
+
+    name: Component
+    version: Version
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """User policy from flags and the config file."""
+
+    allowed_registries: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RuleContext:
+    """Everything a rule may use. Unknown context is None: rules skip, never guess."""
+
+    table: CompatTable
+    kubernetes: Version | None = None
+    kubernetes_from: str | None = None
+    platform: Platform | None = None
+    runtimes: tuple[RuntimeInfo, ...] = ()
+    nodes: tuple[NodeFacts, ...] = ()
+    images: tuple[ImageUse, ...] = ()
+    policy: Policy = field(default_factory=Policy)
+    # kubeadm imageRepository when one is known (issue 3 fills it from kubeadm configs).
+    image_repository: str | None = None
+    image_repository_location: Location | None = None
+
+    def runtime_for(self, component: Component | None) -> RuntimeInfo | None:
+        """The version given for this runtime (``--runtime-version containerd=1.7.20``)."""
+        for info in self.runtimes:
+            if info.name == component:
+                return info
+        return None
+
+    @property
+    def kubernetes_minor_text(self) -> str | None:
+        if self.kubernetes is None:
+            return None
+        return f"{self.kubernetes.major}.{self.kubernetes.minor}"
+
+
+def finding(
+    rule: ModuleType,
+    message: str,
+    *,
+    use: ImageUse | None = None,
+    location: Location | None = None,
+    image: str | None = None,
+    expected: str | None = None,
+    fix: str | None = None,
+    severity: Severity | None = None,
+    node: str | None = None,
+) -> Finding:
+    """Build a finding for ``rule`` at an image use or an explicit location."""
+    if location is None:
+        location = use.location if use is not None else Location(None)
+    if image is None and use is not None:
+        image = use.ref.original
+    return Finding(
+        rule=rule.ID,
+        name=rule.NAME,
+        severity=severity if severity is not None else rule.SEVERITY,
+        message=message,
+        location=location,
+        image=image,
+        expected=expected,
+        node=node if node is not None else (use.node_name if use else None),
+        cluster=use.cluster if use else None,
+        fixable=fix is not None and expected is not None,
+        fix=fix,
+    )
+
+
+def setting_uses(images: Iterable[ImageUse]) -> Iterator[ImageUse]:
+    """Image uses written in a file (not runtime defaults)."""
+    return (u for u in images if u.origin == "setting")

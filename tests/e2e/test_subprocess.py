@@ -1,0 +1,61 @@
+"""pauselint as users run it: a real process, and the check path's import cost."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_real_process_on_the_examples_reports_findings_and_exit_one() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pauselint", "check", "--kubernetes-version", "1.31",
+         "--format", "json", "examples"],
+        cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(proc.stdout)
+    rules = {f["rule"] for f in doc["findings"]}
+    assert {"PL101", "PL103", "PL201", "PL401", "PL403"} <= rules
+    assert proc.stderr == ""
+
+
+def test_check_path_never_imports_kubernetes(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
+                      '  sandbox_image = "registry.k8s.io/pause:3.9"\n')
+    probe = (
+        "import sys\n"
+        "from pauselint.cli import main\n"
+        "try:\n"
+        f"    main(['check', '-k', '1.29', {str(config)!r}])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "loaded = sorted(m for m in sys.modules if m == 'kubernetes' or m.startswith('kubernetes.'))\n"
+        "print('KUBERNETES-MODULES', loaded)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert "KUBERNETES-MODULES []" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_internal_fault_is_one_line_without_traceback(tmp_path: Path) -> None:
+    # A compat table that cannot be read is a fault of the installation, not of the input.
+    probe = (
+        "import pauselint.compat as c\n"
+        "def broken():\n"
+        "    raise RuntimeError('boom')\n"
+        "c.load_table = broken\n"
+        "import sys\n"
+        "sys.argv = ['pauselint', 'check', '-']\n"
+        "from pauselint.cli import run\n"
+        "run()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          input="", timeout=60, check=False)
+    assert proc.returncode == 2
+    assert "internal error: RuntimeError: boom" in proc.stderr
+    assert "Traceback" not in proc.stderr
