@@ -61,6 +61,8 @@ class Role(str, enum.Enum):
     IMAGE_REPOSITORY = "image-repository"  # kubeadm imageRepository
     KUBERNETES_VERSION = "kubernetes-version"  # kubeadm kubernetesVersion
     CONFIG_VERSION = "config-version"  # containerd `version = N`
+    DEFAULT_REGISTRY = "default-registry"  # RKE2 system-default-registry
+    KUBELET_VERSION = "kubelet-version"  # a version a kubelet config or unit reveals
 
 
 @dataclass(frozen=True, slots=True)
