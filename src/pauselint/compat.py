@@ -10,6 +10,7 @@ errors, because a table that silently accepts a typo gives silently wrong verdic
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -173,7 +174,7 @@ def _specifier(where: str, text: Any) -> SpecifierSet:
 
 
 def _sorted(where: str, versions: Sequence[Version]) -> None:
-    for earlier, later in zip(versions, versions[1:]):
+    for earlier, later in itertools.pairwise(versions):
         if not earlier < later:
             raise CompatError(f"{where}: versions not strictly ascending ({earlier} then {later})")
 

@@ -25,7 +25,6 @@ from pauselint.model import (
     Role,
     Setting,
     Severity,
-    Skip,
 )
 
 

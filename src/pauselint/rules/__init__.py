@@ -1,0 +1,49 @@
+"""The rule registry: a plain dict from rule ID to rule module, in ID order.
+
+Adding a rule is adding its module name here; nothing discovers rules by magic,
+so what runs is exactly what this list says.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+_MODULES = (
+    "pl001_table_too_old",
+    "pl101_unknown_tag",
+    "pl102_tag_not_on_registry",
+    "pl103_frozen_registry",
+    "pl104_floating_tag",
+    "pl105_arch_mismatch",
+    "pl106_arch_pinned_image",
+    "pl107_platform_not_in_image",
+    "pl108_digest_mismatch",
+    "pl109_unpinned_digest",
+    "pl110_registry_not_allowed",
+    "pl111_short_name",
+    "pl201_pause_older_than_expected",
+    "pl202_pause_differs_from_kubeadm",
+    "pl401_ignored_setting",
+    "pl402_config_version_unsupported",
+    "pl403_shadowed_setting",
+    "pl404_runtime_default_used",
+    "pl405_runtime_unsupported",
+)
+
+
+def _load() -> dict[str, ModuleType]:
+    registry: dict[str, ModuleType] = {}
+    for name in _MODULES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        registry[module.ID] = module
+    return dict(sorted(registry.items()))
+
+
+RULES: dict[str, ModuleType] = _load()
+
+
+def doc_summary(module: ModuleType) -> str:
+    """The first line of a rule's docstring, without the leading ``ID name:``."""
+    first = (module.__doc__ or "").strip().splitlines()[0] if module.__doc__ else ""
+    return first.split(":", 1)[1].strip() if ":" in first else first

@@ -1,0 +1,73 @@
+"""PL103 frozen-registry: the pause image comes from a frozen registry.
+
+What it finds
+    A pause image on ``k8s.gcr.io`` or ``gcr.io/google_containers`` (including their
+    per-arch repositories such as ``k8s.gcr.io/pause-amd64``), registries that have
+    been frozen since 2023-04-03.
+
+Why it breaks
+    Nothing new is published there: newer pause tags (3.10 and later) never reach it,
+    so the next upgrade that bumps the tag fails to pull. k8s.gcr.io has been
+    redirected to registry.k8s.io since 2023-03-20 and the Google Container Registry
+    backend has been shut down, so even existing tags depend on redirects that may go
+    away, and air-gapped mirrors built from the old name drift from what kubeadm
+    expects.
+
+How to fix
+    Use the same tag on the successor registry, ``registry.k8s.io/pause:<tag>`` (the
+    finding's ``expected`` names it when the tag exists there). For a per-arch name,
+    the successor's multi-arch image covers every architecture.
+
+Facts and sources
+    ``repositories`` entries with ``frozen`` and ``successor`` in data/compat.yaml;
+    pause-facts.md §4.1 (freeze and redirect timeline, freeze blog 2023-03-10) and §9
+    item 10.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+from pauselint.imageref import tag_suffix
+from pauselint.model import Finding, Severity, Skip
+from pauselint.rules.framework import RuleContext, finding
+from pauselint.rules.pl101_unknown_tag import lookup_tag
+from pauselint.rules.pl111_short_name import is_docker_hub_short_name
+
+ID = "PL103"
+NAME = "frozen-registry"
+SEVERITY = Severity.WARNING
+DEFAULT_ENABLED = True
+_RULE = sys.modules[__name__]
+
+
+def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
+    """Report every pause image on a repository the table marks frozen."""
+    table = ctx.table
+    for use in ctx.images:
+        if not table.is_pause_image(use.ref) or is_docker_hub_short_name(use, table):
+            continue
+        repository = table.repository(use.upstream.name)
+        # A user's mirror that copies a frozen registry is not itself frozen.
+        if repository is None or repository.frozen is None or use.mirror is not None:
+            continue
+        expected = None
+        successor = table.repository(repository.successor) if repository.successor else None
+        tag = lookup_tag(use)
+        if successor is not None and tag is not None and not table.is_floating_tag(tag):
+            split = tag_suffix(tag)
+            for candidate in (tag, split.base if split else None):
+                if candidate is not None and candidate in (successor.tags or ()):
+                    expected = f"{successor.name}:{candidate}"
+                    break
+        target = expected or repository.successor
+        advice = f"; use {target}" if target else ""
+        yield finding(
+            _RULE,
+            f"{use.ref.original} is on {repository.name}, frozen since {repository.frozen}: "
+            f"it gets no new pause tags{advice}",
+            use=use,
+            expected=expected,
+            fix=f"use {expected}" if expected else None,
+        )

@@ -1,0 +1,82 @@
+"""PL104 floating-tag: the pause image has no fixed tag (``:latest`` or none).
+
+What it finds
+    A pause image written with ``:latest`` or with no tag at all and no digest:
+    ``registry.k8s.io/pause``, ``registry.k8s.io/pause:latest``. A digest pins the
+    image, so ``name@sha256:...`` is not reported.
+
+Why it breaks
+    Runtimes read a missing tag as ``latest``, and the Kubernetes pause repositories
+    never published a ``latest`` tag: the pull fails and no pod sandbox can be created.
+    Where some copy does carry ``latest``, the image changes under you and nodes built
+    on different days run different sandboxes.
+
+How to fix
+    Use the pause tag kubeadm expects for your Kubernetes version (the finding's
+    ``expected`` names it when the version is known, e.g. ``registry.k8s.io/pause:3.9``
+    for 1.29). Pass ``--kubernetes-version`` to get that suggestion.
+
+Facts and sources
+    ``pause_tags`` (no ``latest``) and ``kubeadm.pause_versions`` in data/compat.yaml;
+    pause-facts.md §3.1 (published tags) and §1.1 (kubeadm's tag per minor). The
+    default tag is distribution/reference's (normalize.go).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+from pauselint.imageref import arch_of_repository
+from pauselint.model import Finding, Severity, Skip
+from pauselint.rules.framework import ImageUse, RuleContext, finding
+from pauselint.rules.pl101_unknown_tag import written_name
+from pauselint.rules.pl111_short_name import is_docker_hub_short_name
+
+ID = "PL104"
+NAME = "floating-tag"
+SEVERITY = Severity.ERROR
+DEFAULT_ENABLED = True
+_RULE = sys.modules[__name__]
+
+
+def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
+    """Report pause images pinned by neither tag nor digest."""
+    for use in ctx.images:
+        ref = use.ref
+        if not ctx.table.is_pause_image(ref) or ref.digest is not None:
+            continue
+        if not ctx.table.is_floating_tag(ref.tag):
+            continue
+        expected = _expected(ctx, use)
+        what = f"tag {ref.tag}" if ref.tag else "no tag"
+        advice = f"; use {expected}" if expected else "; pin the pause tag kubeadm expects"
+        yield finding(
+            _RULE,
+            f"{ref.original} has {what}: the pause repositories publish no floating tag and "
+            f"the image is not reproducible{advice}",
+            use=use,
+            expected=expected,
+            fix=f"use {expected}" if expected else None,
+        )
+
+
+def _expected(ctx: RuleContext, use: ImageUse) -> str | None:
+    """kubeadm's tag on the user's own repository when it carries it, else kubeadm's image."""
+    table = ctx.table
+    if ctx.kubernetes is None:
+        return None
+    expectation = table.kubeadm_expectation(ctx.kubernetes, ctx.image_repository)
+    if expectation is None:
+        return None
+    repository = table.repository(use.upstream.name)
+    own = (
+        repository is not None
+        and not is_docker_hub_short_name(use, table)
+        and repository.arch is None
+        and arch_of_repository(use.upstream.name) is None
+        and expectation.pause in (repository.tags or ())
+    )
+    if own:
+        return f"{written_name(use.ref)}:{expectation.pause}"
+    return expectation.image

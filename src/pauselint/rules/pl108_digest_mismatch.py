@@ -1,0 +1,79 @@
+"""PL108 digest-mismatch: the pinned digest is not that tag's digest.
+
+What it finds
+    A pause image pinned with ``@sha256:...`` whose digest is not the manifest-list
+    digest the table records for its tag, on a registry the table says serves the
+    upstream digests (registry.k8s.io, k8s.gcr.io, ``docker.io/rancher/mirrored-pause``).
+    Tags without a known digest, registries that re-push images (and so have digests of
+    their own), per-arch images and digests without a tag are not judged.
+
+Why it breaks
+    The runtime pulls by digest and ignores the tag, so the node runs a different image
+    than the tag says -- an old build, another tag, or a single-platform manifest that
+    fails on other architectures -- or the pull fails when that digest is not in the
+    repository. Either way the tag in the config is misleading.
+
+How to fix
+    Use the digest that belongs to the tag (the finding's ``expected``), or drop the
+    digest and keep the tag. Re-resolve digests with ``crane digest`` or ``skopeo
+    inspect`` instead of copying them from other configs.
+
+Facts and sources
+    ``pause_tags`` ``digest`` (manifest-list digests from the registry.k8s.io promoter
+    manifest) and ``digests: upstream`` on ``repositories``/``mirrors`` in
+    data/compat.yaml; pause-facts.md §3.1 (digests; 3.10.2's is secondary) and §4.3.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+from pauselint.compat import CompatTable
+from pauselint.model import Finding, Severity, Skip
+from pauselint.rules.framework import ImageUse, RuleContext, finding
+from pauselint.rules.pl101_unknown_tag import checked_uses, lookup_tag, written_name
+from pauselint.rules.pl105_arch_mismatch import pinned_platform
+
+ID = "PL108"
+NAME = "digest-mismatch"
+SEVERITY = Severity.ERROR
+DEFAULT_ENABLED = True
+_RULE = sys.modules[__name__]
+
+
+def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
+    """Compare each pinned digest with the table's digest for the tag."""
+    for use in checked_uses(ctx):
+        digest = use.ref.digest
+        known = known_digest(use, ctx.table)
+        if digest is None or known is None or digest == known:
+            continue
+        expected = f"{written_name(use.ref)}:{use.ref.tag}@{known}"
+        yield finding(
+            _RULE,
+            f"{use.ref.original} pins {digest}, which is not the manifest-list digest of "
+            f"tag {use.ref.tag} ({known}); use {expected}",
+            use=use,
+            expected=expected,
+            fix=f"use {expected}",
+        )
+
+
+def known_digest(use: ImageUse, table: CompatTable) -> str | None:
+    """The manifest-list digest this image's tag has on its registry, when the table knows.
+
+    Known only where the registry serves upstream's digests (a mirror's own flag wins
+    over its upstream repository's) and for multi-arch images: a per-arch image is a
+    single manifest with another digest.
+    """
+    tag = lookup_tag(use)
+    repository = table.repository(use.upstream.name)
+    if tag is None or repository is None or pinned_platform(use, table) is not None:
+        return None
+    serves_upstream = (use.mirror.upstream_digests if use.mirror is not None
+                       else repository.upstream_digests)
+    published = table.pause_tag(tag)
+    if not serves_upstream or published is None:
+        return None
+    return published.digest

@@ -1,0 +1,136 @@
+"""PL111 short-name: a pause image written without a registry host.
+
+What it finds
+    A pause image whose name has no registry host, such as ``pause:3.9``,
+    ``library/pause:3.9`` or ``rancher/mirrored-pause:3.6``.
+
+    Runtimes complete such names with Docker Hub: ``pause:3.9`` is
+    ``docker.io/library/pause:3.9``, which is not the Kubernetes pause image at all.
+    When the short name happens to be a Docker Hub copy the compat table knows
+    (``rancher/mirrored-pause``), the finding only asks for the fully qualified name.
+    The other image rules (PL101-PL109) stay quiet on a short name that is not in the
+    table, because their facts are about the Kubernetes image, which it does not name.
+
+Why it breaks
+    ``docker.io/library/pause`` is not published by Kubernetes: the pull fails or, worse,
+    fetches whatever someone put there. Even for a real copy, containerd 2.x pins the
+    sandbox image against garbage collection only when the configured string equals the
+    normalized name, so a short name leaves the pause image unprotected (see PL304).
+
+How to fix
+    Write the full name. For ``pause:<tag>``, use kubeadm's image repository for the
+    target Kubernetes version (``registry.k8s.io/pause:3.9``), or the ``imageRepository``
+    your kubeadm configuration sets; for a known copy, prefix ``docker.io/``.
+
+Facts and sources
+    Docker Hub completion follows distribution/reference normalize.go (see
+    ``imageref.py``). The registry to use is ``kubeadm.default_image_repository`` in
+    data/compat.yaml (pause-facts.md §1.1 and §4.1: registry.k8s.io from Kubernetes
+    1.25); containerd 2.x exact-name pinning is ``containerd.pins_sandbox``
+    (pause-facts.md §5.2, §9 item 5).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+from pauselint.compat import CompatTable
+from pauselint.model import Finding, Severity, Skip
+from pauselint.rules.framework import ImageUse, RuleContext, finding
+
+ID = "PL111"
+NAME = "short-name"
+SEVERITY = Severity.WARNING
+DEFAULT_ENABLED = True
+_RULE = sys.modules[__name__]
+
+
+def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
+    """Report every pause image written without a registry host."""
+    for use in ctx.images:
+        if use.ref.explicit_registry or not ctx.table.is_pause_image(use.ref):
+            continue
+        full = use.ref.normalized()
+        if is_docker_hub_short_name(use, ctx.table):
+            expected = kubernetes_image(ctx, use.ref.tag, use.ref.digest)
+            advice = f"; use {expected}" if expected else ""
+            missing = _unpublished(ctx, use.ref.tag)
+            if missing is not None:
+                expected = None
+                advice = f"; and {missing} has no tag {use.ref.tag}"
+            yield finding(
+                _RULE,
+                f"{use.ref.original} has no registry host, so it means {full} on Docker "
+                f"Hub, not the Kubernetes pause image{advice}",
+                use=use,
+                expected=expected,
+                fix=f"use {expected}" if expected else None,
+            )
+        else:
+            yield finding(
+                _RULE,
+                f"{use.ref.original} has no registry host; write the full name {full}, "
+                "the only one containerd 2.x pins against garbage collection",
+                use=use,
+                expected=full,
+                fix=f"use {full}",
+            )
+
+
+def is_docker_hub_short_name(use: ImageUse, table: CompatTable) -> bool:
+    """A short name that the table does not know: Docker Hub's, not Kubernetes' image.
+
+    The other image rules skip these uses, because their facts (tags, digests,
+    platforms) describe the Kubernetes image the short name does not name.
+    """
+    return (
+        not use.ref.explicit_registry
+        and use.mirror is None
+        and table.repository(use.upstream.name) is None
+    )
+
+
+def kubernetes_image(ctx: RuleContext, tag: str | None, digest: str | None) -> str | None:
+    """``<kubeadm repository>/pause:<tag>`` for the target version, or None without a tag.
+
+    The repository is kubeadm's ``imageRepository`` when a kubeadm config sets one,
+    else kubeadm's default for the target version, else the newest default the table
+    knows. A missing or floating tag becomes kubeadm's expected tag when the target
+    version is known.
+    """
+    table = ctx.table
+    version = ctx.kubernetes if ctx.kubernetes is not None else table.kubernetes_through
+    repository = ctx.image_repository or table.kubeadm_image_repository(version)
+    if table.is_floating_tag(tag) and digest is None:
+        expectation = (
+            table.kubeadm_expectation(ctx.kubernetes, ctx.image_repository)
+            if ctx.kubernetes is not None else None
+        )
+        tag = expectation.pause if expectation is not None else None
+    if repository is None or (tag is None and digest is None):
+        return None
+    text = f"{repository.rstrip('/')}/{table.kubeadm_pause_name}"
+    if tag is not None:
+        text += f":{tag}"
+    if digest is not None:
+        text += f"@{digest}"
+    return text
+
+
+def _unpublished(ctx: RuleContext, tag: str | None) -> str | None:
+    """The Kubernetes repository the short name stands for, when it lacks this tag.
+
+    PL101 is silent on short names, so this rule must not suggest a tag that was
+    never published (``pause:3.11``).
+    """
+    if ctx.table.is_floating_tag(tag):
+        return None
+    image = kubernetes_image(ctx, tag, None)
+    ref = ctx.table.parse(image) if image else None
+    if ref is None:
+        return None
+    repository = ctx.table.repository(ref.name)
+    if repository is None or repository.tags is None or tag in repository.tags:
+        return None
+    return repository.name

@@ -1,0 +1,149 @@
+"""PL201 pause-older-than-expected: the pause image is older than kubeadm expects.
+
+What it finds
+    Any pause image -- a runtime's sandbox image (set, or its built-in default) or a
+    kubelet ``--pod-infra-container-image`` value -- whose tag is an older pause
+    version than the one kubeadm uses for the target Kubernetes minor (for example
+    ``registry.k8s.io/pause:3.6`` on Kubernetes 1.29, where kubeadm expects 3.9).
+    Per-arch mirror tags are compared by their version (``3.8-linuxarm64`` is 3.8).
+
+Why it breaks
+    Pods still start, but the node runs a sandbox image the Kubernetes release was
+    not tested with, ``kubeadm init``/``upgrade`` preflight warns about it, and
+    air-gapped image lists built from ``kubeadm config images list`` do not contain
+    it, so the node pulls (or fails to pull) a second pause image. Old pause images
+    also miss platform fixes (Windows hosts, new architectures).
+
+How to fix
+    Use the expected tag on the same registry and repository you already use: the
+    finding's ``expected`` keeps your registry (``registry.example/pause:3.9`` on
+    Kubernetes 1.31 becomes ``registry.example/pause:3.10``). Make sure your mirror
+    carries that tag.
+
+Facts and sources
+    ``kubeadm.pause_versions`` in data/compat.yaml (pause-facts.md §1.1: kubeadm's
+    ``constants.PauseVersion`` per minor, e.g. 3.9 for 1.26-1.30, 3.10 for 1.31-1.33,
+    3.10.1 for 1.34-1.35, 3.10.2 for 1.36). Skipped when the Kubernetes version is
+    unknown or not in the table (see PL001).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+from packaging.version import InvalidVersion, Version
+
+from pauselint.compat import CompatTable, Expectation
+from pauselint.imageref import tag_suffix
+from pauselint.model import Finding, Role, Severity, Skip
+from pauselint.rules.framework import ImageUse, RuleContext, finding
+
+ID = "PL201"
+NAME = "pause-older-than-expected"
+SEVERITY = Severity.WARNING
+DEFAULT_ENABLED = True
+_RULE = sys.modules[__name__]
+
+_ROLES = (Role.SANDBOX_IMAGE, Role.POD_INFRA_FLAG)
+
+
+def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
+    """Compare every pause image's version with kubeadm's expectation for the target."""
+    uses = [u for u in ctx.images if u.role in _ROLES and ctx.table.is_pause_image(u.ref)]
+    if not uses:
+        return
+    expectation = expectation_or_skip(ctx, ID)
+    if isinstance(expectation, Skip):
+        yield expectation
+        return
+    for use in uses:
+        version = older_than_expected(use, expectation)
+        if version is None:
+            continue
+        expected = expected_reference(use, expectation.pause, ctx.table,
+                                      expectation.image)
+        what = "the runtime's built-in default " if use.origin == "default" else ""
+        yield finding(
+            _RULE,
+            f"{what}{use.ref.original} is pause {version}, older than pause "
+            f"{expectation.pause} that kubeadm {expectation.kubernetes} expects; "
+            f"use {expected}",
+            use=use,
+            expected=expected,
+            fix=f"use {expected}",
+        )
+
+
+def expectation_or_skip(ctx: RuleContext, rule_id: str) -> Expectation | Skip:
+    """kubeadm's expectation for the target, or the Skip that says why there is none."""
+    if ctx.kubernetes is None:
+        return Skip(rule=rule_id, reason="Kubernetes version unknown (use --kubernetes-version)")
+    expectation = ctx.table.kubeadm_expectation(ctx.kubernetes, ctx.image_repository)
+    if expectation is not None:
+        return expectation
+    return Skip(rule=rule_id, reason=_no_expectation_reason(ctx.table, ctx.kubernetes))
+
+
+def _no_expectation_reason(table: CompatTable, kubernetes: Version) -> str:
+    if not table.known_kubernetes(kubernetes):
+        return f"Kubernetes {kubernetes} is newer than the compat table ({table.date})"
+    return (
+        f"Kubernetes {kubernetes} is older than the oldest minor the compat table "
+        f"describes ({table.oldest_kubernetes()})"
+    )
+
+
+def pause_version(use: ImageUse) -> tuple[Version, str] | None:
+    """The pause version the tag names and the per-platform suffix after it, if any.
+
+    ``3.8-linuxarm64`` -> ``(3.8, "-linuxarm64")``. None for no tag or a tag that is
+    not a version (``latest``, vendor schemes): other rules judge those.
+    """
+    tag = use.ref.tag
+    if tag is None:
+        return None
+    base, suffix = tag, ""
+    split = tag_suffix(tag)
+    if split is not None:
+        base, suffix = split.base, tag[len(split.base):]
+    try:
+        return Version(base), suffix
+    except InvalidVersion:
+        return None
+
+
+def older_than_expected(use: ImageUse, expectation: Expectation) -> Version | None:
+    """The use's pause version when it is older than the expected one, else None."""
+    parsed = pause_version(use)
+    if parsed is None:
+        return None
+    version, _suffix = parsed
+    return version if version < Version(expectation.pause) else None
+
+
+def expected_reference(use: ImageUse, pause: str, table: CompatTable | None = None,
+                       fallback: str | None = None) -> str:
+    """The same image as written (registry, repository) with the expected tag.
+
+    A digest is dropped (it pins the old tag). A per-arch suffix is kept only where
+    the mirror's own tag scheme has it; elsewhere it names no published tag. When the
+    table knows the repository and it does not carry the expected tag (a frozen
+    registry, a per-arch repository), the same name would be a pull failure, so the
+    fix names ``fallback`` (kubeadm's own image) instead.
+    """
+    ref = use.ref
+    if table is not None and fallback is not None:
+        repository = table.repository(use.upstream.name)
+        if repository is not None and repository.tags is not None and (
+            pause not in repository.tags or repository.arch is not None
+        ):
+            return fallback
+    written = ref.original.partition("@")[0]
+    if ref.tag is not None:
+        written = written[: -(len(ref.tag) + 1)]
+    parsed = pause_version(use)
+    suffix = parsed[1] if parsed is not None else ""
+    if not (suffix and use.mirror is not None and suffix in use.mirror.tag_suffixes):
+        suffix = ""
+    return f"{written}:{pause}{suffix}"

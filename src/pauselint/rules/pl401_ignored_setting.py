@@ -1,0 +1,88 @@
+"""PL401 ignored-setting: a sandbox-image key the runtime never reads.
+
+What it finds
+    A sandbox (pause) image written where this file's format version does not read it:
+
+    * containerd ``sandbox_image`` under ``io.containerd.grpc.v1.cri`` in a
+      ``version = 3`` file (containerd 2.x reads ``pinned_images.sandbox``);
+    * containerd ``pinned_images.sandbox`` in a version 1 or 2 file;
+    * ``[plugins.cri]`` (a version 1 key) in a version 2 file;
+    * CRI-O ``pause_image`` outside ``[crio.image]``;
+    * misspelled keys such as ``sandbox-image`` or ``pauseImage``.
+
+Why it breaks
+    The runtime silently uses its built-in default instead of your image. On an
+    air-gapped node or behind a private registry that default cannot be pulled, and
+    every new pod hangs in ContainerCreating; elsewhere the node quietly runs a pause
+    image nobody chose.
+
+How to fix
+    Move the value to the key this file's version reads (the finding names it), or
+    change the file's ``version`` to the one the key belongs to -- if your runtime
+    supports it (see PL402).
+
+Facts and sources
+    ``containerd.config_versions`` (``sandbox_key`` per version) and
+    ``crio.sandbox_key`` in data/compat.yaml (pause-facts.md §5.2 config versions and
+    where the key lives; §6 CRI-O ``[crio.image]``; §9 item 4). Which keys are ignored
+    is decided by the readers, which know the formats.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+from pauselint.model import Component, Finding, NodeFacts, Setting, Severity, Skip
+from pauselint.rules.framework import RuleContext, finding
+
+ID = "PL401"
+NAME = "ignored-setting"
+SEVERITY = Severity.ERROR
+DEFAULT_ENABLED = True
+_RULE = sys.modules[__name__]
+
+
+def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
+    """One error per ignored sandbox-image key, at the key."""
+    seen: set[tuple[object, ...]] = set()
+    for node in ctx.nodes:
+        for setting in node.sandbox_settings:
+            if not setting.ignored:
+                continue
+            key = (setting.location, setting.key, node.name)
+            if key in seen:
+                continue
+            seen.add(key)
+            reason = setting.ignored_reason or "the runtime does not read this key"
+            target = _key_that_is_read(ctx, node, setting)
+            yield finding(
+                _RULE,
+                f"`{setting.key}` = \"{setting.value}\" is ignored: {reason}",
+                location=setting.location,
+                image=setting.value,
+                fix=f"move the value to `{target}`" if target else None,
+                node=node.name,
+            )
+
+
+def _key_that_is_read(ctx: RuleContext, node: NodeFacts, setting: Setting) -> str | None:
+    """The sandbox key this file's format version reads, from the compat table."""
+    table = ctx.table
+    if setting.component is Component.CRIO:
+        return table.crio_sandbox_key()
+    if setting.component is not Component.CONTAINERD:
+        return None
+    version = _file_version(node, setting)
+    if version is None:
+        version = table.containerd_implied_config_version()
+    info = table.containerd_config_version(version)
+    return info.sandbox_key if info is not None else None
+
+
+def _file_version(node: NodeFacts, setting: Setting) -> int | None:
+    """The ``version`` of the file holding the setting (imports carry their own)."""
+    for config in node.files:
+        if config.path == setting.location.path:
+            return config.config_version
+    return node.config_version

@@ -1,0 +1,92 @@
+"""PL403 shadowed-setting: a later file overrides the sandbox image with another value.
+
+What it finds
+    Two places set the sandbox image for one runtime to different images, and the
+    later one wins: a containerd ``imports`` file overriding the main config, a
+    CRI-O drop-in in ``/etc/crio/crio.conf.d/`` overriding ``crio.conf`` or an
+    earlier drop-in. Both places are reported: the overriding (effective) setting
+    names the value it hides, and the hidden setting names what overrides it.
+    Two places with the same image are not reported.
+
+Why it breaks
+    Whoever edits the file they know about (often the main config) changes nothing:
+    the runtime keeps using the drop-in's image. Image pre-pull lists, mirrors and
+    air-gap bundles built from the visible value miss the image really used.
+
+How to fix
+    Keep the sandbox image in one place -- usually the drop-in your configuration
+    management owns -- and delete it from the other, or make both the same.
+
+Facts and sources
+    pause-facts.md §5.2 (containerd ``imports``: "imported files will overwrite simple
+    fields like int or string (if not empty)"), §6 (crio.conf.d(5): drop-ins are
+    applied in lexical order, the last one wins) and §9 item 10. The readers decide
+    which setting is effective.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+from pauselint.compat import CompatTable
+from pauselint.model import Finding, Location, Severity, Skip
+from pauselint.rules.framework import RuleContext, finding
+
+ID = "PL403"
+NAME = "shadowed-setting"
+SEVERITY = Severity.WARNING
+DEFAULT_ENABLED = True
+_RULE = sys.modules[__name__]
+
+
+def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
+    """Report each (override, shadowed) pair with different images at both places."""
+    seen: set[tuple[object, ...]] = set()
+    for node in ctx.nodes:
+        winner = node.effective_sandbox
+        if winner is None:
+            continue
+        for hidden in node.sandbox_settings:
+            if hidden.ignored or hidden.effective or not hidden.value.strip():
+                continue
+            if hidden.location == winner.location:
+                continue
+            if _same_image(ctx.table, hidden.value, winner.value):
+                continue
+            pair = (winner.location, hidden.location, node.name)
+            if pair in seen:
+                continue
+            seen.add(pair)
+            yield finding(
+                _RULE,
+                f"sandbox image {winner.value} here overrides {hidden.value} set at "
+                f"{_where(hidden.location)}; keep one of them",
+                location=winner.location,
+                image=winner.value,
+                node=node.name,
+            )
+            yield finding(
+                _RULE,
+                f"sandbox image {hidden.value} here is not used: {winner.value} at "
+                f"{_where(winner.location)} overrides it",
+                location=hidden.location,
+                image=hidden.value,
+                node=node.name,
+            )
+
+
+def _same_image(table: CompatTable, first: str, second: str) -> bool:
+    """Equal when they name the same image (``pause:3.9`` is ``docker.io/library/pause:3.9``)."""
+    a, b = table.parse(first), table.parse(second)
+    if a is None or b is None:
+        return first.strip() == second.strip()
+    return a.normalized() == b.normalized()
+
+
+def _where(location: Location) -> str:
+    if location.line is None:
+        return location.path or "another input"
+    return f"{location.path}:{location.line}"
+
+

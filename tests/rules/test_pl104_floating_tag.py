@@ -1,0 +1,78 @@
+"""PL104 floating-tag: ``:latest`` or no tag, and no digest."""
+
+from __future__ import annotations
+
+import pytest
+
+from pauselint.model import Finding, Location, Severity
+from pauselint.rules import pl104_floating_tag as rule
+
+DIGEST = "sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097"
+
+
+def _run(context, use_of, image: str, **kw) -> list:
+    return list(rule.check(context(images=[use_of(image, line=4, column=1)], **kw)))
+
+
+@pytest.mark.parametrize(
+    ("image", "kubernetes", "what", "expected"),
+    [
+        ("registry.k8s.io/pause", "1.29", "no tag", "registry.k8s.io/pause:3.9"),
+        ("registry.k8s.io/pause:latest", "1.34", "tag latest", "registry.k8s.io/pause:3.10.1"),
+        # The user's mirror is kept.
+        ("registry.aliyuncs.com/google_containers/pause:latest", "1.31", "tag latest",
+         "registry.aliyuncs.com/google_containers/pause:3.10"),
+        # k8s.gcr.io never got 3.10: kubeadm's own image instead.
+        ("k8s.gcr.io/pause", "1.31", "no tag", "registry.k8s.io/pause:3.10"),
+        # A per-arch repository is not kept.
+        ("registry.k8s.io/pause-amd64", "1.29", "no tag", "registry.k8s.io/pause:3.9"),
+        ("pause", "1.36", "no tag", "registry.k8s.io/pause:3.10.2"),
+        ("example.com/pause:latest", "1.29", "tag latest", "registry.k8s.io/pause:3.9"),
+    ],
+)
+def test_fires_with_kubeadm_image(context, use_of, image, kubernetes, what, expected):
+    assert _run(context, use_of, image, kubernetes=kubernetes) == [
+        Finding(
+            rule="PL104", name="floating-tag", severity=Severity.ERROR,
+            message=f"{image} has {what}: the pause repositories publish no floating tag and "
+                    f"the image is not reproducible; use {expected}",
+            location=Location("etc/containerd/config.toml", 4, 1), image=image,
+            expected=expected, fixable=True, fix=f"use {expected}",
+        )
+    ]
+
+
+def test_image_repository_from_kubeadm_wins(context, use_of):
+    (found,) = _run(context, use_of, "example.com/pause", kubernetes="1.29",
+                    image_repository="example.com/k8s")
+    assert found.expected == "example.com/k8s/pause:3.9"
+
+
+@pytest.mark.parametrize("kubernetes", [None, "1.99"])
+def test_fires_without_expected_when_version_unknown(context, use_of, kubernetes):
+    (found,) = _run(context, use_of, "registry.k8s.io/pause:latest", kubernetes=kubernetes)
+    assert found.message == (
+        "registry.k8s.io/pause:latest has tag latest: the pause repositories publish no "
+        "floating tag and the image is not reproducible; pin the pause tag kubeadm expects"
+    )
+    assert (found.expected, found.fix) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "registry.k8s.io/pause:3.9",
+        f"registry.k8s.io/pause@{DIGEST}",  # pinned by digest
+        f"registry.k8s.io/pause:latest@{DIGEST}",
+        "example.com/sandbox",  # not a pause image
+    ],
+)
+def test_quiet(context, use_of, image):
+    assert _run(context, use_of, image, kubernetes="1.29") == []
+
+
+def test_docstring_has_the_four_sections():
+    doc = rule.__doc__
+    assert doc.startswith("PL104 floating-tag: ")
+    for section in ("What it finds", "Why it breaks", "How to fix", "Facts and sources"):
+        assert f"\n{section}\n" in doc
