@@ -26,7 +26,7 @@ class Fatal(click.ClickException):
 
     exit_code = EXIT_ERROR
 
-    def show(self, file=None) -> None:  # noqa: D102 - click's interface
+    def show(self, file=None) -> None:
         click.echo(f"pauselint: error: {self.format_message()}", err=True)
 
 
@@ -127,13 +127,13 @@ def check_command(paths: tuple[str, ...], kubernetes_version: str | None, platfo
             allowed_registries=allowed_registries,
             root=Path(root) if root else None,
         )
-        stdin_text = click.get_text_stream("stdin").read() if "-" in paths else None
+        stdin_text = sys.stdin.read() if "-" in paths else None
         files = collect(paths, stdin_text)
         report = engine.check_files(files, options, table)
     except engine.UsageError as exc:
         raise Fatal(str(exc)) from None
 
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     if output_format == "json":
         from pauselint.report.json_report import render_json
 
@@ -194,7 +194,7 @@ def run() -> None:
         main(standalone_mode=True)
     except SystemExit:
         raise
-    except Exception as exc:  # noqa: BLE001 - the last line of defence for users
+    except Exception as exc:
         if os.environ.get("PAUSELINT_DEBUG"):
             raise
         click.echo(f"pauselint: internal error: {type(exc).__name__}: {exc} "
