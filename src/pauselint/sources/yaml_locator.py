@@ -1,0 +1,175 @@
+"""YAML parsed into nodes that remember where they came from.
+
+The kubeadm and k3s readers need every value's line and column, which
+``yaml.safe_load`` throws away. Composing (parsing without constructing Python
+objects) keeps a ``start_mark`` on every node, so this module composes and offers
+the few lookups the readers need on the node tree. Nothing here knows kubeadm or
+k3s, and nothing here raises on bad input: a parse failure comes back as a
+:class:`YamlProblem`.
+
+Positions are 1-based and count characters; ``\\r\\n`` counts as one line break and a
+leading byte-order mark is not counted. A YAML document embedded in a string (the
+``kubeadm-config`` ConfigMap) is composed on its own and mapped back into the outer
+file through an :class:`Origin`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+# libyaml is ~10x faster; the pure-Python loader gives the same marks.
+_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_NULL_TAG = "tag:yaml.org,2002:null"
+_BLOCK_HEADER = re.compile(r"[|>]([+-]?)([1-9]?)([+-]?)")
+# The line breaks YAML counts (and so the marks count); str.splitlines knows more.
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+@dataclass(frozen=True, slots=True)
+class YamlProblem:
+    """Why a text is not YAML, and the 1-based line where the parser gave up."""
+
+    line: int | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Maps a node's mark to a 1-based (line, column) in the file the user gave.
+
+    For the outer file both offsets are 0. For a document embedded in a literal
+    block scalar, the embedded line N sits ``line_offset`` lines further down and
+    ``column_offset`` columns further right. When no such mapping exists (a quoted
+    or folded string), ``fixed`` is the position of the string itself and every
+    embedded node is reported there.
+    """
+
+    line_offset: int = 0
+    column_offset: int = 0
+    fixed: tuple[int, int] | None = None
+
+    def position(self, node: Node) -> tuple[int, int]:
+        if self.fixed is not None:
+            return self.fixed
+        mark = node.start_mark
+        return mark.line + self.line_offset + 1, mark.column + self.column_offset + 1
+
+
+OUTER = Origin()
+
+
+def compose_documents(text: str) -> tuple[list[Node], YamlProblem | None]:
+    """Every document of ``text`` as a node tree (empty documents left out).
+
+    On a parse error the documents are discarded, because the programs that read
+    these files (kubeadm, k3s) refuse the whole file too.
+    """
+    text = text.removeprefix("\ufeff")
+    try:
+        nodes = [
+            node
+            for node in yaml.compose_all(text, Loader=_Loader)
+            if node is not None and kind_name(node) != "empty"
+        ]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        return [], YamlProblem(line, _one_line(exc))
+    except yaml.YAMLError as exc:  # e.g. a reader error on a control character
+        return [], YamlProblem(None, _one_line(exc))
+    return nodes, None
+
+
+def get(node: Node | None, key: str) -> Node | None:
+    """The value node of ``key`` in a mapping node; None if absent or not a mapping.
+
+    A repeated key gives its last value, as Go's YAML-to-JSON decoding does.
+    """
+    if not isinstance(node, MappingNode):
+        return None
+    found = None
+    for key_node, value_node in node.value:
+        if isinstance(key_node, ScalarNode) and key_node.value == key:
+            found = value_node
+    return found
+
+
+def get_path(node: Node | None, *keys: str) -> Node | None:
+    """Follow ``keys`` down nested mappings."""
+    for key in keys:
+        node = get(node, key)
+    return node
+
+
+def items(node: Node | None) -> list[tuple[Node, Node]]:
+    """The (key, value) node pairs of a mapping node; empty for anything else."""
+    return list(node.value) if isinstance(node, MappingNode) else []
+
+
+def elements(node: Node | None) -> list[Node]:
+    """The element nodes of a sequence node; empty for anything else."""
+    return list(node.value) if isinstance(node, SequenceNode) else []
+
+
+def scalar(node: Node | None) -> str | None:
+    """A scalar's text as written (``1.30`` stays ``"1.30"``); None for null or non-scalars."""
+    if not isinstance(node, ScalarNode) or node.tag == _NULL_TAG:
+        return None
+    return str(node.value)
+
+
+def kind_name(node: Node | None) -> str:
+    """What a node is, in words, for error messages."""
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    if node is None or node.tag == _NULL_TAG:
+        return "empty"
+    return "a scalar"
+
+
+def embedded_origin(text: str, node: ScalarNode, outer: Origin) -> Origin:
+    """Where a document held in the string ``node`` sits in the outer ``text``.
+
+    Only a literal block scalar (``|``, as ``kubectl get -o yaml`` writes
+    multi-line strings) keeps the embedded lines verbatim, each indented by the
+    block's indentation; its content starts on the line after the ``|`` header.
+    Anything else (quoted, folded, plain) is reported at the string's own start.
+    """
+    start = outer.position(node)
+    if node.style != "|" or outer.fixed is not None:
+        return Origin(fixed=start)
+    lines = _LINE_BREAK.split(text.removeprefix("\ufeff"))
+    header_line = node.start_mark.line
+    header = _BLOCK_HEADER.match(lines[header_line], node.start_mark.column)
+    explicit = int(header.group(2)) if header and header.group(2) else None
+    if explicit is not None:
+        # The indentation indicator counts from the parent node's indentation,
+        # which for `key: |2` is the key's column.
+        parent_indent = len(lines[header_line]) - len(lines[header_line].lstrip(" "))
+        indent = parent_indent + explicit
+    else:
+        content = [ln for ln in lines[header_line + 1 :] if ln.strip()]
+        indent = len(content[0]) - len(content[0].lstrip(" ")) if content else 0
+    return Origin(
+        line_offset=header_line + 1 + outer.line_offset,
+        column_offset=indent + outer.column_offset,
+    )
+
+
+def _one_line(exc: Exception) -> str:
+    """A parser message on one line: PyYAML's span several, with a source excerpt."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        parts = [exc.context, exc.problem]
+        mark = exc.problem_mark or exc.context_mark
+        text = "; ".join(p for p in parts if p)
+        if mark is not None:
+            text += f" (line {mark.line + 1}, column {mark.column + 1})"
+        return text
+    return " ".join(str(exc).split())
