@@ -1,0 +1,616 @@
+"""Read ``--pod-infra-container-image`` from kubelet (and cri-dockerd) command lines.
+
+The flag is never in a config file of its own: it reaches the program through a
+systemd unit's ``ExecStart=``, either written there or expanded from a variable set
+by ``Environment=`` or by an ``EnvironmentFile=`` such as kubeadm's
+``/var/lib/kubelet/kubeadm-flags.env`` or ``/etc/default/kubelet``. So this module
+knows three formats -- env files, systemd units and KubeletConfiguration -- and
+follows every value back to the character where it was written, because a finding
+that says "somewhere in your kubelet flags" does not get fixed.
+
+Quoting is undone in two steps, as systemd does: an assignment's quotes first
+(``KUBELET_KUBEADM_ARGS="--a --b"`` sets ``--a --b``), then ``$VAR`` in
+``ExecStart=`` splits the value into words, unquoting again. Both steps use POSIX
+shell word rules (those of :func:`shlex.split`), tracked character by character so
+each image keeps its line and column. Template expressions (``{{ x }}``,
+``{% if %}``) are kept whole inside a word, so a templated path still names its
+program; a templated image is reported as an error instead of a value.
+
+The same flag means two things: the kubelet's pod-infra flag, or cri-dockerd's
+sandbox image. The program decides, never the flag: the basename of the first
+``ExecStart=`` word.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import yaml
+
+from pauselint.model import Component, ConfigFile, InputError, Location, Role, Setting
+
+FLAG = "--pod-infra-container-image"
+
+# Program basename -> the component its --pod-infra-container-image configures.
+_FLAG_READERS: dict[str, Component] = {
+    "kubelet": Component.KUBELET,
+    "kubelet-wrapper": Component.KUBELET,  # CoreOS: passes its arguments to the kubelet
+    "cri-dockerd": Component.CRI_DOCKERD,
+}
+# Programs recognised (so the unit is not "unknown") but whose flags name no pause
+# image this module reads: their own pause flags belong to the k3s reader.
+_OTHER_PROGRAMS: dict[str, Component] = {"rke2": Component.RKE2, "k3s": Component.K3S}
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ASSIGNMENT = re.compile(r"(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*")
+_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$\$")
+_WHOLE_WORD_REFERENCE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_TEMPLATE_LINE = re.compile(r"\{\{.*\}\}|\{%.*%\}|\{#.*#\}")
+_TEMPLATE_SPANS = {"{{": "}}", "{%": "%}", "{#": "#}"}
+_EXEC_PREFIXES = "-@:+!"
+_SPACE = " \t\r\n"
+
+
+@dataclass(frozen=True, slots=True)
+class TracedText:
+    """A decoded string whose every character remembers where it was written.
+
+    Unquoting and variable expansion move characters around; keeping a Location
+    per character is the simple way to still point at the image in the file.
+    """
+
+    text: str
+    locations: tuple[Location, ...]
+
+    def tail(self, start: int) -> TracedText:
+        return TracedText(self.text[start:], self.locations[start:])
+
+
+@dataclass(frozen=True, slots=True)
+class KubeletEnvFile(ConfigFile):
+    """An env file's ConfigFile plus its variables, so a unit can expand them.
+
+    ``variables`` holds every assignment in file order, repeats included (the last
+    one wins, as when systemd or a shell reads the file).
+    """
+
+    variables: tuple[tuple[str, TracedText], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Word:
+    value: TracedText
+    start: Location  # the word's first character in the file, an opening quote included
+
+
+@dataclass(frozen=True, slots=True)
+class _Unclosed:
+    message: str
+    where: Location
+
+
+@dataclass(slots=True)
+class _Command:
+    """One ``ExecStart=`` command line: its words and whether a later reset cleared it."""
+
+    part: int
+    line: int
+    words: list[_Word]
+    cleared: bool = False
+
+
+def read_kubelet_env(path: str, text: str) -> KubeletEnvFile:
+    """Read a kubelet env file: kubeadm-flags.env, /etc/default/kubelet, /etc/sysconfig/kubelet.
+
+    Every ``NAME=value`` line is read (``export`` allowed, ``#``/``;`` comments
+    skipped), because the unit decides which variables reach the kubelet
+    (``KUBELET_KUBEADM_ARGS``, ``KUBELET_EXTRA_ARGS``, ``KUBELET_ARGS``, AKS's
+    ``KUBELET_FLAGS``...). A value is the rest of the line with its quotes removed,
+    as systemd reads it (kubeadm 1.11 wrote ``KUBELET_KUBEADM_ARGS=--a --b``
+    unquoted). Lines starting with ``-`` are flags themselves (MicroK8s' args
+    files). Each flag found is a kubelet setting; one overwritten by a later
+    assignment of its variable, or repeated later in the file, is not effective.
+
+    Never raises: a line with an unterminated quote becomes an InputError naming
+    that line, and the other lines are still read.
+    """
+    errors: list[InputError] = []
+    variables: list[tuple[str, TracedText]] = []
+    found: list[tuple[int | None, _Word]] = []  # (index in variables, flag value word)
+    lines, template_lines = _logical_lines(text)
+    if template_lines:
+        errors.append(_template_error(path, template_lines[0]))
+    for segments in lines:
+        line = _trace(path, segments, join_with="")
+        body = line.text.lstrip(" \t")
+        line = line.tail(len(line.text) - len(body))
+        if not body or body[0] in "#;":
+            continue
+        if body.startswith("-"):
+            words, unclosed = _split_words(line)
+            if unclosed is not None:
+                errors.append(_unclosed_error(unclosed))
+                continue
+            found += [(None, w) for w in _flag_values(words, errors)]
+            continue
+        match = _ASSIGNMENT.match(body)
+        if match is None:
+            errors.append(
+                InputError(
+                    path, segments[0][0], "not a NAME=value assignment, a comment or flags: skipped"
+                )
+            )
+            continue
+        words, unclosed = _split_words(line.tail(match.end()), split=False)
+        if unclosed is not None:
+            errors.append(_unclosed_error(unclosed))
+            continue
+        value = words[0].value if words else TracedText("", ())
+        variables.append((match.group(1), value))
+        index = len(variables) - 1
+        value_words = _split_words(value, relaxed=True)[0]
+        found += [(index, w) for w in _flag_values(value_words, errors)]
+
+    last_assignment = {name: index for index, (name, _) in enumerate(variables)}
+    settings = []
+    for index, word in found:
+        setting = _setting(word, Component.KUBELET, errors)
+        if setting is None:
+            continue
+        if index is not None and last_assignment[variables[index][0]] != index:
+            setting = dataclasses.replace(setting, effective=False)
+        settings.append(setting)
+    return KubeletEnvFile(
+        path=path,
+        component=Component.KUBELET,
+        settings=tuple(s for _, s in _last_wins(settings)),
+        errors=tuple(sorted(errors, key=lambda e: e.line or 0)),
+        variables=tuple(variables),
+    )
+
+
+def read_systemd_unit(
+    path: str, text: str, *, environment_files: Mapping[str, ConfigFile] | None = None
+) -> ConfigFile:
+    """Read one unit file or drop-in alone; see :func:`read_systemd_service`.
+
+    A drop-in read alone cannot see the ExecStart= of the unit it extends: read the
+    unit and its drop-ins together with :func:`read_systemd_service` when you have them.
+    """
+    return read_systemd_service([(path, text)], environment_files=environment_files)[0]
+
+
+def read_systemd_service(
+    parts: Sequence[tuple[str, str]],
+    *,
+    environment_files: Mapping[str, ConfigFile] | None = None,
+) -> tuple[ConfigFile, ...]:
+    """Read a service's unit file and drop-ins, given as (path, text) in systemd's order.
+
+    systemd merges them into one service before it runs anything: a drop-in's
+    ``ExecStart=`` (empty) clears the unit's command, its ``Environment=`` feeds the
+    unit's ``$VAR``. So they are read together and one ConfigFile comes back per
+    part. A flag belongs to the part whose ``ExecStart=`` passes it; its location is
+    where the image is written, which may be an ``Environment=`` line or an env file.
+
+    ``EnvironmentFile=`` paths are recorded in ``imports`` as written (a leading
+    ``-`` stripped, ``%`` specifiers left alone). ``environment_files`` maps those
+    written paths to :func:`read_kubelet_env` results; their variables then expand
+    in ``ExecStart=``, overriding ``Environment=`` as systemd does. Variables of
+    files not given expand to nothing. Flags passed by a command that was cleared
+    by a later empty ``ExecStart=`` are kept with ``effective=False``. A service
+    with no ``ExecStart=`` at all (a drop-in read alone) reports the flags in its
+    ``Environment=`` values as the kubelet's. Never raises.
+    """
+    environment: dict[str, TracedText] = {}
+    assignments: list[tuple[int, str, TracedText]] = []
+    written_files: list[str] = []
+    commands: list[_Command] = []
+    errors: list[list[InputError]] = [[] for _ in parts]
+    imports: list[list[str]] = [[] for _ in parts]
+
+    for index, (path, text) in enumerate(parts):
+        part_errors = errors[index]
+        lines, template_lines = _logical_lines(text)
+        if template_lines:
+            part_errors.append(_template_error(path, template_lines[0]))
+        section: str | None = None
+        for segments in lines:
+            first_line = segments[0][0]
+            line = _trace(path, segments, join_with=" ")
+            body = line.text.strip()
+            if not body or body[0] in "#;":
+                continue
+            if body.startswith("["):
+                section = body[1:].partition("]")[0]
+                continue
+            key, equals, _ = line.text.partition("=")
+            if not equals:
+                part_errors.append(
+                    InputError(
+                        path,
+                        first_line,
+                        "not a Key=Value line, a [Section] or a comment: systemd ignores it",
+                    )
+                )
+                continue
+            key = key.strip()
+            if section != "Service" or key not in ("Environment", "EnvironmentFile", "ExecStart"):
+                continue
+            value = _strip(line.tail(line.text.index("=") + 1))
+            if key == "EnvironmentFile":
+                if not value.text:
+                    written_files.clear()
+                    continue
+                written = value.text.removeprefix("-").strip()
+                imports[index].append(written)
+                written_files.append(written)
+                continue
+            if not value.text:  # an empty assignment resets the list, for both keys
+                if key == "Environment":
+                    environment.clear()
+                    assignments.clear()
+                else:
+                    for command in commands:
+                        command.cleared = True
+                continue
+            words, unclosed = _split_words(value)
+            if unclosed is not None:
+                part_errors.append(_unclosed_error(unclosed))
+                continue
+            if key == "ExecStart":
+                if words:
+                    commands.append(_Command(index, first_line, words))
+                continue
+            for word in words:
+                name, equals, _ = word.value.text.partition("=")
+                if not equals or not _NAME.fullmatch(name):
+                    part_errors.append(
+                        InputError(
+                            path,
+                            word.start.line,
+                            f"systemd ignores `{word.value.text}` in Environment=: not a "
+                            "NAME=VALUE assignment (quote the whole assignment to keep spaces)",
+                        )
+                    )
+                    continue
+                environment[name] = word.value.tail(len(name) + 1)
+                assignments.append((index, name, environment[name]))
+
+    variables = dict(environment)
+    for written in written_files:
+        env_file = (environment_files or {}).get(written)
+        if isinstance(env_file, KubeletEnvFile):
+            variables.update(env_file.variables)
+
+    found: list[tuple[int, Setting]] = []
+    for command in commands:
+        component, reads_flag, args = _program(command.words)
+        part_errors = errors[command.part]
+        values = list(_flag_values(_expand(args, variables), part_errors))
+        if values and not reads_flag:
+            part_errors.append(
+                InputError(
+                    parts[command.part][0],
+                    command.line,
+                    f"`{FLAG}` is passed to `{_program_name(command.words)}`, which is neither "
+                    "the kubelet nor cri-dockerd: not read",
+                )
+            )
+            continue
+        for value in values:
+            setting = _setting(value, component or Component.KUBELET, part_errors)
+            if setting is not None:
+                found.append(
+                    (command.part, dataclasses.replace(setting, effective=not command.cleared))
+                )
+    if not commands:
+        for index, name, value in assignments:
+            for word in _flag_values(_split_words(value, relaxed=True)[0], errors[index]):
+                setting = _setting(word, Component.KUBELET, errors[index])
+                if setting is not None:
+                    current = environment.get(name) is value
+                    found.append((index, dataclasses.replace(setting, effective=current)))
+
+    live = [c for c in commands if not c.cleared] or commands
+    component = _program(live[-1].words)[0] if live else Component.KUBELET
+    kept = dict(_last_wins([s for _, s in found]))  # index in `found` -> settled setting
+    return tuple(
+        ConfigFile(
+            path=path,
+            component=component,
+            settings=tuple(
+                kept[i] for i, (part, _) in enumerate(found) if part == index and i in kept
+            ),
+            errors=tuple(sorted(errors[index], key=lambda e: e.line or 0)),
+            imports=tuple(imports[index]),
+        )
+        for index, (path, _) in enumerate(parts)
+    )
+
+
+def read_kubelet_config(path: str, text: str) -> ConfigFile:
+    """Check that a KubeletConfiguration file (YAML or JSON) parses; it holds no pause image.
+
+    KubeletConfiguration (kubelet.config.k8s.io/v1beta1) has no sandbox-image
+    field: the kubelet takes the pause image only as ``--pod-infra-container-image``.
+    So the result never has settings; it only tells the user when the file is not
+    even YAML (an InputError with the line), since the kubelet would not start.
+    """
+    try:
+        # Composing checks the syntax without building values, so a bad date or a
+        # deep nesting cannot raise something other than YAMLError.
+        for _ in yaml.compose_all(text, Loader=yaml.SafeLoader):
+            pass
+    except (yaml.YAMLError, RecursionError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        return ConfigFile(
+            path=path,
+            component=Component.KUBELET,
+            errors=(InputError(path, line, f"invalid YAML: {problem}"),),
+        )
+    return ConfigFile(path=path, component=Component.KUBELET)
+
+
+def effective_flags(files: Sequence[ConfigFile]) -> tuple[Setting, ...]:
+    """Every ``--pod-infra-container-image`` setting of ``files``, with ``effective`` set.
+
+    The kubelet (pflag) keeps the last occurrence of a repeated flag, so across
+    ``files`` in command-line order the last one wins -- for each program on its
+    own: a kubelet flag never shadows cri-dockerd's. A setting a reader already
+    marked not effective (its command cleared by an empty ``ExecStart=``, its
+    variable assigned again) stays so. The same location seen twice (an env file
+    given both alone and through its unit) counts once, at its later place.
+    """
+    flags = [s for f in files for s in f.settings if s.key == FLAG]
+    return tuple(s for _, s in _last_wins(flags))
+
+
+def _last_wins(settings: Sequence[Setting]) -> list[tuple[int, Setting]]:
+    """(index, setting) of the settings kept, only the last effective one per component."""
+    last_at = {s.location: i for i, s in enumerate(settings)}
+    kept = [(i, s) for i, s in enumerate(settings) if last_at[s.location] == i]
+    winner = {s.component: i for i, s in kept if s.effective}
+    return [(i, dataclasses.replace(s, effective=winner.get(s.component) == i)) for i, s in kept]
+
+
+def _program(words: Sequence[_Word]) -> tuple[Component | None, bool, list[_Word]]:
+    """The component a command configures, whether it reads the flag, and its arguments."""
+    first = words[0].value.text
+    prefixes = first[: len(first) - len(first.lstrip(_EXEC_PREFIXES))]
+    # With `@`, the second word is argv[0] and the arguments start after it.
+    args = list(words[2:] if "@" in prefixes else words[1:])
+    name = _program_name(words)
+    if name == "hyperkube" and args and args[0].value.text == "kubelet":
+        return Component.KUBELET, True, args[1:]
+    if name in _FLAG_READERS:
+        return _FLAG_READERS[name], True, args
+    return _OTHER_PROGRAMS.get(name), False, args
+
+
+def _program_name(words: Sequence[_Word]) -> str:
+    return words[0].value.text.lstrip(_EXEC_PREFIXES).rsplit("/", 1)[-1]
+
+
+def _expand(words: Sequence[_Word], variables: Mapping[str, TracedText]) -> list[_Word]:
+    """systemd's expansion: ``$VAR`` as a word splits into words, ``${VAR}`` stays one."""
+    out: list[_Word] = []
+    for word in words:
+        whole = _WHOLE_WORD_REFERENCE.fullmatch(word.value.text)
+        if whole is not None:
+            value = variables.get(whole.group(1))
+            if value is not None:
+                out += _split_words(value, relaxed=True)[0]
+            continue
+        text, locations, done = [], [], 0
+        for match in _REFERENCE.finditer(word.value.text):
+            text.append(word.value.text[done : match.start()])
+            locations += word.value.locations[done : match.start()]
+            if match.group(1) is None:  # `$$` is a literal dollar
+                text.append("$")
+                locations.append(word.value.locations[match.start()])
+            else:
+                value = variables.get(match.group(1), TracedText("", ()))
+                text.append(value.text)
+                locations += value.locations
+            done = match.end()
+        text.append(word.value.text[done:])
+        locations += word.value.locations[done:]
+        out.append(_Word(TracedText("".join(text), tuple(locations)), word.start))
+    return out
+
+
+def _flag_values(words: Sequence[_Word], errors: list[InputError]) -> Iterator[_Word]:
+    """The value of each ``--pod-infra-container-image`` in ``words``, in order.
+
+    Both pflag spellings: ``--flag=IMG`` and ``--flag IMG``. A bare ``--`` ends the
+    flags, as in pflag.
+    """
+    index = 0
+    while index < len(words):
+        word = words[index]
+        text = word.value.text
+        if text == "--":
+            return
+        if text == FLAG:
+            if index + 1 == len(words):
+                errors.append(
+                    InputError(word.start.path, word.start.line, f"`{FLAG}` has no value")
+                )
+                return
+            yield words[index + 1]
+            index += 2
+            continue
+        if text.startswith(FLAG + "="):
+            equals = word.value.locations[len(FLAG)]
+            after = Location(equals.path, equals.line, (equals.column or 0) + 1)
+            value = word.value.tail(len(FLAG) + 1)
+            yield _Word(value, value.locations[0] if value.text else after)
+        index += 1
+
+
+def _setting(word: _Word, component: Component, errors: list[InputError]) -> Setting | None:
+    """A setting for one flag value, or an error when the value is a template expression."""
+    where = word.value.locations[0] if word.value.text else word.start
+    if "{{" in word.value.text or "{%" in word.value.text:
+        errors.append(
+            InputError(
+                where.path,
+                where.line,
+                f"`{FLAG}` is a template expression ({word.value.text}): check the rendered file",
+            )
+        )
+        return None
+    kubelet = component is Component.KUBELET
+    return Setting(
+        component=component,
+        role=Role.POD_INFRA_FLAG if kubelet else Role.SANDBOX_IMAGE,
+        key=FLAG,
+        value=word.value.text,
+        location=where,
+    )
+
+
+def _split_words(
+    source: TracedText, *, split: bool = True, relaxed: bool = False
+) -> tuple[list[_Word], _Unclosed | None]:
+    """POSIX shell words (:func:`shlex.split` rules), each character keeping its location.
+
+    ``split=False`` keeps unquoted whitespace (one word: an env-file value);
+    ``relaxed`` accepts an unterminated quote, as systemd does when it splits a
+    ``$VAR``. A template span (``{{ }}``, ``{% %}``, ``{# #}``) is copied whole.
+    """
+    text, where = source.text, source.locations
+    words: list[_Word] = []
+    chars: list[str] = []
+    locations: list[Location] = []
+    start: Location | None = None
+    size = len(text)
+    index = 0
+
+    def copy(begin: int, end: int) -> None:
+        chars.append(text[begin:end])
+        locations.extend(where[begin:end])
+
+    while index < size:
+        char = text[index]
+        if split and char in _SPACE:
+            if start is not None:
+                words.append(_Word(TracedText("".join(chars), tuple(locations)), start))
+                chars, locations, start = [], [], None
+            index += 1
+            continue
+        if start is None:
+            start = where[index]
+        opener = text[index : index + 2]
+        if opener in _TEMPLATE_SPANS:
+            close = text.find(_TEMPLATE_SPANS[opener], index + 2)
+            end = size if close < 0 else close + 2
+            copy(index, end)
+            index = end
+        elif char == "'":
+            close = text.find("'", index + 1)
+            if close < 0 and not relaxed:
+                return words, _Unclosed("unterminated single quote", where[index])
+            end = size if close < 0 else close
+            copy(index + 1, end)
+            index = end + 1
+        elif char == '"':
+            index += 1
+            while index < size and text[index] != '"':
+                if text[index] == "\\" and text[index + 1 : index + 2] in ('"', "\\"):
+                    chars.append(text[index + 1])
+                    locations.append(where[index])
+                    index += 2
+                else:
+                    copy(index, index + 1)
+                    index += 1
+            if index >= size and not relaxed:
+                return words, _Unclosed("unterminated double quote", start)
+            index += 1
+        elif char == "\\":
+            if index + 1 < size:
+                chars.append(text[index + 1])
+                locations.append(where[index])
+            elif not relaxed:
+                return words, _Unclosed("a backslash with nothing to escape", where[index])
+            index += 2
+        else:
+            copy(index, index + 1)
+            index += 1
+    if start is not None:
+        words.append(_Word(TracedText("".join(chars), tuple(locations)), start))
+    return words, None
+
+
+def _logical_lines(text: str) -> tuple[list[list[tuple[int, str]]], list[int]]:
+    """Lines joined across trailing backslashes, as (line number, text) segments.
+
+    As in systemd, comment lines inside a continuation are skipped; so are lines
+    that are only a template tag (``{% if x %}``, ``{{/if}}``), whose numbers come
+    back second so the reader can say it read a template. CRLF is read like LF.
+    """
+    lines: list[list[tuple[int, str]]] = []
+    template_lines: list[int] = []
+    pending: list[tuple[int, str]] = []
+    for number, raw in enumerate(text.removeprefix("\ufeff").split("\n"), start=1):
+        content = raw.removesuffix("\r")
+        stripped = content.strip()
+        if _TEMPLATE_LINE.fullmatch(stripped):
+            template_lines.append(number)
+            continue
+        if pending and stripped[:1] in ("#", ";"):
+            continue
+        pending.append((number, content))
+        if pending[0][1].lstrip()[:1] not in ("#", ";") and content.endswith("\\"):
+            continue
+        lines.append(pending)
+        pending = []
+    if pending:
+        lines.append(pending)
+    return lines, template_lines
+
+
+def _trace(path: str, segments: Sequence[tuple[int, str]], *, join_with: str) -> TracedText:
+    """One logical line as traced text; each joining backslash becomes ``join_with``."""
+    chars: list[str] = []
+    locations: list[Location] = []
+    for position, (number, content) in enumerate(segments):
+        joined = position < len(segments) - 1
+        if joined:
+            content = content[:-1]
+        chars.append(content)
+        locations += [Location(path, number, column) for column in range(1, len(content) + 1)]
+        if joined and join_with:
+            chars.append(join_with)
+            locations.append(Location(path, number, len(content) + 1))
+    return TracedText("".join(chars), tuple(locations))
+
+
+def _strip(value: TracedText) -> TracedText:
+    text = value.text.lstrip(_SPACE)
+    start = len(value.text) - len(text)
+    end = start + len(text.rstrip(_SPACE))
+    return TracedText(value.text[start:end], value.locations[start:end])
+
+
+def _unclosed_error(unclosed: _Unclosed) -> InputError:
+    where = unclosed.where
+    return InputError(
+        where.path,
+        where.line,
+        f"{unclosed.message} (column {where.column}): line not read",
+    )
+
+
+def _template_error(path: str, line: int) -> InputError:
+    return InputError(
+        path,
+        line,
+        "this looks like a template: template-only lines were skipped -- check the rendered file",
+    )
