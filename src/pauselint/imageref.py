@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 __all__ = [
@@ -67,8 +66,7 @@ class ImageRefError(ValueError):
     """An image reference that the runtime would refuse to pull; the message says why."""
 
 
-@dataclass(frozen=True, slots=True)
-class ImageRef:
+class ImageRef(NamedTuple):
     """One image reference, split into its parts and normalized.
 
     ``original`` is the text as written (stripped) so findings can quote the user;
@@ -382,4 +380,4 @@ def map_to_upstream(ref: ImageRef, mirrors: Sequence[tuple[str, str]]) -> ImageR
         mapped = parse_image(rewritten)
     except ImageRefError as err:
         raise ImageRefError(f"mirror {prefix!r} -> {upstream!r}: {err}") from None
-    return replace(mapped, original=ref.original, explicit_registry=True)
+    return mapped._replace(original=ref.original, explicit_registry=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 class Severity(enum.IntEnum):
@@ -29,8 +30,7 @@ class Severity(enum.IntEnum):
             raise ValueError(f"unknown severity {text!r} (use error, warning or info)") from None
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
+class Location(NamedTuple):
     """Where a value was found. ``path`` is as the user gave it; line/column are 1-based."""
 
     path: str | None
@@ -65,8 +65,7 @@ class Role(str, enum.Enum):
     KUBELET_VERSION = "kubelet-version"  # a version a kubelet config or unit reveals
 
 
-@dataclass(frozen=True, slots=True)
-class Setting:
+class Setting(NamedTuple):
     """One pause-related value found in an input, with where it was found.
 
     ``effective`` is False when a later drop-in, import or flag overrides it;
@@ -85,8 +84,7 @@ class Setting:
     ignored_reason: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class InputError:
+class InputError(NamedTuple):
     """An input that could not be read (or only partly): reported, never raised."""
 
     path: str | None
@@ -94,8 +92,7 @@ class InputError:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class ConfigFile:
+class ConfigFile(NamedTuple):
     """What one reader found in one input file."""
 
     path: str
@@ -106,12 +103,14 @@ class ConfigFile:
     imports: tuple[str, ...] = ()
     # containerd `version = N` (None when absent: containerd then assumes 1).
     config_version: int | None = None
-    # Lines carrying `# pauselint: disable=...` comments: line -> (rule ids, reason).
+    # Inline `# pauselint: disable=...` comments found in the file.
     suppressions: tuple[Suppression, ...] = ()
+    # Variables the file assigns (env files), in order, for units that expand them;
+    # each value is the reader's own traced text, opaque to everyone else.
+    variables: tuple[tuple[str, object], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Suppression:
+class Suppression(NamedTuple):
     """An inline ``# pauselint: disable=PL302 -- reason`` comment."""
 
     path: str
@@ -120,8 +119,7 @@ class Suppression:
     reason: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Platform:
+class Platform(NamedTuple):
     """A node's platform: ``linux/arm64`` or ``windows/amd64:ltsc2022``."""
 
     os: str
@@ -133,8 +131,7 @@ class Platform:
         return f"{base}:{self.os_version}" if self.os_version else base
 
 
-@dataclass(frozen=True, slots=True)
-class RuntimeVersion:
+class RuntimeVersion(NamedTuple):
     """A container runtime and its version, e.g. containerd 1.7.20."""
 
     name: Component
@@ -144,8 +141,7 @@ class RuntimeVersion:
         return f"{self.name.value} {self.version}"
 
 
-@dataclass(frozen=True, slots=True)
-class NodeFacts:
+class NodeFacts(NamedTuple):
     """Every input that describes one node, merged: what the runtime will really use.
 
     ``sandbox_settings`` holds every sandbox-image setting (effective, shadowed and
@@ -165,8 +161,7 @@ class NodeFacts:
     runtime_config_path: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     """One problem, located. Sorted by path, line, rule for stable output."""
 
     rule: str
@@ -186,8 +181,7 @@ class Finding:
         return (self.cluster or "", loc.path or "", loc.line or 0, loc.column or 0, self.rule)
 
 
-@dataclass(frozen=True, slots=True)
-class Skip:
+class Skip(NamedTuple):
     """A rule that could not run for want of context; never a silent pass."""
 
     rule: str

@@ -38,3 +38,10 @@ def test_wheel_installs_and_runs_from_elsewhere(tmp_path: Path) -> None:
     located = subprocess.run([str(py), "-c", "import pauselint.compat as c; print(c.table_path())"],
                              cwd=elsewhere, capture_output=True, text=True, env=env, check=True)
     assert str(env_dir) in located.stdout and "site-packages" in located.stdout
+    # The JSON copy made at build time holds exactly the YAML's data.
+    compared = subprocess.run(
+        [str(py), "-c",
+         "import json, yaml, pauselint.compat as c; p = c.table_path(); "
+         "print(json.loads(p.with_suffix('.json').read_text())['table'] == yaml.safe_load(p.read_text()))"],
+        cwd=elsewhere, capture_output=True, text=True, env=env, check=True)
+    assert compared.stdout.strip() == "True"

@@ -9,8 +9,8 @@ table's mirrors), never raw text, so one rule serves files, node roots and clust
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from types import ModuleType
+from typing import NamedTuple
 
 from packaging.version import Version
 
@@ -28,8 +28,7 @@ from pauselint.model import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ImageUse:
+class ImageUse(NamedTuple):
     """One pause image reference, parsed, wherever it was found.
 
     ``origin`` is ``"setting"`` for a value written in a file (``setting`` is set) or
@@ -52,8 +51,7 @@ class ImageUse:
     effective: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class RuntimeInfo:
+class RuntimeInfo(NamedTuple):
     """A node's container runtime and its parsed version."""
 
     name: Component
@@ -61,15 +59,13 @@ class RuntimeInfo:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
+class Policy(NamedTuple):
     """User policy from flags and the config file."""
 
     allowed_registries: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class RuleContext:
+class RuleContext(NamedTuple):
     """Everything a rule may use. Unknown context is None: rules skip, never guess."""
 
     table: CompatTable
@@ -79,7 +75,7 @@ class RuleContext:
     runtimes: tuple[RuntimeInfo, ...] = ()
     nodes: tuple[NodeFacts, ...] = ()
     images: tuple[ImageUse, ...] = ()
-    policy: Policy = field(default_factory=Policy)
+    policy: Policy = Policy()
     # kubeadm imageRepository when one is known (issue 3 fills it from kubeadm configs).
     image_repository: str | None = None
     image_repository_location: Location | None = None

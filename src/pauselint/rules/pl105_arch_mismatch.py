@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pauselint.compat import CompatTable
 from pauselint.imageref import arch_of_repository, tag_suffix
@@ -44,8 +44,7 @@ DEFAULT_ENABLED = True
 _RULE = sys.modules[__name__]
 
 
-@dataclass(frozen=True, slots=True)
-class PinnedPlatform:
+class PinnedPlatform(NamedTuple):
     """The one platform a per-arch image carries, and what pins it."""
 
     os: str | None

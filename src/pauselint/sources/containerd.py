@@ -8,12 +8,11 @@ docs/cri/config.md per release); no other judgement is made here.
 
 from __future__ import annotations
 
-import dataclasses
 import glob
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from pauselint.model import Component, ConfigFile, InputError, Location, Role, Setting
 from pauselint.sources.toml_locator import TomlPath, decode_error_line, locate_values
@@ -24,8 +23,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 
-@dataclass(frozen=True, slots=True)
-class SandboxKey:
+class SandboxKey(NamedTuple):
     """One place containerd has read the sandbox image from, and which versions read it."""
 
     table: tuple[str, ...]
@@ -149,7 +147,7 @@ def containerd_effective(files: Sequence[ConfigFile]) -> tuple[Setting, ...]:
         (i for i in range(len(sandbox) - 1, -1, -1) if not sandbox[i].ignored and sandbox[i].value),
         None,
     )
-    return tuple(dataclasses.replace(s, effective=i == winner) for i, s in enumerate(sandbox))
+    return tuple(s._replace(effective=i == winner) for i, s in enumerate(sandbox))
 
 
 def _main_version(main: ConfigFile) -> int | None:
@@ -173,7 +171,7 @@ def _judge_in_import(setting: Setting, main_version: int) -> Setting:
             + f" (an import without a `version` line is read as version {main_version}, "
             "the main file's)"
         )
-    return dataclasses.replace(setting, ignored=reason is not None, ignored_reason=reason)
+    return setting._replace(ignored=reason is not None, ignored_reason=reason)
 
 
 def import_paths(main: ConfigFile, main_path: Path, root: Path | None = None) -> list[Path]:
@@ -210,8 +208,7 @@ def format_key(key_path: TomlPath) -> str:
     return ".".join(parts)
 
 
-@dataclass(frozen=True, slots=True)
-class _Candidate:
+class _Candidate(NamedTuple):
     table: tuple[str, ...]
     key: str
     reason: str | None  # why containerd ignores it; None when it is read

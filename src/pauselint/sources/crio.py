@@ -9,7 +9,6 @@ reports such keys as ``ignored`` facts instead of leaving them out.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -108,7 +107,7 @@ def crio_effective(main: ConfigFile | None, dropins: Sequence[ConfigFile]) -> tu
     ordered += sorted(dropins, key=lambda f: (Path(f.path).name, f.path))
     chain = [s for f in ordered for s in f.settings if s.role is Role.SANDBOX_IMAGE]
     winner = next((i for i in reversed(range(len(chain))) if not chain[i].ignored), None)
-    return tuple(dataclasses.replace(s, effective=(i == winner)) for i, s in enumerate(chain))
+    return tuple(s._replace(effective=(i == winner)) for i, s in enumerate(chain))
 
 
 def dropin_dir_for(main_path: Path) -> Path:

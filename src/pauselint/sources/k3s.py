@@ -14,7 +14,6 @@ setting: it is returned with no settings and no error.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import re
 from collections.abc import Sequence
@@ -94,7 +93,7 @@ def read_k3s(path: str, text: str, *, distribution: Component | None = None) -> 
     # Within one file the same rules pick the winner as across files (a repeated
     # key, several pause flags); k3s_effective redoes this for the whole chain.
     single = ConfigFile(path=path, component=component, settings=tuple(settings))
-    return dataclasses.replace(single, settings=k3s_effective(single, ()), errors=tuple(errors))
+    return single._replace(settings=k3s_effective(single, ()), errors=tuple(errors))
 
 
 def k3s_effective(main: ConfigFile | None, dropins: Sequence[ConfigFile]) -> tuple[Setting, ...]:
@@ -131,7 +130,7 @@ def k3s_effective(main: ConfigFile | None, dropins: Sequence[ConfigFile]) -> tup
     if kubelet_args:
         winners.add(kubelet_args[-1])
 
-    return tuple(dataclasses.replace(s, effective=i in winners) for i, (_, s) in enumerate(chain))
+    return tuple(s._replace(effective=i in winners) for i, (_, s) in enumerate(chain))
 
 
 def _distribution_from_path(path: str) -> Component | None:

@@ -23,10 +23,10 @@ sandbox image. The program decides, never the flag: the basename of the first
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import yaml
 
@@ -54,8 +54,7 @@ _EXEC_PREFIXES = "-@:+!"
 _SPACE = " \t\r\n"
 
 
-@dataclass(frozen=True, slots=True)
-class TracedText:
+class TracedText(NamedTuple):
     """A decoded string whose every character remembers where it was written.
 
     Unquoting and variable expansion move characters around; keeping a Location
@@ -69,25 +68,18 @@ class TracedText:
         return TracedText(self.text[start:], self.locations[start:])
 
 
-@dataclass(frozen=True, slots=True)
-class KubeletEnvFile(ConfigFile):
-    """An env file's ConfigFile plus its variables, so a unit can expand them.
-
-    ``variables`` holds every assignment in file order, repeats included (the last
-    one wins, as when systemd or a shell reads the file).
-    """
-
-    variables: tuple[tuple[str, TracedText], ...] = ()
+# An env file's ConfigFile carries its variables (ConfigFile.variables), so a unit
+# can expand them; every assignment in file order, repeats included (the last one
+# wins, as when systemd or a shell reads the file).
+KubeletEnvFile = ConfigFile
 
 
-@dataclass(frozen=True, slots=True)
-class _Word:
+class _Word(NamedTuple):
     value: TracedText
     start: Location  # the word's first character in the file, an opening quote included
 
 
-@dataclass(frozen=True, slots=True)
-class _Unclosed:
+class _Unclosed(NamedTuple):
     message: str
     where: Location
 
@@ -161,7 +153,7 @@ def read_kubelet_env(path: str, text: str) -> KubeletEnvFile:
         if setting is None:
             continue
         if index is not None and last_assignment[variables[index][0]] != index:
-            setting = dataclasses.replace(setting, effective=False)
+            setting = setting._replace(effective=False)
         settings.append(setting)
     return KubeletEnvFile(
         path=path,
@@ -283,7 +275,7 @@ def read_systemd_service(
     variables = dict(environment)
     for written in written_files:
         env_file = (environment_files or {}).get(written)
-        if isinstance(env_file, KubeletEnvFile):
+        if env_file is not None:
             variables.update(env_file.variables)
 
     found: list[tuple[int, Setting]] = []
@@ -305,7 +297,7 @@ def read_systemd_service(
             setting = _setting(value, component or Component.KUBELET, part_errors)
             if setting is not None:
                 found.append(
-                    (command.part, dataclasses.replace(setting, effective=not command.cleared))
+                    (command.part, setting._replace(effective=not command.cleared))
                 )
     if not commands:
         for index, name, value in assignments:
@@ -313,7 +305,7 @@ def read_systemd_service(
                 setting = _setting(word, Component.KUBELET, errors[index])
                 if setting is not None:
                     current = environment.get(name) is value
-                    found.append((index, dataclasses.replace(setting, effective=current)))
+                    found.append((index, setting._replace(effective=current)))
 
     live = [c for c in commands if not c.cleared] or commands
     component = _program(live[-1].words)[0] if live else Component.KUBELET
@@ -376,7 +368,7 @@ def _last_wins(settings: Sequence[Setting]) -> list[tuple[int, Setting]]:
     last_at = {s.location: i for i, s in enumerate(settings)}
     kept = [(i, s) for i, s in enumerate(settings) if last_at[s.location] == i]
     winner = {s.component: i for i, s in kept if s.effective}
-    return [(i, dataclasses.replace(s, effective=winner.get(s.component) == i)) for i, s in kept]
+    return [(i, s._replace(effective=winner.get(s.component) == i)) for i, s in kept]
 
 
 def _program(words: Sequence[_Word]) -> tuple[Component | None, bool, list[_Word]]:

@@ -16,7 +16,7 @@ file through an :class:`Origin`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -30,16 +30,14 @@ _BLOCK_HEADER = re.compile(r"[|>]([+-]?)([1-9]?)([+-]?)")
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 
-@dataclass(frozen=True, slots=True)
-class YamlProblem:
+class YamlProblem(NamedTuple):
     """Why a text is not YAML, and the 1-based line where the parser gave up."""
 
     line: int | None
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class Origin:
+class Origin(NamedTuple):
     """Maps a node's mark to a 1-based (line, column) in the file the user gave.
 
     For the outer file both offsets are 0. For a document embedded in a literal
