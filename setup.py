@@ -13,7 +13,6 @@ import shutil
 from pathlib import Path
 
 import yaml
-
 from setuptools import setup
 from setuptools.command.build_py import build_py
 

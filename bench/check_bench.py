@@ -124,7 +124,7 @@ def main() -> None:
         generate(many, args.files)
         start = time.perf_counter()
         proc = subprocess.run([*command, "check", "-k", "1.31", "--format", "json",
-                               str(many)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               str(many)], capture_output=True,
                               env=ENV, check=False)
         elapsed = time.perf_counter() - start
         print(f"throughput: {args.files} files in {elapsed:.2f} s "

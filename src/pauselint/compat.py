@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import itertools
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
