@@ -1,0 +1,61 @@
+"""containerd imports through the whole check: the runtime's effective value decides."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from pauselint.cli import main
+
+MAIN = """version = 2
+imports = ["conf.d/*.toml"]
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "registry.k8s.io/pause:3.10"
+"""
+IMPORT = """version = 2
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "registry.k8s.io/pause:3.4"
+"""
+
+
+def check(*args: str) -> dict:
+    result = CliRunner().invoke(main, ["check", "-k", "1.31", "--format", "json", *args])
+    return json.loads(result.output)
+
+
+def test_import_found_on_disk_overrides_the_main_file(tmp_path: Path) -> None:
+    main_file = tmp_path / "config.toml"
+    main_file.write_text(MAIN)
+    (tmp_path / "conf.d").mkdir()
+    (tmp_path / "conf.d" / "50-pause.toml").write_text(IMPORT)
+    doc = check(str(main_file))
+    imported = str(tmp_path / "conf.d" / "50-pause.toml")
+    by_rule = {(f["rule"], f["path"], f["line"]) for f in doc["findings"]}
+    assert ("PL101", imported, 3) in by_rule  # the import's tag is checked
+    assert ("PL403", str(main_file), 4) in by_rule  # the main value is shadowed
+    assert doc["summary"]["inputs"] == 1
+
+
+def test_import_named_on_the_command_line_is_not_a_node_of_its_own(tmp_path: Path) -> None:
+    main_file = tmp_path / "config.toml"
+    main_file.write_text(MAIN)
+    (tmp_path / "conf.d").mkdir()
+    imported = tmp_path / "conf.d" / "50-pause.toml"
+    imported.write_text(IMPORT)
+    doc = check(str(main_file), str(imported))
+    shadowed = [f for f in doc["findings"] if f["rule"] == "PL403"]
+    assert {f["path"] for f in shadowed} == {str(main_file), str(imported)}
+
+
+def test_absolute_import_resolves_under_root(tmp_path: Path) -> None:
+    root = tmp_path / "node"
+    (root / "etc/containerd/conf.d").mkdir(parents=True)
+    main_file = root / "etc/containerd/config.toml"
+    main_file.write_text(MAIN.replace('"conf.d/*.toml"', '"/etc/containerd/conf.d/*.toml"'))
+    (root / "etc/containerd/conf.d/50-pause.toml").write_text(IMPORT)
+    with_root = check("--root", str(root), str(main_file))
+    assert any(f["rule"] == "PL101" for f in with_root["findings"])
+    without_root = check(str(main_file))
+    assert not any(f["rule"] == "PL101" for f in without_root["findings"])
