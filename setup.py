@@ -7,9 +7,9 @@ the same data as JSON beside it: parsing JSON costs ~0.2 ms against ~4 ms for
 YAML, on every pre-commit run. compat.py validates either the same way.
 """
 
-import hashlib
 import json
 import shutil
+import zlib
 from pathlib import Path
 
 import yaml
@@ -28,7 +28,7 @@ class BuildPyWithCompatTable(build_py):
         shutil.copyfile(source, target / "compat.yaml")
         raw = source.read_bytes()
         copy = {
-            "source_sha256": hashlib.sha256(raw).hexdigest(),
+            "source_crc32": [zlib.crc32(raw), len(raw)],
             "table": yaml.safe_load(raw.decode("utf-8")),
         }
         (target / "compat.json").write_text(json.dumps(copy, ensure_ascii=False), encoding="utf-8")

@@ -143,16 +143,17 @@ def test_missing_table_is_a_compat_error(tmp_path: Path) -> None:
 
 
 def test_a_stale_json_copy_is_ignored_and_a_matching_one_used(tmp_path: Path) -> None:
-    import hashlib
     import json
+    import zlib
 
     yaml_path = tmp_path / "compat.yaml"
     yaml_path.write_bytes(table_path().read_bytes())
-    digest = hashlib.sha256(yaml_path.read_bytes()).hexdigest()
+    raw = yaml_path.read_bytes()
+    digest = [zlib.crc32(raw), len(raw)]
     changed = copy.deepcopy(RAW)
     changed["table"]["date"] = "2000-01-01"
-    (tmp_path / "compat.json").write_text(json.dumps({"source_sha256": digest, "table": changed}))
+    (tmp_path / "compat.json").write_text(json.dumps({"source_crc32": digest, "table": changed}))
     assert load_table(str(yaml_path)).date == "2000-01-01"  # the copy was used
-    (tmp_path / "compat.json").write_text(json.dumps({"source_sha256": "0" * 64, "table": changed}))
+    (tmp_path / "compat.json").write_text(json.dumps({"source_crc32": [0, 0], "table": changed}))
     load_table.cache_clear()
     assert load_table(str(yaml_path)).date == RAW["table"]["date"]  # stale copy ignored

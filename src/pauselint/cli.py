@@ -80,8 +80,8 @@ def main() -> None:
 @click.option("--runtime-version", "runtime_versions", multiple=True, metavar="NAME=VERSION",
               help="Runtime version, e.g. containerd=1.7.20 or cri-o=1.30.4 (repeatable).")
 @click.option("--type", "input_type", metavar="TYPE",
-              help="Read every input as this type instead of detecting it "
-                   "(containerd, cri-o).")
+              help="Read every input as this type instead of detecting it: containerd, "
+                   "cri-o, kubelet-env, kubelet-config, kubeadm, k3s, systemd.")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text",
               show_default=True, help="Output format.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default="error", show_default=True,
@@ -115,7 +115,9 @@ def check_command(paths: tuple[str, ...], kubernetes_version: str | None, platfo
             try:
                 forced = InputType(input_type)
             except ValueError:
-                names = ", ".join(sorted(t.value for t in engine.READERS))
+                from pauselint.reading import READABLE
+
+                names = ", ".join(t.value for t in READABLE)
                 raise engine.UsageError(f"--type {input_type!r}: choose one of {names}") from None
         options = engine.Options(
             kubernetes=kubernetes_version,

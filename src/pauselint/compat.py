@@ -10,10 +10,10 @@ errors, because a table that silently accepts a typo gives silently wrong verdic
 from __future__ import annotations
 
 import functools
-import hashlib
 import itertools
 import json
 import re
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -408,9 +408,12 @@ class CompatTable:
         self.containerd_v1_unsupported_source: str = data["v1_unsupported_source"]
 
     def _load_crio(self, data: Any) -> None:
-        keys = ("sandbox_key", "minor_follows_kubernetes", "minor_policy_source", "defaults")
+        keys = ("sandbox_key", "minor_follows_kubernetes", "minor_policy_source", "defaults",
+                "pins_pause_from", "pins_pause_source")
         _check_keys("crio", data, keys, keys)
         self._crio_sandbox_key: str = data["sandbox_key"]
+        self.crio_pins_pause_from = _version("crio.pins_pause_from", data["pins_pause_from"])
+        self.crio_pins_pause_source: str = data["pins_pause_source"]
         self.crio_minor_follows_kubernetes = bool(data["minor_follows_kubernetes"])
         self.crio_policy_source: str = data["minor_policy_source"]
         self._crio_defaults = self._ranges("crio.defaults", data["defaults"], ("image",))
@@ -542,6 +545,11 @@ class CompatTable:
                 return Pinning(bool(e["normalizes_name"]), e["source"])
         return None
 
+    def containerd_pinning_from(self, runtime: Version) -> Version | None:
+        """The first containerd release after ``runtime`` that pins the sandbox image."""
+        floors = [spec.floor for spec, _ in self._pins if spec.floor > runtime]
+        return min(floors) if floors else None
+
     def containerd_support(self, kubernetes: Version) -> Support | None:
         for since, support in self._support:
             if minor_of(since) == minor_of(kubernetes):
@@ -574,6 +582,10 @@ class CompatTable:
         """Where CRI-O reads its pause image (``crio.image.pause_image``)."""
         return self._crio_sandbox_key
 
+    def crio_pins_pause(self, runtime: Version) -> bool:
+        """Whether this CRI-O reports its pause image pinned (``pinned_images``, §6)."""
+        return runtime >= self.crio_pins_pause_from
+
     # -- convenience ---------------------------------------------------------------
 
     def parse(self, text: str) -> ImageRef | None:
@@ -596,13 +608,15 @@ def _read_raw(target: Path) -> Any:
     """The table's data.
 
     An installed wheel carries a JSON copy made at build time (setup.py) with the
-    SHA-256 of the YAML it came from; it is used only while that still matches, so
-    an edited YAML always wins. JSON parses in ~0.2 ms against ~4 ms for YAML.
+    CRC-32 and length of the YAML it came from; it is used only while they still
+    match, so an edited YAML always wins. JSON parses in ~0.2 ms against ~4 ms for
+    YAML. (CRC-32, not SHA-256: this guards against stale copies, not attackers,
+    and hashlib's OpenSSL start-up alone costs ~2 ms.)
     """
     text = target.read_bytes()
     try:
         cached = json.loads(target.with_suffix(".json").read_text(encoding="utf-8"))
-        if cached.get("source_sha256") == hashlib.sha256(text).hexdigest():
+        if cached.get("source_crc32") == [zlib.crc32(text), len(text)]:
             return cached["table"]
     except (OSError, ValueError, AttributeError, KeyError):
         pass  # no usable copy: the YAML is the source of truth

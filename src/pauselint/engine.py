@@ -7,7 +7,6 @@ own beyond "a rule that cannot run is listed, never guessed".
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -27,24 +26,22 @@ from pauselint.model import (
     Platform,
     Report,
     Role,
+    Setting,
     Severity,
     Skip,
 )
-from pauselint.nodes import containerd_nodes, crio_nodes
+from pauselint.nodes import assemble_group
+from pauselint.reading import ReadResult, group_root, read_inputs
 from pauselint.rules.framework import ImageUse, Policy, RuleContext, RuntimeInfo
-from pauselint.sources.containerd import read_containerd
-from pauselint.sources.crio import read_crio
-from pauselint.sources.detect import InputType, detect_type
+from pauselint.sources.detect import InputType
 
 
 class UsageError(ValueError):
     """A bad option value: the CLI turns it into a message and exit code 2."""
 
 
-READERS = {
-    InputType.CONTAINERD: read_containerd,
-    InputType.CRIO: read_crio,
-}
+# How rules word a skip for want of a target version; the engine adds why.
+KUBERNETES_UNKNOWN = "Kubernetes version unknown"
 
 
 class Options(NamedTuple):
@@ -59,14 +56,6 @@ class Options(NamedTuple):
     disable: frozenset[str] = frozenset()
     allowed_registries: tuple[str, ...] = ()
     root: Path | None = None
-
-
-@dataclass(slots=True)
-class _ReadResult:
-    configs: list[ConfigFile] = field(default_factory=list)
-    types: dict[str, InputType] = field(default_factory=dict)
-    errors: list[InputError] = field(default_factory=list)
-    checked: int = 0
 
 
 def parse_platform(text: str, table: CompatTable) -> Platform:
@@ -120,45 +109,53 @@ def resolve_kubernetes(text: str, table: CompatTable) -> Version:
     return version
 
 
-def _read(files: Iterable[InputFile], forced: InputType | None) -> _ReadResult:
-    result = _ReadResult()
-    for item in files:
-        if item.error is not None:
-            result.errors.append(item.error)
-            result.checked += 1
-            continue
-        assert item.text is not None
-        kind = forced or detect_type(item.path, item.text)
-        reader = READERS.get(kind) if kind else None
-        if reader is None:
-            if item.explicit:
-                what = f"{kind.value} files are not read yet" if kind else (
-                    "cannot tell what kind of file this is")
-                result.errors.append(InputError(item.path, None, f"{what}; use --type "
-                                                f"({', '.join(t.value for t in READERS)})"))
-                result.checked += 1
-            continue
-        config = reader(item.path, item.text)
-        result.configs.append(config)
-        result.types[item.path] = kind
-        result.errors.extend(config.errors)
-        result.checked += 1
-    return result
-
-
 def _load_import(path: Path) -> ConfigFile | None:
+    from pauselint.sources.containerd import read_containerd
+
     item = read_path(str(path), explicit=False)
     if item.text is None:
         return None
     return read_containerd(str(path), item.text)
 
 
-def build_nodes(read: _ReadResult, root: Path | None) -> tuple[list[NodeFacts], list[InputError]]:
-    containerd = [c for c in read.configs if read.types[c.path] is InputType.CONTAINERD]
-    crio = [c for c in read.configs if read.types[c.path] is InputType.CRIO]
-    nodes, errors = containerd_nodes(containerd, _load_import, root)
-    nodes.extend(crio_nodes(crio))
+def build_nodes(read: ReadResult, root: Path | None) -> tuple[list[NodeFacts], list[InputError]]:
+    """Nodes of every group (each folder argument, and the loose files together)."""
+    groups: dict[str, list[tuple[ConfigFile, str]]] = {}
+    for item in read.configs:
+        groups.setdefault(item.group, []).append((item.config, item.kind.value))
+    nodes: list[NodeFacts] = []
+    errors: list[InputError] = []
+    for group, configs in groups.items():
+        group_nodes, group_errors = assemble_group(configs, _load_import, group_root(group, root))
+        nodes.extend(group_nodes)
+        errors.extend(group_errors)
     return nodes, errors
+
+
+class KubeadmContext(NamedTuple):
+    """What kubeadm ClusterConfigurations among the inputs say about the cluster."""
+
+    version: Setting | None
+    image_repository: Setting | None
+
+
+def kubeadm_context(read: ReadResult) -> KubeadmContext:
+    """The first kubernetesVersion and imageRepository the kubeadm inputs set."""
+    settings = [s for item in read.configs if item.kind is InputType.KUBEADM
+                for s in item.config.settings]
+    version = next((s for s in settings if s.role is Role.KUBERNETES_VERSION), None)
+    repository = next((s for s in settings if s.role is Role.IMAGE_REPOSITORY and s.value), None)
+    return KubeadmContext(version, repository)
+
+
+def _kubeadm_version(setting: Setting, table: CompatTable) -> tuple[Version | None, str | None]:
+    """A kubeadm kubernetesVersion as a version, or why it cannot be one offline."""
+    where = f"{setting.location.path}:{setting.location.line}"
+    try:
+        return resolve_kubernetes(setting.value, table), None
+    except UsageError:
+        return None, (f"kubeadm kubernetesVersion {setting.value!r} ({where}) is a label or "
+                      "placeholder that cannot be resolved offline; use --kubernetes-version")
 
 
 def _default_for(node: NodeFacts, runtime: RuntimeInfo, table: CompatTable,
@@ -233,26 +230,41 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
     """The whole `pauselint check` run over already-collected input files."""
     modules = enabled_rules(options.enable, options.disable)
     kubernetes = resolve_kubernetes(options.kubernetes, table) if options.kubernetes else None
+    kubernetes_from = options.kubernetes_from if kubernetes else None
     runtimes = tuple(RuntimeInfo(name, parse_version(text), text)
                      for name, text in options.runtimes)
-    read = _read(files, options.input_type)
+    read = read_inputs(files, options.input_type, options.root)
     nodes, import_errors = build_nodes(read, options.root)
     uses, use_errors = image_uses(nodes, table, runtimes, options.platform)
+    kubeadm = kubeadm_context(read)
+    unresolved = None
+    if kubernetes is None and kubeadm.version is not None:
+        kubernetes, unresolved = _kubeadm_version(kubeadm.version, table)
+        if kubernetes is not None:
+            kubernetes_from = f"kubeadm:{kubeadm.version.location.path}"
+    repository = kubeadm.image_repository
     ctx = RuleContext(
         table=table,
         kubernetes=kubernetes,
-        kubernetes_from=options.kubernetes_from if kubernetes else None,
+        kubernetes_from=kubernetes_from,
         platform=options.platform,
         runtimes=runtimes,
         nodes=tuple(nodes),
         images=tuple(uses),
         policy=Policy(allowed_registries=options.allowed_registries),
+        image_repository=repository.value if repository else None,
+        image_repository_location=repository.location if repository else None,
     )
     findings, skipped = run_rules(ctx, modules)
+    if unresolved:
+        skipped = [s._replace(reason=f"{s.reason}: {unresolved}")
+                   if s.reason.startswith(KUBERNETES_UNKNOWN) else s for s in skipped]
     context: dict[str, str | None] = {
         "kubernetes_version": str(kubernetes) if kubernetes else None,
         "kubernetes_version_from": ctx.kubernetes_from,
     }
+    if repository:
+        context["image_repository"] = repository.value
     if options.platform:
         context["platform"] = str(options.platform)
     for info in runtimes:

@@ -27,6 +27,9 @@ class InputFile(NamedTuple):
     text: str | None
     explicit: bool  # named on the command line (vs found while walking a folder)
     error: InputError | None = None
+    # Inputs that describe one node share a group: each folder argument is one node,
+    # and the files named directly on the command line are one node together.
+    group: str = ""
 
 
 def decode(path: str, data: bytes) -> tuple[str | None, InputError | None]:
@@ -72,7 +75,7 @@ def collect(arguments: Iterable[str], stdin_text: str | None = None) -> list[Inp
         if arg == "-":
             out.append(InputFile(STDIN_NAME, stdin_text or "", explicit=True))
         elif os.path.isdir(arg):
-            out.extend(read_path(p, explicit=False) for p in walk(arg))
+            out.extend(read_path(p, explicit=False)._replace(group=arg) for p in walk(arg))
         else:
             out.append(read_path(arg, explicit=True))
     return out

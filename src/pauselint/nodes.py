@@ -98,3 +98,81 @@ def crio_nodes(files: Sequence[ConfigFile]) -> list[NodeFacts]:
         ordered = [*mains, *dropins]
         nodes.append(_node(Component.CRIO, ordered, crio_effective(main, dropins)))
     return nodes
+
+
+def _k3s_nodes(files: Sequence[ConfigFile]) -> list[NodeFacts]:
+    """One node per k3s/RKE2 configuration: config.yaml plus its config.yaml.d drop-ins."""
+    from pauselint.sources.k3s import DROPIN_DIR_NAME, k3s_effective
+
+    groups: dict[str, list[ConfigFile]] = {}
+    for config in files:
+        parent = os.path.dirname(os.path.abspath(config.path))
+        key = os.path.dirname(parent) if os.path.basename(parent) == DROPIN_DIR_NAME else parent
+        groups.setdefault(key, []).append(config)
+    nodes = []
+    for members in groups.values():
+        dropins = [f for f in members
+                   if os.path.basename(os.path.dirname(os.path.abspath(f.path))) == DROPIN_DIR_NAME]
+        mains = [f for f in members if f not in dropins]
+        settings = k3s_effective(mains[0] if mains else None, dropins)
+        runtime = next((f.component for f in members if f.component), Component.K3S)
+        sandbox = [s for s in settings if s.role is Role.SANDBOX_IMAGE]
+        node = _node(runtime, [*mains, *dropins], sandbox)
+        others = tuple(s for s in settings if s.role is not Role.SANDBOX_IMAGE)
+        nodes.append(node._replace(other_settings=others))
+    return nodes
+
+
+def _cri_dockerd_nodes(units: Sequence[ConfigFile], flags: Sequence[Setting]) -> list[NodeFacts]:
+    """cri-dockerd's --pod-infra-container-image is its sandbox image (a node of its own)."""
+    sandbox = [s for s in flags if s.component is Component.CRI_DOCKERD]
+    if not sandbox:
+        return []
+    paths = {s.location.path for s in sandbox}
+    files = [u for u in units if u.path in paths] or list(units)
+    return [_node(Component.CRI_DOCKERD, files, sandbox)]
+
+
+def assemble_group(configs: Sequence[tuple[ConfigFile, str]], load_import: ImportLoader,
+                   root: Path | None) -> tuple[list[NodeFacts], list[InputError]]:
+    """All inputs of one node group, as nodes: the runtime configurations, and the
+    kubelet's flags attached to the runtime they should agree with.
+
+    ``configs`` pairs each read file with its kind (an InputType value). When the
+    group has exactly one runtime configuration, the kubelet flags join that node;
+    otherwise they sit on a node of their own with no runtime, and rules that
+    compare the two say they cannot.
+    """
+    by_kind: dict[str, list[ConfigFile]] = {}
+    for config, kind in configs:
+        by_kind.setdefault(kind, []).append(config)
+    nodes, errors = containerd_nodes(by_kind.get("containerd", []), load_import, root)
+    nodes.extend(crio_nodes(by_kind.get("cri-o", [])))
+    if "k3s" in by_kind:  # readers of kinds not present are not even imported
+        nodes.extend(_k3s_nodes(by_kind["k3s"]))
+
+    # kubeadm-flags.env before /etc/default/kubelet: the kubelet's command line
+    # expands $KUBELET_KUBEADM_ARGS before $KUBELET_EXTRA_ARGS.
+    env_files = sorted(by_kind.get("kubelet-env", []),
+                       key=lambda f: not os.path.basename(f.path).startswith("kubeadm-flags"))
+    units = by_kind.get("systemd", [])
+    flags: tuple[Setting, ...] = ()
+    if env_files or units:
+        from pauselint.sources.kubelet import effective_flags
+
+        flags = effective_flags([*env_files, *units])
+    nodes.extend(_cri_dockerd_nodes(units, flags))
+    kubelet = [s for s in flags if s.component is Component.KUBELET]
+    kubeadm = [s for f in by_kind.get("kubeadm", []) for s in f.settings
+               if s.role is Role.POD_INFRA_FLAG]
+    others = tuple([*kubelet, *kubeadm])
+    if others:
+        runtimes = [n for n in nodes if n.runtime is not None]
+        if len(runtimes) == 1:
+            index = nodes.index(runtimes[0])
+            node = nodes[index]
+            nodes[index] = node._replace(other_settings=(*node.other_settings, *others))
+        else:
+            files = tuple([*env_files, *units, *by_kind.get("kubeadm", [])])
+            nodes.append(NodeFacts(name=None, runtime=None, files=files, other_settings=others))
+    return nodes, errors

@@ -36,10 +36,15 @@ def test_check_path_never_imports_kubernetes(tmp_path: Path) -> None:
         "    pass\n"
         "loaded = sorted(m for m in sys.modules if m == 'kubernetes' or m.startswith('kubernetes.'))\n"
         "print('KUBERNETES-MODULES', loaded)\n"
+        "unused = ['pauselint.sources.kubelet', 'pauselint.sources.kubeadm', 'pauselint.sources.k3s',\n"
+        "          'pauselint.sources.yaml_locator']\n"
+        "print('UNUSED-READERS', [m for m in unused if m in sys.modules])\n"
     )
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           timeout=60, check=False)
     assert "KUBERNETES-MODULES []" in proc.stdout, proc.stdout + proc.stderr
+    # Readers for kinds not among the inputs are not imported: start-up is per commit.
+    assert "UNUSED-READERS []" in proc.stdout, proc.stdout
 
 
 def test_internal_fault_is_one_line_without_traceback(tmp_path: Path) -> None:

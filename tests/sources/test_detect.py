@@ -169,3 +169,9 @@ def test_real_files(relpath: str, expected: InputType | None) -> None:
         pytest.skip(f"shared corpus not available: {path}")
 
     assert detect_type(str(path), path.read_text(encoding="utf-8")) is expected
+
+
+def test_kubeadm_config_configmap_dump_is_kubeadm() -> None:
+    text = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kubeadm-config\ndata:\n"
+            "  ClusterConfiguration: |\n    apiVersion: kubeadm.k8s.io/v1beta3\n")
+    assert detect_type("cm.yaml", text) is InputType.KUBEADM

@@ -42,7 +42,12 @@ _CONTENT_RULES: tuple[tuple[InputType, re.Pattern[str]], ...] = (
     (InputType.SYSTEMD, re.compile(r"^\[(?:Unit|Service|Install)\][ \t]*$", re.M)),
     (
         InputType.KUBEADM,
-        re.compile(r"^\"?apiVersion\"?[ \t]*:[ \t]*[\"']?kubeadm\.k8s\.io/", re.M),
+        re.compile(
+            r"^\"?apiVersion\"?[ \t]*:[ \t]*[\"']?kubeadm\.k8s\.io/"
+            # the kubeadm-config ConfigMap as `kubectl get cm -o yaml` prints it
+            r"|^[ \t]+ClusterConfiguration[ \t]*:[ \t]*[|>]",
+            re.M,
+        ),
     ),
     (
         InputType.KUBELET_CONFIG,

@@ -1,0 +1,91 @@
+"""PL301 pod-infra-flag-removed: the kubelet is given a flag it no longer has, and exits.
+
+What it finds
+    ``--pod-infra-container-image`` given to a kubelet of Kubernetes 1.35 or later,
+    wherever it is set: ``/var/lib/kubelet/kubeadm-flags.env``, ``KUBELET_EXTRA_ARGS``
+    in ``/etc/default/kubelet`` or ``/etc/sysconfig/kubelet``, systemd units and
+    drop-ins, k3s/RKE2 ``kubelet-arg``, and kubeadm ``nodeRegistration.kubeletExtraArgs``.
+    Every occurrence is reported, including one a later setting overrides: the kubelet
+    parses every argument it is given.
+
+Why it breaks
+    The flag was removed in Kubernetes 1.35. A kubelet given it exits at start with
+    ``failed to parse kubelet flag: unknown flag: --pod-infra-container-image``, so the
+    node goes NotReady right after the kubelet upgrade. kubeadm 1.35 removes the flag
+    from ``kubeadm-flags.env`` during ``kubeadm upgrade``, but not from
+    ``kubeletExtraArgs``, and older kubeadm left stale values there
+    (kubernetes/kubeadm#1927, kubernetes/kubeadm#3281).
+
+How to fix
+    Remove the flag before upgrading the kubelet. The sandbox image is chosen by the
+    container runtime (containerd ``pinned_images.sandbox`` / ``sandbox_image``,
+    CRI-O ``pause_image``); set it there.
+
+Facts and sources
+    ``kubelet.pod_infra_flag`` and ``kubelet.pod_infra_flag_removed`` in
+    data/compat.yaml (pause-facts.md §2: CHANGELOG-1.35 Urgent Upgrade Notes, k/k PR
+    #133779; kubeadm side k/k PR #133778). Skipped when the Kubernetes version is
+    unknown.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+from pauselint.compat import minor_of
+from pauselint.model import Component, Finding, NodeFacts, Role, Setting, Severity, Skip
+from pauselint.rules.framework import RuleContext, finding
+
+ID = "PL301"
+NAME = "pod-infra-flag-removed"
+SEVERITY = Severity.ERROR
+DEFAULT_ENABLED = True
+_RULE = sys.modules[__name__]
+
+KUBERNETES_UNKNOWN = "Kubernetes version unknown (use --kubernetes-version)"
+
+
+def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
+    """Report every kubelet pod-infra flag once the target kubelet no longer has it."""
+    flags = pod_infra_flags(ctx.nodes)
+    if not flags:
+        return
+    if ctx.kubernetes is None:
+        yield Skip(rule=ID, reason=KUBERNETES_UNKNOWN)
+        return
+    removed = ctx.table.pod_infra_removed
+    if minor_of(ctx.kubernetes) < minor_of(removed):
+        return
+    flag = ctx.table.pod_infra_flag
+    for node, setting in flags:
+        kubeadm = (
+            " (kubeadm upgrade does not strip it from nodeRegistration.kubeletExtraArgs)"
+            if setting.component is Component.KUBEADM else ""
+        )
+        yield finding(
+            _RULE,
+            f"{flag}={setting.value} is given to kubelet {ctx.kubernetes}, but kubelet "
+            f"{removed} and later exit with `failed to parse kubelet flag: unknown "
+            f"flag: {flag}`; remove the flag{kubeadm}",
+            location=setting.location,
+            image=setting.value,
+            node=node.name,
+            fix="remove the flag",
+        )
+
+
+def pod_infra_flags(nodes: tuple[NodeFacts, ...]) -> list[tuple[NodeFacts, Setting]]:
+    """Every kubelet ``--pod-infra-container-image`` setting the kubelet reads, once each."""
+    found: list[tuple[NodeFacts, Setting]] = []
+    seen: set[tuple[object, ...]] = set()
+    for node in nodes:
+        for setting in node.other_settings:
+            if setting.role is not Role.POD_INFRA_FLAG or setting.ignored:
+                continue
+            key = (node.name, setting.location, setting.value)
+            if key in seen:
+                continue
+            seen.add(key)
+            found.append((node, setting))
+    return found

@@ -1,0 +1,134 @@
+"""PL303 pod-infra-flag-mismatch: the kubelet flag names another image than the runtime uses.
+
+What it finds
+    The effective ``--pod-infra-container-image`` value of a node's kubelet differs
+    from the sandbox image the node's container runtime really uses (its effective
+    setting, or its built-in default when nothing is set). Names are compared
+    normalized (``pause:3.9`` is ``docker.io/library/pause:3.9``), and a digest after
+    the same name and tag is the same image. Typical cause: ``kubeadm upgrade`` left
+    an old value in ``/var/lib/kubelet/kubeadm-flags.env`` (kubernetes/kubeadm#1927).
+
+Why it breaks
+    With containerd or CRI-O the flag never chose the sandbox image
+    (kubernetes/kubernetes#62732, #86081). Before Kubernetes 1.29 it had a second job:
+    the kubelet's image garbage collector never deleted the image it names. When it
+    names another image, the real pause image is unprotected: under disk pressure it
+    is deleted, and if it cannot be pulled again (air gap, ``ctr import``, private
+    registry) the node stays Ready but no pod starts (kubernetes/kubernetes#81756).
+    From 1.29 the kubelet ignores the flag and relies on the runtime's pinning
+    (PL304); the mismatch is then only drift that misleads whoever reads it.
+
+How to fix
+    Before Kubernetes 1.29, set the flag to exactly the runtime's sandbox image (the
+    finding's ``expected``). From 1.29, remove the flag (it is removed in 1.35, PL301).
+
+Facts and sources
+    ``kubelet.pins_via_cri_from`` in data/compat.yaml and, for runtime defaults,
+    ``containerd.defaults`` / ``crio.defaults`` (pause-facts.md §2, §5.1, §6; k/k PR
+    #118544; field-notes.md §3 items 7, 8, 10 and 16). Skipped for a node whose
+    runtime configuration is missing or ambiguous, or whose runtime default is unknown
+    (runtime version not given).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+from pauselint.compat import minor_of
+from pauselint.imageref import ImageRef
+from pauselint.model import Finding, NodeFacts, Role, Severity, Skip
+from pauselint.rules.framework import ImageUse, RuleContext, finding
+from pauselint.rules.pl203_registry_differs_from_image_repository import is_effective_sandbox
+
+ID = "PL303"
+NAME = "pod-infra-flag-mismatch"
+SEVERITY = Severity.WARNING
+DEFAULT_ENABLED = True
+_RULE = sys.modules[__name__]
+
+
+def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
+    """Compare each node's effective kubelet flag with its runtime's effective image."""
+    reasons: list[str] = []
+    for flag in ctx.images:
+        if not _is_effective_flag(flag):
+            continue
+        runtime_use = _runtime_image(ctx, flag.node)
+        if isinstance(runtime_use, str):
+            if runtime_use not in reasons:
+                reasons.append(runtime_use)
+            continue
+        if same_image(flag.ref, runtime_use.ref):
+            continue
+        yield _mismatch(ctx, flag, runtime_use)
+    for reason in reasons:
+        yield Skip(rule=ID, reason=reason)
+
+
+def same_image(a: ImageRef, b: ImageRef) -> bool:
+    """Equal normalized, or the same name and tag (a digest pins it, it does not rename it)."""
+    if a.normalized() == b.normalized():
+        return True
+    return a.tag is not None and (a.name, a.tag) == (b.name, b.tag)
+
+
+def _is_effective_flag(use: ImageUse) -> bool:
+    if use.role is not Role.POD_INFRA_FLAG or not use.effective:
+        return False
+    setting = use.setting
+    return setting is None or (setting.effective and not setting.ignored)
+
+
+def _runtime_image(ctx: RuleContext, node: NodeFacts | None) -> ImageUse | str:
+    """The node's runtime sandbox image use, or why it cannot be known."""
+    if node is None or node.runtime is None:
+        return ("kubelet --pod-infra-container-image found, but the inputs hold no single "
+                "container runtime configuration for that node (none, or several): cannot "
+                "compare it with the runtime's sandbox image")
+    for use in ctx.images:
+        if use.node == node and is_effective_sandbox(use):
+            return use
+    runtime = node.runtime.value
+    if node.effective_sandbox is not None:
+        value = node.effective_sandbox.value
+        return f"the {runtime} sandbox image {value!r} is not an image reference"
+    info = ctx.runtime_for(node.runtime)
+    if info is None:
+        return (f"runtime version unknown: cannot tell which built-in default sandbox image "
+                f"{runtime} uses (use --runtime-version {runtime}=X)")
+    return (f"the built-in default sandbox image of {runtime} {info.text} is not in the "
+            f"compat table ({ctx.table.date})")
+
+
+def _mismatch(ctx: RuleContext, flag: ImageUse, runtime_use: ImageUse) -> Finding:
+    table = ctx.table
+    pins = table.kubelet_pins_via_cri_from
+    runtime = runtime_use.component.value if runtime_use.component else "the runtime"
+    image = runtime_use.ref.original
+    if runtime_use.origin == "default":
+        what = f"the built-in default {image} that {runtime} uses"
+    else:
+        what = f"{image} that {runtime} uses"
+    head = (f"kubelet {table.pod_infra_flag}={flag.ref.original} differs from {what} for "
+            f"pod sandboxes")
+    gc = ("the kubelet's image garbage collector keeps only the flag's image, so the real "
+          "pause image can be deleted under disk pressure and pods stop starting "
+          "(kubernetes#81756)")
+    if ctx.kubernetes is None:
+        why = f"before kubelet {pins}, {gc}; from {pins} the flag is ignored"
+        advice = f"use {image}"
+    elif minor_of(ctx.kubernetes) < minor_of(pins):
+        why = f"before kubelet {pins}, {gc}"
+        advice = f"use {image}"
+    else:
+        why = (f"kubelet {ctx.kubernetes} ignores the flag (the runtime pins the sandbox "
+               f"image), so it only misleads")
+        advice = f"set it to {image} or remove the flag"
+    return finding(
+        _RULE,
+        f"{head}: {why}; {advice}",
+        use=flag,
+        expected=image,
+        fix=f"use {image}",
+    )

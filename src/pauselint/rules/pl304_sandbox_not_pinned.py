@@ -1,0 +1,163 @@
+"""PL304 sandbox-not-pinned: the kubelet relies on the runtime to pin pause, and it will not.
+
+What it finds
+    On Kubernetes 1.29 or later, a node whose container runtime will not report its
+    sandbox image as pinned:
+
+    * containerd older than 1.6.22, or 1.7.0 to 1.7.2 (no pinning at all);
+    * containerd 2.x whose sandbox setting (``pinned_images.sandbox``, or a migrated
+      ``sandbox_image``) is not written as the exact fully qualified name containerd
+      stores, e.g. ``pause:3.10`` instead of ``docker.io/library/pause:3.10``, or a
+      name without a tag;
+    * CRI-O older than 1.28.0 (no ``pinned_images``).
+
+    k3s, RKE2 and cri-dockerd nodes are not checked.
+
+Why it breaks
+    From Kubernetes 1.29 the kubelet no longer protects the pause image itself (its
+    ``--pod-infra-container-image`` is ignored): it keeps an image from garbage
+    collection only when the runtime reports it pinned. An unpinned pause image is
+    deleted under disk pressure; where it cannot be pulled again (air gap, an image
+    loaded with ``ctr import``, a private registry without credentials) the node stays
+    Ready but no new pod starts (kubernetes/kubernetes#81756, rancher/rke2#1830,
+    awslabs/amazon-eks-ami#2166). containerd 2.x pins by comparing the configured text
+    with the stored name as plain strings, so a short name is never pinned.
+
+How to fix
+    Upgrade containerd to 1.6.22, 1.7.3 or later (or CRI-O to 1.28 or later). On
+    containerd 2.x, write the sandbox image as its full normalized name with a tag
+    (the finding's ``expected``).
+
+Facts and sources
+    ``kubelet.pins_via_cri_from`` (k/k PR #118544, #123144), ``containerd.pins_sandbox``
+    (containerd commit 699d6701ae17; exact compare in 2.x ``getLabels``) and
+    ``crio.pins_pause_from`` (cri-o commit bbe9a7a2c530) in data/compat.yaml
+    (pause-facts.md §2, §5.2 "Pinning", §6 ``pinned_images``). Skipped when the
+    Kubernetes version or the runtime version is unknown; silent before 1.29.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+from packaging.version import Version
+
+from pauselint.compat import minor_of
+from pauselint.model import Component, Finding, Location, NodeFacts, Severity, Skip
+from pauselint.rules.framework import RuleContext, RuntimeInfo, finding
+from pauselint.rules.pl301_pod_infra_flag_removed import KUBERNETES_UNKNOWN
+
+ID = "PL304"
+NAME = "sandbox-not-pinned"
+SEVERITY = Severity.WARNING
+DEFAULT_ENABLED = True
+_RULE = sys.modules[__name__]
+
+_CHECKED = (Component.CONTAINERD, Component.CRIO)
+
+
+def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
+    """Report runtimes that will not pin the sandbox image for a kubelet that needs it."""
+    nodes = [n for n in ctx.nodes if n.runtime in _CHECKED]
+    if not nodes:
+        return
+    if ctx.kubernetes is None:
+        yield Skip(rule=ID, reason=KUBERNETES_UNKNOWN)
+        return
+    if minor_of(ctx.kubernetes) < minor_of(ctx.table.kubelet_pins_via_cri_from):
+        return
+    reasons: list[str] = []
+    for node in nodes:
+        info = ctx.runtime_for(node.runtime)
+        if info is None:
+            name = node.runtime.value
+            reason = (f"runtime version unknown: cannot tell whether {name} pins the sandbox "
+                      f"image (use --runtime-version {name}=X)")
+            if reason not in reasons:
+                reasons.append(reason)
+            continue
+        if node.runtime is Component.CONTAINERD:
+            yield from _containerd(ctx, node, info, ctx.kubernetes)
+        else:
+            yield from _crio(ctx, node, info, ctx.kubernetes)
+    for reason in reasons:
+        yield Skip(rule=ID, reason=reason)
+
+
+def _relies(ctx: RuleContext, kubernetes: Version) -> str:
+    return (f"kubelet {kubernetes} keeps the pause image from garbage collection only when "
+            f"the runtime pins it (from {ctx.table.kubelet_pins_via_cri_from}), so under disk "
+            f"pressure it can be deleted and, where it cannot be pulled again, no pod starts")
+
+
+def _where(ctx: RuleContext, node: NodeFacts) -> tuple[Location, str | None, bool]:
+    """Where to report (the effective setting, else the config file), the image, and
+    whether that image is a written setting (False: the runtime's built-in default)."""
+    setting = node.effective_sandbox
+    if setting is not None:
+        return setting.location, setting.value, True
+    default = next((u.ref.original for u in ctx.images
+                    if u.node == node and u.origin == "default"), None)
+    return Location(node.runtime_config_path), default, False
+
+
+def _containerd(ctx: RuleContext, node: NodeFacts, info: RuntimeInfo,
+                kubernetes: Version) -> Iterator[Finding]:
+    table = ctx.table
+    location, value, written = _where(ctx, node)
+    pinning = table.containerd_pinning(info.version)
+    if pinning is None:
+        first = table.containerd_pinning_from(info.version)
+        upgrade = f"upgrade containerd to {first} or later" if first else "upgrade containerd"
+        yield finding(
+            _RULE,
+            f"containerd {info.text} does not pin the sandbox image, but "
+            f"{_relies(ctx, kubernetes)}; {upgrade}",
+            location=location, image=value, node=node.name, fix=upgrade,
+        )
+        return
+    if pinning.normalizes_name or not written or value is None:
+        return  # a built-in default is always written fully qualified
+    ref = table.parse(value)
+    if ref is None:
+        return  # not an image reference: reported as an input error
+    if ref.tag is None and ref.digest is None:
+        expectation = table.kubeadm_expectation(kubernetes)
+        expected = f"{ref.name}:{expectation.pause}" if expectation else None
+        yield finding(
+            _RULE,
+            f"containerd {info.text} pins the sandbox image only when it is written exactly "
+            f"as the name it stores, and {value} has no tag, so it is never pinned: "
+            f"{_relies(ctx, kubernetes)}; write the full name with a tag"
+            + (f", e.g. {expected}" if expected else ""),
+            location=location, image=value, node=node.name, expected=expected,
+            fix=f"use {expected}" if expected else None,
+        )
+        return
+    expected = ref.normalized()
+    if expected == value.strip():
+        return
+    yield finding(
+        _RULE,
+        f"containerd {info.text} pins the sandbox image only when it is written exactly as "
+        f"the name it stores, {expected}, so {value} is never pinned: "
+        f"{_relies(ctx, kubernetes)}; use {expected}",
+        location=location, image=value, node=node.name, expected=expected,
+        fix=f"use {expected}",
+    )
+
+
+def _crio(ctx: RuleContext, node: NodeFacts, info: RuntimeInfo,
+          kubernetes: Version) -> Iterator[Finding]:
+    table = ctx.table
+    if table.crio_pins_pause(info.version):
+        return
+    location, value, _written = _where(ctx, node)
+    upgrade = f"upgrade CRI-O to {table.crio_pins_pause_from} or later"
+    yield finding(
+        _RULE,
+        f"CRI-O {info.text} does not pin its pause image (pinned_images came in CRI-O "
+        f"{table.crio_pins_pause_from}), but {_relies(ctx, kubernetes)}; {upgrade}",
+        location=location, image=value, node=node.name, fix=upgrade,
+    )

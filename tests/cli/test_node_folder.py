@@ -1,0 +1,130 @@
+"""A node's inputs checked together: kubelet flags against the runtime, kubeadm context."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pauselint.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "examples" / "kubeadm-mirror-node"
+
+CONTAINERD = """version = 2
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "registry.k8s.io/pause:3.9"
+"""
+
+
+def check(*args: str) -> dict:
+    result = CliRunner().invoke(main, ["check", "--format", "json", *args])
+    assert result.exit_code in (0, 1, 2), result.output
+    return json.loads(result.output)
+
+
+def where(doc: dict) -> set[tuple[str, str, int | None]]:
+    return {(f["rule"], Path(f["path"]).name, f["line"]) for f in doc["findings"]}
+
+
+def test_example_node_folder_finds_the_cross_file_problems() -> None:
+    doc = check(str(EXAMPLE))
+    assert doc["context"]["kubernetes_version"] == "1.35.2"
+    assert doc["context"]["kubernetes_version_from"] == (
+        f"kubeadm:{EXAMPLE / 'etc/kubernetes/kubeadm-config.yaml'}")
+    assert where(doc) == {
+        ("PL201", "config.toml", 6),
+        ("PL203", "config.toml", 6),
+        ("PL201", "kubeadm-flags.env", 1),
+        ("PL301", "kubeadm-flags.env", 1),
+        ("PL303", "kubeadm-flags.env", 1),
+    }
+    pl301 = next(f for f in doc["findings"] if f["rule"] == "PL301")
+    assert pl301["column"] == 119 and pl301["severity"] == "error"
+
+
+def test_flag_wins_over_kubeadm_version() -> None:
+    doc = check("-k", "1.30", str(EXAMPLE))
+    assert doc["context"]["kubernetes_version_from"] == "flag"
+    rules = {f["rule"] for f in doc["findings"]}
+    assert "PL302" in rules and "PL301" not in rules
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, newline="")
+    return path
+
+
+def test_unresolvable_kubeadm_label_is_said_not_guessed(tmp_path: Path) -> None:
+    write(tmp_path, "kubeadm.yaml", "apiVersion: kubeadm.k8s.io/v1beta3\n"
+          "kind: ClusterConfiguration\nkubernetesVersion: stable-1.29\n")
+    write(tmp_path, "etc/containerd/config.toml", CONTAINERD)
+    doc = check(str(tmp_path))
+    assert doc["context"]["kubernetes_version"] is None
+    reasons = [s["reason"] for s in doc["skipped"] if s["rule"] == "PL201"]
+    assert reasons and "'stable-1.29'" in reasons[0] and "cannot be resolved offline" in reasons[0]
+
+
+def test_repeated_flag_last_wins_and_crlf(tmp_path: Path) -> None:
+    env = write(tmp_path, "var/lib/kubelet/kubeadm-flags.env",
+                'KUBELET_KUBEADM_ARGS="--pod-infra-container-image=registry.k8s.io/pause:3.6 '
+                '--pod-infra-container-image=registry.k8s.io/pause:3.9"\r\n')
+    write(tmp_path, "etc/containerd/config.toml", CONTAINERD.replace("\n", "\r\n"))
+    doc = check("-k", "1.28", str(tmp_path))
+    mismatch = [f for f in doc["findings"] if f["rule"] == "PL303"]
+    assert mismatch == []  # the effective (last) flag equals containerd's image
+    deprecated = sorted((f["line"], f["column"]) for f in doc["findings"] if f["rule"] == "PL302")
+    assert deprecated == [(1, 51), (1, 105)]  # every occurrence, each at its value
+    assert all(f["path"] == str(env) for f in doc["findings"] if f["rule"] == "PL302")
+
+
+def test_cri_dockerd_flag_is_its_sandbox_image_not_a_kubelet_flag(tmp_path: Path) -> None:
+    write(tmp_path, "etc/systemd/system/cri-docker.service",
+          "[Service]\nExecStart=/usr/bin/cri-dockerd --container-runtime-endpoint fd:// "
+          "--pod-infra-container-image=k8s.gcr.io/pause:3.10\n")
+    doc = check("-k", "1.35", str(tmp_path))
+    rules = {f["rule"] for f in doc["findings"]}
+    assert "PL102" in rules  # checked as a sandbox image: 3.10 was never on k8s.gcr.io
+    assert not rules & {"PL301", "PL302", "PL303"}
+
+
+def test_flag_with_two_runtime_configs_cannot_be_compared(tmp_path: Path) -> None:
+    write(tmp_path, "a/config.toml", CONTAINERD)
+    write(tmp_path, "b/crio.conf", '[crio.image]\npause_image = "registry.k8s.io/pause:3.10"\n')
+    write(tmp_path, "etc/default/kubelet",
+          "KUBELET_EXTRA_ARGS=--pod-infra-container-image=registry.k8s.io/pause:3.8\n")
+    doc = check("-k", "1.28", str(tmp_path))
+    assert not [f for f in doc["findings"] if f["rule"] == "PL303"]
+    assert any(s["rule"] == "PL303" for s in doc["skipped"])
+
+
+def test_kubeadm_configmap_dump_gives_context(tmp_path: Path) -> None:
+    write(tmp_path, "kubeadm-config.yaml",
+          "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kubeadm-config\n"
+          "  namespace: kube-system\ndata:\n  ClusterConfiguration: |\n"
+          "    apiVersion: kubeadm.k8s.io/v1beta3\n    kind: ClusterConfiguration\n"
+          "    kubernetesVersion: v1.31.4\n    imageRepository: localhost:5000\n")
+    write(tmp_path, "etc/containerd/config.toml", CONTAINERD)
+    doc = check(str(tmp_path))
+    assert doc["context"]["kubernetes_version"] == "1.31.4"
+    assert doc["context"]["image_repository"] == "localhost:5000"
+    pl203 = next(f for f in doc["findings"] if f["rule"] == "PL203")
+    assert pl203["expected"] == "localhost:5000/pause:3.10"
+
+
+def test_k3s_pause_image_is_the_sandbox(tmp_path: Path) -> None:
+    write(tmp_path, "etc/rancher/k3s/config.yaml", "pause-image: docker.io/rancher/mirrored-pause:3.4\n")
+    doc = check("-k", "1.31", str(tmp_path))
+    assert ("PL101", "config.yaml", 1) in where(doc)
+
+
+@pytest.mark.parametrize("empty", ["", "\n"])
+def test_empty_kubelet_env_is_read_without_error(tmp_path: Path, empty: str) -> None:
+    write(tmp_path, "var/lib/kubelet/kubeadm-flags.env", empty)
+    result = CliRunner().invoke(main, ["check", "--type", "kubelet-env",
+                                       str(tmp_path / "var/lib/kubelet/kubeadm-flags.env")])
+    assert result.exit_code == 0, result.output
