@@ -211,7 +211,7 @@ def _date(where: str, text: Any) -> str:
 
 _TOP_KEYS = {
     "table", "kubeadm", "kubelet", "pause_tags", "windows_versions", "repositories",
-    "mirrors", "vendor_repositories", "containerd", "crio",
+    "mirrors", "vendor_repositories", "containerd", "crio", "rke2", "cri_dockerd",
 }
 
 
@@ -232,6 +232,7 @@ class CompatTable:
         self._load_mirrors(raw["mirrors"])
         self._load_containerd(raw["containerd"])
         self._load_crio(raw["crio"])
+        self._load_distributions(raw["rke2"], raw["cri_dockerd"])
 
     # -- loading ---------------------------------------------------------------
 
@@ -418,6 +419,15 @@ class CompatTable:
         self.crio_policy_source: str = data["minor_policy_source"]
         self._crio_defaults = self._ranges("crio.defaults", data["defaults"], ("image",))
 
+    def _load_distributions(self, rke2: Any, cri_dockerd: Any) -> None:
+        _check_keys("rke2", rke2, ("default_repository", "defaults"),
+                    ("default_repository", "defaults"))
+        self.rke2_default_repository: str = rke2["default_repository"]
+        self._rke2_defaults = self._ranges("rke2.defaults", rke2["defaults"], ("tag",))
+        _check_keys("cri_dockerd", cri_dockerd, ("defaults",), ("defaults",))
+        self._cri_dockerd_defaults = self._ranges("cri_dockerd.defaults", cri_dockerd["defaults"],
+                                                  ("image",))
+
     # -- kubeadm / Kubernetes --------------------------------------------------
 
     def known_kubernetes(self, version: Version) -> bool:
@@ -574,6 +584,42 @@ class CompatTable:
             if runtime in spec:
                 return RuntimeDefault(e["image"], None, e["source"])
         return None
+
+    def rke2_default(self, runtime: Version, system_default_registry: str | None = None,
+                     ) -> RuntimeDefault | None:
+        """RKE2's built-in pause image; system-default-registry replaces its registry."""
+        for spec, e in self._rke2_defaults:
+            if runtime in spec:
+                repository = self.rke2_default_repository
+                if system_default_registry:
+                    _, _, path = repository.partition("/")
+                    repository = f"{system_default_registry.rstrip('/')}/{path}"
+                return RuntimeDefault(f"{repository}:{e['tag']}", None, e["source"])
+        return None
+
+    def cri_dockerd_default(self, runtime: Version) -> RuntimeDefault | None:
+        for spec, e in self._cri_dockerd_defaults:
+            if runtime in spec:
+                return RuntimeDefault(e["image"], None, e["source"])
+        return None
+
+    def runtime_default(self, runtime: str, version: Version, *, os_name: str | None = None,
+                        default_registry: str | None = None) -> RuntimeDefault | None:
+        """The sandbox image a runtime uses when none is configured, or None when the
+        table does not know it (k3s's per-release defaults are unverified)."""
+        if runtime == "containerd":
+            found = self.containerd_default(version)
+        elif runtime == "cri-o":
+            found = self.crio_default(version)
+        elif runtime == "rke2":
+            found = self.rke2_default(version, default_registry)
+        elif runtime == "cri-dockerd":
+            found = self.cri_dockerd_default(version)
+        else:
+            return None
+        if found is not None and os_name == "windows" and found.windows_image:
+            return found._replace(image=found.windows_image)
+        return found
 
     def known_crio(self, runtime: Version) -> bool:
         return minor_of(runtime) <= minor_of(self.crio_through)

@@ -79,10 +79,12 @@ def parse_runtime(text: str) -> tuple[Component, str]:
     """``containerd=1.7.20`` or ``cri-o=1.30.4``."""
     name, sep, version = text.partition("=")
     aliases = {"containerd": Component.CONTAINERD, "cri-o": Component.CRIO,
-               "crio": Component.CRIO}
+               "crio": Component.CRIO, "k3s": Component.K3S, "rke2": Component.RKE2,
+               "cri-dockerd": Component.CRI_DOCKERD}
     component = aliases.get(name.strip().lower())
     if not sep or component is None:
-        raise UsageError(f"--runtime-version {text!r}: use containerd=X.Y.Z or cri-o=X.Y.Z")
+        raise UsageError(f"--runtime-version {text!r}: use containerd=X.Y.Z, cri-o=X.Y.Z, "
+                         "rke2=v1.33.13+rke2r2, k3s=... or cri-dockerd=X.Y.Z")
     try:
         parse_version(version)
     except ValueError:
@@ -160,14 +162,12 @@ def _kubeadm_version(setting: Setting, table: CompatTable) -> tuple[Version | No
 
 def _default_for(node: NodeFacts, runtime: RuntimeInfo, table: CompatTable,
                  platform: Platform | None) -> str | None:
-    os_name = platform.os if platform else None
-    if node.runtime is Component.CONTAINERD:
-        default = table.containerd_default(runtime.version)
-    elif node.runtime is Component.CRIO:
-        default = table.crio_default(runtime.version)
-    else:
-        default = None
-    return default.for_os(os_name) if default else None
+    registry = next((s.value for s in node.other_settings
+                     if s.role is Role.DEFAULT_REGISTRY and s.effective), None)
+    default = table.runtime_default(runtime.name.value, runtime.version,
+                                    os_name=platform.os if platform else None,
+                                    default_registry=registry)
+    return default.image if default else None
 
 
 def image_uses(nodes: Sequence[NodeFacts], table: CompatTable, runtimes: Sequence[RuntimeInfo],

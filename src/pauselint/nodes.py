@@ -126,10 +126,11 @@ def _k3s_nodes(files: Sequence[ConfigFile]) -> list[NodeFacts]:
 def _cri_dockerd_nodes(units: Sequence[ConfigFile], flags: Sequence[Setting]) -> list[NodeFacts]:
     """cri-dockerd's --pod-infra-container-image is its sandbox image (a node of its own)."""
     sandbox = [s for s in flags if s.component is Component.CRI_DOCKERD]
-    if not sandbox:
+    files = [u for u in units if u.component is Component.CRI_DOCKERD]
+    if not sandbox and not files:
         return []
     paths = {s.location.path for s in sandbox}
-    files = [u for u in units if u.path in paths] or list(units)
+    files = files or [u for u in units if u.path in paths]
     return [_node(Component.CRI_DOCKERD, files, sandbox)]
 
 

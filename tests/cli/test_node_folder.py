@@ -128,3 +128,26 @@ def test_empty_kubelet_env_is_read_without_error(tmp_path: Path, empty: str) -> 
     result = CliRunner().invoke(main, ["check", "--type", "kubelet-env",
                                        str(tmp_path / "var/lib/kubelet/kubeadm-flags.env")])
     assert result.exit_code == 0, result.output
+
+
+def test_rke2_default_uses_system_default_registry(tmp_path: Path) -> None:
+    write(tmp_path, "etc/rancher/rke2/config.yaml", "system-default-registry: reg.lan:443\n")
+    doc = check("-k", "1.35", "--runtime-version", "rke2=v1.35.7+rke2r1", str(tmp_path))
+    default = next(f for f in doc["findings"] if f["rule"] == "PL404")
+    assert default["image"] == "reg.lan:443/rancher/mirrored-pause:3.10.2"
+    assert default["line"] is None
+
+
+def test_k3s_default_is_not_guessed(tmp_path: Path) -> None:
+    write(tmp_path, "etc/rancher/k3s/config.yaml", "node-name: a\npause-image: ''\n")
+    doc = check("-k", "1.35", "--runtime-version", "k3s=v1.35.1+k3s1", str(tmp_path))
+    assert not [f for f in doc["findings"] if f["rule"] == "PL404"]
+    assert any(s["rule"] == "PL404" for s in doc["skipped"])
+
+
+def test_cri_dockerd_default_applies_without_the_flag(tmp_path: Path) -> None:
+    write(tmp_path, "etc/systemd/system/cri-docker.service",
+          "[Service]\nExecStart=/usr/bin/cri-dockerd --container-runtime-endpoint fd://\n")
+    doc = check("-k", "1.31", "--runtime-version", "cri-dockerd=0.3.12", str(tmp_path))
+    default = next(f for f in doc["findings"] if f["rule"] == "PL404")
+    assert default["image"] == "registry.k8s.io/pause:3.9"

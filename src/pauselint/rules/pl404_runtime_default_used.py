@@ -68,17 +68,11 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
 
 
 def _default(ctx: RuleContext, runtime: RuntimeInfo) -> RuntimeDefault | None:
-    if runtime.name is Component.CONTAINERD:
-        return ctx.table.containerd_default(runtime.version)
-    if runtime.name is Component.CRIO:
-        return ctx.table.crio_default(runtime.version)
-    return None
+    return ctx.table.runtime_default(runtime.name.value, runtime.version)
 
 
 def _skip_reason(ctx: RuleContext, component: Component) -> str | None:
     """Why the default for this node's runtime cannot be named, or None when it can."""
-    if component not in (Component.CONTAINERD, Component.CRIO):
-        return None
     runtime = ctx.runtime_for(component)
     if runtime is None:
         return (
