@@ -157,3 +157,34 @@ def test_a_stale_json_copy_is_ignored_and_a_matching_one_used(tmp_path: Path) ->
     (tmp_path / "compat.json").write_text(json.dumps({"source_crc32": [0, 0], "table": changed}))
     load_table.cache_clear()
     assert load_table(str(yaml_path)).date == RAW["table"]["date"]  # stale copy ignored
+
+
+def test_overlay_adds_a_private_registry_and_mirror() -> None:
+    base = load_table()
+    table = base.extended({
+        "repositories": [{"name": "registry.corp.example/k8s/pause", "tags": ["3.9", "3.10"],
+                          "source": "our registry"}],
+        "mirrors": [{"prefix": "mirror.corp.example/k8s", "upstream": "registry.k8s.io",
+                     "source": "our mirror"}],
+    }, "overlay.yaml")
+    assert table.repository("registry.corp.example/k8s/pause").tags == ("3.9", "3.10")
+    upstream, mirror = table.resolve(parse_image("mirror.corp.example/k8s/pause:3.9"))
+    assert upstream.normalized() == "registry.k8s.io/pause:3.9" and mirror is not None
+    assert base.repository("registry.corp.example/k8s/pause") is None  # the shipped one is untouched
+
+
+@pytest.mark.parametrize(
+    ("overlay", "message"),
+    [
+        ({"repositories": [{"name": "k8s.gcr.io/pause", "tags": ["3.10"], "source": "x"}]},
+         "k8s.gcr.io/pause already in the shipped table"),
+        ({"mirrors": [{"prefix": "k8s.m.daocloud.io", "upstream": "registry.k8s.io", "source": "x"}]},
+         "k8s.m.daocloud.io already in the shipped table"),
+        ({"mirrors": [{"prefix": "a.example", "upstream": "registry.k8s.io"}]}, "missing key(s) source"),
+        ({"tags": []}, "unknown key(s) tags"),
+    ],
+)
+def test_overlay_conflicts_and_mistakes_are_errors(overlay: dict, message: str) -> None:
+    with pytest.raises(CompatError) as info:
+        load_table().extended(overlay, "overlay.yaml")
+    assert message in str(info.value)

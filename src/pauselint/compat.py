@@ -9,6 +9,7 @@ errors, because a table that silently accepts a typo gives silently wrong verdic
 
 from __future__ import annotations
 
+import copy
 import functools
 import itertools
 import json
@@ -476,6 +477,27 @@ class CompatTable:
 
     def repository(self, name: str) -> Repository | None:
         return self._repos.get(name)
+
+    def extended(self, overlay: Mapping[str, Any], origin: str) -> CompatTable:
+        """A copy with a user's additions (a compat overlay, or config `mirrors`).
+
+        An overlay adds repositories and mirrors (a private registry and the tags it
+        carries, an extra mirror); naming one the table already has is an error,
+        never a silent override, because a shipped fact would then quietly change.
+        """
+        _check_keys(origin, overlay, ("repositories", "mirrors"), ())
+        clone = copy.copy(self)
+        added = CompatTable.__new__(CompatTable)
+        added._load_repositories(overlay.get("repositories") or [], [])
+        added._load_mirrors(overlay.get("mirrors") or [])
+        clashes = sorted(set(added._repos) & set(self._repos))
+        clashes += sorted({m.prefix for m in added._mirrors} & {m.prefix for m in self._mirrors})
+        if clashes:
+            raise CompatError(f"{origin}: {', '.join(clashes)} already in the shipped table; "
+                              "an overlay adds entries, it does not replace them")
+        clone._repos = {**self._repos, **added._repos}
+        clone._mirrors = [*self._mirrors, *added._mirrors]
+        return clone
 
     def mirrors(self) -> tuple[Mirror, ...]:
         return tuple(self._mirrors)

@@ -56,6 +56,8 @@ class Options(NamedTuple):
     disable: frozenset[str] = frozenset()
     allowed_registries: tuple[str, ...] = ()
     root: Path | None = None
+    severity: tuple[tuple[str, Severity], ...] = ()  # per-rule overrides
+    inline_suppressions: bool = True
 
 
 def parse_platform(text: str, table: CompatTable) -> Platform:
@@ -256,6 +258,9 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
         image_repository_location=repository.location if repository else None,
     )
     findings, skipped = run_rules(ctx, modules)
+    findings = override_severity(findings, dict(options.severity))
+    if options.inline_suppressions:
+        findings = suppress(findings, files, "PL002" in {m.ID for m in modules})
     if unresolved:
         skipped = [s._replace(reason=f"{s.reason}: {unresolved}")
                    if s.reason.startswith(KUBERNETES_UNKNOWN) else s for s in skipped]
@@ -276,6 +281,30 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
         inputs=read.checked,
         context=context,
     )
+
+
+def override_severity(findings: list[Finding], overrides: dict[str, Severity]) -> list[Finding]:
+    """Apply the config file's per-rule severities."""
+    if not overrides:
+        return findings
+    return [f._replace(severity=overrides.get(f.rule, f.severity)) for f in findings]
+
+
+def suppress(findings: list[Finding], files: Sequence[InputFile], report_unused: bool,
+             ) -> list[Finding]:
+    """Drop findings an inline comment suppresses; report comments that suppress nothing."""
+    from pauselint.suppressions import apply_suppressions, find_suppressions
+
+    found = [s for item in files if item.text and "pauselint" in item.text
+             for s in find_suppressions(item.path, item.text)]
+    if not found:
+        return findings
+    kept, unused = apply_suppressions(findings, found)
+    if report_unused:
+        from pauselint.rules.pl002_unused_suppression import findings_for
+
+        kept = sorted([*kept, *findings_for(unused)], key=Finding.sort_key)
+    return kept
 
 
 def fails(report: Report, threshold: Severity | None) -> bool:

@@ -1,0 +1,50 @@
+"""Reporters turn a Report into text; this module picks one and writes the result.
+
+Writing goes through a temporary file in the target folder and a rename, so a
+report file is either the old one or the whole new one, never half-written.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+from pauselint.model import Report
+
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def render(report: Report, output_format: str, *, tool_version: str, table_date: str,
+           color: bool = False, quiet: bool = False) -> str:
+    """Render ``report`` in one of FORMATS (reporters are imported on use)."""
+    if output_format == "json":
+        from pauselint.report.json_report import render_json
+
+        return render_json(report, tool_version=tool_version, table_date=table_date)
+    if output_format == "sarif":
+        from pauselint.report.sarif import render_sarif
+        from pauselint.rules import RULES
+
+        return render_sarif(report, tool_version=tool_version, table_date=table_date,
+                            rules=RULES)
+    if output_format == "github":
+        from pauselint.report.github import render_github
+
+        return render_github(report)
+    from pauselint.report.text import render_text
+
+    return render_text(report, color=color, quiet=quiet)
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Replace ``path`` with ``text`` in one step (temp file + rename)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(prefix=".pauselint-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise

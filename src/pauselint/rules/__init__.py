@@ -11,6 +11,7 @@ from types import ModuleType
 
 _MODULES = (
     "pl001_table_too_old",
+    "pl002_unused_suppression",
     "pl101_unknown_tag",
     "pl102_tag_not_on_registry",
     "pl103_frozen_registry",

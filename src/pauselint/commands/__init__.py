@@ -1,0 +1,1 @@
+"""One module per CLI verb; `pauselint.cli` assembles them into the command group."""

@@ -1,0 +1,221 @@
+"""`pauselint check`: options, config file and flags merged, then the engine, then output.
+
+Precedence, highest first: command-line flags, the config file (.pauselint.yaml or
+[tool.pauselint] in pyproject.toml, found by walking up from the working folder,
+or --config), then what the inputs themselves say (a kubeadm ClusterConfiguration).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from pauselint import __version__
+from pauselint.commands.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, FAIL_ON, Fatal
+
+CHECK_HELP = """Check node configs for pause (sandbox) image problems.
+
+\b
+PATHS are files or folders; `-` reads standard input. Each folder is one node
+(laid out like a node's filesystem: etc/containerd/, etc/crio/, var/lib/kubelet/,
+etc/systemd/system/...), and the files named together are one node: the
+kubelet's flag is compared with the runtime's sandbox image, a containerd config
+with its `imports`, a crio.conf with its crio.conf.d/ drop-ins.
+
+\b
+Examples:
+  pauselint check /etc/containerd/config.toml --kubernetes-version 1.31
+  pauselint check node-root/ --runtime-version containerd=1.7.20
+  pauselint check etc/crio/ --format json --output report.json
+  pauselint check . --format sarif --output pauselint.sarif
+  cat config.toml | pauselint check - --type containerd
+
+\b
+Rules that need context you did not give (Kubernetes version, platform,
+runtime version) are skipped and listed, never guessed. Silence one finding
+with a comment on its line or the line above:
+  # pauselint: disable=PL302 -- reason
+
+\b
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error,
+unreadable input or internal fault.
+"""
+
+
+def _use_color(stream) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+@click.command("check", help=CHECK_HELP)
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--kubernetes-version", "-k", metavar="1.MINOR[.PATCH]",
+              help="Target Kubernetes version (e.g. 1.31).")
+@click.option("--platform", metavar="OS/ARCH[:OSVERSION]",
+              help="Node platform, e.g. linux/arm64 or windows/amd64:ltsc2022.")
+@click.option("--runtime-version", "runtime_versions", multiple=True, metavar="NAME=VERSION",
+              help="Runtime version: containerd=1.7.20, cri-o=1.30.4, rke2=v1.33.13+rke2r2, "
+                   "cri-dockerd=0.3.17 (repeatable).")
+@click.option("--type", "input_type", metavar="TYPE",
+              help="Read every input as this type instead of detecting it: containerd, "
+                   "cri-o, kubelet-env, kubelet-config, kubeadm, k3s, systemd.")
+@click.option("--format", "output_format",
+              type=click.Choice(("text", "json", "sarif", "github")), default="text",
+              show_default=True, help="Output format (github: workflow-command annotations).")
+@click.option("--output", "-o", "output_path", metavar="FILE",
+              help="Write the report to FILE (replaced in one step) instead of stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the findings.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
+              help="Lowest severity that makes the exit code 1 [default: error].")
+@click.option("--enable", multiple=True, metavar="RULE",
+              help="Turn on a rule that is off by default, e.g. PL109 (repeatable).")
+@click.option("--disable", multiple=True, metavar="RULE", help="Turn a rule off (repeatable).")
+@click.option("--allowed-registry", "allowed_registries", multiple=True, metavar="HOST[/PATH]",
+              help="Only these registries are allowed (PL110); repeatable.")
+@click.option("--root", type=click.Path(file_okay=False, exists=True),
+              help="Resolve absolute paths inside configs (containerd imports, systemd "
+                   "EnvironmentFile=) under this folder.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Config file to use instead of searching for .pauselint.yaml or "
+                   "[tool.pauselint] in pyproject.toml from the working folder up.")
+@click.option("--no-config", is_flag=True, help="Use no config file.")
+@click.option("--no-inline-suppressions", is_flag=True,
+              help="Ignore `# pauselint: disable=` comments (for CI that must not accept them).")
+@click.option("--ignore-unknown", is_flag=True,
+              help="Skip files of a kind pauselint does not read instead of failing "
+                   "(the pre-commit hook uses this).")
+def check_command(paths: tuple[str, ...], kubernetes_version: str | None, platform: str | None,
+                  runtime_versions: tuple[str, ...], input_type: str | None, output_format: str,
+                  output_path: str | None, quiet: bool, fail_on: str | None,
+                  enable: tuple[str, ...], disable: tuple[str, ...],
+                  allowed_registries: tuple[str, ...], root: str | None,
+                  config_path: str | None, no_config: bool, no_inline_suppressions: bool,
+                  ignore_unknown: bool) -> None:
+    from pauselint import engine
+    from pauselint.compat import CompatError, load_table
+    from pauselint.inputs import collect
+    from pauselint.model import Severity
+    from pauselint.report import render, write_atomically
+    from pauselint.sources.detect import InputType
+
+    config = _load_config(config_path, no_config)
+    try:
+        table = load_table()
+        table = _with_user_data(table, config)
+    except CompatError as exc:
+        raise Fatal(str(exc)) from None
+    try:
+        forced = None
+        if input_type:
+            try:
+                forced = InputType(input_type)
+            except ValueError:
+                from pauselint.reading import READABLE
+
+                names = ", ".join(t.value for t in READABLE)
+                raise engine.UsageError(f"--type {input_type!r}: choose one of {names}") from None
+        kubernetes = kubernetes_version or (config.kubernetes_version if config else None)
+        runtimes = _runtimes(runtime_versions, config)
+        platform_text = platform or (config.platform if config else None)
+        options = engine.Options(
+            kubernetes=kubernetes,
+            kubernetes_from="flag" if kubernetes_version else "config",
+            platform=engine.parse_platform(platform_text, table) if platform_text else None,
+            runtimes=tuple(engine.parse_runtime(r) for r in runtimes),
+            input_type=forced,
+            enable=frozenset(r.upper() for r in (*enable, *(config.enable if config else ()))),
+            disable=frozenset(r.upper() for r in (*disable, *(config.disable if config else ()))),
+            allowed_registries=(*allowed_registries,
+                                *(config.allowed_registries if config else ())),
+            root=Path(root) if root else None,
+            severity=tuple((rule.upper(), Severity.parse(level))
+                           for rule, level in (config.severity if config else ())),
+            inline_suppressions=not no_inline_suppressions,
+        )
+        stdin_text = sys.stdin.read() if "-" in paths else None
+        files = collect(paths, stdin_text)
+        if config is not None and config.exclude:
+            from pauselint.config import is_excluded
+
+            files = [f for f in files if not is_excluded(config, f.path)]
+        if ignore_unknown:
+            files = [f._replace(explicit=False) for f in files]
+        report = engine.check_files(files, options, table)
+    except engine.UsageError as exc:
+        raise Fatal(str(exc)) from None
+
+    out = sys.stdout
+    text = render(report, output_format, tool_version=__version__, table_date=table.date,
+                  color=output_path is None and _use_color(out), quiet=quiet)
+    if output_path:
+        try:
+            write_atomically(output_path, text)
+        except OSError as exc:
+            raise Fatal(f"cannot write {output_path}: {exc.strerror or exc}") from None
+    else:
+        click.echo(text, nl=False)
+
+    if report.inputs == 0 and not ignore_unknown:
+        click.echo("pauselint: error: no input was recognised as a config pauselint reads",
+                   err=True)
+        sys.exit(EXIT_ERROR)
+    if report.errors:
+        sys.exit(EXIT_ERROR)
+    level = fail_on or (config.fail_on if config and config.fail_on else "error")
+    threshold = None if level == "never" else Severity.parse(level)
+    sys.exit(EXIT_FINDINGS if engine.fails(report, threshold) else EXIT_OK)
+
+
+def _load_config(config_path: str | None, no_config: bool):
+    """The config file in force, or None; its errors are usage errors (exit 2)."""
+    if no_config:
+        return None
+    from pauselint.config import ConfigError, find_config, load_config
+
+    try:
+        path = Path(config_path) if config_path else find_config(Path.cwd())
+        if path is None:
+            return None
+        if config_path and not path.is_file():
+            raise Fatal(f"--config {config_path}: no such file")
+        return load_config(path)
+    except ConfigError as exc:
+        raise Fatal(str(exc)) from None
+
+
+def _with_user_data(table, config):
+    """The shipped table plus the config's `mirrors` and `compat-overlay` additions."""
+    if config is None:
+        return table
+    if config.compat_overlay:
+        import yaml
+
+        from pauselint.compat import CompatError
+
+        try:
+            with open(config.compat_overlay, encoding="utf-8") as handle:
+                overlay = yaml.safe_load(handle) or {}
+        except OSError as exc:
+            raise CompatError(f"compat-overlay {config.compat_overlay}: "
+                              f"{exc.strerror or exc}") from None
+        except yaml.YAMLError as exc:
+            raise CompatError(f"compat-overlay {config.compat_overlay}: invalid YAML: "
+                              f"{exc}") from None
+        table = table.extended(overlay, config.compat_overlay)
+    if config.mirrors:
+        mirrors = [{"prefix": prefix, "upstream": upstream, "source": f"{config.path}"}
+                   for prefix, upstream in config.mirrors]
+        table = table.extended({"mirrors": mirrors}, f"{config.path}: mirrors")
+    return table
+
+
+def _runtimes(flags: tuple[str, ...], config) -> list[str]:
+    """Runtime versions: the flags win per runtime over the config file."""
+    given = {flag.partition("=")[0].strip().lower() for flag in flags}
+    from_config = [r for r in (config.runtime_versions if config else ())
+                   if r.partition("=")[0].strip().lower() not in given]
+    return [*flags, *from_config]

@@ -1,0 +1,103 @@
+"""pauselint through the real `pre-commit`, as users install it from this repository.
+
+The hook is installed the way any pre-commit user gets it: pre-commit clones this
+repository at a commit and pip-installs it into its own environment. So the test
+exercises the committed HEAD of this checkout (in CI: the submission itself).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+BAD = """version = 2
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "registry.k8s.io/pause:3.4"
+"""
+GOOD = BAD.replace("pause:3.4", "pause:3.10")
+
+
+def _git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def _head() -> str | None:
+    try:
+        return _git(REPO, "rev-parse", "HEAD")
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        return None
+
+
+pytestmark = [
+    pytest.mark.skipif(shutil.which("pre-commit") is None, reason="pre-commit is not installed"),
+    pytest.mark.skipif(_head() is None, reason="this checkout is not a git repository"),
+]
+
+
+@pytest.fixture(scope="module")
+def environment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    home = tmp_path_factory.mktemp("pre-commit-home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
+    env.update(PRE_COMMIT_HOME=str(home), GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
+               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
+    return env
+
+
+def _config_repo(folder: Path, files: dict[str, str], args: list[str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    _git(folder, "init", "-q")
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    quoted = ", ".join(f'"{a}"' for a in args)
+    (folder / ".pre-commit-config.yaml").write_text(
+        f"repos:\n- repo: {REPO}\n  rev: {_head()}\n  hooks:\n  - id: pauselint\n"
+        f"    args: [{quoted}]\n")
+    _git(folder, "add", "-A")
+    return folder
+
+
+def _run(folder: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["pre-commit", "run", "--all-files", "--color", "never"], cwd=folder,
+                          env=env, capture_output=True, text=True, timeout=900, check=False)
+
+
+def test_hook_fails_on_a_bad_config_and_passes_once_fixed(tmp_path: Path,
+                                                         environment: dict[str, str]) -> None:
+    repo = _config_repo(tmp_path / "configs", {
+        "nodes/a/etc/containerd/config.toml": BAD,
+        "pyproject.toml": "[project]\nname = 'x'\n",  # matched by the pattern, not read
+        "README.md": "not a config\n",
+    }, ["--kubernetes-version", "1.31"])
+    failed = _run(repo, environment)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert ("nodes/a/etc/containerd/config.toml:3:19: error PL101 unknown-tag:"
+            in failed.stdout), failed.stdout
+    (repo / "nodes/a/etc/containerd/config.toml").write_text(GOOD)
+    _git(repo, "add", "-A")
+    passed = _run(repo, environment)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert re.search(r"pauselint \(pause/sandbox images\)\.+Passed", passed.stdout)
+
+
+def test_two_hundred_files_are_checked_in_one_process(tmp_path: Path,
+                                                      environment: dict[str, str]) -> None:
+    files = {f"nodes/n{i:03d}/etc/containerd/config.toml": GOOD for i in range(200)}
+    repo = _config_repo(tmp_path / "many", files, ["--kubernetes-version", "1.31"])
+    result = _run(repo, environment)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # Passed hooks print nothing; run it verbose to see pauselint's own summary line.
+    verbose = subprocess.run(["pre-commit", "run", "--all-files", "--verbose", "--color", "never"],
+                             cwd=repo, env=environment, capture_output=True, text=True,
+                             timeout=900, check=False)
+    summaries = re.findall(r"^(\d+) files? checked", verbose.stdout, re.M)
+    assert summaries == ["200"], verbose.stdout
