@@ -161,6 +161,37 @@ class NodeFacts(NamedTuple):
     runtime_config_path: str | None = None
 
 
+class ClusterNode(NamedTuple):
+    """The pause-relevant facts of one live node (only what the rules need is kept)."""
+
+    name: str
+    kubelet_version: str  # nodeInfo.kubeletVersion, e.g. "v1.29.3"
+    container_runtime: str  # nodeInfo.containerRuntimeVersion, e.g. "containerd://1.7.20"
+    architecture: str  # nodeInfo.architecture
+    operating_system: str  # nodeInfo.operatingSystem
+    os_image: str = ""  # nodeInfo.osImage
+    windows_build: str | None = None  # label node.kubernetes.io/windows-build
+    pause_images: tuple[str, ...] = ()  # status.images names that are pause images
+
+
+class ClusterFacts(NamedTuple):
+    """What one kubeconfig context told us; ``skipped`` names optional reads refused."""
+
+    name: str
+    server_version: str | None = None  # /version gitVersion, e.g. "v1.29.3"
+    nodes: tuple[ClusterNode, ...] = ()
+    kubeadm_version: str | None = None  # kubeadm-config ClusterConfiguration.kubernetesVersion
+    image_repository: str | None = None  # kubeadm-config ClusterConfiguration.imageRepository
+    skipped: tuple[str, ...] = ()
+
+
+class ClusterError(NamedTuple):
+    """A context that could not be checked, with the reason in words."""
+
+    name: str
+    reason: str  # "DNS: ...", "TLS: ...", "401 unauthorized", "403 forbidden", "timeout"
+
+
 class Finding(NamedTuple):
     """One problem, located. Sorted by path, line, rule for stable output."""
 
