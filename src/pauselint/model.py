@@ -228,3 +228,5 @@ class Report:
     errors: list[InputError] = field(default_factory=list)
     inputs: int = 0
     context: dict[str, str | None] = field(default_factory=dict)
+    # Live clusters: how many nodes each checked cluster has (for "on 37 of 40 nodes").
+    node_counts: dict[str, int] = field(default_factory=dict)

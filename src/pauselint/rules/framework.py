@@ -17,6 +17,7 @@ from packaging.version import Version
 from pauselint.compat import CompatTable, Mirror
 from pauselint.imageref import ImageRef
 from pauselint.model import (
+    ClusterFacts,
     Component,
     Finding,
     Location,
@@ -79,6 +80,8 @@ class RuleContext(NamedTuple):
     # kubeadm imageRepository when one is known (issue 3 fills it from kubeadm configs).
     image_repository: str | None = None
     image_repository_location: Location | None = None
+    # Live clusters (pauselint cluster): the facts every cluster-wide rule reads.
+    clusters: tuple[ClusterFacts, ...] = ()
 
     def runtime_for(self, component: Component | None) -> RuntimeInfo | None:
         """The version given for this runtime (``--runtime-version containerd=1.7.20``)."""
