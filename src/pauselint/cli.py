@@ -14,6 +14,7 @@ import click
 
 from pauselint import __version__
 from pauselint.commands.check import check_command
+from pauselint.commands.cluster import cluster_command
 from pauselint.commands.errors import EXIT_ERROR
 from pauselint.commands.recommend import recommend_command
 from pauselint.commands.rules import explain_command, rules_command
@@ -39,6 +40,7 @@ main.add_command(check_command)
 main.add_command(rules_command)
 main.add_command(explain_command)
 main.add_command(recommend_command)
+main.add_command(cluster_command)
 
 
 def run() -> None:

@@ -1,0 +1,121 @@
+"""`pauselint cluster`: check live clusters through a kubeconfig, read-only.
+
+This is the only command that needs the `kubernetes` package, and only
+`pauselint.sources.cluster` imports it, on first use.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from pauselint import __version__
+from pauselint.commands.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, FAIL_ON, Fatal
+
+CLUSTER_HELP = """Check live clusters: their nodes' pause images, runtimes and kubelets.
+
+\b
+Read-only and least-privilege: it sends GET requests only (the server version,
+nodes page by page, and the kube-system ConfigMaps kubeadm-config and
+kubelet-config when allowed), keeps TLS verification on unless the kubeconfig
+turns it off, bounds every request with --request-timeout, and never prints
+credentials. The RBAC it needs is in deploy/rbac.yaml.
+
+\b
+Examples:
+  pauselint cluster                                  # current context
+  pauselint cluster --context prod --context staging
+  pauselint cluster --all-contexts --format json --output fleet.json
+  pauselint cluster --in-cluster --format json       # as the deploy/ CronJob runs it
+
+\b
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or any
+context that could not be checked (DNS, TLS, 401, 403, timeout: the others
+are still checked and reported).
+"""
+
+
+@click.command("cluster", help=CLUSTER_HELP)
+@click.option("--kubeconfig", type=click.Path(dir_okay=False),
+              help="kubeconfig file (default: $KUBECONFIG, colon-separated, else ~/.kube/config).")
+@click.option("--context", "contexts", multiple=True, metavar="NAME",
+              help="Context to check (repeatable; default: the current context).")
+@click.option("--all-contexts", is_flag=True, help="Check every context of the kubeconfig.")
+@click.option("--in-cluster", is_flag=True,
+              help="Use the pod's service account (when running inside a cluster).")
+@click.option("--request-timeout", type=click.FloatRange(min=0.1), default=10.0,
+              show_default=True, metavar="SECONDS", help="Timeout of each API request.")
+@click.option("--kubernetes-version", "-k", metavar="1.MINOR[.PATCH]",
+              help="Judge against this version instead of each API server's own.")
+@click.option("--format", "output_format",
+              type=click.Choice(("text", "json", "sarif", "github")), default="text",
+              show_default=True, help="Output format.")
+@click.option("--output", "-o", "output_path", metavar="FILE",
+              help="Write the report to FILE (replaced in one step) instead of stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the findings.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="error", show_default=True,
+              help="Lowest severity that makes the exit code 1.")
+@click.option("--enable", multiple=True, metavar="RULE", help="Turn on an off-by-default rule.")
+@click.option("--disable", multiple=True, metavar="RULE", help="Turn a rule off (repeatable).")
+def cluster_command(kubeconfig: str | None, contexts: tuple[str, ...], all_contexts: bool,
+                    in_cluster: bool, request_timeout: float, kubernetes_version: str | None,
+                    output_format: str, output_path: str | None, quiet: bool, fail_on: str,
+                    enable: tuple[str, ...], disable: tuple[str, ...]) -> None:
+    from pauselint import engine
+    from pauselint.compat import CompatError, load_table
+    from pauselint.fleet import check_clusters
+    from pauselint.model import Severity
+    from pauselint.report import render, write_atomically
+
+    if all_contexts and contexts:
+        raise Fatal("use --context or --all-contexts, not both")
+    if in_cluster and (contexts or all_contexts or kubeconfig):
+        raise Fatal("--in-cluster uses the pod's service account; drop --kubeconfig/--context")
+    try:
+        table = load_table()
+        target = (engine.resolve_kubernetes(kubernetes_version, table)
+                  if kubernetes_version else None)
+        engine.enabled_rules(frozenset(r.upper() for r in enable),
+                             frozenset(r.upper() for r in disable))  # validates the ids
+    except (CompatError, engine.UsageError) as exc:
+        raise Fatal(str(exc)) from None
+    try:
+        from pauselint.sources.cluster import read_clusters
+    except ImportError as exc:
+        raise Fatal(f"pauselint cluster needs the kubernetes client: pip install "
+                    f"'pauselint[cluster]' ({exc})") from None
+
+    interactive = output_path is None and sys.stderr.isatty()
+    progress = _progress_printer() if interactive else None
+    results = read_clusters(kubeconfig=kubeconfig, contexts=contexts, all_contexts=all_contexts,
+                            in_cluster=in_cluster, request_timeout=request_timeout,
+                            progress=progress)
+    if progress is not None:
+        click.echo("\r\x1b[K", nl=False, err=True)
+    report = check_clusters(results, table, kubernetes=target,
+                            enable=frozenset(r.upper() for r in enable),
+                            disable=frozenset(r.upper() for r in disable))
+    text = render(report, output_format, tool_version=__version__, table_date=table.date,
+                  color=interactive and output_format == "text", quiet=quiet)
+    if output_path:
+        try:
+            write_atomically(output_path, text)
+        except OSError as exc:
+            raise Fatal(f"cannot write {output_path}: {exc.strerror or exc}") from None
+    else:
+        click.echo(text, nl=False)
+    if report.errors:
+        sys.exit(EXIT_ERROR)
+    threshold = None if fail_on == "never" else Severity.parse(fail_on)
+    sys.exit(EXIT_FINDINGS if engine.fails(report, threshold) else EXIT_OK)
+
+
+def _progress_printer():
+    """A one-line progress display on stderr (TTY only; never in machine formats)."""
+    from pauselint.report.text import progress_line
+
+    def show(context: str, nodes: int) -> None:
+        click.echo(f"\r\x1b[K{progress_line(context, nodes)}", nl=False, err=True)
+
+    return show

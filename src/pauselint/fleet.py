@@ -1,0 +1,160 @@
+"""Live clusters through the same rules: each node is a small context of its own.
+
+A live node tells its kubelet version, runtime and version, platform, and the
+pause images it holds, but not its config files. So the rules that need files
+(PL401-PL404, the kubelet-flag rules) do not apply; the ones that judge images,
+versions and platforms run once per node with that node's own context, and the
+cluster-wide rules (drift, skew) once per cluster. Findings carry the cluster and
+node, and no path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from packaging.version import InvalidVersion, Version
+
+from pauselint import rules as rule_registry
+from pauselint.compat import CompatTable
+from pauselint.imageref import ImageRefError, parse_image
+from pauselint.model import (
+    ClusterError,
+    ClusterFacts,
+    ClusterNode,
+    Component,
+    Finding,
+    InputError,
+    Location,
+    NodeFacts,
+    Platform,
+    Report,
+    Role,
+    Skip,
+)
+from pauselint.rules.framework import ImageUse, RuleContext, RuntimeInfo
+
+# Rules that judge one node from live facts, and rules that judge a whole cluster.
+NODE_RULES = ("PL107", "PL201", "PL202", "PL203", "PL304", "PL405")
+CLUSTER_RULES = ("PL001", "PL501", "PL502")
+
+_RUNTIMES = {"containerd": Component.CONTAINERD, "cri-o": Component.CRIO}
+
+
+def runtime_of(node: ClusterNode) -> RuntimeInfo | None:
+    """``containerd://1.7.20`` -> containerd 1.7.20; docker or unparsable -> None."""
+    scheme, sep, version = node.container_runtime.partition("://")
+    component = _RUNTIMES.get(scheme.lower()) if sep else None
+    if component is None:
+        return None
+    text = version.strip().lstrip("v")
+    try:
+        return RuntimeInfo(component, Version(text), text)
+    except InvalidVersion:
+        return None
+
+
+def platform_of(node: ClusterNode, table: CompatTable) -> Platform:
+    os_version = None
+    if node.operating_system == "windows" and node.windows_build:
+        os_version = table.windows_version_for_build(node.windows_build)
+    return Platform(node.operating_system, node.architecture, os_version)
+
+
+def cluster_version(facts: ClusterFacts, override: Version | None) -> Version | None:
+    """The target version: the flag when given, else the API server's own version."""
+    if override is not None:
+        return override
+    for text in (facts.server_version, facts.kubeadm_version):
+        if text:
+            try:
+                return Version(text.strip().lstrip("v").split("-")[0].split("+")[0])
+            except InvalidVersion:
+                continue
+    return None
+
+
+def _node_context(table: CompatTable, facts: ClusterFacts, node: ClusterNode,
+                  kubernetes: Version | None, kubernetes_from: str | None) -> RuleContext:
+    runtime = runtime_of(node)
+    node_facts = NodeFacts(name=node.name, runtime=runtime.name if runtime else None)
+    uses = []
+    for name in node.pause_images:
+        try:
+            ref = parse_image(name)
+        except ImageRefError:
+            continue
+        upstream, mirror = table.resolve(ref)
+        uses.append(ImageUse(ref, upstream, mirror, Location(None), node_facts.runtime,
+                             Role.SANDBOX_IMAGE, "node-image", None, node_facts, node.name,
+                             facts.name))
+    return RuleContext(
+        table=table,
+        kubernetes=kubernetes,
+        kubernetes_from=kubernetes_from,
+        platform=platform_of(node, table),
+        runtimes=(runtime,) if runtime else (),
+        nodes=(node_facts,),
+        images=tuple(uses),
+        image_repository=facts.image_repository,
+    )
+
+
+def check_clusters(results: Sequence[ClusterFacts | ClusterError], table: CompatTable, *,
+                   kubernetes: Version | None = None, enable: frozenset[str] = frozenset(),
+                   disable: frozenset[str] = frozenset()) -> Report:
+    """Run the live-cluster rules over every cluster that could be read."""
+    wanted = set(NODE_RULES) | set(CLUSTER_RULES)
+    modules = {m.ID: m for rid, m in rule_registry.RULES.items()
+               if rid in wanted and (m.DEFAULT_ENABLED or rid in enable) and rid not in disable}
+    node_modules = [modules[r] for r in NODE_RULES if r in modules]
+    cluster_modules = [modules[r] for r in CLUSTER_RULES if r in modules]
+    findings: list[Finding] = []
+    skipped: list[Skip] = []
+    errors: list[InputError] = []
+    counts: dict[str, int] = {}
+    context: dict[str, str | None] = {"kubernetes_version": None,
+                                      "kubernetes_version_from": None}
+    for facts in results:
+        if isinstance(facts, ClusterError):
+            errors.append(InputError(None, None, f"cluster {facts.name}: {facts.reason}"))
+            continue
+        counts[facts.name] = len(facts.nodes)
+        target = cluster_version(facts, kubernetes)
+        origin = "flag" if kubernetes is not None else ("cluster" if target else None)
+        context[f"cluster:{facts.name}"] = str(target) if target else None
+        if context["kubernetes_version"] is None and target is not None:
+            context["kubernetes_version"] = str(target)
+            context["kubernetes_version_from"] = origin
+        for reason in facts.skipped:
+            # The kubeadm-config read feeds imageRepository, i.e. PL203.
+            skipped.append(Skip("PL203", f"cluster {facts.name}: {reason}"))
+        for node in facts.nodes:
+            ctx = _node_context(table, facts, node, target, origin)
+            for module in node_modules:
+                for item in module.check(ctx):
+                    if isinstance(item, Finding):
+                        findings.append(item._replace(node=item.node or node.name,
+                                                      cluster=item.cluster or facts.name,
+                                                      location=Location(None)))
+                    else:
+                        skipped.append(item)
+        ctx = RuleContext(table=table, kubernetes=target, kubernetes_from=origin,
+                          clusters=(facts,))
+        for module in cluster_modules:
+            for item in module.check(ctx):
+                if isinstance(item, Finding):
+                    findings.append(item._replace(cluster=item.cluster or facts.name))
+                else:
+                    skipped.append(item)
+    return Report(
+        findings=sorted(set(findings), key=_fleet_order),
+        skipped=list(dict.fromkeys(skipped)),
+        errors=errors,
+        inputs=sum(counts.values()),
+        context=context,
+        node_counts=counts,
+    )
+
+
+def _fleet_order(finding: Finding) -> tuple[str, str, str]:
+    return (finding.cluster or "", finding.rule, finding.node or "")
