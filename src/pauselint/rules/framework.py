@@ -129,6 +129,17 @@ def finding(
     )
 
 
+def is_effective_sandbox(use: ImageUse) -> bool:
+    """The image the runtime really uses: its effective setting, the default that
+    applies, or (live clusters) an image the node holds."""
+    if use.role is not Role.SANDBOX_IMAGE or not use.effective:
+        return False
+    if use.origin == "default":
+        return True
+    setting = use.setting
+    return setting is None or (setting.effective and not setting.ignored)
+
+
 def setting_uses(images: Iterable[ImageUse]) -> Iterator[ImageUse]:
     """Image uses written in a file (not runtime defaults)."""
     return (u for u in images if u.origin == "setting")

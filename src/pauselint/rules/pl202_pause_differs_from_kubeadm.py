@@ -34,8 +34,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 
-from pauselint.model import Finding, Role, Severity, Skip
-from pauselint.rules.framework import ImageUse, RuleContext, finding
+from pauselint.model import Finding, Severity, Skip
+from pauselint.rules.framework import ImageUse, RuleContext, finding, is_effective_sandbox
 from pauselint.rules.pl201_pause_older_than_expected import (
     expectation_or_skip,
     older_than_expected,
@@ -50,7 +50,7 @@ _RULE = sys.modules[__name__]
 
 def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
     """Compare each runtime's effective sandbox image with kubeadm's, normalized."""
-    uses = [u for u in ctx.images if _is_effective_sandbox(u) and ctx.table.is_pause_image(u.ref)]
+    uses = [u for u in ctx.images if is_effective_sandbox(u) and ctx.table.is_pause_image(u.ref)]
     if not uses:
         return
     expectation = expectation_or_skip(ctx, ID)
@@ -81,15 +81,6 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
             # can break a node that can only reach its mirror.
             fix=f"use {expectation.image}" if same_name else None,
         )
-
-
-def _is_effective_sandbox(use: ImageUse) -> bool:
-    if use.role is not Role.SANDBOX_IMAGE or not use.effective:
-        return False
-    if use.origin == "default":
-        return True
-    setting = use.setting
-    return setting is None or (setting.effective and not setting.ignored)
 
 
 def _without_digest(use: ImageUse) -> str:

@@ -36,8 +36,8 @@ import sys
 from collections.abc import Iterator
 
 from pauselint.imageref import ImageRefError, normalize_prefix
-from pauselint.model import Finding, Location, Role, Severity, Skip
-from pauselint.rules.framework import ImageUse, RuleContext, finding
+from pauselint.model import Finding, Location, Severity, Skip
+from pauselint.rules.framework import ImageUse, RuleContext, finding, is_effective_sandbox
 
 ID = "PL203"
 NAME = "registry-differs-from-image-repository"
@@ -77,16 +77,6 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
             expected=expected,
             fix=f"use {expected}" if expected else None,
         )
-
-
-def is_effective_sandbox(use: ImageUse) -> bool:
-    """The image the runtime really uses: its effective setting or the default that applies."""
-    if use.role is not Role.SANDBOX_IMAGE or not use.effective:
-        return False
-    if use.origin == "default":
-        return True
-    setting = use.setting
-    return setting is None or (setting.effective and not setting.ignored)
 
 
 def location_text(location: Location | None) -> str:

@@ -38,8 +38,7 @@ from collections.abc import Iterator
 from pauselint.compat import minor_of
 from pauselint.imageref import ImageRef
 from pauselint.model import Finding, NodeFacts, Role, Severity, Skip
-from pauselint.rules.framework import ImageUse, RuleContext, finding
-from pauselint.rules.pl203_registry_differs_from_image_repository import is_effective_sandbox
+from pauselint.rules.framework import ImageUse, RuleContext, finding, is_effective_sandbox
 
 ID = "PL303"
 NAME = "pod-infra-flag-mismatch"

@@ -1,0 +1,102 @@
+"""PL502 kubelet-version-skew: a kubelet outside the supported skew with its API server.
+
+What it finds
+    In each live cluster, nodes whose kubelet (``nodeInfo.kubeletVersion``) is
+    * newer, by minor, than the API server (``v1.30.1`` against ``v1.29.3``): a
+      kubelet may never be newer than the API server it talks to; or
+    * older than the version skew policy allows: 3 minors older from Kubernetes
+      1.28 on (a ``v1.26`` kubelet with a ``v1.29`` API server is the oldest
+      allowed), 2 minors before 1.28.
+    The message names both versions and the supported kubelet range.
+
+Why it breaks
+    Outside the skew the kubelet and the API server are untested together: fields
+    the kubelet relies on may be gone or not yet served, node status updates can
+    fail, and the next control-plane upgrade takes the node out of support entirely.
+    It is also what blocks ``kubeadm upgrade``: the control plane cannot move on
+    while such nodes remain, and the pause image those kubelets expect lags behind.
+
+How to fix
+    Upgrade (or drain and replace) the nodes named, one minor at a time, before the
+    next control-plane upgrade; a kubelet newer than the API server means the
+    control plane must be upgraded first, or the node rolled back.
+
+Facts and sources
+    ``kubelet.skew`` in data/compat.yaml (the Kubernetes version skew policy;
+    KEP-3935 widened it to 3 older minors from 1.28). Skipped when the API server
+    version is unknown or older than the table's first skew entry; a node whose
+    kubelet version cannot be read is skipped with its name.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+from pauselint.compat import minor_of, parse_version
+from pauselint.model import ClusterFacts, Finding, Severity, Skip
+from pauselint.rules.framework import RuleContext, finding
+
+ID = "PL502"
+NAME = "kubelet-version-skew"
+SEVERITY = Severity.ERROR
+DEFAULT_ENABLED = True
+_RULE = sys.modules[__name__]
+
+
+def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
+    """Compare each node's kubelet minor with its cluster's API server minor."""
+    for cluster in ctx.clusters:
+        yield from _check_cluster(ctx, cluster)
+
+
+def _check_cluster(ctx: RuleContext, cluster: ClusterFacts) -> Iterator[Finding | Skip]:
+    if not cluster.nodes:
+        return
+    if cluster.server_version is None:
+        yield Skip(rule=ID, reason=f"API server version of cluster {cluster.name} unknown")
+        return
+    try:
+        server = parse_version(cluster.server_version)
+    except ValueError:
+        yield Skip(
+            rule=ID,
+            reason=f"API server version {cluster.server_version!r} of cluster "
+            f"{cluster.name} is not a version",
+        )
+        return
+    older = ctx.table.skew_older_minors(server)
+    if older is None:
+        yield Skip(
+            rule=ID,
+            reason=f"no version skew policy in the table for API server {cluster.server_version}",
+        )
+        return
+    server_major, server_minor = minor_of(server)
+    oldest = (server_major, max(server_minor - older, 0))
+    supported = (
+        f"kubelets must be {oldest[0]}.{oldest[1]} to {server_major}.{server_minor} "
+        f"(at most {older} minors older than the API server, never newer)"
+    )
+    for node in sorted(cluster.nodes, key=lambda n: n.name):
+        try:
+            kubelet = minor_of(parse_version(node.kubelet_version))
+        except ValueError:
+            yield Skip(
+                rule=ID,
+                reason=f"kubelet version {node.kubelet_version!r} of node {node.name} "
+                f"in cluster {cluster.name} is not a version",
+            )
+            continue
+        if kubelet > (server_major, server_minor):
+            problem = "is newer than"
+        elif kubelet < oldest:
+            problem = f"is more than {older} minors older than"
+        else:
+            continue
+        yield finding(
+            _RULE,
+            f"kubelet {node.kubelet_version} {problem} the API server "
+            f"{cluster.server_version}: {supported}",
+            node=node.name,
+        )._replace(cluster=cluster.name)
