@@ -10,9 +10,10 @@ node, and no path.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from pauselint import rules as rule_registry
 from pauselint.compat import CompatTable
@@ -38,6 +39,7 @@ NODE_RULES = ("PL107", "PL201", "PL202", "PL203", "PL304", "PL405")
 CLUSTER_RULES = ("PL001", "PL501", "PL502")
 
 _RUNTIMES = {"containerd": Component.CONTAINERD, "cri-o": Component.CRIO}
+_RELEASE = re.compile(r"\d+(?:\.\d+){1,2}")
 
 
 def runtime_of(node: ClusterNode) -> RuntimeInfo | None:
@@ -46,11 +48,12 @@ def runtime_of(node: ClusterNode) -> RuntimeInfo | None:
     component = _RUNTIMES.get(scheme.lower()) if sep else None
     if component is None:
         return None
-    text = version.strip().lstrip("v")
-    try:
-        return RuntimeInfo(component, Version(text), text)
-    except InvalidVersion:
+    # Vendor builds append their own suffix (1.6.20~ds1, 1.7.20-1, 2.0.1-k3s1):
+    # the upstream release is the leading dotted number.
+    match = _RELEASE.match(version.strip().lstrip("v"))
+    if match is None:
         return None
+    return RuntimeInfo(component, Version(match.group(0)), version.strip())
 
 
 def platform_of(node: ClusterNode, table: CompatTable) -> Platform:
@@ -66,10 +69,9 @@ def cluster_version(facts: ClusterFacts, override: Version | None) -> Version | 
         return override
     for text in (facts.server_version, facts.kubeadm_version):
         if text:
-            try:
-                return Version(text.strip().lstrip("v").split("-")[0].split("+")[0])
-            except InvalidVersion:
-                continue
+            match = _RELEASE.match(text.strip().lstrip("v"))
+            if match is not None:
+                return Version(match.group(0))
     return None
 
 

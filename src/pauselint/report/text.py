@@ -6,9 +6,16 @@ still carries the full ``path:line:col:`` so editors and terminals can jump to i
 follow, and the one-line summary comes last, where the eye lands when the command
 returns. The CLI decides whether to colour (TTY, NO_COLOR); this module only honours
 the flag, and without it emits no escape codes at all.
+
+Live clusters (``pauselint cluster``) can have thousands of nodes that all share one
+problem, so their findings are grouped by cluster and identical findings across nodes
+collapse into one line with the first few node names: forty copies of one sentence
+hide the one finding that differs.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from pauselint.model import Finding, InputError, Report, Severity, Skip
 
@@ -20,6 +27,8 @@ _SEVERITY_COLOR = {
     Severity.INFO: "\x1b[36m",  # cyan
 }
 NO_FILE = "(no file)"
+# Node names listed under a collapsed finding; the rest are counted.
+SHOWN_NODES = 5
 
 
 def render_text(report: Report, *, color: bool, quiet: bool = False) -> str:
@@ -27,19 +36,35 @@ def render_text(report: Report, *, color: bool, quiet: bool = False) -> str:
 
     Quiet output drops headers, the skipped block and the summary, but keeps input
     errors: an unreadable file is a problem, and dropping it would make a quiet run
-    over a broken file look clean.
+    over a broken file look clean. Without headers, a cluster's lines start with
+    ``cluster NAME:`` so that lines from several clusters stay apart.
     """
     findings = sorted(report.findings, key=Finding.sort_key)
+    local = [f for f in findings if f.cluster is None]
+    clusters = _group_by_cluster(f for f in findings if f.cluster is not None)
     errors = sorted(report.errors, key=lambda e: (e.path or "", e.line or 0))
     if quiet:
-        lines = [line for f in findings for line in _finding_lines(f, color)]
+        lines = [line for f in local for line in _finding_lines(f, color)]
+        for name, group in clusters.items():
+            prefix = f"cluster {name}: "
+            lines += [
+                line if line.startswith(" ") else prefix + line
+                for line in _cluster_lines(group, report.node_counts.get(name), color)
+            ]
         lines += [_error_line(e, color) for e in errors]
         return "".join(f"{line}\n" for line in lines)
 
     blocks: list[list[str]] = []
-    for where, group in _group_by_where(findings).items():
+    for where, group in _group_by_where(local).items():
         header = f"{_BOLD}{where}{_RESET}" if color else where
         blocks.append([header, *(line for f in group for line in _finding_lines(f, color))])
+    for name, group in clusters.items():
+        total = report.node_counts.get(name)
+        header = f"cluster {name}"
+        if total is not None:
+            header += f" ({_plural(total, 'node')})"
+        header = f"{_BOLD}{header}{_RESET}" if color else header
+        blocks.append([header, *_cluster_lines(group, total, color)])
     if errors:
         blocks.append([_error_line(e, color) for e in errors])
     skips = _unique_skips(report.skipped)
@@ -49,16 +74,81 @@ def render_text(report: Report, *, color: bool, quiet: bool = False) -> str:
     return "\n".join("".join(f"{line}\n" for line in block) for block in blocks)
 
 
+def progress_line(context: str, nodes: int) -> str:
+    """``checking prod: 1,500 nodes read``: what the CLI shows on a TTY during a scan.
+
+    Thousands separators because the number changes while the user watches it.
+    """
+    return f"checking {context}: {nodes:,} {'node' if nodes == 1 else 'nodes'} read"
+
+
+def _group_by_cluster(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    groups: dict[str, list[Finding]] = {}
+    for finding in sorted(findings, key=lambda f: f.cluster or ""):
+        groups.setdefault(finding.cluster or "", []).append(finding)
+    return groups
+
+
+def _cluster_lines(findings: list[Finding], total: int | None, color: bool) -> list[str]:
+    """One cluster's findings: cluster-wide ones first, then per node, collapsed.
+
+    Findings that differ only in their node are one problem: one line says how many
+    nodes have it and a second names the first few (sorted, so runs compare).
+    """
+    lines: list[str] = []
+    for finding in sorted((f for f in findings if f.node is None), key=_collapse_key):
+        lines.append(_headline(finding, color))
+        lines += _fix_lines([finding])
+    same: dict[tuple, list[Finding]] = {}
+    for finding in sorted((f for f in findings if f.node is not None), key=_collapse_key):
+        same.setdefault(_collapse_key(finding), []).append(finding)
+    for group in same.values():
+        nodes = sorted({f.node for f in group if f.node})
+        first = group[0]
+        if len(nodes) == 1:
+            lines.append(f"node {nodes[0]}: {_headline(first, color)}")
+        else:
+            of = f"{len(nodes):,} of {total:,}" if total is not None else f"{len(nodes):,}"
+            lines.append(
+                f"{_severity(first.severity, color)} {_rule(first.rule, color)} {first.name} "
+                f"on {of} nodes: {first.message}"
+            )
+            shown = ", ".join(nodes[:SHOWN_NODES])
+            more = len(nodes) - SHOWN_NODES
+            if more > 0:
+                shown += f", … (+{more:,} more)"
+            lines.append(f"    nodes: {shown}")
+        lines += _fix_lines(group)
+    return lines
+
+
+def _collapse_key(finding: Finding) -> tuple[str, int, str, str]:
+    # Errors before warnings within a rule; the message orders the rest stably.
+    return (finding.rule, -finding.severity, finding.message, finding.expected or "")
+
+
+def _headline(finding: Finding, color: bool) -> str:
+    return (
+        f"{_severity(finding.severity, color)} {_rule(finding.rule, color)} "
+        f"{finding.name}: {finding.message}"
+    )
+
+
+def _fix_lines(findings: list[Finding]) -> list[str]:
+    # A fix shared by every collapsed finding is shown once; differing fixes would
+    # be per-node detail the collapsed line cannot carry.
+    fixes = {f.fix for f in findings}
+    if len(fixes) == 1 and findings[0].fix:
+        return [f"    fix: {findings[0].fix}"]
+    return []
+
+
 def _where(finding: Finding) -> str:
-    """The place a finding is about: its file, else its cluster and node."""
+    """The place a file finding is about: its file, else its node (cluster findings
+    have their own blocks)."""
     if finding.location.path:
         return finding.location.path
-    parts = []
-    if finding.cluster:
-        parts.append(f"cluster {finding.cluster}")
-    if finding.node:
-        parts.append(f"node {finding.node}")
-    return ", ".join(parts) or NO_FILE
+    return f"node {finding.node}" if finding.node else NO_FILE
 
 
 def _group_by_where(findings: list[Finding]) -> dict[str, list[Finding]]:
@@ -81,9 +171,7 @@ def _position(where: str, line: int | None, column: int | None) -> str:
 
 def _finding_lines(finding: Finding, color: bool) -> list[str]:
     loc = finding.location
-    severity = finding.severity.label
-    if color:
-        severity = f"{_SEVERITY_COLOR[finding.severity]}{severity}{_RESET}"
+    severity = _severity(finding.severity, color)
     lines = [
         f"{_position(_where(finding), loc.line, loc.column)}: {severity} "
         f"{_rule(finding.rule, color)} {finding.name}: {finding.message}"
@@ -98,6 +186,11 @@ def _error_line(error: InputError, color: bool) -> str:
     return f"{_position(error.path or NO_FILE, error.line, None)}: {label}: {error.message}"
 
 
+def _severity(severity: Severity, color: bool) -> str:
+    label = severity.label
+    return f"{_SEVERITY_COLOR[severity]}{label}{_RESET}" if color else label
+
+
 def _rule(rule: str, color: bool) -> str:
     return f"{_BOLD}{rule}{_RESET}" if color else rule
 
@@ -108,12 +201,20 @@ def _unique_skips(skips: list[Skip]) -> list[Skip]:
 
 
 def _plural(count: int, noun: str, plural: str | None = None) -> str:
-    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
 
 
 def _summary(report: Report) -> str:
-    """One line: how many inputs, how many findings of each severity, read errors."""
-    checked = f"{_plural(report.inputs, 'file')} checked"
+    """One line: how many inputs, how many findings of each severity, read errors.
+
+    A cluster run counts clusters and nodes rather than files ("0 files checked"
+    would read as "nothing was looked at").
+    """
+    if report.node_counts:
+        nodes = _plural(sum(report.node_counts.values()), "node")
+        checked = f"{_plural(len(report.node_counts), 'cluster')} ({nodes}) checked"
+    else:
+        checked = f"{_plural(report.inputs, 'file')} checked"
     counts = {sev: 0 for sev in Severity}
     for finding in report.findings:
         counts[finding.severity] += 1

@@ -35,6 +35,8 @@ _MODULES = (
     "pl403_shadowed_setting",
     "pl404_runtime_default_used",
     "pl405_runtime_unsupported",
+    "pl501_node_drift",
+    "pl502_kubelet_version_skew",
 )
 
 

@@ -30,10 +30,12 @@ Facts and sources
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 
-from pauselint.compat import minor_of, parse_version
+from packaging.version import Version
+
 from pauselint.model import ClusterFacts, Finding, Severity, Skip
 from pauselint.rules.framework import RuleContext, finding
 
@@ -42,6 +44,16 @@ NAME = "kubelet-version-skew"
 SEVERITY = Severity.ERROR
 DEFAULT_ENABLED = True
 _RULE = sys.modules[__name__]
+
+# Kubernetes reports versions as git tags, with vendor suffixes PEP 440 refuses
+# (EKS ``v1.29.0-eks-5e0fdde``, GKE ``v1.29.6-gke.1326000``, k3s ``v1.31.4+k3s1``);
+# only the minor matters here, so only it is read.
+_MINOR = re.compile(r"^v?(\d+)\.(\d+)(?:[.+-]|$)")
+
+
+def _minor(text: str) -> tuple[int, int] | None:
+    match = _MINOR.match(text.strip())
+    return (int(match.group(1)), int(match.group(2))) if match else None
 
 
 def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
@@ -56,39 +68,37 @@ def _check_cluster(ctx: RuleContext, cluster: ClusterFacts) -> Iterator[Finding 
     if cluster.server_version is None:
         yield Skip(rule=ID, reason=f"API server version of cluster {cluster.name} unknown")
         return
-    try:
-        server = parse_version(cluster.server_version)
-    except ValueError:
+    server = _minor(cluster.server_version)
+    if server is None:
         yield Skip(
             rule=ID,
             reason=f"API server version {cluster.server_version!r} of cluster "
             f"{cluster.name} is not a version",
         )
         return
-    older = ctx.table.skew_older_minors(server)
+    server_major, server_minor = server
+    older = ctx.table.skew_older_minors(Version(f"{server_major}.{server_minor}"))
     if older is None:
         yield Skip(
             rule=ID,
             reason=f"no version skew policy in the table for API server {cluster.server_version}",
         )
         return
-    server_major, server_minor = minor_of(server)
     oldest = (server_major, max(server_minor - older, 0))
     supported = (
         f"kubelets must be {oldest[0]}.{oldest[1]} to {server_major}.{server_minor} "
         f"(at most {older} minors older than the API server, never newer)"
     )
     for node in sorted(cluster.nodes, key=lambda n: n.name):
-        try:
-            kubelet = minor_of(parse_version(node.kubelet_version))
-        except ValueError:
+        kubelet = _minor(node.kubelet_version)
+        if kubelet is None:
             yield Skip(
                 rule=ID,
                 reason=f"kubelet version {node.kubelet_version!r} of node {node.name} "
                 f"in cluster {cluster.name} is not a version",
             )
             continue
-        if kubelet > (server_major, server_minor):
+        if kubelet > server:
             problem = "is newer than"
         elif kubelet < oldest:
             problem = f"is more than {older} minors older than"

@@ -1,0 +1,487 @@
+"""Reader for live clusters: what each kubeconfig context's API server says about its nodes.
+
+This is the only module that imports ``kubernetes``, and only inside functions, so
+``pauselint check`` never pays for (or needs) the client. Connection, credentials
+(tokens, client certificates, exec and OIDC plugins) and TLS are entirely the
+client's: the kubeconfig is loaded with ``new_client_from_config`` and nothing here
+changes how it authenticates or verifies, so TLS is only ever off when the
+kubeconfig says ``insecure-skip-tls-verify``.
+
+What it reads, GET only (``RBAC_RULES`` is exactly this, and the deploy manifests
+must grant exactly that):
+
+* ``/version`` (gitVersion);
+* ``/api/v1/nodes``, page by page with ``limit``/``continue``, as raw JSON: building
+  the client's model objects costs about twice the time, and keeping only the few
+  fields the rules need, one page at a time, keeps 5,000 nodes small;
+* the ``kube-system`` ConfigMaps ``kubeadm-config`` (kubernetesVersion and
+  imageRepository of its ClusterConfiguration) and ``kubelet-config`` (optional).
+
+A reader never raises: a context that cannot be read becomes a
+:class:`ClusterError` whose reason says why in words (DNS, TLS, 401, 403,
+timeout, ...), while an optional read that is refused is named in
+``ClusterFacts.skipped``. Reasons never carry a credential: they are built from
+status codes, host names and the TLS library's verdict, not from request headers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import ssl
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import urlparse
+
+import yaml
+
+from pauselint.compat import load_table
+from pauselint.imageref import ImageRefError, parse_image
+from pauselint.model import ClusterError, ClusterFacts, ClusterNode
+
+RBAC_RULES: tuple[dict, ...] = (
+    {"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list"]},
+    {
+        "apiGroups": [""],
+        "resources": ["configmaps"],
+        "resourceNames": ["kubeadm-config", "kubelet-config"],
+        "verbs": ["get"],
+    },
+)
+
+IN_CLUSTER = "in-cluster"
+CURRENT_CONTEXT = "(current context)"
+WINDOWS_BUILD_LABEL = "node.kubernetes.io/windows-build"
+CONFIGMAP_NAMESPACE = "kube-system"
+MAX_WORKERS = 8
+
+Progress = Callable[[str, int], None]
+
+
+class _ReadFailed(Exception):
+    """One GET failed; ``what`` names it in RBAC words ("list nodes")."""
+
+    def __init__(self, what: str, cause: BaseException) -> None:
+        super().__init__(what)
+        self.what = what
+        self.cause = cause
+
+
+class _HttpStatus(Exception):
+    """The API server answered with a non-2xx status (and a ``Status`` body)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(status)
+        self.status = status
+        self.reason = reason
+
+
+def read_clusters(
+    *,
+    kubeconfig: str | None,
+    contexts: Sequence[str] = (),
+    all_contexts: bool = False,
+    in_cluster: bool = False,
+    request_timeout: float = 10.0,
+    page_size: int = 500,
+    progress: Progress | None = None,
+) -> list[ClusterFacts | ClusterError]:
+    """Read every requested context, concurrently, in the order they were requested.
+
+    ``kubeconfig`` None means what the client means: ``$KUBECONFIG`` (a
+    colon-separated list) or ``~/.kube/config``. With neither ``contexts`` nor
+    ``all_contexts`` the kubeconfig's current context is read. ``progress`` is called
+    as ``progress(context, nodes_so_far)`` after every page, from worker threads.
+    """
+    if in_cluster:
+        targets: list[str] = [IN_CLUSTER]
+        unknown: dict[str, ClusterError] = {}
+        config_file = None
+    else:
+        config_file = kubeconfig or os.environ.get("KUBECONFIG") or "~/.kube/config"
+        listed = _choose_contexts(config_file, contexts, all_contexts)
+        if isinstance(listed, ClusterError):
+            return [listed]
+        targets, unknown = listed
+
+    def read_one(name: str) -> ClusterFacts | ClusterError:
+        if name in unknown:
+            return unknown[name]
+        return _read_context(name, config_file, request_timeout, page_size, progress)
+
+    todo = [name for name in targets if name not in unknown]
+    if len(todo) <= 1:
+        return [read_one(name) for name in targets]
+    with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(todo))) as pool:
+        return list(pool.map(read_one, targets))
+
+
+def _choose_contexts(
+    config_file: str, contexts: Sequence[str], all_contexts: bool
+) -> tuple[list[str], dict[str, ClusterError]] | ClusterError:
+    """Resolve the context names to read; unknown names become errors up front."""
+    from kubernetes.config.config_exception import ConfigException
+    from kubernetes.config.kube_config import list_kube_config_contexts
+
+    requested = list(dict.fromkeys(contexts))
+    try:
+        available, current = list_kube_config_contexts(config_file=config_file)
+    except ConfigException as exc:
+        if requested and not all_contexts:
+            # No current-context is fine when contexts are named: the client checks them.
+            return requested, {}
+        return ClusterError(CURRENT_CONTEXT, f"kubeconfig {config_file}: {_config_words(exc)}")
+    except (OSError, yaml.YAMLError) as exc:
+        return ClusterError(CURRENT_CONTEXT, f"kubeconfig {config_file}: {_first_line(exc)}")
+    names = [c["name"] for c in available or () if isinstance(c, dict) and "name" in c]
+    if all_contexts:
+        return names, {}
+    if not requested:
+        return [current["name"]], {}
+    unknown = {
+        name: ClusterError(name, f"no context {name} in kubeconfig")
+        for name in requested
+        if name not in names
+    }
+    return requested, unknown
+
+
+def _new_client(name: str, config_file: str | None) -> Any:
+    """An ApiClient configured exactly as the kubeconfig (or the pod) says.
+
+    The one setting added is ``retries = 0``: urllib3 otherwise retries a read
+    timeout three times, so ``--request-timeout`` would not bound a request.
+    """
+    from kubernetes.client.api_client import ApiClient
+    from kubernetes.client.configuration import Configuration
+
+    configuration = type.__call__(Configuration)
+    configuration.retries = 0
+    if config_file is None:
+        from kubernetes.config.incluster_config import load_incluster_config
+
+        load_incluster_config(client_configuration=configuration)
+        return ApiClient(configuration=configuration)
+    from kubernetes.config.kube_config import new_client_from_config
+
+    context = None if name == CURRENT_CONTEXT else name
+    return new_client_from_config(
+        config_file=config_file, context=context, client_configuration=configuration
+    )
+
+
+def _read_context(
+    name: str,
+    config_file: str | None,
+    timeout: float,
+    page_size: int,
+    progress: Progress | None,
+) -> ClusterFacts | ClusterError:
+    """Everything one context says, or the one reason it could not be read."""
+    from kubernetes.config.config_exception import ConfigException
+
+    try:
+        client = _new_client(name, config_file)
+    except ConfigException as exc:
+        return ClusterError(name, f"kubeconfig: {_config_words(exc)}")
+    except (OSError, yaml.YAMLError) as exc:
+        return ClusterError(name, f"kubeconfig: {_first_line(exc)}")
+    host = urlparse(client.configuration.host).hostname or client.configuration.host
+    try:
+        return _read_facts(name, client, timeout, page_size, progress)
+    except _ReadFailed as exc:
+        return ClusterError(name, _reason(exc.what, exc.cause, host, timeout))
+    except ConfigException as exc:  # exec/OIDC plugins refresh credentials lazily
+        return ClusterError(name, f"credentials: {_config_words(exc)}")
+    except Exception as exc:  # a context must never take the run down with a traceback
+        return ClusterError(name, f"unexpected error: {type(exc).__name__} ({host})")
+    finally:
+        client.close()
+
+
+def _read_facts(
+    name: str, client: Any, timeout: float, page_size: int, progress: Progress | None
+) -> ClusterFacts:
+    skipped: list[str] = []
+    version = _get(client, "/version", (), timeout, "get /version")
+    nodes = _list_nodes(name, client, timeout, page_size, progress)
+    kubeadm_version = image_repository = None
+    kubeadm = _get_configmap(client, "kubeadm-config", timeout, skipped)
+    if kubeadm is not None:
+        kubeadm_version, image_repository = _cluster_configuration(kubeadm, skipped)
+    _get_configmap(client, "kubelet-config", timeout, skipped)  # presence only, for RBAC parity
+    return ClusterFacts(
+        name=name,
+        server_version=version.get("gitVersion") if isinstance(version, dict) else None,
+        nodes=tuple(nodes),
+        kubeadm_version=kubeadm_version,
+        image_repository=image_repository,
+        skipped=tuple(skipped),
+    )
+
+
+def _list_nodes(
+    name: str, client: Any, timeout: float, page_size: int, progress: Progress | None
+) -> list[ClusterNode]:
+    """Every node once, page by page; an expired continue token restarts the list once.
+
+    A 410 means the server compacted away the snapshot the token points into; the
+    API conventions say to start over, and once is enough to tell a busy cluster
+    from a broken one.
+    """
+    is_pause = _pause_filter()
+    for attempt in (1, 2):
+        nodes: list[ClusterNode] = []
+        try:
+            for page in _node_pages(client, timeout, page_size):
+                nodes.extend(_node(item, is_pause) for item in page if isinstance(item, dict))
+                if progress is not None:
+                    progress(name, len(nodes))
+            return nodes
+        except _ReadFailed as exc:
+            expired = isinstance(exc.cause, _HttpStatus) and exc.cause.status == 410
+            if not expired or attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _node_pages(client: Any, timeout: float, page_size: int) -> Iterator[list]:
+    token: str | None = None
+    while True:
+        query: list[tuple[str, Any]] = [("limit", page_size)]
+        if token:
+            query.append(("continue", token))
+        body = _get(client, "/api/v1/nodes", query, timeout, "list nodes")
+        yield body.get("items") or []
+        token = (body.get("metadata") or {}).get("continue")
+        if not token:
+            return
+
+
+def _node(item: dict, is_pause: Callable[[str], bool]) -> ClusterNode:
+    metadata = item.get("metadata") or {}
+    status = item.get("status") or {}
+    info = status.get("nodeInfo") or {}
+    labels = metadata.get("labels") or {}
+    pause = []
+    for image in status.get("images") or ():
+        for image_name in (image or {}).get("names") or ():
+            if isinstance(image_name, str) and is_pause(image_name):
+                pause.append(image_name)
+    return ClusterNode(
+        name=str(metadata.get("name", "")),
+        kubelet_version=str(info.get("kubeletVersion", "")),
+        container_runtime=str(info.get("containerRuntimeVersion", "")),
+        architecture=str(info.get("architecture", "")),
+        operating_system=str(info.get("operatingSystem", "")),
+        os_image=str(info.get("osImage", "")),
+        windows_build=labels.get(WINDOWS_BUILD_LABEL),
+        pause_images=tuple(pause),
+    )
+
+
+def _pause_filter() -> Callable[[str], bool]:
+    """``is_pause_image`` memoised by name: a fleet repeats a handful of names."""
+    table = load_table()
+    seen: dict[str, bool] = {}
+
+    def is_pause(image_name: str) -> bool:
+        verdict = seen.get(image_name)
+        if verdict is None:
+            try:
+                verdict = table.is_pause_image(parse_image(image_name))
+            except ImageRefError:
+                verdict = False
+            seen[image_name] = verdict
+        return verdict
+
+    return is_pause
+
+
+def _get_configmap(client: Any, name: str, timeout: float, skipped: list[str]) -> dict | None:
+    """An optional ConfigMap: absent on 404, named in ``skipped`` when refused."""
+    what = f"get configmaps {name} in {CONFIGMAP_NAMESPACE}"
+    path = f"/api/v1/namespaces/{CONFIGMAP_NAMESPACE}/configmaps/{name}"
+    try:
+        body = _get(client, path, (), timeout, what)
+    except _ReadFailed as exc:
+        if not isinstance(exc.cause, _HttpStatus):
+            raise
+        if exc.cause.status == 404:
+            return None
+        if exc.cause.status == 403:
+            skipped.append(f"{what}: forbidden")
+        else:
+            skipped.append(f"{what}: {_status_words(exc.cause.status)}")
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _cluster_configuration(configmap: dict, skipped: list[str]) -> tuple[str | None, str | None]:
+    text = (configmap.get("data") or {}).get("ClusterConfiguration")
+    if not isinstance(text, str):
+        return None, None
+    try:
+        config = yaml.safe_load(text)
+    except yaml.YAMLError:
+        skipped.append("kubeadm-config: ClusterConfiguration is not valid YAML")
+        return None, None
+    if not isinstance(config, dict):
+        return None, None
+    version, repository = config.get("kubernetesVersion"), config.get("imageRepository")
+    return (
+        str(version) if version is not None else None,
+        str(repository) if repository is not None else None,
+    )
+
+
+def _get(client: Any, path: str, query: Sequence[tuple[str, Any]], timeout: float, what: str):
+    """One GET through the client's own auth and TLS, parsed as raw JSON.
+
+    Going through ``ApiClient`` rather than ``CoreV1Api`` skips the model classes
+    (and the second of importing them); the auth setting is the one every generated
+    API method passes, so tokens from exec/OIDC plugins are refreshed the same way.
+    """
+    from kubernetes.client.exceptions import ApiException
+
+    headers = {"Accept": "application/json"}
+    try:
+        if hasattr(client, "param_serialize"):  # kubernetes >= 37 (new generator)
+            request = client.param_serialize(
+                method="GET",
+                resource_path=path,
+                query_params=list(query),
+                header_params=headers,
+                auth_settings=["BearerToken"],
+            )
+            response = client.call_api(*request, _request_timeout=timeout)
+            data, status = response.read(), response.status
+        else:  # kubernetes 29-36: non-2xx raises ApiException in the REST layer
+            response = client.call_api(
+                path,
+                "GET",
+                query_params=list(query),
+                header_params=headers,
+                auth_settings=["BearerToken"],
+                _preload_content=False,
+                _request_timeout=timeout,
+            )
+            data, status = response.data, response.status
+        if not 200 <= status <= 299:
+            raise _HttpStatus(status, _status_reason(data))
+        return json.loads(data)
+    except ApiException as exc:
+        if exc.status:  # the old REST layer's non-2xx
+            raise _ReadFailed(what, _HttpStatus(exc.status, _status_reason(exc.body))) from None
+        raise _ReadFailed(what, exc) from None
+    except (_HttpStatus, ValueError, OSError) as exc:
+        raise _ReadFailed(what, exc) from None
+    except Exception as exc:  # urllib3 errors; classified by _reason
+        if type(exc).__module__.startswith("urllib3"):
+            raise _ReadFailed(what, exc) from None
+        raise
+
+
+def _status_reason(body: Any) -> str:
+    """The ``reason`` of a Kubernetes ``Status`` body (``Forbidden``, ``Expired``)."""
+    try:
+        status = json.loads(body)
+    except (TypeError, ValueError):
+        return ""
+    return str(status.get("reason", "")) if isinstance(status, dict) else ""
+
+
+# --- reasons -------------------------------------------------------------------
+
+_STATUS_WORDS = {
+    400: "400 bad request",
+    401: "401 unauthorized",
+    403: "403 forbidden",
+    404: "404 not found",
+    405: "405 method not allowed",
+    410: "410 gone",
+    429: "429 too many requests",
+}
+
+
+def _status_words(status: int) -> str:
+    if status in _STATUS_WORDS:
+        return _STATUS_WORDS[status]
+    if 500 <= status <= 599:
+        return f"{status} server error"
+    return f"HTTP {status}"
+
+
+def _reason(what: str, cause: BaseException, host: str, timeout: float) -> str:
+    """Turn a failed GET into one line a user can act on, without any credential."""
+    if isinstance(cause, _HttpStatus):
+        words = _status_words(cause.status)
+        if cause.status == 401:
+            return f"{words}: credentials rejected ({what})"
+        if cause.status == 403:
+            return f"{words}: {what}: missing permission"
+        if cause.status == 410:
+            return f"{words}: the continue token expired twice ({what})"
+        return f"{words} ({what})"
+    if isinstance(cause, ValueError):
+        return f"invalid response: {what} did not return JSON"
+    chain = list(_causes(cause))
+    for exc in chain:
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return f"TLS: certificate verify failed: {exc.verify_message} ({host})"
+    for exc in chain:
+        if isinstance(exc, ssl.SSLError) or type(exc).__name__ == "SSLError":
+            return f"TLS: {_first_line(exc)} ({host})"
+    for exc in chain:
+        if isinstance(exc, socket.gaierror) or type(exc).__name__ == "NameResolutionError":
+            return f"DNS: name resolution failed for host {host}"
+    for exc in chain:
+        if isinstance(exc, TimeoutError) or "Timeout" in type(exc).__name__:
+            return f"timeout after {timeout:g} s ({what})"
+    for exc in chain:
+        if isinstance(exc, ConnectionRefusedError):
+            return f"connection refused by {host} ({what})"
+    for exc in chain:
+        if isinstance(exc, ConnectionError) or "Connection" in type(exc).__name__:
+            return f"connection failed to {host} ({what})"
+    if hasattr(cause, "status") and getattr(cause, "reason", None):
+        # ApiException(status=0) wrapping an SSL error in the 37.x REST layer.
+        text = str(cause.reason)
+        if "SSL" in text:
+            verdict = text.splitlines()[-1] if "\n" in text else text
+            return f"TLS: {verdict} ({host})"
+    return f"{type(cause).__name__} ({what})"
+
+
+def _causes(exc: BaseException | None) -> Iterator[BaseException]:
+    """The exception, its ``reason`` (urllib3), and its cause/context chain."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        current = todo.pop(0)
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        reason = getattr(current, "reason", None)
+        todo.extend(
+            x
+            for x in (reason, current.__cause__, current.__context__, *current.args)
+            if isinstance(x, BaseException)
+        )
+
+
+def _config_words(exc: BaseException) -> str:
+    """The client's ConfigException text without its "Invalid kube-config file." preamble."""
+    text = _first_line(exc)
+    for preamble in ("Invalid kube-config file. ", "Invalid kube-config. "):
+        text = text.removeprefix(preamble)
+    text = text.rstrip(".")
+    return text[:1].lower() + text[1:]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__

@@ -1,0 +1,1 @@
+"""Tests of `pauselint cluster` against a local Kubernetes API server."""
