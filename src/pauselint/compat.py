@@ -22,7 +22,13 @@ from typing import Any, NamedTuple
 import yaml
 from packaging.version import InvalidVersion, Version
 
-from pauselint.imageref import ImageRef, ImageRefError, map_to_upstream, parse_image
+from pauselint.imageref import (
+    ImageRef,
+    ImageRefError,
+    map_to_upstream,
+    normalize_prefix,
+    parse_image,
+)
 
 
 class CompatError(ValueError):
@@ -34,6 +40,7 @@ _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+@functools.lru_cache(maxsize=1024)
 def minor_of(version: str | Version) -> tuple[int, int]:
     """``"1.29.3"`` -> ``(1, 29)``; Kubernetes and runtime lines compare by minor."""
     v = version if isinstance(version, Version) else Version(str(version).lstrip("v"))
@@ -506,14 +513,31 @@ class CompatTable:
         return [(m.prefix, m.upstream) for m in self._mirrors]
 
     def mirror_of(self, ref: ImageRef) -> Mirror | None:
-        """The table's mirror whose prefix matches this reference (longest wins)."""
-        best = None
-        for m in self._mirrors:
-            if map_to_upstream(ref, [(m.prefix, m.upstream)]) is not None and (
-                best is None or len(m.prefix) > len(best.prefix)
-            ):
-                best = m
-        return best
+        """The table's mirror whose prefix matches this reference (longest wins).
+
+        Prefixes are normalized once and matched on whole path components; a live
+        fleet asks this for every image of every node, so it must stay cheap.
+        """
+        name = ref.name
+        for prefix, mirror in self._mirror_prefixes():
+            if name == prefix or name.startswith(prefix + "/"):
+                return mirror
+        return None
+
+    def _mirror_prefixes(self) -> list[tuple[str, Mirror]]:
+        cached = self.__dict__.get("_normalized_mirrors")
+        if cached is None or cached[0] is not self._mirrors:
+            pairs = []
+            for m in self._mirrors:
+                try:
+                    pairs.append((normalize_prefix(m.prefix), m))
+                except ImageRefError:
+                    raise CompatError(f"mirror prefix {m.prefix!r} is not an image name "
+                                      "prefix") from None
+            pairs.sort(key=lambda pair: len(pair[0]), reverse=True)
+            cached = (self._mirrors, pairs)
+            self.__dict__["_normalized_mirrors"] = cached
+        return cached[1]
 
     def resolve(self, ref: ImageRef) -> tuple[ImageRef, Mirror | None]:
         """Map a mirror reference onto the upstream it copies; identity otherwise."""

@@ -130,16 +130,19 @@ def check_clusters(results: Sequence[ClusterFacts | ClusterError], table: Compat
         for reason in facts.skipped:
             # The kubeadm-config read feeds imageRepository, i.e. PL203.
             skipped.append(Skip("PL203", f"cluster {facts.name}: {reason}"))
+        # Fleets repeat a few node shapes thousands of times: judge each distinct
+        # shape once (as a stand-in node), then name every node that has it.
+        shapes: dict[ClusterNode, list[str]] = {}
         for node in facts.nodes:
-            ctx = _node_context(table, facts, node, target, origin)
-            for module in node_modules:
-                for item in module.check(ctx):
-                    if isinstance(item, Finding):
-                        findings.append(item._replace(node=item.node or node.name,
-                                                      cluster=item.cluster or facts.name,
-                                                      location=Location(None)))
-                    else:
-                        skipped.append(item)
+            shapes.setdefault(node._replace(name=""), []).append(node.name)
+        for shape, names in shapes.items():
+            ctx = _node_context(table, facts, shape, target, origin)
+            verdicts = [item for module in node_modules for item in module.check(ctx)]
+            skipped.extend(item for item in verdicts if isinstance(item, Skip))
+            for item in verdicts:
+                if isinstance(item, Finding):
+                    findings.extend(item._replace(node=name, cluster=facts.name,
+                                                  location=Location(None)) for name in names)
         ctx = RuleContext(table=table, kubernetes=target, kubernetes_from=origin,
                           clusters=(facts,))
         for module in cluster_modules:

@@ -22,6 +22,7 @@ exist, is data (``data/compat.yaml``); this module only knows how names are buil
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -104,6 +105,9 @@ class ImageRef(NamedTuple):
         return self.repository.rsplit("/", 1)[-1]
 
 
+# A fleet repeats the same few names on every node; references are immutable, so
+# parsing each distinct text once is safe. Errors are not cached (they raise).
+@functools.lru_cache(maxsize=4096)
 def parse_image(text: str) -> ImageRef:
     """Parse an image reference the way containerd and CRI-O normalize it.
 

@@ -126,7 +126,9 @@ def make_node(
     seed = hashlib.sha256(name.encode()).hexdigest()
     # Stable small numbers per node, so addresses and times differ but never change.
     n = int(seed[:6], 16)
-    created = f"2024-{1 + n % 12:02d}-{1 + n % 28:02d}T{n % 24:02d}:{n % 60:02d}:{(n >> 6) % 60:02d}Z"
+    created = (
+        f"2024-{1 + n % 12:02d}-{1 + n % 28:02d}T{n % 24:02d}:{n % 60:02d}:{(n >> 6) % 60:02d}Z"
+    )
     heartbeat = "2025-01-15T10:42:17Z"
 
     labels = {
@@ -168,7 +170,9 @@ def make_node(
         "memory": "16214040Ki",
         "pods": "110",
     }
-    allocatable = dict(resources, cpu="3920m", memory="15194136Ki", **{"ephemeral-storage": "76224326324"})
+    allocatable = dict(
+        resources, cpu="3920m", memory="15194136Ki", **{"ephemeral-storage": "76224326324"}
+    )
     if windows:
         for key in ("hugepages-1Gi", "hugepages-2Mi"):
             del resources[key], allocatable[key]
@@ -203,9 +207,24 @@ def make_node(
             "capacity": resources,
             "allocatable": allocatable,
             "conditions": [
-                condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-                condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-                condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+                condition(
+                    "MemoryPressure",
+                    "False",
+                    "KubeletHasSufficientMemory",
+                    "kubelet has sufficient memory available",
+                ),
+                condition(
+                    "DiskPressure",
+                    "False",
+                    "KubeletHasNoDiskPressure",
+                    "kubelet has no disk pressure",
+                ),
+                condition(
+                    "PIDPressure",
+                    "False",
+                    "KubeletHasSufficientPID",
+                    "kubelet has sufficient PID available",
+                ),
                 condition("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
             ],
             "addresses": [

@@ -121,25 +121,34 @@ def read_clusters(
 def _choose_contexts(
     config_file: str, contexts: Sequence[str], all_contexts: bool
 ) -> tuple[list[str], dict[str, ClusterError]] | ClusterError:
-    """Resolve the context names to read; unknown names become errors up front."""
-    from kubernetes.config.config_exception import ConfigException
-    from kubernetes.config.kube_config import list_kube_config_contexts
+    """Resolve the context names to read; unknown names become errors up front.
 
-    requested = list(dict.fromkeys(contexts))
+    The files are merged with the client's own ``KubeConfigMerger`` (what
+    ``list_kube_config_contexts`` reads) so that a kubeconfig without a
+    current-context still works with ``--context`` or ``--all-contexts``.
+    """
+    from kubernetes.config.kube_config import KubeConfigMerger
+
     try:
-        available, current = list_kube_config_contexts(config_file=config_file)
-    except ConfigException as exc:
-        if requested and not all_contexts:
-            # No current-context is fine when contexts are named: the client checks them.
-            return requested, {}
+        merged = KubeConfigMerger(config_file).config
+        if merged is None:
+            reason = f"kubeconfig {config_file}: no configuration found"
+            return ClusterError(CURRENT_CONTEXT, reason)
+        names = [str(entry["name"]) for entry in merged.value.get("contexts") or ()]
+        current = merged.value.get("current-context")
+    except Exception as exc:  # ConfigException, OSError, YAMLError, malformed entries
         return ClusterError(CURRENT_CONTEXT, f"kubeconfig {config_file}: {_config_words(exc)}")
-    except (OSError, yaml.YAMLError) as exc:
-        return ClusterError(CURRENT_CONTEXT, f"kubeconfig {config_file}: {_first_line(exc)}")
-    names = [c["name"] for c in available or () if isinstance(c, dict) and "name" in c]
     if all_contexts:
+        if not names:
+            return ClusterError(CURRENT_CONTEXT, f"kubeconfig {config_file}: no contexts")
         return names, {}
+    requested = list(dict.fromkeys(contexts))
     if not requested:
-        return [current["name"]], {}
+        if not current:
+            return ClusterError(
+                CURRENT_CONTEXT, f"kubeconfig {config_file}: no current-context; name a context"
+            )
+        requested = [str(current)]
     unknown = {
         name: ClusterError(name, f"no context {name} in kubeconfig")
         for name in requested
@@ -164,12 +173,12 @@ def _new_client(name: str, config_file: str | None) -> Any:
 
         load_incluster_config(client_configuration=configuration)
         return ApiClient(configuration=configuration)
-    from kubernetes.config.kube_config import new_client_from_config
+    from kubernetes.config.kube_config import load_kube_config
 
-    context = None if name == CURRENT_CONTEXT else name
-    return new_client_from_config(
-        config_file=config_file, context=context, client_configuration=configuration
-    )
+    # What new_client_from_config does, spelled out because its client_configuration
+    # parameter only exists from kubernetes 30 on.
+    load_kube_config(config_file=config_file, context=name, client_configuration=configuration)
+    return ApiClient(configuration=configuration)
 
 
 def _read_context(
@@ -188,6 +197,8 @@ def _read_context(
         return ClusterError(name, f"kubeconfig: {_config_words(exc)}")
     except (OSError, yaml.YAMLError) as exc:
         return ClusterError(name, f"kubeconfig: {_first_line(exc)}")
+    except Exception as exc:  # never a traceback; the type says enough to report it
+        return ClusterError(name, f"unexpected error loading the kubeconfig: {type(exc).__name__}")
     host = urlparse(client.configuration.host).hostname or client.configuration.host
     try:
         return _read_facts(name, client, timeout, page_size, progress)
@@ -267,9 +278,12 @@ def _node(item: dict, is_pause: Callable[[str], bool]) -> ClusterNode:
     labels = metadata.get("labels") or {}
     pause = []
     for image in status.get("images") or ():
-        for image_name in (image or {}).get("names") or ():
-            if isinstance(image_name, str) and is_pause(image_name):
-                pause.append(image_name)
+        names = [n for n in (image or {}).get("names") or ()
+                 if isinstance(n, str) and is_pause(n)]
+        # One image entry lists its digest name and its tag names; the tag names say
+        # which pause it is, the digest name alone would read as "no tag".
+        tagged = [n for n in names if "@" not in n]
+        pause.extend(tagged or names)
     return ClusterNode(
         name=str(metadata.get("name", "")),
         kubelet_version=str(info.get("kubeletVersion", "")),
@@ -347,6 +361,9 @@ def _get(client: Any, path: str, query: Sequence[tuple[str, Any]], timeout: floa
     from kubernetes.client.exceptions import ApiException
 
     headers = {"Accept": "application/json"}
+    # (connect, read): kubernetes < 37 ignores a float, and a read timeout bounds
+    # every wait on the server without cutting off a large page that is arriving.
+    timeouts = (timeout, timeout)
     try:
         if hasattr(client, "param_serialize"):  # kubernetes >= 37 (new generator)
             request = client.param_serialize(
@@ -356,7 +373,7 @@ def _get(client: Any, path: str, query: Sequence[tuple[str, Any]], timeout: floa
                 header_params=headers,
                 auth_settings=["BearerToken"],
             )
-            response = client.call_api(*request, _request_timeout=timeout)
+            response = client.call_api(*request, _request_timeout=timeouts)
             data, status = response.read(), response.status
         else:  # kubernetes 29-36: non-2xx raises ApiException in the REST layer
             response = client.call_api(
@@ -366,7 +383,8 @@ def _get(client: Any, path: str, query: Sequence[tuple[str, Any]], timeout: floa
                 header_params=headers,
                 auth_settings=["BearerToken"],
                 _preload_content=False,
-                _request_timeout=timeout,
+                _return_http_data_only=True,
+                _request_timeout=timeouts,
             )
             data, status = response.data, response.status
         if not 200 <= status <= 299:
