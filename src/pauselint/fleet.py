@@ -115,7 +115,7 @@ def check_clusters(results: Sequence[ClusterFacts | ClusterError], table: Compat
     errors: list[InputError] = []
     counts: dict[str, int] = {}
     context: dict[str, str | None] = {"kubernetes_version": None,
-                                      "kubernetes_version_from": None}
+                                      "kubernetes_version_from": None, "mode": "cluster"}
     for facts in results:
         if isinstance(facts, ClusterError):
             errors.append(InputError(None, None, f"cluster {facts.name}: {facts.reason}"))

@@ -183,7 +183,9 @@ def _finding_lines(finding: Finding, color: bool) -> list[str]:
 
 def _error_line(error: InputError, color: bool) -> str:
     label = f"{_SEVERITY_COLOR[Severity.ERROR]}error{_RESET}" if color else "error"
-    return f"{_position(error.path or NO_FILE, error.line, None)}: {label}: {error.message}"
+    if error.path is None:  # a cluster that could not be read, or a run-wide problem
+        return f"{label}: {error.message}"
+    return f"{_position(error.path, error.line, None)}: {label}: {error.message}"
 
 
 def _severity(severity: Severity, color: bool) -> str:
@@ -210,7 +212,8 @@ def _summary(report: Report) -> str:
     A cluster run counts clusters and nodes rather than files ("0 files checked"
     would read as "nothing was looked at").
     """
-    if report.node_counts:
+    cluster_run = bool(report.node_counts) or report.context.get("mode") == "cluster"
+    if cluster_run:
         nodes = _plural(sum(report.node_counts.values()), "node")
         checked = f"{_plural(len(report.node_counts), 'cluster')} ({nodes}) checked"
     else:
@@ -232,5 +235,7 @@ def _summary(report: Report) -> str:
     else:
         result = "no problems found"
     if report.errors:
-        result += f"; {_plural(len(report.errors), 'input error')}"
+        what = ("cluster not checked", "clusters not checked") if cluster_run else (
+            "input error", "input errors")
+        result += f"; {_plural(len(report.errors), what[0], what[1])}"
     return f"{checked}: {result}"
