@@ -77,3 +77,11 @@ def test_forbidden_configmap_is_a_skip_naming_the_permission() -> None:
     report = check_clusters([facts], load_table())
     assert any(s.rule == "PL203" and "forbidden" in s.reason for s in report.skipped)
     assert not report.errors
+
+
+@pytest.mark.parametrize(("build", "expected"), [("10.0.17763.5458", "1809"),
+                                                 ("10.0.20348", "ltsc2022"),
+                                                 ("10.0.26100.1742", "ltsc2025"),
+                                                 ("10.0.18362", None)])
+def test_windows_builds_map_to_the_names_pause_manifests_use(build: str, expected) -> None:
+    assert platform_of(node("w", os="windows", build=build), load_table()).os_version == expected

@@ -113,9 +113,14 @@ def cluster_command(kubeconfig: str | None, contexts: tuple[str, ...], all_conte
 
 def _progress_printer():
     """A one-line progress display on stderr (TTY only; never in machine formats)."""
+    import threading
+
     from pauselint.report.text import progress_line
 
+    lock = threading.Lock()  # contexts are read concurrently, each reports its pages
+
     def show(context: str, nodes: int) -> None:
-        click.echo(f"\r\x1b[K{progress_line(context, nodes)}", nl=False, err=True)
+        with lock:
+            click.echo(f"\r\x1b[K{progress_line(context, nodes)}", nl=False, err=True)
 
     return show
