@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from pauselint.cli import main
 
 from .apiserver import KubeAPI
-from .nodes import fleet, kubeadm_config_map, make_node
+from .nodes import corpus_dir, corpus_nodes, fleet, kubeadm_config_map, make_node
 
 
 def run(*args: str):
@@ -80,3 +81,17 @@ def test_sarif_for_a_cluster_uses_logical_locations(kube_api: KubeAPI, tmp_path:
     result = run("--kubeconfig", str(config), "--format", "sarif")
     results = json.loads(result.output)["runs"][0]["results"]
     assert results and all("logicalLocations" in r["locations"][0] for r in results)
+
+
+def test_real_clusters_nodes_from_the_corpus(kube_api: KubeAPI, tmp_path: Path) -> None:
+    if not corpus_dir().is_dir():
+        pytest.skip("../shared/corpus/cluster is not present")
+    nodes = corpus_nodes()
+    kube_api.server_version = "v1.29.3"
+    kube_api.set_nodes(nodes)
+    config = kube_api.write_kubeconfig(tmp_path / "kubeconfig")
+    result = run("--kubeconfig", str(config), "--format", "json")
+    assert result.exit_code in (0, 1), result.output
+    doc = json.loads(result.output)
+    assert doc["summary"]["inputs"] == len(nodes)
+    assert all(f["node"] and f["cluster"] == "test" for f in doc["findings"])
