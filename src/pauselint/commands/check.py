@@ -7,7 +7,6 @@ or --config), then what the inputs themselves say (a kubeadm ClusterConfiguratio
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -43,12 +42,6 @@ with a comment on its line or the line above:
 Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error,
 unreadable input or internal fault.
 """
-
-
-def _use_color(stream) -> bool:
-    if os.environ.get("NO_COLOR"):
-        return False
-    return bool(getattr(stream, "isatty", lambda: False)())
 
 
 @click.command("check", help=CHECK_HELP)
@@ -99,7 +92,7 @@ def check_command(paths: tuple[str, ...], kubernetes_version: str | None, platfo
     from pauselint.compat import CompatError, load_table
     from pauselint.inputs import collect
     from pauselint.model import Severity
-    from pauselint.report import render, write_atomically
+    from pauselint.report import render, use_color, write_atomically
     from pauselint.sources.detect import InputType
 
     config = _load_config(config_path, no_config)
@@ -150,7 +143,7 @@ def check_command(paths: tuple[str, ...], kubernetes_version: str | None, platfo
 
     out = sys.stdout
     text = render(report, output_format, tool_version=__version__, table_date=table.date,
-                  color=output_path is None and _use_color(out), quiet=quiet)
+                  color=output_path is None and use_color(out), quiet=quiet)
     if output_path:
         try:
             write_atomically(output_path, text)

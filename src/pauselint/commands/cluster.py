@@ -66,7 +66,7 @@ def cluster_command(kubeconfig: str | None, contexts: tuple[str, ...], all_conte
     from pauselint.compat import CompatError, load_table
     from pauselint.fleet import check_clusters
     from pauselint.model import Severity
-    from pauselint.report import render, write_atomically
+    from pauselint.report import render, use_color, write_atomically
 
     if all_contexts and contexts:
         raise Fatal("use --context or --all-contexts, not both")
@@ -86,7 +86,8 @@ def cluster_command(kubeconfig: str | None, contexts: tuple[str, ...], all_conte
         raise Fatal(f"pauselint cluster needs the kubernetes client: pip install "
                     f"'pauselint[cluster]' ({exc})") from None
 
-    interactive = output_path is None and sys.stderr.isatty()
+    # The progress line is for people: text output to a terminal, never machine formats.
+    interactive = output_path is None and output_format == "text" and sys.stderr.isatty()
     progress = _progress_printer() if interactive else None
     results = read_clusters(kubeconfig=kubeconfig, contexts=contexts, all_contexts=all_contexts,
                             in_cluster=in_cluster, request_timeout=request_timeout,
@@ -97,7 +98,8 @@ def cluster_command(kubeconfig: str | None, contexts: tuple[str, ...], all_conte
                             enable=frozenset(r.upper() for r in enable),
                             disable=frozenset(r.upper() for r in disable))
     text = render(report, output_format, tool_version=__version__, table_date=table.date,
-                  color=interactive and output_format == "text", quiet=quiet)
+                  color=output_path is None and output_format == "text"
+                  and use_color(sys.stdout), quiet=quiet)
     if output_path:
         try:
             write_atomically(output_path, text)

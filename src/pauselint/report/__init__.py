@@ -36,6 +36,13 @@ def render(report: Report, output_format: str, *, tool_version: str, table_date:
     return render_text(report, color=color, quiet=quiet)
 
 
+def use_color(stream) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
 def write_atomically(path: str, text: str) -> None:
     """Replace ``path`` with ``text`` in one step (temp file + rename)."""
     folder = os.path.dirname(os.path.abspath(path))
