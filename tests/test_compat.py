@@ -41,6 +41,12 @@ def test_shipped_table_is_the_top_level_file() -> None:
         (lambda r: r.update(extra={}), "unknown key(s) extra"),
         (lambda r: r["table"].update(date="28.11.2026"), "YYYY-MM-DD"),
         (lambda r: r["kubeadm"]["pause_versions"][0].update(kubernetes=1.18), "quoted strings"),
+        (lambda r: r["mirrors"][1].update(prefix="bad prefix"),
+         "mirrors[1]: prefix 'bad prefix' is not an image name prefix"),
+        (lambda r: r["mirrors"][0].update(upstream="registry.k8s.io/UP"),
+         "mirrors[0]: upstream 'registry.k8s.io/UP' is not an image name prefix"),
+        (lambda r: r["pause_tags"][-1].update(windows_unverified=["ltsc2022"]),
+         "ltsc2022 both in windows and windows_unverified"),
     ],
 )
 def test_malformed_table_is_refused_with_the_place(change, message: str) -> None:
@@ -86,6 +92,11 @@ def test_tag_and_repository_facts() -> None:
     table = load_table()
     assert table.pause_tag("3.4") is None
     assert table.pause_tag("3.9").windows == ("1809", "ltsc2022")
+    assert table.pause_tag("3.9").windows_unverified == ()
+    # Disputed / unverified Windows versions are neither carried nor missing (§3.2).
+    assert table.pause_tag("3.4.1").windows_unverified == ("20H2",)
+    assert table.pause_tag("3.10.2").windows_unverified == ("1809",)
+    assert table.windows_aliases("1809") == ("ltsc2019",)
     gcr = table.repository("k8s.gcr.io/pause")
     assert gcr.frozen == "2023-04-03" and "3.10" not in gcr.tags and "3.9" in gcr.tags
     assert table.repository("registry.k8s.io/pause-arm64").tags == ("3.2", "3.3")
@@ -171,6 +182,17 @@ def test_overlay_adds_a_private_registry_and_mirror() -> None:
     upstream, mirror = table.resolve(parse_image("mirror.corp.example/k8s/pause:3.9"))
     assert upstream.normalized() == "registry.k8s.io/pause:3.9" and mirror is not None
     assert base.repository("registry.corp.example/k8s/pause") is None  # the shipped one is untouched
+    assert base.mirror_of(parse_image("mirror.corp.example/k8s/pause:3.9")) is None
+
+
+def test_overlay_mirror_prefix_matches_normalized() -> None:
+    table = load_table().extended({"mirrors": [
+        {"prefix": "Mirror.Corp.Example/k8s/", "upstream": "registry.k8s.io", "source": "x"},
+    ]}, "overlay.yaml")
+    upstream, mirror = table.resolve(parse_image("mirror.corp.example/k8s/pause:3.9"))
+    assert upstream.normalized() == "registry.k8s.io/pause:3.9"
+    assert mirror.prefix == "Mirror.Corp.Example/k8s"
+    assert table.mirror_of(parse_image("mirror.corp.example/k8s2/pause:3.9")) is None
 
 
 @pytest.mark.parametrize(
@@ -182,6 +204,15 @@ def test_overlay_adds_a_private_registry_and_mirror() -> None:
          "k8s.m.daocloud.io already in the shipped table"),
         ({"mirrors": [{"prefix": "a.example", "upstream": "registry.k8s.io"}]}, "missing key(s) source"),
         ({"tags": []}, "unknown key(s) tags"),
+        # A bad user mirror fails at load, naming the entry (not later, while matching).
+        ({"mirrors": [{"prefix": "bad prefix", "upstream": "registry.k8s.io", "source": "x"}]},
+         "overlay.yaml: mirrors[0]: prefix 'bad prefix' is not an image name prefix"),
+        ({"mirrors": [{"prefix": "", "upstream": "registry.k8s.io", "source": "x"}]},
+         "overlay.yaml: mirrors[0]: prefix '' is not an image name prefix"),
+        # Prefixes compare normalized: another spelling of a shipped one still clashes.
+        ({"mirrors": [{"prefix": "K8s.M.DaoCloud.io/", "upstream": "registry.k8s.io",
+                       "source": "x"}]},
+         "K8s.M.DaoCloud.io already in the shipped table"),
     ],
 )
 def test_overlay_conflicts_and_mistakes_are_errors(overlay: dict, message: str) -> None:

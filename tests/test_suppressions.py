@@ -37,7 +37,8 @@ ExecStart=/usr/bin/kubelet $KUBELET_EXTRA_ARGS #pauselint:disable = PL301
 
 @pytest.mark.parametrize(("text", "expected"), [
     (CONTAINERD, [
-        Suppression("c.toml", 3, ("PL201",), "the vendor pins 3.6 until their 2025.2 release"),
+        Suppression("c.toml", 3, ("PL201",), "the vendor pins 3.6 until their 2025.2 release",
+                    standalone=True),
         Suppression("c.toml", 5, ("PL401", "PL403"), None),
     ]),
     (KUBEADM, [
@@ -45,10 +46,11 @@ ExecStart=/usr/bin/kubelet $KUBELET_EXTRA_ARGS #pauselint:disable = PL301
         Suppression("c.toml", 5, ("PL103",), None),
     ]),
     (ENV, [
-        Suppression("c.toml", 1, ("PL301",), "removed on the 1.35 upgrade, ticket OPS-12"),
+        Suppression("c.toml", 1, ("PL301",), "removed on the 1.35 upgrade, ticket OPS-12",
+                    standalone=True),
     ]),
     (SYSTEMD, [
-        Suppression("c.toml", 2, ("PL302",), None),
+        Suppression("c.toml", 2, ("PL302",), None, standalone=True),
         Suppression("c.toml", 4, ("PL301",), None),
     ]),
 ], ids=["toml", "yaml", "env", "systemd"])
@@ -104,7 +106,7 @@ def test_comment_inside_toml_multiline_string_is_not_taken() -> None:
 
 def test_literal_multiline_string_too() -> None:
     text = "a = '''\nx # pauselint: disable=PL101\n'''\n# pauselint: disable=PL102\n"
-    assert find_suppressions("f", text) == (Suppression("f", 4, ("PL102",), None),)
+    assert find_suppressions("f", text) == (Suppression("f", 4, ("PL102",), None, standalone=True),)
 
 
 def finding(rule: str, line: int | None, path: str = "c.toml") -> Finding:
@@ -167,6 +169,25 @@ def test_malformed_directive_is_always_unused() -> None:
 
 
 def test_one_suppression_covers_several_findings_of_its_rule() -> None:
-    sups = (Suppression("c.toml", 3, ("PL104",)),)
+    sups = (Suppression("c.toml", 3, ("PL104",), standalone=True),)
     kept, unused = apply_suppressions([finding("PL104", 3), finding("PL104", 4)], sups)
     assert (kept, unused) == ([], [])
+
+
+def test_trailing_comment_does_not_reach_the_next_line() -> None:
+    text = ('version = 2\n[plugins."io.containerd.grpc.v1.cri"] # pauselint: disable=PL103\n'
+            '  sandbox_image = "registry.k8s.io/pause:3.9"\n')
+    sups = find_suppressions("c.toml", text)
+    assert sups == (Suppression("c.toml", 2, ("PL103",), None, standalone=False),)
+    below = finding("PL103", 3)
+    kept, unused = apply_suppressions([below], sups)
+    assert kept == [below]
+    assert unused == list(sups)
+
+
+def test_comment_alone_on_its_line_covers_the_next() -> None:
+    text = ('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  # pauselint: disable=PL103\n'
+            '  sandbox_image = "registry.k8s.io/pause:3.9"\n')
+    sups = find_suppressions("c.toml", text)
+    assert sups == (Suppression("c.toml", 3, ("PL103",), None, standalone=True),)
+    assert apply_suppressions([finding("PL103", 4)], sups) == ([], [])

@@ -19,7 +19,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import yaml
 from packaging.version import InvalidVersion, Version
 
 from pauselint.imageref import (
@@ -67,6 +66,9 @@ class PauseTag(NamedTuple):
     promoted: str | None
     source: str
     status: str | None
+    # Windows OS versions whose presence is disputed or unverified: neither carried
+    # nor missing, so rules give no verdict for them.
+    windows_unverified: tuple[str, ...] = ()
 
 
 class Repository(NamedTuple):
@@ -99,10 +101,11 @@ class Expectation(NamedTuple):
     pause: str
     image_repository: str
     source: str
+    image_name: str  # kubeadm's pause image name under imageRepository (the table's)
 
     @property
     def image(self) -> str:
-        return f"{self.image_repository}/pause:{self.pause}"
+        return f"{self.image_repository}/{self.image_name}:{self.pause}"
 
 
 class RuntimeDefault(NamedTuple):
@@ -302,7 +305,8 @@ class CompatTable:
     def _load_tags(self, data: Any) -> None:
         tags: dict[str, PauseTag] = {}
         order = []
-        allowed = ("tag", "promoted", "digest", "linux", "windows", "source", "status", "note")
+        allowed = ("tag", "promoted", "digest", "linux", "windows", "windows_unverified",
+                   "source", "status", "note")
         for i, e in enumerate(data):
             where = f"pause_tags[{i}]"
             _check_keys(where, e, allowed, ("tag", "linux", "windows", "source"))
@@ -315,18 +319,25 @@ class CompatTable:
                 tag=e["tag"], digest=digest, linux=tuple(e["linux"]),
                 windows=tuple(str(w) for w in e["windows"]), promoted=promoted,
                 source=e["source"], status=e.get("status"),
+                windows_unverified=tuple(str(w) for w in e.get("windows_unverified") or ()),
             )
+            overlap = sorted(set(tags[e["tag"]].windows) & set(tags[e["tag"]].windows_unverified))
+            if overlap:
+                raise CompatError(f"{where}: {', '.join(overlap)} both in windows and "
+                                  "windows_unverified")
         _sorted("pause_tags", order)
         self._tags = tags
 
     def _load_windows(self, data: Any) -> None:
         self._windows: dict[str, str] = {}
+        self._windows_aliases: dict[str, tuple[str, ...]] = {}
         self._windows_builds: dict[str, str] = {}
         for i, e in enumerate(data):
             where = f"windows_versions[{i}]"
             _check_keys(where, e, ("name", "aliases", "build", "source", "status"),
                         ("name", "aliases", "source"))
             name = str(e["name"])
+            self._windows_aliases[name] = tuple(str(a) for a in e["aliases"])
             for alias in (name, *e["aliases"]):
                 self._windows[str(alias).lower()] = name
             if "build" in e:
@@ -356,18 +367,33 @@ class CompatTable:
         self._repos = repos
 
     def _load_mirrors(self, data: Any) -> None:
+        """Load mirrors, normalizing each prefix now: a bad prefix (a user's mirror
+        included) is a CompatError naming the entry at load, not an error at match time."""
         mirrors = []
         allowed = ("prefix", "upstream", "tag_suffixes", "digests", "source", "status")
         for i, e in enumerate(data):
             where = f"mirrors[{i}]"
             _check_keys(where, e, allowed, ("prefix", "upstream", "source"))
+            for key in ("prefix", "upstream"):
+                try:
+                    normalize_prefix(e[key])
+                except ImageRefError as err:
+                    raise CompatError(f"{where}: {key} {e[key]!r} is not an image name "
+                                      f"prefix ({err})") from None
             mirrors.append(Mirror(
-                prefix=e["prefix"].rstrip("/"), upstream=e["upstream"].rstrip("/"),
+                prefix=e["prefix"].strip().rstrip("/"), upstream=e["upstream"].strip().rstrip("/"),
                 tag_suffixes=dict(e.get("tag_suffixes") or {}),
                 upstream_digests=e.get("digests") == "upstream",
                 source=e["source"], status=e.get("status"),
             ))
+        self._set_mirrors(mirrors)
+
+    def _set_mirrors(self, mirrors: list[Mirror]) -> None:
+        """Keep the mirrors and their normalized prefixes, longest first, for mirror_of."""
         self._mirrors = mirrors
+        pairs = [(normalize_prefix(m.prefix), m) for m in mirrors]
+        pairs.sort(key=lambda pair: len(pair[0]), reverse=True)
+        self._mirror_prefixes = pairs
 
     def _ranges(self, where: str, data: Any, extra: tuple[str, ...]) -> list[tuple]:
         out = []
@@ -461,7 +487,7 @@ class CompatTable:
                 if repo is None:
                     return None
                 return Expectation(f"{since.major}.{since.minor}", pause,
-                                   repo.rstrip("/"), source)
+                                   repo.rstrip("/"), source, self.kubeadm_pause_name)
         return None
 
     def kubeadm_warns_on_mismatch(self, kubernetes: Version) -> bool:
@@ -495,22 +521,23 @@ class CompatTable:
         _check_keys(origin, overlay, ("repositories", "mirrors"), ())
         clone = copy.copy(self)
         added = CompatTable.__new__(CompatTable)
-        added._load_repositories(overlay.get("repositories") or [], [])
-        added._load_mirrors(overlay.get("mirrors") or [])
+        try:
+            added._load_repositories(overlay.get("repositories") or [], [])
+            added._load_mirrors(overlay.get("mirrors") or [])
+        except CompatError as err:
+            raise CompatError(f"{origin}: {err}") from None
         clashes = sorted(set(added._repos) & set(self._repos))
-        clashes += sorted({m.prefix for m in added._mirrors} & {m.prefix for m in self._mirrors})
+        shipped = {prefix for prefix, _ in self._mirror_prefixes}
+        clashes += sorted(m.prefix for prefix, m in added._mirror_prefixes if prefix in shipped)
         if clashes:
             raise CompatError(f"{origin}: {', '.join(clashes)} already in the shipped table; "
                               "an overlay adds entries, it does not replace them")
         clone._repos = {**self._repos, **added._repos}
-        clone._mirrors = [*self._mirrors, *added._mirrors]
+        clone._set_mirrors([*self._mirrors, *added._mirrors])
         return clone
 
     def mirrors(self) -> tuple[Mirror, ...]:
         return tuple(self._mirrors)
-
-    def mirror_pairs(self) -> list[tuple[str, str]]:
-        return [(m.prefix, m.upstream) for m in self._mirrors]
 
     def mirror_of(self, ref: ImageRef) -> Mirror | None:
         """The table's mirror whose prefix matches this reference (longest wins).
@@ -519,25 +546,10 @@ class CompatTable:
         fleet asks this for every image of every node, so it must stay cheap.
         """
         name = ref.name
-        for prefix, mirror in self._mirror_prefixes():
+        for prefix, mirror in self._mirror_prefixes:
             if name == prefix or name.startswith(prefix + "/"):
                 return mirror
         return None
-
-    def _mirror_prefixes(self) -> list[tuple[str, Mirror]]:
-        cached = self.__dict__.get("_normalized_mirrors")
-        if cached is None or cached[0] is not self._mirrors:
-            pairs = []
-            for m in self._mirrors:
-                try:
-                    pairs.append((normalize_prefix(m.prefix), m))
-                except ImageRefError:
-                    raise CompatError(f"mirror prefix {m.prefix!r} is not an image name "
-                                      "prefix") from None
-            pairs.sort(key=lambda pair: len(pair[0]), reverse=True)
-            cached = (self._mirrors, pairs)
-            self.__dict__["_normalized_mirrors"] = cached
-        return cached[1]
 
     def resolve(self, ref: ImageRef) -> tuple[ImageRef, Mirror | None]:
         """Map a mirror reference onto the upstream it copies; identity otherwise."""
@@ -550,6 +562,10 @@ class CompatTable:
     def windows_version(self, text: str) -> str | None:
         """Canonical Windows OS version name (``ltsc2019`` -> ``1809``), or None."""
         return self._windows.get(text.strip().lower())
+
+    def windows_aliases(self, name: str) -> tuple[str, ...]:
+        """Other names of a canonical Windows version (``1809`` -> ``("ltsc2019",)``)."""
+        return self._windows_aliases.get(name, ())
 
     def windows_version_for_build(self, build: str) -> str | None:
         """``10.0.20348`` or ``10.0.20348.2227`` -> ``ltsc2022``."""
@@ -712,9 +728,14 @@ def _read_raw(target: Path) -> Any:
             return cached["table"]
     except (OSError, ValueError, AttributeError, KeyError):
         pass  # no usable copy: the YAML is the source of truth
+    import yaml  # only here: an installed wheel reads the JSON copy and never needs it
+
     # libyaml's loader when present: the pure-Python one costs ~100 ms here.
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(text.decode("utf-8"), Loader=loader)
+    try:
+        return yaml.load(text.decode("utf-8"), Loader=loader)
+    except yaml.YAMLError as exc:
+        raise CompatError(f"compat table {target} is not valid YAML: {exc}") from None
 
 
 @functools.lru_cache(maxsize=4)
@@ -725,6 +746,4 @@ def load_table(path: str | None = None) -> CompatTable:
         raw = _read_raw(target)
     except OSError as exc:
         raise CompatError(f"cannot read compat table {target}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise CompatError(f"compat table {target} is not valid YAML: {exc}") from None
     return CompatTable(raw, origin=str(target))

@@ -16,12 +16,15 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import yaml
 from packaging.version import InvalidVersion, Version
 
+from pauselint.inputs import STDIN_NAME
 from pauselint.model import Severity
+
+if TYPE_CHECKING:
+    import yaml
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -125,10 +128,14 @@ class _Entry(NamedTuple):
 
 
 def _scalar_text(node: yaml.Node) -> str | None:
+    import yaml
+
     return node.value if isinstance(node, yaml.ScalarNode) else None
 
 
 def _yaml_entries(path: str, text: str) -> list[_Entry]:
+    import yaml  # here, not at the top: most runs have no YAML config to read
+
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         value = yaml.safe_load(text)
@@ -524,7 +531,7 @@ def is_excluded(config: Config, path: str) -> bool:
     A pattern that matches a folder excludes everything under it. Inputs outside the
     config's folder, and standard input, are never excluded.
     """
-    if not config.exclude or path == "-":
+    if not config.exclude or path in ("-", STDIN_NAME):
         return False
     base = Path(config.path).resolve().parent if config.path else Path.cwd().resolve()
     try:

@@ -77,13 +77,15 @@ def parse_platform(text: str, table: CompatTable) -> Platform:
     return Platform(os_name.lower(), arch.lower(), version)
 
 
+RUNTIME_NAMES = {"containerd": Component.CONTAINERD, "cri-o": Component.CRIO,
+                 "crio": Component.CRIO, "k3s": Component.K3S, "rke2": Component.RKE2,
+                 "cri-dockerd": Component.CRI_DOCKERD}
+
+
 def parse_runtime(text: str) -> tuple[Component, str]:
-    """``containerd=1.7.20`` or ``cri-o=1.30.4``."""
+    """``containerd=1.7.20`` or ``cri-o=1.30.4`` (``crio`` is accepted for CRI-O)."""
     name, sep, version = text.partition("=")
-    aliases = {"containerd": Component.CONTAINERD, "cri-o": Component.CRIO,
-               "crio": Component.CRIO, "k3s": Component.K3S, "rke2": Component.RKE2,
-               "cri-dockerd": Component.CRI_DOCKERD}
-    component = aliases.get(name.strip().lower())
+    component = RUNTIME_NAMES.get(name.strip().lower())
     if not sep or component is None:
         raise UsageError(f"--runtime-version {text!r}: use containerd=X.Y.Z, cri-o=X.Y.Z, "
                          "rke2=v1.33.13+rke2r2, k3s=... or cri-dockerd=X.Y.Z")
@@ -111,6 +113,17 @@ def resolve_kubernetes(text: str, table: CompatTable) -> Version:
         raise UsageError(f"Kubernetes {text} is older than anything pauselint knows "
                          f"(it knows {oldest.major}.{oldest.minor} and later)")
     return version
+
+
+def runtime_infos(given: Sequence[tuple[Component, str]]) -> tuple[RuntimeInfo, ...]:
+    """One version per runtime: the same runtime twice is a usage error, not a guess."""
+    seen: dict[Component, str] = {}
+    for name, text in given:
+        if name in seen and seen[name] != text:
+            raise UsageError(f"--runtime-version gives {name.value} twice ({seen[name]} and "
+                             f"{text}); a node runs one version")
+        seen[name] = text
+    return tuple(RuntimeInfo(name, parse_version(text), text) for name, text in seen.items())
 
 
 def _load_import(path: Path) -> ConfigFile | None:
@@ -157,9 +170,13 @@ def _kubeadm_version(setting: Setting, table: CompatTable) -> tuple[Version | No
     where = f"{setting.location.path}:{setting.location.line}"
     try:
         return resolve_kubernetes(setting.value, table), None
-    except UsageError:
-        return None, (f"kubeadm kubernetesVersion {setting.value!r} ({where}) is a label or "
-                      "placeholder that cannot be resolved offline; use --kubernetes-version")
+    except UsageError as exc:
+        try:
+            parse_version(setting.value)
+        except ValueError:
+            return None, (f"kubeadm kubernetesVersion {setting.value!r} ({where}) is a label "
+                          "or placeholder that cannot be resolved offline")
+        return None, f"kubeadm kubernetesVersion at {where}: {exc}"
 
 
 def _default_for(node: NodeFacts, runtime: RuntimeInfo, table: CompatTable,
@@ -233,8 +250,7 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
     modules = enabled_rules(options.enable, options.disable)
     kubernetes = resolve_kubernetes(options.kubernetes, table) if options.kubernetes else None
     kubernetes_from = options.kubernetes_from if kubernetes else None
-    runtimes = tuple(RuntimeInfo(name, parse_version(text), text)
-                     for name, text in options.runtimes)
+    runtimes = runtime_infos(options.runtimes)
     read = read_inputs(files, options.input_type, options.root)
     nodes, import_errors = build_nodes(read, options.root)
     uses, use_errors = image_uses(nodes, table, runtimes, options.platform)
@@ -258,9 +274,10 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
         image_repository_location=repository.location if repository else None,
     )
     findings, skipped = run_rules(ctx, modules)
-    findings = override_severity(findings, dict(options.severity))
     if options.inline_suppressions:
         findings = suppress(findings, files, "PL002" in {m.ID for m in modules})
+    # After suppress(): the PL002 findings it adds are re-graded like any other.
+    findings = override_severity(findings, dict(options.severity))
     if unresolved:
         skipped = [s._replace(reason=f"{s.reason}: {unresolved}")
                    if s.reason.startswith(KUBERNETES_UNKNOWN) else s for s in skipped]

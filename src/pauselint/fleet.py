@@ -15,7 +15,6 @@ from collections.abc import Sequence
 
 from packaging.version import Version
 
-from pauselint import rules as rule_registry
 from pauselint.compat import CompatTable
 from pauselint.imageref import ImageRefError, parse_image
 from pauselint.model import (
@@ -105,9 +104,10 @@ def check_clusters(results: Sequence[ClusterFacts | ClusterError], table: Compat
                    kubernetes: Version | None = None, enable: frozenset[str] = frozenset(),
                    disable: frozenset[str] = frozenset()) -> Report:
     """Run the live-cluster rules over every cluster that could be read."""
+    from pauselint.engine import enabled_rules
+
     wanted = set(NODE_RULES) | set(CLUSTER_RULES)
-    modules = {m.ID: m for rid, m in rule_registry.RULES.items()
-               if rid in wanted and (m.DEFAULT_ENABLED or rid in enable) and rid not in disable}
+    modules = {m.ID: m for m in enabled_rules(enable, disable) if m.ID in wanted}
     node_modules = [modules[r] for r in NODE_RULES if r in modules]
     cluster_modules = [modules[r] for r in CLUSTER_RULES if r in modules]
     findings: list[Finding] = []
@@ -127,9 +127,9 @@ def check_clusters(results: Sequence[ClusterFacts | ClusterError], table: Compat
         if context["kubernetes_version"] is None and target is not None:
             context["kubernetes_version"] = str(target)
             context["kubernetes_version_from"] = origin
-        for reason in facts.skipped:
-            # The kubeadm-config read feeds imageRepository, i.e. PL203.
-            skipped.append(Skip("PL203", f"cluster {facts.name}: {reason}"))
+        if "PL203" in modules:  # the kubeadm-config read feeds imageRepository
+            skipped.extend(Skip("PL203", f"cluster {facts.name}: {reason}")
+                           for reason in facts.skipped)
         # Fleets repeat a few node shapes thousands of times: judge each distinct
         # shape once (as a stand-in node), then name every node that has it.
         shapes: dict[ClusterNode, list[str]] = {}

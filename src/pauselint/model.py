@@ -111,12 +111,17 @@ class ConfigFile(NamedTuple):
 
 
 class Suppression(NamedTuple):
-    """An inline ``# pauselint: disable=PL302 -- reason`` comment."""
+    """An inline ``# pauselint: disable=PL302 -- reason`` comment.
+
+    ``standalone`` is True for a comment alone on its line, which covers the next
+    line too; a comment after a value covers only its own line.
+    """
 
     path: str
     line: int
     rules: tuple[str, ...]
     reason: str | None = None
+    standalone: bool = False
 
 
 class Platform(NamedTuple):
@@ -129,16 +134,6 @@ class Platform(NamedTuple):
     def __str__(self) -> str:
         base = f"{self.os}/{self.arch}"
         return f"{base}:{self.os_version}" if self.os_version else base
-
-
-class RuntimeVersion(NamedTuple):
-    """A container runtime and its version, e.g. containerd 1.7.20."""
-
-    name: Component
-    version: str
-
-    def __str__(self) -> str:
-        return f"{self.name.value} {self.version}"
 
 
 class NodeFacts(NamedTuple):

@@ -9,22 +9,25 @@ rule sees the same effective sandbox image.
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pauselint.model import Component, ConfigFile, InputError, NodeFacts, Role, Setting
-from pauselint.sources.containerd import containerd_effective, import_paths
-from pauselint.sources.crio import crio_effective
 
-CRIO_DROPIN_DIR = "crio.conf.d"
 CRIO_MAIN_NAME = "crio.conf"
 
 # Reads a file found through `imports` that was not among the inputs.
 ImportLoader = Callable[[Path], ConfigFile | None]
 
 
-def _same(a: str, b: str | Path) -> bool:
-    return os.path.normpath(os.path.abspath(a)) == os.path.normpath(os.path.abspath(str(b)))
+def same_path(a: str | Path, b: str | Path) -> bool:
+    """Whether two paths name one file as written (no symlinks resolved, like containerd)."""
+    return _path_key(a) == _path_key(b)
+
+
+def _path_key(path: str | Path) -> str:
+    return os.path.normpath(os.path.abspath(path))
 
 
 def _node(runtime: Component, files: Sequence[ConfigFile], sandbox: Sequence[Setting]) -> NodeFacts:
@@ -48,33 +51,76 @@ def containerd_nodes(
 ) -> tuple[list[NodeFacts], list[InputError]]:
     """One node per containerd main file, with its imports layered in load order.
 
-    A file that another input imports is not a main file of its own. Imports that
-    are among the inputs are used as read; others are loaded from disk.
+    A file in another input's import chain is not a main file of its own. Imports
+    that are among the inputs are used as read; others are loaded from disk, once.
     """
+    if not files:  # the containerd reader is not even imported
+        return [], []
+    from pauselint.sources.containerd import containerd_effective
+
+    inputs = {_path_key(f.path): f for f in reversed(files)}  # the first of a repeat wins
+    loaded: dict[str, ConfigFile | None] = {}
     errors: list[InputError] = []
-    imported_by: dict[int, list[Path]] = {}
-    for index, config in enumerate(files):
-        imported_by[index] = import_paths(config, Path(config.path), root)
-    imported_paths = [p for paths in imported_by.values() for p in paths]
+
+    def config_at(target: Path) -> ConfigFile | None:
+        key = _path_key(target)
+        if key in inputs:
+            return inputs[key]
+        if key not in loaded:
+            loaded[key] = load_import(target)
+            errors.extend(loaded[key].errors if loaded[key] is not None else ())
+        return loaded[key]
+
+    chains = [_import_chain(config, config_at, root) for config in files]
+    imported = {_path_key(f.path) for chain in chains for f in chain[1:]}
+    covered: set[str] = set()
     nodes: list[NodeFacts] = []
-    for index, config in enumerate(files):
-        if any(_same(config.path, p) for p in imported_paths):
+    # Mains first; then any input left over (files importing each other in a cycle),
+    # so that no input goes unchecked.
+    mains = [i for i, f in enumerate(files) if _path_key(f.path) not in imported]
+    order = [*mains, *sorted(set(range(len(files))) - set(mains))]
+    for index in order:
+        if _path_key(files[index].path) in covered:
             continue
-        chain = [config]
-        for target in imported_by[index]:
-            known = next((f for f in files if _same(f.path, target)), None)
-            loaded = known if known is not None else load_import(target)
-            if loaded is not None:
-                chain.append(loaded)
-                errors.extend(loaded.errors if known is None else ())
+        chain = chains[index]
+        covered.update(_path_key(f.path) for f in chain)
         nodes.append(_node(Component.CONTAINERD, chain, containerd_effective(chain)))
     return nodes, errors
 
 
+def _import_chain(main: ConfigFile, config_at: Callable[[Path], ConfigFile | None],
+                  root: Path | None) -> list[ConfigFile]:
+    """``main`` and every file it imports, directly or not, in containerd's load order.
+
+    containerd loads breadth-first: the main file, then its imports in order, then
+    their imports, skipping a path already loaded (so a cycle ends). Each later file
+    overrides the earlier ones.
+    """
+    from pauselint.sources.containerd import import_paths
+
+    chain: list[ConfigFile] = []
+    seen = {_path_key(main.path)}
+    pending: deque[ConfigFile] = deque([main])
+    while pending:
+        config = pending.popleft()
+        chain.append(config)
+        for target in import_paths(config, Path(config.path), root):
+            key = _path_key(target)
+            if key in seen:
+                continue
+            seen.add(key)
+            found = config_at(target)
+            if found is not None:
+                pending.append(found)
+    return chain
+
+
 def _crio_group_key(path: str) -> str:
     """Files of one CRI-O configuration share the folder that holds crio.conf."""
+    from pauselint.sources.crio import DROPIN_DIR_NAME
+
     parent = os.path.dirname(os.path.abspath(path))
-    if os.path.basename(parent) == CRIO_DROPIN_DIR:
+    if os.path.basename(parent) == DROPIN_DIR_NAME:
         return os.path.dirname(parent)
     if os.path.basename(path) == CRIO_MAIN_NAME:
         return parent
@@ -83,6 +129,10 @@ def _crio_group_key(path: str) -> str:
 
 def crio_nodes(files: Sequence[ConfigFile]) -> list[NodeFacts]:
     """One node per CRI-O configuration: a crio.conf plus its sibling drop-ins."""
+    if not files:
+        return []
+    from pauselint.sources.crio import DROPIN_DIR_NAME, crio_effective
+
     groups: dict[str, list[ConfigFile]] = {}
     for config in files:
         groups.setdefault(_crio_group_key(config.path), []).append(config)
@@ -90,7 +140,7 @@ def crio_nodes(files: Sequence[ConfigFile]) -> list[NodeFacts]:
     for members in groups.values():
         dropins = sorted(
             (f for f in members if os.path.basename(os.path.dirname(os.path.abspath(f.path)))
-             == CRIO_DROPIN_DIR),
+             == DROPIN_DIR_NAME),
             key=lambda f: os.path.basename(f.path),
         )
         mains = [f for f in members if f not in dropins]

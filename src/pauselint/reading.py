@@ -2,8 +2,9 @@
 
 A pre-commit run over containerd configs should not pay for the YAML and systemd
 readers, so readers are imported on first use. systemd units are read per
-service (a unit with its drop-ins, as systemd merges them), with the env files
-their ``EnvironmentFile=`` lines name, because a flag's value may live there.
+service (the unit systemd would load, with its drop-ins, as systemd merges them),
+with the env files their ``EnvironmentFile=`` lines name, because a flag's value
+may live there.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import NamedTuple
 
 from pauselint.inputs import InputFile, read_path
 from pauselint.model import ConfigFile, InputError
+from pauselint.nodes import same_path
 from pauselint.sources.detect import InputType
 
 # InputType -> (module, function) of its reader; systemd units are read per service.
@@ -65,16 +67,55 @@ def resolve_written(written: str, importer: str, root: Path | None) -> Path:
     return Path(importer).parent / written
 
 
-def _same(a: str | Path, b: str | Path) -> bool:
-    return os.path.normpath(os.path.abspath(a)) == os.path.normpath(os.path.abspath(b))
+# Where systemd looks for unit files, highest precedence first (systemd.unit(5)). Only
+# the first unit file of a name is used; drop-ins from all of them apply.
+_UNIT_DIRS = (
+    "/etc/systemd/system",
+    "/run/systemd/system",
+    "/usr/local/lib/systemd/system",
+    "/usr/lib/systemd/system",
+    "/lib/systemd/system",
+)
 
 
-def _service_of(path: str) -> str:
-    """``kubelet.service`` for the unit and for ``kubelet.service.d/10-kubeadm.conf``."""
-    parent = os.path.basename(os.path.dirname(os.path.abspath(path)))
-    if parent.endswith(".d") and not path.endswith((".service", ".socket")):
-        return parent[:-2]
-    return os.path.basename(path)
+class _UnitPlace(NamedTuple):
+    """Which service a unit file or drop-in configures, on which node, with what rank."""
+
+    service: str  # ``kubelet.service`` for the unit and for its ``.service.d/*.conf``
+    node: str  # the folder above the systemd folder: one node's filesystem root
+    rank: int  # index in _UNIT_DIRS; len(_UNIT_DIRS) for a folder systemd never reads
+
+
+def _unit_place(path: str) -> _UnitPlace:
+    folder = os.path.dirname(os.path.abspath(path))
+    service = os.path.basename(path)
+    if os.path.basename(folder).endswith(".d") and not path.endswith((".service", ".socket")):
+        service = os.path.basename(folder)[:-2]
+        folder = os.path.dirname(folder)
+    posix = folder.replace(os.sep, "/")
+    # The longest matching suffix: /usr/lib/systemd/system also ends in /lib/systemd/system.
+    known = [d for d in _UNIT_DIRS if posix.endswith(d)]
+    if not known:
+        return _UnitPlace(service, folder, len(_UNIT_DIRS))
+    suffix = max(known, key=len)
+    return _UnitPlace(service, posix[: -len(suffix)], _UNIT_DIRS.index(suffix))
+
+
+def _service_parts(members: Sequence[InputFile]) -> list[InputFile]:
+    """The files systemd merges into one service, in its order.
+
+    Of several unit files with the service's name, only the one in the folder of
+    highest precedence is read: the others are overridden whole, so their flags
+    never run. Drop-ins from every folder apply, sorted by file name, except that a
+    drop-in is masked by one of the same name in a folder of higher precedence.
+    """
+    ranked = sorted(members, key=lambda f: (_unit_place(f.path).rank, f.path))
+    units = [f for f in ranked if f.path.endswith((".service", ".socket"))]
+    dropins: dict[str, InputFile] = {}
+    for item in ranked:
+        if item not in units:
+            dropins.setdefault(os.path.basename(item.path), item)
+    return [*units[:1], *(dropins[name] for name in sorted(dropins))]
 
 
 def _read_services(units: Sequence[InputFile], others: Sequence[InputFile], root: Path | None,
@@ -82,21 +123,21 @@ def _read_services(units: Sequence[InputFile], others: Sequence[InputFile], root
     """Read systemd units a service at a time, with the env files they name."""
     from pauselint.sources.kubelet import read_kubelet_env, read_systemd_service
 
-    services: dict[str, list[InputFile]] = {}
+    services: dict[tuple[str, str], list[InputFile]] = {}
     for unit in units:
-        services.setdefault(_service_of(unit.path), []).append(unit)
+        place = _unit_place(unit.path)
+        services.setdefault((place.service, place.node), []).append(unit)
     configs: list[ConfigFile] = []
     errors: list[InputError] = []
     for members in services.values():
-        members.sort(key=lambda f: (not f.path.endswith(".service"), os.path.basename(f.path)))
-        parts = [(m.path, m.text or "") for m in members]
+        parts = [(m.path, m.text or "") for m in _service_parts(members)]
         first = read_systemd_service(parts)
         environment: dict[str, ConfigFile] = {}
         for part, config in zip(parts, first, strict=True):
             for written in config.imports:
                 target = resolve_written(written, part[0], root)
-                known = next((o for o in others if o.text is not None and _same(o.path, target)),
-                             None)
+                known = next((o for o in others
+                              if o.text is not None and same_path(o.path, target)), None)
                 item = known or read_path(str(target), explicit=False)
                 if item.text is not None:
                     environment[written] = read_kubelet_env(item.path, item.text)

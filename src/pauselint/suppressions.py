@@ -92,7 +92,7 @@ def find_suppressions(path: str, text: str) -> tuple[Suppression, ...]:
             continue
         suppression = _parse(path, number, line[start + 1:].strip())
         if suppression is not None:
-            found.append(suppression)
+            found.append(suppression._replace(standalone=not line[:start].strip()))
     return tuple(found)
 
 
@@ -100,16 +100,18 @@ def apply_suppressions(findings: Sequence[Finding], suppressions: Sequence[Suppr
                        ) -> tuple[list[Finding], list[Suppression]]:
     """Drop suppressed findings; return the kept ones and the suppressions that did nothing.
 
-    A suppression covers its own line (a trailing comment) and the next one (a comment
-    alone above the setting): the record does not say which form it was, so both lines
-    are covered. An unused suppression is returned with only the ids that matched
-    nothing, so ``disable=PL302,PL999`` that silenced a PL302 still reports PL999.
+    A suppression covers its own line; a comment alone on its line also covers the
+    next one (the setting below it). A trailing comment does not reach the next line,
+    which may hold an unrelated setting the user never meant to silence. An unused
+    suppression is returned with only the ids that matched nothing, so
+    ``disable=PL302,PL999`` that silenced a PL302 still reports PL999.
     """
     by_line: dict[tuple[str, int], list[int]] = {}
     for index, suppression in enumerate(suppressions):
         key = os.path.normpath(suppression.path)
         by_line.setdefault((key, suppression.line), []).append(index)
-        by_line.setdefault((key, suppression.line + 1), []).append(index)
+        if suppression.standalone:
+            by_line.setdefault((key, suppression.line + 1), []).append(index)
     used: set[tuple[int, str]] = set()
     kept: list[Finding] = []
     for finding in findings:

@@ -59,3 +59,61 @@ def test_absolute_import_resolves_under_root(tmp_path: Path) -> None:
     assert any(f["rule"] == "PL101" for f in with_root["findings"])
     without_root = check(str(main_file))
     assert not any(f["rule"] == "PL101" for f in without_root["findings"])
+
+
+NESTED = """version = 2
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "registry.k8s.io/pause:3.6"
+"""
+
+
+def _nested_layout(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """config.toml imports conf.d/*.toml; conf.d/10-a.toml imports ../extra/nested.toml
+    (outside the glob, so only the import of an import reaches it)."""
+    main_file = tmp_path / "config.toml"
+    main_file.write_text(MAIN)
+    (tmp_path / "conf.d").mkdir()
+    first = tmp_path / "conf.d" / "10-a.toml"
+    first.write_text('imports = ["../extra/nested.toml"]\n' + IMPORT)
+    (tmp_path / "extra").mkdir()
+    nested = tmp_path / "extra" / "nested.toml"
+    nested.write_text(NESTED)
+    return main_file, first, nested
+
+
+def overridden_by(doc: dict) -> dict[str, str]:
+    """Each shadowed file's path -> the winner its PL403 message names."""
+    found = {}
+    for f in doc["findings"]:
+        if f["rule"] == "PL403" and " is not used: " in f["message"]:
+            found[f["path"]] = f["message"].split(" at ")[-1].removesuffix(" overrides it")
+    return found
+
+
+def test_import_of_an_import_is_loaded_last_and_wins(tmp_path: Path) -> None:
+    main_file, first, nested = _nested_layout(tmp_path)
+    doc = check(str(main_file))
+    assert overridden_by(doc) == {str(main_file): f"{nested}:3", str(first): f"{nested}:3"}
+    assert ("PL201", str(nested), 3) in {(f["rule"], f["path"], f["line"]) for f in doc["findings"]}
+
+
+def test_imports_load_breadth_first(tmp_path: Path) -> None:
+    # containerd loads config.toml, then 10-a.toml and 20-b.toml, then nested.toml:
+    # the nested file wins over 20-b.toml although 10-a.toml names it first.
+    main_file, first, nested = _nested_layout(tmp_path)
+    second = tmp_path / "conf.d" / "20-b.toml"
+    second.write_text(IMPORT.replace("3.4", "3.10"))
+    doc = check(str(main_file))
+    winner = f"{nested}:3"
+    assert overridden_by(doc) == {str(main_file): winner, str(first): winner, str(second): winner}
+
+
+def test_import_cycle_ends(tmp_path: Path) -> None:
+    main_file, first, nested = _nested_layout(tmp_path)
+    nested.write_text('imports = ["../config.toml", "../conf.d/10-a.toml"]\n' + NESTED)
+    doc = check(str(main_file), str(first), str(nested))
+    winner = f"{nested}:4"
+    assert overridden_by(doc) == {str(main_file): winner, str(first): winner}
+    # One node: the nested file's image is checked once, not once per file in the cycle.
+    assert [(f["path"], f["line"]) for f in doc["findings"] if f["rule"] == "PL201"
+            and f["path"] == str(nested)] == [(str(nested), 4)]

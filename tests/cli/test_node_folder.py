@@ -151,3 +151,39 @@ def test_cri_dockerd_default_applies_without_the_flag(tmp_path: Path) -> None:
     doc = check("-k", "1.31", "--runtime-version", "cri-dockerd=0.3.12", str(tmp_path))
     default = next(f for f in doc["findings"] if f["rule"] == "PL404")
     assert default["image"] == "registry.k8s.io/pause:3.9"
+
+
+def test_unit_in_etc_overrides_the_packaged_unit_whole(tmp_path: Path) -> None:
+    # systemd reads only /etc/systemd/system/kubelet.service; the flag in the packaged
+    # unit never runs. Drop-ins from both folders apply, sorted by file name: the
+    # packaged 20-pause.conf comes after /etc's 10-old.conf and wins.
+    write(tmp_path, "lib/systemd/system/kubelet.service",
+          "[Service]\nExecStart=/usr/bin/kubelet --pod-infra-container-image=registry.k8s.io/pause:3.6\n")
+    write(tmp_path, "etc/systemd/system/kubelet.service",
+          "[Service]\nExecStart=/usr/bin/kubelet $KUBELET_EXTRA_ARGS\n")
+    write(tmp_path, "etc/systemd/system/kubelet.service.d/10-old.conf",
+          "[Service]\nEnvironment=KUBELET_EXTRA_ARGS=--pod-infra-container-image=registry.k8s.io/pause:3.8\n")
+    write(tmp_path, "lib/systemd/system/kubelet.service.d/20-pause.conf",
+          "[Service]\nEnvironment=KUBELET_EXTRA_ARGS=--pod-infra-container-image=registry.k8s.io/pause:3.9\n")
+    write(tmp_path, "etc/containerd/config.toml", CONTAINERD)
+    doc = check("-k", "1.28", str(tmp_path))
+    deprecated = [(Path(f["path"]).relative_to(tmp_path).as_posix(), f["line"], f["column"])
+                  for f in doc["findings"] if f["rule"] == "PL302"]
+    assert deprecated == [("lib/systemd/system/kubelet.service.d/20-pause.conf", 2, 60)]
+    # The effective flag (pause:3.9) equals containerd's image.
+    assert not [f for f in doc["findings"] if f["rule"] == "PL303"]
+
+
+def test_same_named_drop_in_in_etc_masks_the_packaged_one(tmp_path: Path) -> None:
+    write(tmp_path, "usr/lib/systemd/system/kubelet.service",
+          "[Service]\nExecStart=/usr/bin/kubelet $KUBELET_EXTRA_ARGS\n")
+    write(tmp_path, "usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf",
+          "[Service]\nEnvironment=KUBELET_EXTRA_ARGS=--pod-infra-container-image=registry.k8s.io/pause:3.6\n")
+    write(tmp_path, "etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
+          "[Service]\nEnvironment=KUBELET_EXTRA_ARGS=--pod-infra-container-image=registry.k8s.io/pause:3.9\n")
+    write(tmp_path, "etc/containerd/config.toml", CONTAINERD)
+    doc = check("-k", "1.28", str(tmp_path))
+    deprecated = [(Path(f["path"]).relative_to(tmp_path).as_posix(), f["line"], f["column"])
+                  for f in doc["findings"] if f["rule"] == "PL302"]
+    assert deprecated == [("etc/systemd/system/kubelet.service.d/10-kubeadm.conf", 2, 60)]
+    assert not [f for f in doc["findings"] if f["rule"] == "PL303"]

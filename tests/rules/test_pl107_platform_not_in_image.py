@@ -29,11 +29,11 @@ def _run(context, use_of, image: str, platform: str | None, kubernetes: str | No
          "registry.k8s.io/pause:3.9 has no windows/amd64:20H2 image (its manifest list has "
          "Windows 1809, ltsc2022); use registry.k8s.io/pause:3.8",
          "registry.k8s.io/pause:3.8"),
-        # 3.4.1's 20H2 is disputed and left out of the table.
-        ("registry.k8s.io/pause:3.4.1", "windows/amd64:20H2", None,
-         "registry.k8s.io/pause:3.4.1 has no windows/amd64:20H2 image (its manifest list has "
-         "Windows 1809, 1903, 1909, 2004); use registry.k8s.io/pause:3.8",
-         "registry.k8s.io/pause:3.8"),
+        # 1909 is verified missing from 3.10.2 (only 1809 is unverified there).
+        ("registry.k8s.io/pause:3.10.2", "windows/amd64:1909", None,
+         "registry.k8s.io/pause:3.10.2 has no windows/amd64:1909 image (its manifest list "
+         "has Windows ltsc2022, ltsc2025); use registry.k8s.io/pause:3.6",
+         "registry.k8s.io/pause:3.6"),
         # Windows before 3.4.1; kubeadm's 3.9 carries ltsc2022 and is preferred.
         ("k8s.gcr.io/pause:3.2", "windows/amd64:ltsc2022", "1.29",
          "k8s.gcr.io/pause:3.2 has no windows/amd64:ltsc2022 image (its manifest list has no "
@@ -78,17 +78,24 @@ def test_quiet(context, use_of, image, platform):
 
 
 @pytest.mark.parametrize(
-    ("platform", "reason"),
+    ("image", "platform", "reason"),
     [
-        (None, "node platform unknown (use --platform)"),
-        ("windows/amd64", "Windows OS version unknown; use --platform windows/amd64:ltsc2022"),
-        ("windows/amd64:ltsc2030", "Windows OS version ltsc2030 is not in the compat table"),
+        ("registry.k8s.io/pause:3.9", None, "node platform unknown (use --platform)"),
+        ("registry.k8s.io/pause:3.9", "windows/amd64",
+         "Windows OS version unknown; use --platform windows/amd64:ltsc2022"),
+        ("registry.k8s.io/pause:3.9", "windows/amd64:ltsc2030",
+         "Windows OS version ltsc2030 is not in the compat table"),
+        # Unverified / disputed Windows versions (pause-facts.md §3.2): no verdict.
+        ("registry.k8s.io/pause:3.10.2", "windows/amd64:ltsc2019",
+         "whether pause 3.10.2 carries a 1809/ltsc2019 image is unverified"),
+        ("registry.k8s.io/pause:3.10.2", "windows/amd64:10.0.17763",
+         "whether pause 3.10.2 carries a 1809/ltsc2019 image is unverified"),
+        ("registry.k8s.io/pause:3.4.1", "windows/amd64:20H2",
+         "whether pause 3.4.1 carries a 20H2 image is unverified"),
     ],
 )
-def test_skips(context, use_of, platform, reason):
-    assert _run(context, use_of, "registry.k8s.io/pause:3.9", platform) == [
-        Skip(rule="PL107", reason=reason)
-    ]
+def test_skips(context, use_of, image, platform, reason):
+    assert _run(context, use_of, image, platform) == [Skip(rule="PL107", reason=reason)]
 
 
 def test_no_skip_without_checkable_image(context, use_of):

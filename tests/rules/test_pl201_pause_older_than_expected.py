@@ -21,7 +21,8 @@ ALIYUN = "registry.cn-hangzhou.aliyuncs.com/google_containers/pause"
         ("1.36", "registry.k8s.io/pause:3.10.1", "3.10.1", "3.10.2",
          "registry.k8s.io/pause:3.10.2"),
         # The digest pins the old tag: it is dropped from the fix.
-        ("1.29", f"k8s.gcr.io/pause:3.6@{DIGEST_36}", "3.6", "3.9", "k8s.gcr.io/pause:3.9"),
+        ("1.29", f"registry.k8s.io/pause:3.6@{DIGEST_36}", "3.6", "3.9",
+         "registry.k8s.io/pause:3.9"),
         # A mirror's own per-arch tag scheme is kept.
         ("1.31", f"{HUAWEI}:3.8-linuxarm64", "3.8", "3.10", f"{HUAWEI}:3.10-linuxarm64"),
         # A per-arch tag the registry does not have is not carried into the fix.
@@ -99,16 +100,38 @@ def test_no_images_no_skip(context):
 
 
 @pytest.mark.parametrize(
-    ("image", "expected"),
+    ("kubernetes", "image", "expected"),
     [
         # k8s.gcr.io never got 3.10 (frozen): the same registry would be a pull failure.
-        ("k8s.gcr.io/pause:3.6", "registry.k8s.io/pause:3.10"),
+        ("1.31", "k8s.gcr.io/pause:3.6", "registry.k8s.io/pause:3.10"),
+        # frozen even where it carries the tag (3.9): never suggest a frozen registry.
+        ("1.29", "k8s.gcr.io/pause:3.6", "registry.k8s.io/pause:3.9"),
+        # frozen repositories whose tag list is unknown (per-arch or not).
+        ("1.31", "gcr.io/google_containers/pause-amd64:3.0", "registry.k8s.io/pause:3.10"),
+        ("1.31", "gcr.io/google_containers/pause:3.1", "registry.k8s.io/pause:3.10"),
         # per-arch repositories stop at 3.3: the fix is the multi-arch image.
-        ("registry.k8s.io/pause-amd64:3.3", "registry.k8s.io/pause:3.10"),
+        ("1.31", "registry.k8s.io/pause-amd64:3.3", "registry.k8s.io/pause:3.10"),
         # a private registry the table does not know keeps its own name.
-        ("registry.example.com/k8s/pause:3.9", "registry.example.com/k8s/pause:3.10"),
+        ("1.31", "registry.example.com/k8s/pause:3.9", "registry.example.com/k8s/pause:3.10"),
     ],
 )
-def test_fix_never_names_a_tag_the_registry_lacks(use_of, context, image, expected) -> None:
-    [found] = list(rule.check(context(images=[use_of(image)], kubernetes="1.31")))
+def test_fix_never_names_a_tag_the_registry_lacks(use_of, context, kubernetes, image,
+                                                  expected) -> None:
+    [found] = list(rule.check(context(images=[use_of(image)], kubernetes=kubernetes)))
     assert found.expected == expected
+
+
+@pytest.mark.parametrize(
+    ("image_repository", "expected"),
+    [
+        (None, "registry.k8s.io/pause:3.10"),
+        # kubeadm's imageRepository, as PL203 says for the same default.
+        ("registry.example/k8s", "registry.example/k8s/pause:3.10"),
+    ],
+)
+def test_runtime_default_fix_is_kubeadm_image(use_of, context, image_repository, expected):
+    default = use_of("docker.io/rancher/mirrored-pause:3.6", origin="default", line=None,
+                     column=None)
+    [found] = rule.check(context(images=[default], kubernetes="1.31",
+                                 image_repository=image_repository))
+    assert (found.expected, found.fix) == (expected, f"use {expected}")

@@ -21,8 +21,9 @@ ALIYUN = "registry.cn-hangzhou.aliyuncs.com/google_containers"
         ("1.31", f"{ALIYUN}/pause:3.10", "registry.k8s.io/pause:3.10", None),
         # A short name is docker.io/library/pause, not kubeadm's image.
         ("1.31", "pause:3.10", "registry.k8s.io/pause:3.10", None),
-        # kubeadm before 1.25 expects k8s.gcr.io.
-        ("1.24", "registry.k8s.io/pause:3.7", "k8s.gcr.io/pause:3.7", None),
+        # 1.27 is the first kubeadm that warns.
+        ("1.27", "registry.k8s.io/pause:3.10", "registry.k8s.io/pause:3.9",
+         "use registry.k8s.io/pause:3.9"),
         # A digest without a tag is another string to kubeadm.
         ("1.31", f"registry.k8s.io/pause@{DIGEST_310}", "registry.k8s.io/pause:3.10",
          "use registry.k8s.io/pause:3.10"),
@@ -63,6 +64,10 @@ def test_runtime_default_is_compared(context, use_of):
         ("1.31", "Registry.K8s.io/pause:3.10", {}),  # same after normalization
         ("1.31", f"registry.k8s.io/pause:3.10@{DIGEST_310}", {}),  # digest on same name:tag
         ("1.29", "registry.k8s.io/pause:3.6", {}),  # older: PL201 reports it
+        # kubeadm before 1.27 has no sandbox-image check: nothing warns.
+        ("1.24", "registry.k8s.io/pause:3.7", {}),
+        ("1.26", "registry.k8s.io/pause:3.10", {}),
+        ("1.17", "registry.k8s.io/pause:3.10", {}),  # older than the table: no skip either
         ("1.31", f"{ALIYUN}/pause:3.10", {"image_repository": ALIYUN}),  # kubeadm uses it too
         ("1.31", f"{ALIYUN}/pause:3.10", {"image_repository": ALIYUN + "/"}),
     ],

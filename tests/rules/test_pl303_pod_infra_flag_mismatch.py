@@ -7,12 +7,13 @@ import pytest
 from pauselint.imageref import parse_image
 from pauselint.model import Component, Location, NodeFacts, Role, Setting, Severity, Skip
 from pauselint.rules import pl303_pod_infra_flag_mismatch as rule
-from pauselint.rules.framework import ImageUse
+from pauselint.rules.framework import ImageUse, same_image
 
 FLAGS_ENV = "var/lib/kubelet/kubeadm-flags.env"
 CONTAINERD = "etc/containerd/config.toml"
 CRIO = "etc/crio/crio.conf"
 DIGEST_39 = "sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097"
+DIGEST_310 = "sha256:ee6521f290b2168b6e0935a181d4cff9be1ac3f505666ef0e3c98fae8199917a"
 GC = (
     "the kubelet's image garbage collector keeps only the flag's image, so the real pause "
     "image can be deleted under disk pressure and pods stop starting (kubernetes#81756)"
@@ -73,7 +74,10 @@ def _check(context, table, node, *, default=None, **kw):
         # From 1.29 the flag is ignored: drift only.
         ("1.30", "registry.k8s.io/pause:3.9", "registry.k8s.io/pause:3.10", "containerd",
          "kubelet 1.30 ignores the flag (the runtime pins the sandbox image), so it only "
-         "misleads", "set it to registry.k8s.io/pause:3.10 or remove the flag"),
+         "misleads", "remove the flag"),
+        ("1.29", "registry.k8s.io/pause:3.6", "registry.k8s.io/pause:3.9", "cri-o",
+         "kubelet 1.29 ignores the flag (the runtime pins the sandbox image), so it only "
+         "misleads", "remove the flag"),
         (None, "registry.k8s.io/pause:3.9", "registry.k8s.io/pause:3.10", "containerd",
          f"before kubelet 1.29, {GC}; from 1.29 the flag is ignored",
          "use registry.k8s.io/pause:3.10"),
@@ -87,7 +91,10 @@ def test_fires_at_the_flag(context, table, kubernetes, flag, sandbox, runtime, w
     f = found[0]
     assert (f.rule, f.name, f.severity) == ("PL303", "pod-infra-flag-mismatch", Severity.WARNING)
     assert (f.location, f.image, f.node) == (Location(FLAGS_ENV, 1, 60), flag, "worker-1")
-    assert (f.expected, f.fix, f.fixable) == (sandbox, f"use {sandbox}", True)
+    if advice == "remove the flag":  # the flag is ignored: nothing to set it to
+        assert (f.expected, f.fix, f.fixable) == (None, "remove the flag", False)
+    else:
+        assert (f.expected, f.fix, f.fixable) == (sandbox, f"use {sandbox}", True)
     assert f.message == (
         f"kubelet --pod-infra-container-image={flag} differs from {sandbox} that {runtime} "
         f"uses for pod sandboxes: {why}; {advice}"
@@ -119,6 +126,31 @@ def test_runtime_default_is_compared(context, table):
 def test_same_image_is_silent(context, table, flag, sandbox):
     node = _node([_flag(flag)], [_sandbox(sandbox)])
     assert _check(context, table, node, kubernetes="1.28") == []
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        ("pause:3.9", "docker.io/library/pause:3.9", True),
+        (f"registry.k8s.io/pause:3.9@{DIGEST_39}", "registry.k8s.io/pause:3.9", True),
+        (f"registry.k8s.io/pause@{DIGEST_39}", f"registry.k8s.io/pause@{DIGEST_39}", True),
+        (f"registry.k8s.io/pause:3.9@{DIGEST_39}", f"registry.k8s.io/pause:3.9@{DIGEST_310}",
+         False),
+        (f"registry.k8s.io/pause@{DIGEST_39}", "registry.k8s.io/pause:3.9", False),
+        ("pause:3.9", "registry.k8s.io/pause:3.9", False),
+        ("registry.k8s.io/pause", "registry.k8s.io/pause:3.9", False),
+    ],
+)
+def test_one_image_comparison_for_every_rule(first, second, same):
+    a, b = parse_image(first), parse_image(second)
+    assert (same_image(a, b), same_image(b, a)) == (same, same)
+
+
+def test_two_digests_of_one_tag_differ(context, table):
+    node = _node([_flag(f"registry.k8s.io/pause:3.9@{DIGEST_39}")],
+                 [_sandbox(f"registry.k8s.io/pause:3.9@{DIGEST_310}")])
+    [f] = _check(context, table, node, kubernetes="1.28")
+    assert f.expected == f"registry.k8s.io/pause:3.9@{DIGEST_310}"
 
 
 def test_only_effective_values_are_compared(context, table):

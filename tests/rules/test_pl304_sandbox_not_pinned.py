@@ -84,10 +84,21 @@ def test_runtime_default_is_reported_at_the_config_file(context, table):
     ("kubernetes", "value", "expected", "message"),
     [
         # containerd 2.x compares the configured text with the stored name as strings.
-        ("1.31", "pause:3.10", "docker.io/library/pause:3.10",
+        # A Docker Hub short name of pause: the Kubernetes image, as PL111 suggests.
+        ("1.31", "pause:3.10", "registry.k8s.io/pause:3.10",
          "containerd 2.0.0 pins the sandbox image only when it is written exactly as the name "
-         "it stores, docker.io/library/pause:3.10, so pause:3.10 is never pinned: "
-         f"{_relies('1.31')}; use docker.io/library/pause:3.10"),
+         "it stores, so pause:3.10 (a short name for docker.io/library/pause:3.10 on Docker "
+         "Hub, not the Kubernetes pause image) is never pinned: "
+         f"{_relies('1.31')}; use registry.k8s.io/pause:3.10"),
+        ("1.31", "pause", "registry.k8s.io/pause:3.10",
+         "containerd 2.0.0 pins the sandbox image only when it is written exactly as the name "
+         "it stores, and pause has no tag, so it is never pinned: "
+         f"{_relies('1.31')}; write the full name with a tag, e.g. registry.k8s.io/pause:3.10"),
+        # A known Docker Hub copy keeps its own (fully qualified) name.
+        ("1.31", "rancher/mirrored-pause:3.6", "docker.io/rancher/mirrored-pause:3.6",
+         "containerd 2.0.0 pins the sandbox image only when it is written exactly as the name "
+         "it stores, docker.io/rancher/mirrored-pause:3.6, so rancher/mirrored-pause:3.6 is "
+         f"never pinned: {_relies('1.31')}; use docker.io/rancher/mirrored-pause:3.6"),
         ("1.32", "Registry.K8s.io/pause:3.10", "registry.k8s.io/pause:3.10",
          "containerd 2.0.0 pins the sandbox image only when it is written exactly as the name "
          "it stores, registry.k8s.io/pause:3.10, so Registry.K8s.io/pause:3.10 is never "
@@ -105,6 +116,20 @@ def test_containerd2_name_not_exact(context, kubernetes, value, expected, messag
     assert (f.rule, f.location, f.image) == ("PL304", Location(CONTAINERD, 67, 20), value)
     assert (f.expected, f.fix, f.fixable) == (expected, f"use {expected}", True)
     assert f.message == message
+
+
+def test_short_name_with_unpublished_tag_has_no_expected(context):
+    [f] = rule.check(context(kubernetes="1.31", runtime="containerd=2.0.0",
+                             nodes=[_node("pause:3.11")]))
+    assert (f.expected, f.fix) == (None, None)
+    assert f.message.endswith("; write the Kubernetes image's full name")
+
+
+def test_short_name_uses_kubeadm_image_repository(context):
+    [f] = rule.check(context(kubernetes="1.31", runtime="containerd=2.0.0",
+                             nodes=[_node("pause:3.10")],
+                             image_repository="registry.example/k8s"))
+    assert f.expected == "registry.example/k8s/pause:3.10"
 
 
 def test_no_tag_without_kubeadm_expectation(context):
@@ -148,6 +173,8 @@ def test_other_runtimes_are_not_checked(context):
         (None, "containerd=1.7.2", "Kubernetes version unknown (use --kubernetes-version)"),
         ("1.30", None, "runtime version unknown: cannot tell whether containerd pins the "
                        "sandbox image (use --runtime-version containerd=X)"),
+        ("1.31", "containerd=2.4.0", "containerd 2.4.0 is newer than the compat table "
+                                     "(2026-11-28): cannot tell whether it pins the sandbox image"),
     ],
 )
 def test_skips(context, kubernetes, runtime, reason):

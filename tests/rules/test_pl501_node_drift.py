@@ -11,6 +11,7 @@ K8S_39 = "registry.k8s.io/pause:3.9"
 K8S_310 = "registry.k8s.io/pause:3.10"
 K8S_38 = "registry.k8s.io/pause:3.8"
 ARM_310 = "swr.cn-north-4.myhuaweicloud.com/ddn-k8s/registry.k8s.io/pause:3.10-linuxarm64"
+MIRROR_39 = "docker.io/rancher/mirrored-pause:3.9"
 DIGEST_310 = (
     "registry.k8s.io/pause@sha256:ee6521f290b2168b6e0935a181d4cff9be1ac3f505666ef0e3c98fae8199917a"
 )
@@ -56,15 +57,17 @@ def cluster(*nodes: ClusterNode, name: str = "prod") -> ClusterFacts:
             id="normalized-spellings",
         ),
         pytest.param(
-            # a node that kept the old image after an upgrade holds a different set
-            [node("a", K8S_310), node("b", K8S_310), node("c", K8S_39, K8S_310)],
-            [("c", f"holds {K8S_310}, {K8S_39}; most nodes (2 of 3) hold {K8S_310}", K8S_310)],
-            id="extra-old-image",
+            # real drift after an upgrade: c holds only the old image, while the
+            # upgraded nodes (some still caching 3.9) hold 3.10 as their newest
+            [node("a", K8S_39, K8S_310), node("b", K8S_310), node("c", K8S_39)],
+            [("c", f"holds {K8S_39}; most nodes (2 of 3) hold {K8S_310}", K8S_310)],
+            id="node-holding-only-the-old-image",
         ),
         pytest.param(
-            # the reference holds two images: no single expected image
-            [node("a", K8S_39, K8S_310), node("b", K8S_39, K8S_310), node("c", K8S_310)],
-            [("c", f"holds {K8S_310}; most nodes (2 of 3) hold {K8S_310}, {K8S_39}", None)],
+            # the reference holds two repositories: no single expected image
+            [node("a", K8S_310, MIRROR_39), node("b", K8S_310, MIRROR_39), node("c", K8S_310)],
+            [("c", f"holds {K8S_310}; most nodes (2 of 3) hold {MIRROR_39}, {K8S_310}",
+              None)],
             id="reference-with-two-images",
         ),
         pytest.param(
@@ -99,6 +102,13 @@ def test_fires(context, nodes, expected):
     "nodes",
     [
         pytest.param([node("a", K8S_310), node("b", K8S_310, DIGEST_310)], id="same-with-digest"),
+        pytest.param(
+            # after an upgrade: 6 old nodes still cache 3.9 next to 3.10, 4 new nodes
+            # hold only 3.10; all run 3.10, so nothing drifts
+            [*(node(f"old{i}", K8S_39, K8S_310) for i in range(6)),
+             *(node(f"new{i}", K8S_310) for i in range(4))],
+            id="old-tag-cached-after-upgrade",
+        ),
         pytest.param([node("a", K8S_310), node("b")], id="one-holds-nothing"),
         pytest.param([node("a", K8S_310)], id="single-node"),
         pytest.param([], id="no-nodes"),

@@ -314,6 +314,74 @@ def test_misspelled_keys_are_ignored(
     assert (setting.ignored, setting.effective, setting.ignored_reason) == (True, False, reason)
 
 
+IMAGES_TABLE = "[plugins.'io.containerd.cri.v1.images']\n"
+RUNTIME_TABLE = "[plugins.'io.containerd.cri.v1.runtime']\n"
+PINNED_REASON = 'a version 3 file reads plugins."io.containerd.cri.v1.images".pinned_images.sandbox'
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "line", "column", "reason"),
+    [
+        (
+            "version = 3\n" + IMAGES_TABLE + "  sandbox_image = 'p'\n",
+            'plugins."io.containerd.cri.v1.images".sandbox_image',
+            3,
+            19,
+            "misplaced: containerd reads no sandbox image directly under "
+            '[plugins."io.containerd.cri.v1.images"]; ' + PINNED_REASON,
+        ),
+        (
+            "version = 3\n" + IMAGES_TABLE + "sandbox = 'p'\n",
+            'plugins."io.containerd.cri.v1.images".sandbox',
+            3,
+            11,
+            "misplaced: containerd reads no sandbox image directly under "
+            '[plugins."io.containerd.cri.v1.images"]; ' + PINNED_REASON,
+        ),
+        (
+            "version = 3\n" + RUNTIME_TABLE + "sandbox_image = 'p'\n",
+            'plugins."io.containerd.cri.v1.runtime".sandbox_image',
+            3,
+            17,
+            "misplaced: containerd reads no sandbox image directly under "
+            '[plugins."io.containerd.cri.v1.runtime"]; ' + PINNED_REASON,
+        ),
+        (
+            "version = 2\n" + IMAGES_TABLE + "sandbox_image = 'p'\n",
+            'plugins."io.containerd.cri.v1.images".sandbox_image',
+            3,
+            17,
+            "misplaced: containerd reads no sandbox image directly under "
+            '[plugins."io.containerd.cri.v1.images"]; a version 2 file reads '
+            'plugins."io.containerd.grpc.v1.cri".sandbox_image',
+        ),
+    ],
+)
+def test_sandbox_key_directly_under_the_images_or_runtime_plugin_is_ignored(
+    text: str, key: str, line: int, column: int, reason: str
+) -> None:
+    [setting] = sandbox_settings(read_containerd("c.toml", text))
+    assert setting == Setting(
+        Component.CONTAINERD, Role.SANDBOX_IMAGE, key, "p", Location("c.toml", line, column),
+        effective=False, ignored=True, ignored_reason=reason,
+    )
+
+
+def test_misplaced_key_in_an_import_names_the_main_files_key() -> None:
+    main = read_containerd("config.toml", "version = 3\n")
+    imported = read_containerd("conf.d/a.toml", IMAGES_TABLE + "sandbox_image = 'p'\n")
+    [setting] = containerd_effective([main, imported])
+    assert (setting.ignored, setting.effective) == (True, False)
+    assert setting.ignored_reason == (
+        "misplaced: containerd reads no sandbox image directly under "
+        '[plugins."io.containerd.cri.v1.images"]; ' + PINNED_REASON
+    )
+
+
+def sandbox_settings(config: ConfigFile) -> list[Setting]:
+    return [s for s in config.settings if s.role is Role.SANDBOX_IMAGE]
+
+
 def test_runtime_options_sandbox_image_is_not_a_sandbox_key() -> None:
     # runhcs reads `SandboxImage` per runtime; it is not the CRI pause image key.
     text = (
@@ -387,6 +455,13 @@ def test_invalid_toml_is_one_error(text: str, line: int, message: str) -> None:
         component=Component.CONTAINERD,
         errors=(InputError("c.toml", line, message),),
     )
+
+
+def test_too_deeply_nested_file_is_an_input_error() -> None:
+    # tomllib recurses per `[`: a generated file this deep would crash it.
+    config = read_containerd("c.toml", "version = 2\nx = " + "[" * 20_000 + "\n")
+    assert config.errors == (InputError("c.toml", None, "too deeply nested to read"),)
+    assert config.settings == ()
 
 
 # -- imports: effective value --------------------------------------------------
@@ -521,3 +596,4 @@ def test_absolute_imports_resolve_under_root(tmp_path: Path) -> None:
     ]
     # Without a root, absolute paths are taken as they are (and do not exist here).
     assert import_paths(main, main_path) == []
+

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pauselint.model import Component, ConfigFile, Location, Role, Setting
+from pauselint.model import Component, ConfigFile, InputError, Location, Role, Setting
 from pauselint.sources.crio import crio_effective, dropin_dir_for, read_crio
 
 PLACEMENT = "CRI-O reads pause_image only under [crio.image]; here it is ignored"
@@ -302,3 +302,11 @@ def test_nothing_at_all() -> None:
 def test_dropin_dir_is_next_to_main_file() -> None:
     assert dropin_dir_for(Path("/etc/crio/crio.conf")) == Path("/etc/crio/crio.conf.d")
     assert dropin_dir_for(Path("host/etc/crio/crio.conf")) == Path("host/etc/crio/crio.conf.d")
+
+
+def test_too_deeply_nested_file_is_an_input_error() -> None:
+    # tomllib recurses per `[`: a generated file this deep would crash it.
+    result = read_crio("deep.conf", "[crio.image]\nx = " + "[" * 20_000 + "\n")
+
+    assert result.errors == (InputError("deep.conf", None, "too deeply nested to read"),)
+    assert result.settings == ()

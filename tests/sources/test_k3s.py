@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from pauselint.model import Component, InputError, Location, Role, Setting
+from pauselint.sources import yaml_locator
 from pauselint.sources.k3s import k3s_effective, read_k3s
 
 K3S_MAIN = "/etc/rancher/k3s/config.yaml"
@@ -109,8 +111,8 @@ kubelet-arg:
 
     assert result.errors == ()
     assert result.settings == (
-        kubelet_flag("registry.k8s.io/pause:3.9", K3S_MAIN, 3, 5, effective=False),
-        kubelet_flag("registry.k8s.io/pause:3.10", K3S_MAIN, 4, 5),
+        kubelet_flag("registry.k8s.io/pause:3.9", K3S_MAIN, 3, 31, effective=False),
+        kubelet_flag("registry.k8s.io/pause:3.10", K3S_MAIN, 4, 33),
     )
 
 
@@ -118,8 +120,29 @@ def test_kubelet_arg_as_a_single_string() -> None:
     text = 'kubelet-arg: "pod-infra-container-image=example.com/pause:3.9"\n'
 
     assert read_k3s(K3S_MAIN, text).settings == (
-        kubelet_flag("example.com/pause:3.9", K3S_MAIN, 1, 14),
+        kubelet_flag("example.com/pause:3.9", K3S_MAIN, 1, 41),
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        ("kubelet-arg:\n- '  --pod-infra-container-image=x.io/pause:3.9'\n", 2, 34),
+        ("kubelet-arg: [max-pods=9, pod-infra-container-image=x.io/pause:3.9]\n", 1, 53),
+    ],
+)
+def test_kubelet_arg_column_points_at_the_image(text: str, line: int, column: int) -> None:
+    [setting] = read_k3s(K3S_MAIN, text).settings
+
+    assert (setting.location.line, setting.location.column) == (line, column)
+    assert text.splitlines()[line - 1][column - 1:].startswith("x.io/pause:3.9")
+
+
+def test_kubelet_arg_in_a_block_scalar_keeps_the_scalar_start() -> None:
+    # The image's column inside a multi-line scalar is not known; its start is.
+    text = "kubelet-arg: |\n  pod-infra-container-image=x.io/pause:3.9\n"
+
+    assert read_k3s(K3S_MAIN, text).settings == (kubelet_flag("x.io/pause:3.9", K3S_MAIN, 1, 14),)
 
 
 DROPIN_DIR = "/etc/rancher/k3s/config.yaml.d"
@@ -161,13 +184,13 @@ def test_kubelet_arg_replaces_and_kubelet_arg_plus_appends() -> None:
 
     assert k3s_effective(main, [append])[0].effective is True
     assert k3s_effective(main, [append, replace]) == (
-        kubelet_flag("main/pause:3.6", K3S_MAIN, 2, 3, effective=False),
-        kubelet_flag("d/p:3.9", f"{DROPIN_DIR}/20.yaml", 2, 3),
+        kubelet_flag("main/pause:3.6", K3S_MAIN, 2, 29, effective=False),
+        kubelet_flag("d/p:3.9", f"{DROPIN_DIR}/20.yaml", 2, 29),
     )
     assert k3s_effective(main, [add, replace]) == (
-        kubelet_flag("main/pause:3.6", K3S_MAIN, 2, 3, effective=False),
-        kubelet_flag("d/p:3.9", f"{DROPIN_DIR}/20.yaml", 2, 3, effective=False),
-        kubelet_flag("e/p:3.10", f"{DROPIN_DIR}/30.yaml", 2, 3, key="kubelet-arg+"),
+        kubelet_flag("main/pause:3.6", K3S_MAIN, 2, 29, effective=False),
+        kubelet_flag("d/p:3.9", f"{DROPIN_DIR}/20.yaml", 2, 29, effective=False),
+        kubelet_flag("e/p:3.10", f"{DROPIN_DIR}/30.yaml", 2, 29, key="kubelet-arg+"),
     )
 
 
@@ -206,7 +229,7 @@ def test_crlf_line_endings() -> None:
 
     assert read_k3s(K3S_MAIN, text).settings == (
         pause("a/pause:3.9", K3S_MAIN, 2, 14),
-        kubelet_flag("b/p:1", K3S_MAIN, 4, 3),
+        kubelet_flag("b/p:1", K3S_MAIN, 4, 29),
     )
 
 
@@ -226,3 +249,16 @@ def test_non_string_pause_image_and_non_mapping_file() -> None:
     assert read_k3s(K3S_MAIN, "- pause-image: a\n").errors == (
         InputError(K3S_MAIN, 1, "a config file must be a mapping, not a list"),
     )
+
+
+def test_too_deeply_nested_yaml_is_an_input_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without libyaml, PyYAML's pure-Python composer recurses once per nested node.
+    monkeypatch.setattr(yaml_locator, "_Loader", yaml.SafeLoader)
+    text = "pause-image: a/pause:3.9\nkubelet-arg: " + "[" * 20_000 + "]" * 20_000 + "\n"
+
+    result = read_k3s(K3S_MAIN, text)
+
+    assert result.errors == (
+        InputError(K3S_MAIN, None, "invalid YAML: too deeply nested to read"),
+    )
+    assert result.settings == ()

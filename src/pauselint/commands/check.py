@@ -95,10 +95,10 @@ def check_command(paths: tuple[str, ...], kubernetes_version: str | None, platfo
     from pauselint.report import render, use_color, write_atomically
     from pauselint.sources.detect import InputType
 
-    config = _load_config(config_path, no_config)
+    config = load_user_config(config_path, no_config)
     try:
         table = load_table()
-        table = _with_user_data(table, config)
+        table = table_with_user_data(table, config)
     except CompatError as exc:
         raise Fatal(str(exc)) from None
     try:
@@ -114,14 +114,15 @@ def check_command(paths: tuple[str, ...], kubernetes_version: str | None, platfo
         kubernetes = kubernetes_version or (config.kubernetes_version if config else None)
         runtimes = _runtimes(runtime_versions, config)
         platform_text = platform or (config.platform if config else None)
+        rules_on, rules_off = rule_sets(enable, disable, config)
         options = engine.Options(
             kubernetes=kubernetes,
             kubernetes_from="flag" if kubernetes_version else "config",
             platform=engine.parse_platform(platform_text, table) if platform_text else None,
             runtimes=tuple(engine.parse_runtime(r) for r in runtimes),
             input_type=forced,
-            enable=frozenset(r.upper() for r in (*enable, *(config.enable if config else ()))),
-            disable=frozenset(r.upper() for r in (*disable, *(config.disable if config else ()))),
+            enable=rules_on,
+            disable=rules_off,
             allowed_registries=(*allowed_registries,
                                 *(config.allowed_registries if config else ())),
             root=Path(root) if root else None,
@@ -163,7 +164,7 @@ def check_command(paths: tuple[str, ...], kubernetes_version: str | None, platfo
     sys.exit(EXIT_FINDINGS if engine.fails(report, threshold) else EXIT_OK)
 
 
-def _load_config(config_path: str | None, no_config: bool):
+def load_user_config(config_path: str | None, no_config: bool):
     """The config file in force, or None; its errors are usage errors (exit 2)."""
     if no_config:
         return None
@@ -180,7 +181,7 @@ def _load_config(config_path: str | None, no_config: bool):
         raise Fatal(str(exc)) from None
 
 
-def _with_user_data(table, config):
+def table_with_user_data(table, config):
     """The shipped table plus the config's `mirrors` and `compat-overlay` additions."""
     if config is None:
         return table
@@ -207,8 +208,25 @@ def _with_user_data(table, config):
 
 
 def _runtimes(flags: tuple[str, ...], config) -> list[str]:
-    """Runtime versions: the flags win per runtime over the config file."""
-    given = {flag.partition("=")[0].strip().lower() for flag in flags}
+    """Runtime versions: the flags win per runtime over the config file (``crio`` and
+    ``cri-o`` name one runtime)."""
+    from pauselint.engine import RUNTIME_NAMES
+
+    def runtime(text: str) -> object:
+        name = text.partition("=")[0].strip().lower()
+        return RUNTIME_NAMES.get(name, name)
+
+    given = {runtime(flag) for flag in flags}
     from_config = [r for r in (config.runtime_versions if config else ())
-                   if r.partition("=")[0].strip().lower() not in given]
+                   if runtime(r) not in given]
     return [*flags, *from_config]
+
+
+def rule_sets(enable: tuple[str, ...], disable: tuple[str, ...], config,
+               ) -> tuple[frozenset[str], frozenset[str]]:
+    """Rules to turn on and off; a flag wins over the config file for the same rule."""
+    flag_on = {r.upper() for r in enable}
+    flag_off = {r.upper() for r in disable}
+    config_on = {r.upper() for r in (config.enable if config else ())} - flag_off
+    config_off = {r.upper() for r in (config.disable if config else ())} - flag_on
+    return frozenset(flag_on | config_on), frozenset(flag_off | config_off)

@@ -11,6 +11,7 @@ import sys
 import click
 
 from pauselint import __version__
+from pauselint.commands.check import load_user_config, rule_sets, table_with_user_data
 from pauselint.commands.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, FAIL_ON, Fatal
 
 CLUSTER_HELP = """Check live clusters: their nodes' pause images, runtimes and kubelets.
@@ -54,14 +55,18 @@ are still checked and reported).
 @click.option("--output", "-o", "output_path", metavar="FILE",
               help="Write the report to FILE (replaced in one step) instead of stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the findings.")
-@click.option("--fail-on", type=click.Choice(FAIL_ON), default="error", show_default=True,
-              help="Lowest severity that makes the exit code 1.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
+              help="Lowest severity that makes the exit code 1 [default: error].")
 @click.option("--enable", multiple=True, metavar="RULE", help="Turn on an off-by-default rule.")
 @click.option("--disable", multiple=True, metavar="RULE", help="Turn a rule off (repeatable).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Config file (default: .pauselint.yaml or [tool.pauselint] found upwards).")
+@click.option("--no-config", is_flag=True, help="Use no config file.")
 def cluster_command(kubeconfig: str | None, contexts: tuple[str, ...], all_contexts: bool,
                     in_cluster: bool, request_timeout: float, kubernetes_version: str | None,
-                    output_format: str, output_path: str | None, quiet: bool, fail_on: str,
-                    enable: tuple[str, ...], disable: tuple[str, ...]) -> None:
+                    output_format: str, output_path: str | None, quiet: bool,
+                    fail_on: str | None, enable: tuple[str, ...], disable: tuple[str, ...],
+                    config_path: str | None, no_config: bool) -> None:
     from pauselint import engine
     from pauselint.compat import CompatError, load_table
     from pauselint.fleet import check_clusters
@@ -72,12 +77,14 @@ def cluster_command(kubeconfig: str | None, contexts: tuple[str, ...], all_conte
         raise Fatal("use --context or --all-contexts, not both")
     if in_cluster and (contexts or all_contexts or kubeconfig):
         raise Fatal("--in-cluster uses the pod's service account; drop --kubeconfig/--context")
+    # The same config file as `check` (mirrors, overlay, rules, severities, fail-on).
+    config = load_user_config(config_path, no_config)
+    rules_on, rules_off = rule_sets(enable, disable, config)
     try:
-        table = load_table()
-        target = (engine.resolve_kubernetes(kubernetes_version, table)
-                  if kubernetes_version else None)
-        engine.enabled_rules(frozenset(r.upper() for r in enable),
-                             frozenset(r.upper() for r in disable))  # validates the ids
+        table = table_with_user_data(load_table(), config)
+        version = kubernetes_version or (config.kubernetes_version if config else None)
+        target = engine.resolve_kubernetes(version, table) if version else None
+        engine.enabled_rules(rules_on, rules_off)  # validates the ids
     except (CompatError, engine.UsageError) as exc:
         raise Fatal(str(exc)) from None
     try:
@@ -94,9 +101,11 @@ def cluster_command(kubeconfig: str | None, contexts: tuple[str, ...], all_conte
                             progress=progress)
     if progress is not None:
         click.echo("\r\x1b[K", nl=False, err=True)
-    report = check_clusters(results, table, kubernetes=target,
-                            enable=frozenset(r.upper() for r in enable),
-                            disable=frozenset(r.upper() for r in disable))
+    report = check_clusters(results, table, kubernetes=target, enable=rules_on,
+                            disable=rules_off)
+    if config is not None and config.severity:
+        report.findings = engine.override_severity(
+            report.findings, {rule: Severity.parse(level) for rule, level in config.severity})
     text = render(report, output_format, tool_version=__version__, table_date=table.date,
                   color=output_path is None and output_format == "text"
                   and use_color(sys.stdout), quiet=quiet)
@@ -109,7 +118,8 @@ def cluster_command(kubeconfig: str | None, contexts: tuple[str, ...], all_conte
         click.echo(text, nl=False)
     if report.errors:
         sys.exit(EXIT_ERROR)
-    threshold = None if fail_on == "never" else Severity.parse(fail_on)
+    level = fail_on or (config.fail_on if config and config.fail_on else "error")
+    threshold = None if level == "never" else Severity.parse(level)
     sys.exit(EXIT_FINDINGS if engine.fails(report, threshold) else EXIT_OK)
 
 

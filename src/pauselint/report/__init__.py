@@ -44,12 +44,25 @@ def use_color(stream) -> bool:
 
 
 def write_atomically(path: str, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step (temp file + rename)."""
+    """Replace ``path`` with ``text`` in one step (temp file, fsync, rename).
+
+    The new file gets the mode a plain ``open()`` would give it (mkstemp's 0600
+    would hide a CI report from the next job's user), or the old file's mode.
+    """
     folder = os.path.dirname(os.path.abspath(path))
     handle, temporary = tempfile.mkstemp(prefix=".pauselint-", suffix=".tmp", dir=folder)
     try:
+        try:
+            mode = os.stat(path).st_mode & 0o7777
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.fchmod(handle, mode)
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):

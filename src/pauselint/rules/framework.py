@@ -8,7 +8,6 @@ table's mirrors), never raw text, so one rule serves files, node roots and clust
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from types import ModuleType
 from typing import NamedTuple
 
@@ -90,12 +89,6 @@ class RuleContext(NamedTuple):
                 return info
         return None
 
-    @property
-    def kubernetes_minor_text(self) -> str | None:
-        if self.kubernetes is None:
-            return None
-        return f"{self.kubernetes.major}.{self.kubernetes.minor}"
-
 
 def finding(
     rule: ModuleType,
@@ -132,7 +125,17 @@ def finding(
 def is_effective_sandbox(use: ImageUse) -> bool:
     """The image the runtime really uses: its effective setting, the default that
     applies, or (live clusters) an image the node holds."""
-    if use.role is not Role.SANDBOX_IMAGE or not use.effective:
+    return _is_effective(use, Role.SANDBOX_IMAGE)
+
+
+def is_effective_flag(use: ImageUse) -> bool:
+    """The kubelet ``--pod-infra-container-image`` value that applies (the last one
+    given, not one an ignored file sets)."""
+    return _is_effective(use, Role.POD_INFRA_FLAG)
+
+
+def _is_effective(use: ImageUse, role: Role) -> bool:
+    if use.role is not role or not use.effective:
         return False
     if use.origin == "default":
         return True
@@ -140,6 +143,24 @@ def is_effective_sandbox(use: ImageUse) -> bool:
     return setting is None or (setting.effective and not setting.ignored)
 
 
-def setting_uses(images: Iterable[ImageUse]) -> Iterator[ImageUse]:
-    """Image uses written in a file (not runtime defaults)."""
-    return (u for u in images if u.origin == "setting")
+def same_image(a: ImageRef, b: ImageRef) -> bool:
+    """Whether two references name the same image, as a runtime resolves them.
+
+    Names compare normalized (``pause:3.9`` is ``docker.io/library/pause:3.9``) and
+    tags must be equal. A digest on one side only is not a difference: it pins the
+    tag's image, it does not rename it (``pause:3.10@sha256:...`` is ``pause:3.10``).
+    Two different digests are. Every rule that asks "same image?" uses this, so
+    they never disagree.
+    """
+    if a.name != b.name or a.tag != b.tag:
+        return False
+    return a.digest is None or b.digest is None or a.digest == b.digest
+
+
+def location_text(location: Location | None, unknown: str = "another input") -> str:
+    """``path:line`` for a message, the path alone without a line, else ``unknown``."""
+    if location is None or location.path is None:
+        return unknown
+    if location.line is None:
+        return location.path
+    return f"{location.path}:{location.line}"

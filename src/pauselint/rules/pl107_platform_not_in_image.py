@@ -7,9 +7,12 @@ What it finds
     20H2 with anything outside 3.5-3.8, 1903/1909/2004 after 3.6.
 
     It needs the node's platform, and for Windows its OS version
-    (``--platform windows/amd64:ltsc2022``); without them it is skipped. Only images the
-    table describes are checked (the upstream repositories, their frozen predecessors
-    and known mirrors); per-arch images are PL105's, unknown tags PL101's.
+    (``--platform windows/amd64:ltsc2022``); without them it is skipped. Where the
+    sources disagree or are silent on whether a tag carries a Windows version
+    (20H2 in 3.4.1, 1809/ltsc2019 in 3.10.2) it gives no verdict and says so in a
+    skip. Only images the table describes are checked (the upstream repositories,
+    their frozen predecessors and known mirrors); per-arch images are PL105's,
+    unknown tags PL101's.
 
 Why it breaks
     The runtime finds no matching entry in the manifest list ("no match for platform in
@@ -24,7 +27,9 @@ How to fix
 Facts and sources
     ``pause_tags`` (``linux`` and ``windows`` platforms per tag) and ``windows_versions``
     in data/compat.yaml; pause-facts.md §3.2 (platforms per manifest list; 20H2 in
-    3.4.1 is disputed and left out), §8 (Windows host/tag table) and §9 item 7.
+    3.4.1 is disputed and 1809 in 3.10.2 unverified: both are listed under
+    ``windows_unverified``, which gives a skip, not an error), §8 (Windows host/tag
+    table) and §9 item 7.
 """
 
 from __future__ import annotations
@@ -108,7 +113,17 @@ def _covers(table: CompatTable, tag: PauseTag, platform: Platform) -> bool | Ski
     if version is None:
         return Skip(rule=ID, reason=f"Windows OS version {platform.os_version} is not in "
                                     "the compat table")
-    return version in {table.windows_version(w) or w for w in tag.windows}
+    if version in {table.windows_version(w) or w for w in tag.windows}:
+        return True
+    if version in {table.windows_version(w) or w for w in tag.windows_unverified}:
+        return Skip(rule=ID, reason=f"whether pause {tag.tag} carries a "
+                                    f"{_windows_names(table, version)} image is unverified")
+    return False
+
+
+def _windows_names(table: CompatTable, version: str) -> str:
+    """``1809/ltsc2019``: the version and its aliases, as users write them."""
+    return "/".join((version, *table.windows_aliases(version)))
 
 
 def _windows_version(table: CompatTable, text: str) -> str | None:

@@ -36,6 +36,7 @@ import sys
 from collections.abc import Iterator
 
 from pauselint.compat import CompatTable
+from pauselint.imageref import ImageRef
 from pauselint.model import Finding, Severity, Skip
 from pauselint.rules.framework import ImageUse, RuleContext, finding
 
@@ -55,7 +56,7 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
         if is_docker_hub_short_name(use, ctx.table):
             expected = kubernetes_image(ctx, use.ref.tag, use.ref.digest)
             advice = f"; use {expected}" if expected else ""
-            missing = _unpublished(ctx, use.ref.tag)
+            missing = unpublished(ctx, use.ref.tag)
             if missing is not None:
                 expected = None
                 advice = f"; and {missing} has no tag {use.ref.tag}"
@@ -84,11 +85,15 @@ def is_docker_hub_short_name(use: ImageUse, table: CompatTable) -> bool:
     The other image rules skip these uses, because their facts (tags, digests,
     platforms) describe the Kubernetes image the short name does not name.
     """
-    return (
-        not use.ref.explicit_registry
-        and use.mirror is None
-        and table.repository(use.upstream.name) is None
-    )
+    return is_docker_hub_short_ref(use.ref, table)
+
+
+def is_docker_hub_short_ref(ref: ImageRef, table: CompatTable) -> bool:
+    """:func:`is_docker_hub_short_name` for a bare reference (a setting's value)."""
+    if ref.explicit_registry:
+        return False
+    upstream, mirror = table.resolve(ref)
+    return mirror is None and table.repository(upstream.name) is None
 
 
 def kubernetes_image(ctx: RuleContext, tag: str | None, digest: str | None) -> str | None:
@@ -118,7 +123,7 @@ def kubernetes_image(ctx: RuleContext, tag: str | None, digest: str | None) -> s
     return text
 
 
-def _unpublished(ctx: RuleContext, tag: str | None) -> str | None:
+def unpublished(ctx: RuleContext, tag: str | None) -> str | None:
     """The Kubernetes repository the short name stands for, when it lacks this tag.
 
     PL101 is silent on short names, so this rule must not suggest a tag that was

@@ -18,7 +18,12 @@ How to fix
     Use the expected tag on the same registry and repository you already use: the
     finding's ``expected`` keeps your registry (``registry.example/pause:3.9`` on
     Kubernetes 1.31 becomes ``registry.example/pause:3.10``). Make sure your mirror
-    carries that tag.
+    carries that tag. Where the same name cannot work -- a frozen registry
+    (``k8s.gcr.io``, ``gcr.io/google_containers``), a per-arch repository
+    (``pause-amd64``) or a repository the table knows lacks the tag -- and for a
+    runtime's built-in default (whose registry you did not choose), ``expected`` is
+    kubeadm's own image (``<imageRepository>/pause:<version>``), the same image PL202
+    and PL203 name.
 
 Facts and sources
     ``kubeadm.pause_versions`` in data/compat.yaml (pause-facts.md §1.1: kubeadm's
@@ -127,16 +132,22 @@ def expected_reference(use: ImageUse, pause: str, table: CompatTable | None = No
     """The same image as written (registry, repository) with the expected tag.
 
     A digest is dropped (it pins the old tag). A per-arch suffix is kept only where
-    the mirror's own tag scheme has it; elsewhere it names no published tag. When the
-    table knows the repository and it does not carry the expected tag (a frozen
-    registry, a per-arch repository), the same name would be a pull failure, so the
-    fix names ``fallback`` (kubeadm's own image) instead.
+    the mirror's own tag scheme has it; elsewhere it names no published tag. The fix
+    names ``fallback`` (kubeadm's own image) instead when the same name would be a
+    pull failure -- a frozen or per-arch repository (whether or not its tag list is
+    known), or a known repository without the expected tag -- and for a runtime's
+    built-in default, whose registry is not the user's choice (PL203 points at
+    kubeadm's imageRepository there; the two must not contradict).
     """
     ref = use.ref
-    if table is not None and fallback is not None:
-        repository = table.repository(use.upstream.name)
-        if repository is not None and repository.tags is not None and (
-            pause not in repository.tags or repository.arch is not None
+    if fallback is not None:
+        if use.origin == "default":
+            return fallback
+        repository = table.repository(use.upstream.name) if table is not None else None
+        if repository is not None and (
+            repository.frozen is not None
+            or repository.arch is not None
+            or (repository.tags is not None and pause not in repository.tags)
         ):
             return fallback
     written = ref.original.partition("@")[0]

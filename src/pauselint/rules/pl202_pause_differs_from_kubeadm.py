@@ -5,6 +5,8 @@ What it finds
     default) differs from ``<imageRepository>/pause:<version>`` that kubeadm expects
     for the target Kubernetes minor -- a newer tag, another registry or mirror, or a
     digest without a tag -- in a way PL201 (older version) does not already report.
+    Only for Kubernetes 1.27 and later, the kubeadm releases that check it; for older
+    targets the rule is silent.
 
     Names are compared normalized (``pause:3.9`` is ``docker.io/library/pause:3.9``).
     A digest after the expected name and tag (``registry.k8s.io/pause:3.10@sha256:...``)
@@ -35,7 +37,7 @@ import sys
 from collections.abc import Iterator
 
 from pauselint.model import Finding, Severity, Skip
-from pauselint.rules.framework import ImageUse, RuleContext, finding, is_effective_sandbox
+from pauselint.rules.framework import RuleContext, finding, is_effective_sandbox, same_image
 from pauselint.rules.pl201_pause_older_than_expected import (
     expectation_or_skip,
     older_than_expected,
@@ -53,6 +55,8 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
     uses = [u for u in ctx.images if is_effective_sandbox(u) and ctx.table.is_pause_image(u.ref)]
     if not uses:
         return
+    if ctx.kubernetes is not None and not ctx.table.kubeadm_warns_on_mismatch(ctx.kubernetes):
+        return  # kubeadm before the preflight check: nothing warns, nothing to report
     expectation = expectation_or_skip(ctx, ID)
     if isinstance(expectation, Skip):
         yield expectation
@@ -60,11 +64,10 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
     expected_ref = ctx.table.parse(expectation.image)
     if expected_ref is None:
         return
-    expected_text = expected_ref.normalized()
     for use in uses:
         if older_than_expected(use, expectation) is not None:
             continue  # PL201 reports it, with its fix
-        if _without_digest(use) == expected_text:
+        if same_image(use.ref, expected_ref):
             continue
         same_name = use.ref.name == expected_ref.name
         what = "built-in default sandbox image" if use.origin == "default" else "sandbox image"
@@ -82,8 +85,3 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
             fix=f"use {expectation.image}" if same_name else None,
         )
 
-
-def _without_digest(use: ImageUse) -> str:
-    """``name:tag`` as a runtime stores it: the digest pins it, it does not rename it."""
-    ref = use.ref
-    return ref.name if ref.tag is None else f"{ref.name}:{ref.tag}"

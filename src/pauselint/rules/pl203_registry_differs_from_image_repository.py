@@ -36,8 +36,14 @@ import sys
 from collections.abc import Iterator
 
 from pauselint.imageref import ImageRefError, normalize_prefix
-from pauselint.model import Finding, Location, Severity, Skip
-from pauselint.rules.framework import ImageUse, RuleContext, finding, is_effective_sandbox
+from pauselint.model import Finding, Severity, Skip
+from pauselint.rules.framework import (
+    ImageUse,
+    RuleContext,
+    finding,
+    is_effective_sandbox,
+    location_text,
+)
 
 ID = "PL203"
 NAME = "registry-differs-from-image-repository"
@@ -61,7 +67,7 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
                                    f"prefix: {err}")
         return
     written = repository.strip().rstrip("/")
-    where = location_text(ctx.image_repository_location)
+    where = location_text(ctx.image_repository_location, "the kubeadm configuration")
     for use in uses:
         if use.ref.name.startswith(prefix + "/"):
             continue
@@ -77,15 +83,6 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
             expected=expected,
             fix=f"use {expected}" if expected else None,
         )
-
-
-def location_text(location: Location | None) -> str:
-    """``path:line`` for a message, or a plain description when the place is unknown."""
-    if location is None or location.path is None:
-        return "the kubeadm configuration"
-    if location.line is None:
-        return location.path
-    return f"{location.path}:{location.line}"
 
 
 def _expected(ctx: RuleContext, use: ImageUse, repository: str) -> str | None:

@@ -20,7 +20,8 @@ Why it breaks
 
 How to fix
     Before Kubernetes 1.29, set the flag to exactly the runtime's sandbox image (the
-    finding's ``expected``). From 1.29, remove the flag (it is removed in 1.35, PL301).
+    finding's ``expected``). From 1.29, remove the flag (it is removed in 1.35, PL301):
+    the finding then has no ``expected`` image, only the fix "remove the flag".
 
 Facts and sources
     ``kubelet.pins_via_cri_from`` in data/compat.yaml and, for runtime defaults,
@@ -36,9 +37,15 @@ import sys
 from collections.abc import Iterator
 
 from pauselint.compat import minor_of
-from pauselint.imageref import ImageRef
-from pauselint.model import Finding, NodeFacts, Role, Severity, Skip
-from pauselint.rules.framework import ImageUse, RuleContext, finding, is_effective_sandbox
+from pauselint.model import Finding, NodeFacts, Severity, Skip
+from pauselint.rules.framework import (
+    ImageUse,
+    RuleContext,
+    finding,
+    is_effective_flag,
+    is_effective_sandbox,
+    same_image,
+)
 
 ID = "PL303"
 NAME = "pod-infra-flag-mismatch"
@@ -51,7 +58,7 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
     """Compare each node's effective kubelet flag with its runtime's effective image."""
     reasons: list[str] = []
     for flag in ctx.images:
-        if not _is_effective_flag(flag):
+        if not is_effective_flag(flag):
             continue
         runtime_use = _runtime_image(ctx, flag.node)
         if isinstance(runtime_use, str):
@@ -63,20 +70,6 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
         yield _mismatch(ctx, flag, runtime_use)
     for reason in reasons:
         yield Skip(rule=ID, reason=reason)
-
-
-def same_image(a: ImageRef, b: ImageRef) -> bool:
-    """Equal normalized, or the same name and tag (a digest pins it, it does not rename it)."""
-    if a.normalized() == b.normalized():
-        return True
-    return a.tag is not None and (a.name, a.tag) == (b.name, b.tag)
-
-
-def _is_effective_flag(use: ImageUse) -> bool:
-    if use.role is not Role.POD_INFRA_FLAG or not use.effective:
-        return False
-    setting = use.setting
-    return setting is None or (setting.effective and not setting.ignored)
 
 
 def _runtime_image(ctx: RuleContext, node: NodeFacts | None) -> ImageUse | str:
@@ -114,19 +107,19 @@ def _mismatch(ctx: RuleContext, flag: ImageUse, runtime_use: ImageUse) -> Findin
     gc = ("the kubelet's image garbage collector keeps only the flag's image, so the real "
           "pause image can be deleted under disk pressure and pods stop starting "
           "(kubernetes#81756)")
-    if ctx.kubernetes is None:
-        why = f"before kubelet {pins}, {gc}; from {pins} the flag is ignored"
-        advice = f"use {image}"
-    elif minor_of(ctx.kubernetes) < minor_of(pins):
-        why = f"before kubelet {pins}, {gc}"
-        advice = f"use {image}"
-    else:
+    if ctx.kubernetes is not None and minor_of(ctx.kubernetes) >= minor_of(pins):
+        # The flag does nothing any more: the fix is to drop it, not to edit it.
         why = (f"kubelet {ctx.kubernetes} ignores the flag (the runtime pins the sandbox "
                f"image), so it only misleads")
-        advice = f"set it to {image} or remove the flag"
+        return finding(_RULE, f"{head}: {why}; remove the flag", use=flag,
+                       fix="remove the flag")
+    if ctx.kubernetes is None:
+        why = f"before kubelet {pins}, {gc}; from {pins} the flag is ignored"
+    else:
+        why = f"before kubelet {pins}, {gc}"
     return finding(
         _RULE,
-        f"{head}: {why}; {advice}",
+        f"{head}: {why}; use {image}",
         use=flag,
         expected=image,
         fix=f"use {image}",

@@ -7,8 +7,9 @@ What it finds
     * containerd older than 1.6.22, or 1.7.0 to 1.7.2 (no pinning at all);
     * containerd 2.x whose sandbox setting (``pinned_images.sandbox``, or a migrated
       ``sandbox_image``) is not written as the exact fully qualified name containerd
-      stores, e.g. ``pause:3.10`` instead of ``docker.io/library/pause:3.10``, or a
-      name without a tag;
+      stores, e.g. ``Registry.K8s.io/pause:3.10`` instead of
+      ``registry.k8s.io/pause:3.10``, a short name such as ``pause:3.10``, or a name
+      without a tag;
     * CRI-O older than 1.28.0 (no ``pinned_images``).
 
     k3s, RKE2 and cri-dockerd nodes are not checked.
@@ -26,14 +27,17 @@ Why it breaks
 How to fix
     Upgrade containerd to 1.6.22, 1.7.3 or later (or CRI-O to 1.28 or later). On
     containerd 2.x, write the sandbox image as its full normalized name with a tag
-    (the finding's ``expected``).
+    (the finding's ``expected``). A Docker Hub short name of the pause image
+    (``pause:3.10``) does not name the Kubernetes image at all: ``expected`` is then
+    the Kubernetes image, as PL111 suggests (``registry.k8s.io/pause:3.10``).
 
 Facts and sources
     ``kubelet.pins_via_cri_from`` (k/k PR #118544, #123144), ``containerd.pins_sandbox``
     (containerd commit 699d6701ae17; exact compare in 2.x ``getLabels``) and
     ``crio.pins_pause_from`` (cri-o commit bbe9a7a2c530) in data/compat.yaml
     (pause-facts.md §2, §5.2 "Pinning", §6 ``pinned_images``). Skipped when the
-    Kubernetes version or the runtime version is unknown; silent before 1.29.
+    Kubernetes version or the runtime version is unknown, or the containerd version
+    is newer than the table (``table.containerd_through``); silent before 1.29.
 """
 
 from __future__ import annotations
@@ -44,8 +48,14 @@ from collections.abc import Iterator
 from packaging.version import Version
 
 from pauselint.compat import minor_of
+from pauselint.imageref import ImageRef
 from pauselint.model import Component, Finding, Location, NodeFacts, Severity, Skip
 from pauselint.rules.framework import RuleContext, RuntimeInfo, finding
+from pauselint.rules.pl111_short_name import (
+    is_docker_hub_short_ref,
+    kubernetes_image,
+    unpublished,
+)
 from pauselint.rules.pl301_pod_infra_flag_removed import KUBERNETES_UNKNOWN
 
 ID = "PL304"
@@ -70,11 +80,9 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
     reasons: list[str] = []
     for node in nodes:
         info = ctx.runtime_for(node.runtime)
-        if info is None:
-            name = node.runtime.value
-            reason = (f"runtime version unknown: cannot tell whether {name} pins the sandbox "
-                      f"image (use --runtime-version {name}=X)")
-            if reason not in reasons:
+        reason = _unknown_runtime(ctx, node, info)
+        if info is None or reason is not None:
+            if reason is not None and reason not in reasons:
                 reasons.append(reason)
             continue
         if node.runtime is Component.CONTAINERD:
@@ -83,6 +91,19 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
             yield from _crio(ctx, node, info, ctx.kubernetes)
     for reason in reasons:
         yield Skip(rule=ID, reason=reason)
+
+
+def _unknown_runtime(ctx: RuleContext, node: NodeFacts, info: RuntimeInfo | None) -> str | None:
+    """Why this node's runtime cannot be judged (version not given, or newer than the
+    table: a later containerd may pin differently), or None."""
+    name = node.runtime.value if node.runtime else "the runtime"
+    if info is None:
+        return (f"runtime version unknown: cannot tell whether {name} pins the sandbox "
+                f"image (use --runtime-version {name}=X)")
+    if node.runtime is Component.CONTAINERD and not ctx.table.known_containerd(info.version):
+        return (f"containerd {info.text} is newer than the compat table ({ctx.table.date}): "
+                f"cannot tell whether it pins the sandbox image")
+    return None
 
 
 def _relies(ctx: RuleContext, kubernetes: Version) -> str:
@@ -122,9 +143,13 @@ def _containerd(ctx: RuleContext, node: NodeFacts, info: RuntimeInfo,
     ref = table.parse(value)
     if ref is None:
         return  # not an image reference: reported as an input error
+    short = is_docker_hub_short_ref(ref, table)
     if ref.tag is None and ref.digest is None:
-        expectation = table.kubeadm_expectation(kubernetes)
-        expected = f"{ref.name}:{expectation.pause}" if expectation else None
+        if short:
+            expected = _kubernetes_image(ctx, ref)
+        else:
+            expectation = table.kubeadm_expectation(kubernetes)
+            expected = f"{ref.name}:{expectation.pause}" if expectation else None
         yield finding(
             _RULE,
             f"containerd {info.text} pins the sandbox image only when it is written exactly "
@@ -135,17 +160,39 @@ def _containerd(ctx: RuleContext, node: NodeFacts, info: RuntimeInfo,
             fix=f"use {expected}" if expected else None,
         )
         return
-    expected = ref.normalized()
-    if expected == value.strip():
+    stored = ref.normalized()
+    if stored == value.strip():
+        return
+    if short:
+        # The stored name would be Docker Hub's image, not the Kubernetes pause image:
+        # suggest what PL111 suggests.
+        expected = _kubernetes_image(ctx, ref)
+        yield finding(
+            _RULE,
+            f"containerd {info.text} pins the sandbox image only when it is written exactly "
+            f"as the name it stores, so {value} (a short name for {stored} on Docker Hub, "
+            f"not the Kubernetes pause image) is never pinned: {_relies(ctx, kubernetes)}; "
+            + (f"use {expected}" if expected else "write the Kubernetes image's full name"),
+            location=location, image=value, node=node.name, expected=expected,
+            fix=f"use {expected}" if expected else None,
+        )
         return
     yield finding(
         _RULE,
         f"containerd {info.text} pins the sandbox image only when it is written exactly as "
-        f"the name it stores, {expected}, so {value} is never pinned: "
-        f"{_relies(ctx, kubernetes)}; use {expected}",
-        location=location, image=value, node=node.name, expected=expected,
-        fix=f"use {expected}",
+        f"the name it stores, {stored}, so {value} is never pinned: "
+        f"{_relies(ctx, kubernetes)}; use {stored}",
+        location=location, image=value, node=node.name, expected=stored,
+        fix=f"use {stored}",
     )
+
+
+def _kubernetes_image(ctx: RuleContext, ref: ImageRef) -> str | None:
+    """PL111's replacement for a Docker Hub short name: the Kubernetes image, or None
+    when its repository does not carry the tag."""
+    if unpublished(ctx, ref.tag) is not None:
+        return None
+    return kubernetes_image(ctx, ref.tag, ref.digest)
 
 
 def _crio(ctx: RuleContext, node: NodeFacts, info: RuntimeInfo,

@@ -30,8 +30,8 @@ import sys
 from collections.abc import Iterator
 
 from pauselint.compat import CompatTable
-from pauselint.model import Finding, Location, Severity, Skip
-from pauselint.rules.framework import RuleContext, finding
+from pauselint.model import Finding, Severity, Skip
+from pauselint.rules.framework import RuleContext, finding, location_text, same_image
 
 ID = "PL403"
 NAME = "shadowed-setting"
@@ -52,7 +52,7 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
                 continue
             if hidden.location == winner.location:
                 continue
-            if _same_image(ctx.table, hidden.value, winner.value):
+            if _same_value(ctx.table, hidden.value, winner.value):
                 continue
             pair = (winner.location, hidden.location, node.name)
             if pair in seen:
@@ -61,7 +61,7 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
             yield finding(
                 _RULE,
                 f"sandbox image {winner.value} here overrides {hidden.value} set at "
-                f"{_where(hidden.location)}; keep one of them",
+                f"{location_text(hidden.location)}; keep one of them",
                 location=winner.location,
                 image=winner.value,
                 node=node.name,
@@ -69,24 +69,19 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
             yield finding(
                 _RULE,
                 f"sandbox image {hidden.value} here is not used: {winner.value} at "
-                f"{_where(winner.location)} overrides it",
+                f"{location_text(winner.location)} overrides it",
                 location=hidden.location,
                 image=hidden.value,
                 node=node.name,
             )
 
 
-def _same_image(table: CompatTable, first: str, second: str) -> bool:
-    """Equal when they name the same image (``pause:3.9`` is ``docker.io/library/pause:3.9``)."""
+def _same_value(table: CompatTable, first: str, second: str) -> bool:
+    """Whether two setting values name the same image (:func:`same_image`); values
+    that are not image references compare as written."""
     a, b = table.parse(first), table.parse(second)
     if a is None or b is None:
         return first.strip() == second.strip()
-    return a.normalized() == b.normalized()
-
-
-def _where(location: Location) -> str:
-    if location.line is None:
-        return location.path or "another input"
-    return f"{location.path}:{location.line}"
+    return same_image(a, b)
 
 

@@ -1,11 +1,14 @@
 """PL501 node-drift: nodes of one cluster hold different pause images.
 
 What it finds
-    In each live cluster, nodes whose set of pause images differs from the set most
-    nodes hold. Nodes are grouped by the pause images in their image cache
+    In each live cluster, nodes whose pause images differ from those most nodes
+    hold. Nodes are grouped by the pause images in their image cache
     (``status.images``), compared by meaning (``pause:3.9`` is
     ``docker.io/library/pause:3.9``) and without digests, because the same image is
-    listed once by tag and once by digest. The largest group is the reference; when
+    listed once by tag and once by digest. Only the newest tag of each repository a
+    node holds counts: after an upgrade a node keeps the old pause image in its cache
+    until garbage collection removes it, and that says nothing about the image its
+    runtime is configured with. The largest group is the reference; when
     two groups are equally large, the one holding the newest pause tag is. One
     finding per node outside it, e.g. ``holds registry.k8s.io/pause:3.8; most nodes
     (37 of 40) hold registry.k8s.io/pause:3.10``. The counts are of nodes holding a
@@ -23,8 +26,7 @@ How to fix
     Roll the odd nodes to the configuration the rest of the fleet uses (set the
     runtime's sandbox image -- containerd ``sandbox_image`` / ``sandbox``, CRI-O
     ``pause_image`` -- the same way everywhere, or re-provision the nodes from the
-    current template). An old pause image left in the cache after an upgrade also
-    counts: remove it (``crictl rmi``) once nothing uses it.
+    current template).
 
 Facts and sources
     Which images are pause images comes from the repositories and mirrors in
@@ -86,14 +88,15 @@ def _check_cluster(table: CompatTable, cluster: ClusterFacts) -> Iterator[Findin
 
 
 def held_pause_images(table: CompatTable, names: tuple[str, ...]) -> _Held:
-    """The pause images a node holds, normalized, digests dropped.
+    """The newest pause image of each repository a node holds, normalized, no digests.
 
     A cache entry is listed both as ``repo:tag`` and ``repo@sha256:...``; the digest
-    form adds nothing once the tag is known, so it is kept only for a repository the
-    node holds by digest alone. Unparsable names are not images and are ignored.
+    form adds nothing once a tag is known, so it is kept only for a repository the
+    node holds by digest alone. Older tags of a repository the node also holds newer
+    are left over from an upgrade (the cache keeps them until garbage collection) and
+    are dropped. Unparsable names are not images and are ignored.
     """
-    tagged: set[str] = set()
-    tagged_repos: set[str] = set()
+    newest: dict[str, str] = {}
     by_digest: dict[str, str] = {}
     for text in names:
         try:
@@ -103,12 +106,14 @@ def held_pause_images(table: CompatTable, names: tuple[str, ...]) -> _Held:
         if not table.is_pause_image(ref):
             continue
         if ref.tag is not None:
-            tagged.add(ref._replace(digest=None).normalized())
-            tagged_repos.add(ref.name)
+            image = ref._replace(digest=None).normalized()
+            held = newest.get(ref.name)
+            if held is None or (_tag_version(image), image) > (_tag_version(held), held):
+                newest[ref.name] = image
         else:
             by_digest.setdefault(ref.name, ref.normalized())
-    untagged = {text for repo, text in by_digest.items() if repo not in tagged_repos}
-    return frozenset(tagged | untagged)
+    untagged = {text for repo, text in by_digest.items() if repo not in newest}
+    return frozenset({*newest.values(), *untagged})
 
 
 def _tag_version(image: str) -> Version:

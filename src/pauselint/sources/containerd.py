@@ -9,6 +9,7 @@ docs/cri/config.md per release); no other judgement is made here.
 from __future__ import annotations
 
 import glob
+import os
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -52,6 +53,16 @@ MISSPELLINGS: dict[tuple[str, ...], tuple[str, ...]] = {
     PINNED_IMAGES: ("sandbox-image", "sandbox_image"),
 }
 
+# The right key in the wrong table: containerd 2.x's images and runtime plugins have no
+# sandbox key of their own (the image belongs under images.pinned_images), so a
+# sandbox image written directly under either is silently ignored.
+IMAGES = ("plugins", "io.containerd.cri.v1.images")
+RUNTIME = ("plugins", "io.containerd.cri.v1.runtime")
+MISPLACED: dict[tuple[str, ...], tuple[str, ...]] = {
+    IMAGES: ("sandbox_image", "sandbox"),
+    RUNTIME: ("sandbox_image", "sandbox"),
+}
+
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -67,6 +78,9 @@ def read_containerd(path: str, text: str) -> ConfigFile:
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         error = InputError(path, decode_error_line(message, text), f"invalid TOML: {message}")
+        return ConfigFile(path=path, component=Component.CONTAINERD, errors=(error,))
+    except RecursionError:  # tomllib recurses once per nested `[` or `{`
+        error = InputError(path, None, "too deeply nested to read")
         return ConfigFile(path=path, component=Component.CONTAINERD, errors=(error,))
 
     positions = locate_values(text)
@@ -124,9 +138,10 @@ def read_containerd(path: str, text: str) -> ConfigFile:
 def containerd_effective(files: Sequence[ConfigFile]) -> tuple[Setting, ...]:
     """All sandbox-image settings of a main config and its imports, with ``effective`` set.
 
-    ``files`` must be in containerd's load order (main first, then imports in
-    order). Imports "overwrite simple fields like int or string (if not empty)",
-    so the last non-empty value that is not ignored wins; the others are shadowed.
+    ``files`` must be in containerd's load order (main first, then its imports,
+    then theirs: breadth-first). Imports "overwrite simple fields like int or string
+    (if not empty)", so the last non-empty value that is not ignored wins; the others
+    are shadowed.
 
     An import without a ``version`` line is not a version 1 file in practice:
     containerd 1.x merges it into the main file and reads the result with the main
@@ -161,6 +176,9 @@ def _main_version(main: ConfigFile) -> int | None:
 
 
 def _judge_in_import(setting: Setting, main_version: int) -> Setting:
+    misplaced = _MISPLACED_BY_NAME.get(setting.key)
+    if misplaced is not None:  # ignored still, but it belongs where the main file's version says
+        return setting._replace(ignored_reason=_misplaced_reason(misplaced, main_version))
     sandbox_key = _SANDBOX_KEY_BY_NAME.get(setting.key)
     if sandbox_key is None:  # a misspelling stays ignored wherever it is
         return setting
@@ -174,21 +192,27 @@ def _judge_in_import(setting: Setting, main_version: int) -> Setting:
     return setting._replace(ignored=reason is not None, ignored_reason=reason)
 
 
-def import_paths(main: ConfigFile, main_path: Path, root: Path | None = None) -> list[Path]:
-    """The existing files ``main`` imports, in containerd's order.
+def import_paths(config: ConfigFile, config_path: Path, root: Path | None = None) -> list[Path]:
+    """The existing files that ``config`` itself imports, in the order it names them.
 
-    Relative paths resolve against the importing file's directory; absolute ones
-    under ``root`` when checking a mounted node root. A ``*`` is globbed in sorted
-    order, as Go's filepath.Glob does. Missing files are left out (containerd
-    fails on a missing non-glob import; reporting that is a rule's job). Imports
-    of imports are not followed here: call this again on each imported file.
+    Only this file's own ``imports`` are resolved. An imported file may import
+    others in turn: containerd loads breadth-first (the main file, then its imports,
+    then theirs), skipping a path it has already loaded, so the caller builds that
+    chain by calling this on every file in it. Relative paths resolve against the
+    importing file's directory; absolute ones under ``root`` when checking a mounted
+    node root. A ``*`` is globbed in sorted order, as Go's filepath.Glob does.
+    ``..`` is resolved lexically, as Go's filepath.Join does. Missing files are
+    left out (containerd fails on a missing non-glob import; reporting that is a
+    rule's job).
     """
     found: list[Path] = []
-    for written in main.imports:
+    for written in config.imports:
         if written.startswith("/"):
             target = root / written.lstrip("/") if root is not None else Path(written)
         else:
-            target = main_path.parent / written
+            target = config_path.parent / written
+        # Go's filepath.Join cleans the path lexically: `conf.d/../x.toml` is `x.toml`.
+        target = Path(os.path.normpath(target))
         if "*" in written:
             found.extend(Path(p) for p in sorted(glob.glob(str(target))) if Path(p).is_file())
         elif target.is_file():
@@ -232,7 +256,24 @@ def _candidate_keys(version: int | None) -> list[_Candidate]:
         for spelling in spellings:
             reason = f"misspelled: containerd reads `{real}`"
             candidates.append(_Candidate(table, spelling, reason, misspelled=True))
+    for table, keys in MISPLACED.items():
+        for key in keys:
+            reason = _misplaced_reason(table, version)
+            candidates.append(_Candidate(table, key, reason, misspelled=True))
     return candidates
+
+
+def _misplaced_reason(table: tuple[str, ...], version: int | None) -> str:
+    """Why a sandbox key directly under ``table`` is ignored, and where it belongs."""
+    where = (
+        f"a version {version} file reads {_reader_key(version)}"
+        if version is not None
+        else "where it belongs depends on the file's `version`"
+    )
+    return (
+        f"misplaced: containerd reads no sandbox image directly under [{format_key(table)}]; "
+        + where
+    )
 
 
 def _ignored_reason(sandbox_key: SandboxKey, version: int) -> str:
@@ -343,3 +384,6 @@ def _lookup(data: dict[str, object], key_path: tuple[str, ...]) -> object | None
 
 
 _SANDBOX_KEY_BY_NAME = {format_key((*k.table, k.key)): k for k in SANDBOX_KEYS}
+_MISPLACED_BY_NAME = {
+    format_key((*table, key)): table for table, keys in MISPLACED.items() for key in keys
+}

@@ -57,6 +57,12 @@ def read_crio(path: str, text: str) -> ConfigFile:
                 InputError(path, decode_error_line(str(exc), text), _decode_message(text, exc)),
             ),
         )
+    except RecursionError:  # tomllib recurses once per nested `[` or `{`
+        return ConfigFile(
+            path=path,
+            component=Component.CRIO,
+            errors=(InputError(path, None, "too deeply nested to read"),),
+        )
 
     positions = locate_values(text)
     settings: list[Setting] = []

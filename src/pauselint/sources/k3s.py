@@ -186,7 +186,22 @@ def _kubelet_args(path: str, key: str, value_node: Node) -> list[Setting]:
                 role=Role.POD_INFRA_FLAG,
                 key=key,
                 value=match.group(1),
-                location=Location(path, node.start_mark.line + 1, node.start_mark.column + 1),
+                location=Location(path, node.start_mark.line + 1, _value_column(node, match)),
             )
         )
     return found
+
+
+def _value_column(node: Node, match: re.Match[str]) -> int:
+    """The 1-based column of the image in ``pod-infra-container-image=IMAGE``.
+
+    The text before the image (dashes, the flag name, ``=``) needs no escaping, so on
+    a one-line plain or quoted scalar the image sits that many characters (plus the
+    quote) after the scalar's start. A block or multi-line scalar keeps its start.
+    """
+    start = node.start_mark.column + 1
+    text = scalar(node) or ""
+    if node.start_mark.line != node.end_mark.line or node.style in ("|", ">"):
+        return start
+    quote = 1 if node.style in ("'", '"') else 0
+    return start + quote + len(text) - len(text.lstrip()) + match.start(1)

@@ -80,6 +80,8 @@ def compose_documents(text: str) -> tuple[list[Node], YamlProblem | None]:
         return [], YamlProblem(line, _one_line(exc))
     except yaml.YAMLError as exc:  # e.g. a reader error on a control character
         return [], YamlProblem(None, _one_line(exc))
+    except RecursionError:  # the pure-Python composer recurses once per nested node
+        return [], YamlProblem(None, "too deeply nested to read")
     return nodes, None
 
 
