@@ -1,9 +1,12 @@
 """``--format json``: the machine-readable report, a public contract.
 
 The shape is fixed by the "JSON output contract" in the design's rules.md: CI filters
-and dashboards read these keys, so every key is always present (null, never missing),
-finding objects keep one key order, and nothing is added that the contract does not
-list -- in particular not a finding's ``fix`` text, which is for humans.
+and dashboards read these keys, so every contract key is always present (null, never
+missing), finding objects keep exactly the contract's keys in one order -- not a
+finding's ``fix`` text, which is for humans. ``context`` always has
+``kubernetes_version`` and ``kubernetes_version_from`` and may carry more of what the
+run was told (platform, runtime versions, imageRepository; ``mode`` and
+``cluster:<name>`` for live clusters), as the README documents.
 """
 
 from __future__ import annotations
