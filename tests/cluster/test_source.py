@@ -459,3 +459,21 @@ def test_digest_name_is_kept_only_when_the_entry_has_no_tag_name(kube_api, kubec
     kube_api.set_nodes([node])
     [facts] = read_clusters(kubeconfig=str(kubeconfig))
     assert facts.nodes[0].pause_images == (PAUSE_310, PAUSE_310_DIGEST.replace("ee65", "aa65"))
+
+
+def test_exec_credential_plugin_is_run_as_the_client_runs_it(kube_api, tmp_path):
+    """An exec auth plugin (as EKS, GKE and OIDC kubeconfigs use) supplies the token."""
+    plugin = tmp_path / "credential-plugin.py"
+    plugin.write_text(
+        "import json\n"
+        "print(json.dumps({'apiVersion': 'client.authentication.k8s.io/v1',\n"
+        "                  'kind': 'ExecCredential',\n"
+        f"                  'status': {{'token': {kube_api.token!r}}}}}))\n")
+    user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1",
+                     "command": sys.executable, "args": [str(plugin)],
+                     "interactiveMode": "Never"}}
+    kube_api.set_nodes([make_node("a")])
+    config = write_config(tmp_path / "config", {"exec": (trusted(kube_api), user)}, "exec")
+    [facts] = read_clusters(kubeconfig=str(config))
+    assert isinstance(facts, ClusterFacts) and [n.name for n in facts.nodes] == ["a"]
+    assert {r.auth for r in kube_api.requests} == {"token"}
