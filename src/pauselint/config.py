@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from packaging.version import InvalidVersion, Version
 
 from pauselint.inputs import STDIN_NAME
-from pauselint.model import Severity
+from pauselint.model import FAIL_ON, RUNTIME_NAMES, Severity
 
 if TYPE_CHECKING:
     import yaml
@@ -32,13 +32,10 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 YAML_NAMES = (".pauselint.yaml", ".pauselint.yml")
-FAIL_ON = ("error", "warning", "info", "never")
 # Findings the engine makes itself rather than a rule module; they can be disabled
 # and re-graded like any rule.
-ENGINE_RULES = frozenset({"PL002"})
 # The runtime names `--runtime-version` understands, with the canonical name for each.
-RUNTIMES = {"containerd": "containerd", "cri-o": "cri-o", "crio": "cri-o", "k3s": "k3s",
-            "rke2": "rke2", "cri-dockerd": "cri-dockerd"}
+RUNTIMES = {name: component.value for name, component in RUNTIME_NAMES.items()}
 KEYS = ("kubernetes-version", "arch", "os", "platform", "runtime", "runtime-version",
         "disable", "enable", "severity", "allowed-registries", "mirrors", "fail-on",
         "exclude", "compat-overlay")
@@ -284,7 +281,7 @@ def _known_rules() -> frozenset[str]:
     # Imported here: rules pull in the compat table, which a config error must not need.
     from pauselint.rules import RULES
 
-    return frozenset(RULES) | ENGINE_RULES
+    return frozenset(RULES)
 
 
 def _rule_ids(check: _Checker, key: str, known: frozenset[str]) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from pauselint.compat import CompatTable, minor_of, parse_version
 from pauselint.imageref import ImageRefError, parse_image
 from pauselint.inputs import InputFile, read_path
 from pauselint.model import (
+    RUNTIME_NAMES,
     Component,
     ConfigFile,
     Finding,
@@ -75,11 +76,6 @@ def parse_platform(text: str, table: CompatTable) -> Platform:
         if version is None:
             raise UsageError(f"--platform {text!r}: unknown Windows version {os_version!r}")
     return Platform(os_name.lower(), arch.lower(), version)
-
-
-RUNTIME_NAMES = {"containerd": Component.CONTAINERD, "cri-o": Component.CRIO,
-                 "crio": Component.CRIO, "k3s": Component.K3S, "rke2": Component.RKE2,
-                 "cri-dockerd": Component.CRI_DOCKERD}
 
 
 def parse_runtime(text: str) -> tuple[Component, str]:
@@ -275,7 +271,8 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
     )
     findings, skipped = run_rules(ctx, modules)
     if options.inline_suppressions:
-        findings = suppress(findings, files, "PL002" in {m.ID for m in modules})
+        findings = suppress(findings, [*files, *_files_reached(nodes, files)],
+                            "PL002" in {m.ID for m in modules})
     # After suppress(): the PL002 findings it adds are re-graded like any other.
     findings = override_severity(findings, dict(options.severity))
     if unresolved:
@@ -305,6 +302,14 @@ def override_severity(findings: list[Finding], overrides: dict[str, Severity]) -
     if not overrides:
         return findings
     return [f._replace(severity=overrides.get(f.rule, f.severity)) for f in findings]
+
+
+def _files_reached(nodes: Sequence[NodeFacts], inputs: Sequence[InputFile]) -> list[InputFile]:
+    """Files read through containerd `imports` or systemd `EnvironmentFile=` that were
+    not inputs: their findings are reported, so their suppression comments count too."""
+    given = {item.path for item in inputs}
+    reached = {config.path for node in nodes for config in node.files} - given
+    return [read_path(path, explicit=False) for path in sorted(reached)]
 
 
 def suppress(findings: list[Finding], files: Sequence[InputFile], report_unused: bool,

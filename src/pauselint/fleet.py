@@ -152,14 +152,10 @@ def check_clusters(results: Sequence[ClusterFacts | ClusterError], table: Compat
                 else:
                     skipped.append(item)
     return Report(
-        findings=sorted(set(findings), key=_fleet_order),
+        findings=sorted(set(findings), key=Finding.sort_key),
         skipped=list(dict.fromkeys(skipped)),
         errors=errors,
         inputs=sum(counts.values()),
         context=context,
         node_counts=counts,
     )
-
-
-def _fleet_order(finding: Finding) -> tuple[str, str, str]:
-    return (finding.cluster or "", finding.rule, finding.node or "")

@@ -53,6 +53,16 @@ class Component(str, enum.Enum):
     CRI_DOCKERD = "cri-dockerd"
 
 
+# Names users give runtimes (--runtime-version, config files), for every command.
+RUNTIME_NAMES = {
+    "containerd": Component.CONTAINERD, "cri-o": Component.CRIO, "crio": Component.CRIO,
+    "k3s": Component.K3S, "rke2": Component.RKE2, "cri-dockerd": Component.CRI_DOCKERD,
+}
+
+# --fail-on choices: a severity, or never.
+FAIL_ON = ("error", "warning", "info", "never")
+
+
 class Role(str, enum.Enum):
     """What a setting means, independent of the file format it came from."""
 
@@ -202,9 +212,12 @@ class Finding(NamedTuple):
     fixable: bool = False
     fix: str | None = None
 
-    def sort_key(self) -> tuple[str, str, int, int, str]:
+    def sort_key(self) -> tuple[str, str, int, int, str, str, str]:
+        """Path, line, column, rule (the contract's order); cluster first and node and
+        message last, so that output is byte-identical from run to run."""
         loc = self.location
-        return (self.cluster or "", loc.path or "", loc.line or 0, loc.column or 0, self.rule)
+        return (self.cluster or "", loc.path or "", loc.line or 0, loc.column or 0, self.rule,
+                self.node or "", self.message)
 
 
 class Skip(NamedTuple):

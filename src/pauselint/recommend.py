@@ -16,9 +16,10 @@ from packaging.version import Version
 
 from pauselint.compat import CompatTable, ConfigVersionInfo, Expectation, minor_of
 from pauselint.imageref import ImageRefError, normalize_prefix, parse_image
+from pauselint.model import RUNTIME_NAMES
 
 RUNTIMES = ("containerd", "cri-o", "k3s")
-_ALIASES = {"containerd": "containerd", "cri-o": "cri-o", "crio": "cri-o", "k3s": "k3s"}
+_ALIASES = {name: c.value for name, c in RUNTIME_NAMES.items() if c.value in RUNTIMES}
 
 CONTAINERD_CONFIG = "/etc/containerd/config.toml"
 # A drop-in, so the packaged crio.conf stays untouched; "10-" sorts after the

@@ -85,3 +85,12 @@ def test_old_kubeadm_version_is_called_old_not_a_label(project: Path) -> None:
     reasons = [s["reason"] for s in doc["skipped"] if s["rule"] == "PL201"]
     assert reasons and "older than anything pauselint knows" in reasons[0]
     assert "label" not in reasons[0]
+
+
+def test_suppression_in_an_imported_file_counts(project: Path) -> None:
+    (project / "conf.d").mkdir()
+    (project / "config.toml").write_text('version = 2\nimports = ["conf.d/*.toml"]\n')
+    (project / "conf.d" / "10-pause.toml").write_text(
+        FROZEN.replace('pause:3.9"', 'pause:3.9"  # pauselint: disable=PL103 -- moving in Q3'))
+    doc = json.loads(check("--no-config", "-k", "1.30", "config.toml").output)
+    assert not [f for f in doc["findings"] if f["rule"] in ("PL103", "PL002")]

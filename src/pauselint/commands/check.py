@@ -210,7 +210,7 @@ def table_with_user_data(table, config):
 def _runtimes(flags: tuple[str, ...], config) -> list[str]:
     """Runtime versions: the flags win per runtime over the config file (``crio`` and
     ``cri-o`` name one runtime)."""
-    from pauselint.engine import RUNTIME_NAMES
+    from pauselint.model import RUNTIME_NAMES
 
     def runtime(text: str) -> object:
         name = text.partition("=")[0].strip().lower()

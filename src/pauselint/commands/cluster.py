@@ -98,7 +98,7 @@ def cluster_command(kubeconfig: str | None, contexts: tuple[str, ...], all_conte
     progress = _progress_printer() if interactive else None
     results = read_clusters(kubeconfig=kubeconfig, contexts=contexts, all_contexts=all_contexts,
                             in_cluster=in_cluster, request_timeout=request_timeout,
-                            progress=progress)
+                            progress=progress, is_pause=_pause_filter(table))
     if progress is not None:
         click.echo("\r\x1b[K", nl=False, err=True)
     report = check_clusters(results, table, kubernetes=target, enable=rules_on,
@@ -121,6 +121,19 @@ def cluster_command(kubeconfig: str | None, contexts: tuple[str, ...], all_conte
     level = fail_on or (config.fail_on if config and config.fail_on else "error")
     threshold = None if level == "never" else Severity.parse(level)
     sys.exit(EXIT_FINDINGS if engine.fails(report, threshold) else EXIT_OK)
+
+
+def _pause_filter(table):
+    """Which image names on a node are pause images, by the table (overlay included)."""
+    from pauselint.imageref import ImageRefError, parse_image
+
+    def is_pause(image_name: str) -> bool:
+        try:
+            return table.is_pause_image(parse_image(image_name))
+        except ImageRefError:
+            return False
+
+    return is_pause
 
 
 def _progress_printer():

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import click
 
+from pauselint.model import FAIL_ON
+
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FAIL_ON = ("error", "warning", "info", "never")
+__all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "FAIL_ON", "Fatal"]
 
 
 class Fatal(click.ClickException):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 
-from pauselint.model import Report
+from pauselint.model import Report, Skip
 
 FORMATS = ("text", "json", "sarif", "github")
 
@@ -34,6 +34,11 @@ def render(report: Report, output_format: str, *, tool_version: str, table_date:
     from pauselint.report.text import render_text
 
     return render_text(report, color=color, quiet=quiet)
+
+
+def unique_skips(skips: list[Skip]) -> list[Skip]:
+    """Several nodes or files can skip a rule for the same reason; say it once."""
+    return sorted(set(skips), key=lambda s: (s.rule, s.reason))
 
 
 def use_color(stream) -> bool:

@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from pauselint.model import Finding, InputError, Report, Severity, Skip
+from pauselint.report import unique_skips
 
 SCHEMA_VERSION = 1
 TOOL_NAME = "pauselint"
@@ -33,7 +34,7 @@ def render_json(report: Report, *, tool_version: str, table_date: str) -> str:
         # it came from); the reporter only makes the key order stable.
         "context": dict(sorted(report.context.items())),
         "findings": [_finding(f) for f in sorted(report.findings, key=Finding.sort_key)],
-        "skipped": [_skip(s) for s in _unique_skips(report.skipped)],
+        "skipped": [_skip(s) for s in unique_skips(report.skipped)],
         "errors": [_error(e) for e in sorted(report.errors, key=_error_sort_key)],
         "summary": _summary(report),
     }
@@ -57,12 +58,6 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "cluster": finding.cluster,
         "fixable": finding.fixable,
     }
-
-
-def _unique_skips(skips: list[Skip]) -> list[Skip]:
-    # Several nodes or files can skip the same rule for the same reason; the user
-    # needs to hear it once.
-    return sorted(set(skips), key=lambda s: (s.rule, s.reason))
 
 
 def _skip(skip: Skip) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pauselint.model import Finding, InputError, Report, Severity, Skip
+from pauselint.model import Finding, InputError, Report, Severity
+from pauselint.report import unique_skips
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
@@ -67,7 +68,7 @@ def render_text(report: Report, *, color: bool, quiet: bool = False) -> str:
         blocks.append([header, *_cluster_lines(group, total, color)])
     if errors:
         blocks.append([_error_line(e, color) for e in errors])
-    skips = _unique_skips(report.skipped)
+    skips = unique_skips(report.skipped)
     if skips:
         blocks.append([f"skipped {_rule(s.rule, color)}: {s.reason}" for s in skips])
     blocks.append([_summary(report)])
@@ -195,11 +196,6 @@ def _severity(severity: Severity, color: bool) -> str:
 
 def _rule(rule: str, color: bool) -> str:
     return f"{_BOLD}{rule}{_RESET}" if color else rule
-
-
-def _unique_skips(skips: list[Skip]) -> list[Skip]:
-    # Several nodes or files can skip a rule for the same reason; say it once.
-    return sorted(set(skips), key=lambda s: (s.rule, s.reason))
 
 
 def _plural(count: int, noun: str, plural: str | None = None) -> str:

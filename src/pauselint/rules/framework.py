@@ -76,7 +76,8 @@ class RuleContext(NamedTuple):
     nodes: tuple[NodeFacts, ...] = ()
     images: tuple[ImageUse, ...] = ()
     policy: Policy = Policy()
-    # kubeadm imageRepository when one is known (issue 3 fills it from kubeadm configs).
+    # kubeadm imageRepository, from a ClusterConfiguration among the inputs or the
+    # live cluster's kubeadm-config ConfigMap.
     image_repository: str | None = None
     image_repository_location: Location | None = None
     # Live clusters (pauselint cluster): the facts every cluster-wide rule reads.

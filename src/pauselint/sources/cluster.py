@@ -37,8 +37,6 @@ from urllib.parse import urlparse
 
 import yaml
 
-from pauselint.compat import load_table
-from pauselint.imageref import ImageRefError, parse_image
 from pauselint.model import ClusterError, ClusterFacts, ClusterNode
 
 RBAC_RULES: tuple[dict, ...] = (
@@ -87,6 +85,7 @@ def read_clusters(
     request_timeout: float = 10.0,
     page_size: int = 500,
     progress: Progress | None = None,
+    is_pause: Callable[[str], bool] | None = None,
 ) -> list[ClusterFacts | ClusterError]:
     """Read every requested context, concurrently, in the order they were requested.
 
@@ -94,7 +93,11 @@ def read_clusters(
     colon-separated list) or ``~/.kube/config``. With neither ``contexts`` nor
     ``all_contexts`` the kubeconfig's current context is read. ``progress`` is called
     as ``progress(context, nodes_so_far)`` after every page, from worker threads.
+    ``is_pause(image_name)`` decides which of a node's images are kept (the caller
+    builds it from the compat table, overlay included); by default, names whose last
+    path component mentions ``pause``.
     """
+    is_pause = _memoised(is_pause or _looks_like_pause)
     if in_cluster:
         targets: list[str] = [IN_CLUSTER]
         unknown: dict[str, ClusterError] = {}
@@ -109,7 +112,7 @@ def read_clusters(
     def read_one(name: str) -> ClusterFacts | ClusterError:
         if name in unknown:
             return unknown[name]
-        return _read_context(name, config_file, request_timeout, page_size, progress)
+        return _read_context(name, config_file, request_timeout, page_size, progress, is_pause)
 
     todo = [name for name in targets if name not in unknown]
     if len(todo) <= 1:
@@ -187,6 +190,7 @@ def _read_context(
     timeout: float,
     page_size: int,
     progress: Progress | None,
+    is_pause: Callable[[str], bool],
 ) -> ClusterFacts | ClusterError:
     """Everything one context says, or the one reason it could not be read."""
     from kubernetes.config.config_exception import ConfigException
@@ -201,7 +205,7 @@ def _read_context(
         return ClusterError(name, f"unexpected error loading the kubeconfig: {type(exc).__name__}")
     host = urlparse(client.configuration.host).hostname or client.configuration.host
     try:
-        return _read_facts(name, client, timeout, page_size, progress)
+        return _read_facts(name, client, timeout, page_size, progress, is_pause)
     except _ReadFailed as exc:
         return ClusterError(name, _reason(exc.what, exc.cause, host, timeout))
     except ConfigException as exc:  # exec/OIDC plugins refresh credentials lazily
@@ -213,11 +217,12 @@ def _read_context(
 
 
 def _read_facts(
-    name: str, client: Any, timeout: float, page_size: int, progress: Progress | None
+    name: str, client: Any, timeout: float, page_size: int, progress: Progress | None,
+    is_pause: Callable[[str], bool],
 ) -> ClusterFacts:
     skipped: list[str] = []
     version = _get(client, "/version", (), timeout, "get /version")
-    nodes = _list_nodes(name, client, timeout, page_size, progress)
+    nodes = _list_nodes(name, client, timeout, page_size, progress, is_pause)
     kubeadm_version = image_repository = None
     kubeadm = _get_configmap(client, "kubeadm-config", timeout, skipped)
     if kubeadm is not None:
@@ -234,7 +239,8 @@ def _read_facts(
 
 
 def _list_nodes(
-    name: str, client: Any, timeout: float, page_size: int, progress: Progress | None
+    name: str, client: Any, timeout: float, page_size: int, progress: Progress | None,
+    is_pause: Callable[[str], bool],
 ) -> list[ClusterNode]:
     """Every node once, page by page; an expired continue token restarts the list once.
 
@@ -242,7 +248,6 @@ def _list_nodes(
     API conventions say to start over, and once is enough to tell a busy cluster
     from a broken one.
     """
-    is_pause = _pause_filter()
     for attempt in (1, 2):
         nodes: list[ClusterNode] = []
         try:
@@ -296,22 +301,24 @@ def _node(item: dict, is_pause: Callable[[str], bool]) -> ClusterNode:
     )
 
 
-def _pause_filter() -> Callable[[str], bool]:
-    """``is_pause_image`` memoised by name: a fleet repeats a handful of names."""
-    table = load_table()
+def _looks_like_pause(image_name: str) -> bool:
+    """The default filter: the repository's last component mentions pause (pause,
+    pause-amd64, mirrored-pause); the rules then judge each name with the table."""
+    repository = image_name.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0]
+    return "pause" in repository
+
+
+def _memoised(is_pause: Callable[[str], bool]) -> Callable[[str], bool]:
+    """A fleet repeats a handful of names thousands of times: decide each once."""
     seen: dict[str, bool] = {}
 
-    def is_pause(image_name: str) -> bool:
+    def decide(image_name: str) -> bool:
         verdict = seen.get(image_name)
         if verdict is None:
-            try:
-                verdict = table.is_pause_image(parse_image(image_name))
-            except ImageRefError:
-                verdict = False
-            seen[image_name] = verdict
+            verdict = seen[image_name] = bool(is_pause(image_name))
         return verdict
 
-    return is_pause
+    return decide
 
 
 def _get_configmap(client: Any, name: str, timeout: float, skipped: list[str]) -> dict | None:
