@@ -131,18 +131,19 @@ def _load_import(path: Path) -> ConfigFile | None:
     return read_containerd(str(path), item.text)
 
 
-def build_nodes(read: ReadResult, root: Path | None) -> tuple[list[NodeFacts], list[InputError]]:
-    """Nodes of every group (each folder argument, and the loose files together)."""
-    groups: dict[str, list[tuple[ConfigFile, str]]] = {}
+def build_groups(read: ReadResult, root: Path | None,
+                 ) -> tuple[dict[str, list[NodeFacts]], list[InputError]]:
+    """The nodes of every group (each node folder, and the loose files together)."""
+    configs_by_group: dict[str, list[tuple[ConfigFile, str]]] = {}
     for item in read.configs:
-        groups.setdefault(item.group, []).append((item.config, item.kind.value))
-    nodes: list[NodeFacts] = []
+        configs_by_group.setdefault(item.group, []).append((item.config, item.kind.value))
+    groups: dict[str, list[NodeFacts]] = {}
     errors: list[InputError] = []
-    for group, configs in groups.items():
-        group_nodes, group_errors = assemble_group(configs, _load_import, group_root(group, root))
-        nodes.extend(group_nodes)
+    for group, configs in configs_by_group.items():
+        groups[group], group_errors = assemble_group(configs, _load_import,
+                                                     group_root(group, root))
         errors.extend(group_errors)
-    return nodes, errors
+    return groups, errors
 
 
 class KubeadmContext(NamedTuple):
@@ -152,10 +153,11 @@ class KubeadmContext(NamedTuple):
     image_repository: Setting | None
 
 
-def kubeadm_context(read: ReadResult) -> KubeadmContext:
-    """The first kubernetesVersion and imageRepository the kubeadm inputs set."""
+def kubeadm_context(read: ReadResult, group: str) -> KubeadmContext:
+    """The first kubernetesVersion and imageRepository a group's kubeadm inputs set:
+    one node's kubeadm config says nothing about another node folder's cluster."""
     settings = [s for item in read.configs if item.kind is InputType.KUBEADM
-                for s in item.config.settings]
+                and item.group == group for s in item.config.settings]
     version = next((s for s in settings if s.role is Role.KUBERNETES_VERSION), None)
     repository = next((s for s in settings if s.role is Role.IMAGE_REPOSITORY and s.value), None)
     return KubeadmContext(version, repository)
@@ -242,59 +244,81 @@ def run_rules(ctx: RuleContext, modules: Sequence) -> tuple[list[Finding], list[
 
 
 def check_files(files: Sequence[InputFile], options: Options, table: CompatTable) -> Report:
-    """The whole `pauselint check` run over already-collected input files."""
+    """The whole `pauselint check` run over already-collected input files.
+
+    Each node group is judged with its own context (its kubeadm ClusterConfiguration,
+    if any); the flag or config file's Kubernetes version applies to all of them.
+    """
     modules = enabled_rules(options.enable, options.disable)
-    kubernetes = resolve_kubernetes(options.kubernetes, table) if options.kubernetes else None
-    kubernetes_from = options.kubernetes_from if kubernetes else None
+    given = resolve_kubernetes(options.kubernetes, table) if options.kubernetes else None
     runtimes = runtime_infos(options.runtimes)
     read = read_inputs(files, options.input_type, options.root)
-    nodes, import_errors = build_nodes(read, options.root)
-    uses, use_errors = image_uses(nodes, table, runtimes, options.platform)
-    kubeadm = kubeadm_context(read)
-    unresolved = None
-    if kubernetes is None and kubeadm.version is not None:
-        kubernetes, unresolved = _kubeadm_version(kubeadm.version, table)
-        if kubernetes is not None:
-            kubernetes_from = f"kubeadm:{kubeadm.version.location.path}"
-    repository = kubeadm.image_repository
-    ctx = RuleContext(
-        table=table,
-        kubernetes=kubernetes,
-        kubernetes_from=kubernetes_from,
-        platform=options.platform,
-        runtimes=runtimes,
-        nodes=tuple(nodes),
-        images=tuple(uses),
-        policy=Policy(allowed_registries=options.allowed_registries),
-        image_repository=repository.value if repository else None,
-        image_repository_location=repository.location if repository else None,
-    )
-    findings, skipped = run_rules(ctx, modules)
+    groups, errors = build_groups(read, options.root)
+    errors = [*read.errors, *errors]
+    findings: list[Finding] = []
+    skipped: list[Skip] = []
+    context: dict[str, str | None] = {
+        "kubernetes_version": str(given) if given else None,
+        "kubernetes_version_from": options.kubernetes_from if given else None,
+    }
+    for group, nodes in groups.items():
+        uses, use_errors = image_uses(nodes, table, runtimes, options.platform)
+        errors.extend(use_errors)
+        ctx, unresolved = _group_context(table, read, group, given, options, runtimes)
+        ctx = ctx._replace(nodes=tuple(nodes), images=tuple(uses))
+        group_findings, group_skipped = run_rules(ctx, modules)
+        findings.extend(group_findings)
+        if unresolved:
+            group_skipped = [s._replace(reason=f"{s.reason}: {unresolved}")
+                             if s.reason.startswith(KUBERNETES_UNKNOWN) else s
+                             for s in group_skipped]
+        skipped.extend(group_skipped)
+        if context["kubernetes_version"] is None and ctx.kubernetes is not None:
+            context["kubernetes_version"] = str(ctx.kubernetes)
+            context["kubernetes_version_from"] = ctx.kubernetes_from
+        if ctx.image_repository and "image_repository" not in context:
+            context["image_repository"] = ctx.image_repository
+    findings = sorted(set(findings), key=Finding.sort_key)
     if options.inline_suppressions:
-        findings = suppress(findings, [*files, *_files_reached(nodes, files)],
+        all_nodes = [node for nodes in groups.values() for node in nodes]
+        findings = suppress(findings, [*files, *_files_reached(all_nodes, files)],
                             "PL002" in {m.ID for m in modules})
     # After suppress(): the PL002 findings it adds are re-graded like any other.
     findings = override_severity(findings, dict(options.severity))
-    if unresolved:
-        skipped = [s._replace(reason=f"{s.reason}: {unresolved}")
-                   if s.reason.startswith(KUBERNETES_UNKNOWN) else s for s in skipped]
-    context: dict[str, str | None] = {
-        "kubernetes_version": str(kubernetes) if kubernetes else None,
-        "kubernetes_version_from": ctx.kubernetes_from,
-    }
-    if repository:
-        context["image_repository"] = repository.value
     if options.platform:
         context["platform"] = str(options.platform)
     for info in runtimes:
         context[f"{info.name.value}_version"] = info.text
     return Report(
         findings=findings,
-        skipped=skipped,
-        errors=[*read.errors, *import_errors, *use_errors],
+        skipped=list(dict.fromkeys(skipped)),
+        errors=errors,
         inputs=read.checked,
         context=context,
     )
+
+
+def _group_context(table: CompatTable, read: ReadResult, group: str, given: Version | None,
+                   options: Options, runtimes: tuple[RuntimeInfo, ...],
+                   ) -> tuple[RuleContext, str | None]:
+    """One group's rule context, and why its kubeadm version could not be used."""
+    kubeadm = kubeadm_context(read, group)
+    kubernetes, origin, unresolved = given, options.kubernetes_from if given else None, None
+    if kubernetes is None and kubeadm.version is not None:
+        kubernetes, unresolved = _kubeadm_version(kubeadm.version, table)
+        if kubernetes is not None:
+            origin = f"kubeadm:{kubeadm.version.location.path}"
+    repository = kubeadm.image_repository
+    return RuleContext(
+        table=table,
+        kubernetes=kubernetes,
+        kubernetes_from=origin,
+        platform=options.platform,
+        runtimes=runtimes,
+        policy=Policy(allowed_registries=options.allowed_registries),
+        image_repository=repository.value if repository else None,
+        image_repository_location=repository.location if repository else None,
+    ), unresolved
 
 
 def override_severity(findings: list[Finding], overrides: dict[str, Severity]) -> list[Finding]:

@@ -68,6 +68,25 @@ def walk(folder: str) -> Iterator[str]:
                 yield full
 
 
+# Top-level folders of a node's filesystem: a folder holding one of these is a node root.
+_ROOT_FOLDERS = frozenset({"etc", "var", "usr", "lib", "run", "opt"})
+
+
+def node_root(folder: str, path: str) -> str:
+    """The node a file found under ``folder`` belongs to.
+
+    A folder laid out like one node's filesystem (``etc/containerd/...``) is one node;
+    a folder of such folders (``nodes/a/etc/...``, ``nodes/b/etc/...``) is one node
+    each, so ``pauselint check nodes/`` never compares one node's kubelet flag with
+    another node's runtime. Files outside any such layout belong to ``folder``.
+    """
+    parts = os.path.relpath(path, folder).split(os.sep)
+    for index, part in enumerate(parts[:-1]):
+        if part in _ROOT_FOLDERS:
+            return os.path.join(folder, *parts[:index]) if index else folder
+    return folder
+
+
 def collect(arguments: Iterable[str], stdin_text: str | None = None) -> list[InputFile]:
     """Expand the command line: files as given, folders walked, ``-`` read from stdin."""
     out: list[InputFile] = []
@@ -75,7 +94,8 @@ def collect(arguments: Iterable[str], stdin_text: str | None = None) -> list[Inp
         if arg == "-":
             out.append(InputFile(STDIN_NAME, stdin_text or "", explicit=True))
         elif os.path.isdir(arg):
-            out.extend(read_path(p, explicit=False)._replace(group=arg) for p in walk(arg))
+            out.extend(read_path(p, explicit=False)._replace(group=node_root(arg, p))
+                       for p in walk(arg))
         else:
             out.append(read_path(arg, explicit=True))
     return out

@@ -187,3 +187,20 @@ def test_same_named_drop_in_in_etc_masks_the_packaged_one(tmp_path: Path) -> Non
                   for f in doc["findings"] if f["rule"] == "PL302"]
     assert deprecated == [("etc/systemd/system/kubelet.service.d/10-kubeadm.conf", 2, 60)]
     assert not [f for f in doc["findings"] if f["rule"] == "PL303"]
+
+
+def test_a_folder_of_node_folders_is_one_node_each(tmp_path: Path) -> None:
+    write(tmp_path, "nodes/a/etc/kubernetes/kubeadm.yaml",
+          "apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\n"
+          "kubernetesVersion: v1.28.4\nimageRepository: localhost:5000\n")
+    write(tmp_path, "nodes/a/etc/containerd/config.toml",
+          CONTAINERD.replace("registry.k8s.io/pause:3.9", "localhost:5000/pause:3.9"))
+    write(tmp_path, "nodes/b/etc/containerd/config.toml", CONTAINERD)
+    write(tmp_path, "nodes/b/var/lib/kubelet/kubeadm-flags.env",
+          'KUBELET_KUBEADM_ARGS="--pod-infra-container-image=registry.k8s.io/pause:3.9"\n')
+    doc = check(str(tmp_path / "nodes"))
+    # a's imageRepository is not b's: b's registry.k8s.io image draws no PL203,
+    # and b's flag equals b's own runtime image (no PL303), whatever a holds.
+    assert not [f for f in doc["findings"] if f["rule"] in ("PL203", "PL303")]
+    # b has no kubeadm config of its own, so its version-dependent rules skip.
+    assert doc["context"]["kubernetes_version_from"].endswith("nodes/a/etc/kubernetes/kubeadm.yaml")
