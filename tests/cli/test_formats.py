@@ -97,3 +97,18 @@ def test_recommend_output_passes_check(tmp_path: Path) -> None:
 def test_recommend_rejects_unknown_versions() -> None:
     result = run("recommend", "-k", "1.99")
     assert result.exit_code == 2 and "newer than pauselint's compat table" in result.output
+
+
+def test_allowed_registry_policy_and_platform(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(BAD.replace("registry.k8s.io/pause:3.4", "registry.k8s.io/pause-amd64:3.3"))
+    result = run("check", "--no-config", "-k", "1.31", "--format", "json", "--platform",
+                 "linux/arm64", "--allowed-registry", "registry.corp.example", str(config))
+    doc = json.loads(result.output)
+    rules = {f["rule"] for f in doc["findings"]}
+    assert {"PL105", "PL110"} <= rules  # amd64-only image on arm64; registry not allowed
+    assert doc["context"]["platform"] == "linux/arm64"
+    allowed = run("check", "--no-config", "-k", "1.31", "--format", "json", "--platform",
+                  "linux/amd64", "--allowed-registry", "registry.k8s.io", str(config))
+    rules = {f["rule"] for f in json.loads(allowed.output)["findings"]}
+    assert "PL110" not in rules and "PL105" not in rules
