@@ -7,7 +7,7 @@ decoding bytes, refusing binaries), not about any config format.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 
 from pauselint.model import InputError
@@ -58,13 +58,16 @@ def read_path(path: str, *, explicit: bool) -> InputFile:
     return InputFile(path, text, explicit, error)
 
 
-def walk(folder: str) -> Iterator[str]:
-    """Every regular file under ``folder``, sorted, skipping VCS and virtualenv folders."""
+def walk(folder: str, skip: Callable[[str], bool] | None = None) -> Iterator[str]:
+    """Every regular file under ``folder``, sorted, skipping VCS and virtualenv folders
+    and whatever ``skip`` (the config's ``exclude``) rules out -- excluded folders are
+    not even entered, so their files are never read."""
     for current, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS
+                         and not (skip and skip(os.path.join(current, d))))
         for name in sorted(files):
             full = os.path.join(current, name)
-            if os.path.isfile(full):
+            if os.path.isfile(full) and not (skip and skip(full)):
                 yield full
 
 
@@ -87,15 +90,20 @@ def node_root(folder: str, path: str) -> str:
     return folder
 
 
-def collect(arguments: Iterable[str], stdin_text: str | None = None) -> list[InputFile]:
-    """Expand the command line: files as given, folders walked, ``-`` read from stdin."""
+def collect(arguments: Iterable[str], stdin_text: str | None = None,
+            skip: Callable[[str], bool] | None = None) -> list[InputFile]:
+    """Expand the command line: files as given, folders walked, ``-`` read from stdin.
+
+    ``skip`` (the config's ``exclude``) applies to named files and walked ones alike,
+    never to standard input.
+    """
     out: list[InputFile] = []
     for arg in arguments:
         if arg == "-":
             out.append(InputFile(STDIN_NAME, stdin_text or "", explicit=True))
         elif os.path.isdir(arg):
             out.extend(read_path(p, explicit=False)._replace(group=node_root(arg, p))
-                       for p in walk(arg))
-        else:
+                       for p in walk(arg, skip))
+        elif not (skip and skip(arg)):
             out.append(read_path(arg, explicit=True))
     return out

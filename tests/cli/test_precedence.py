@@ -94,3 +94,22 @@ def test_suppression_in_an_imported_file_counts(project: Path) -> None:
         FROZEN.replace('pause:3.9"', 'pause:3.9"  # pauselint: disable=PL103 -- moving in Q3'))
     doc = json.loads(check("--no-config", "-k", "1.30", "config.toml").output)
     assert not [f for f in doc["findings"] if f["rule"] in ("PL103", "PL002")]
+
+
+def test_excluded_folders_are_not_even_read(project: Path, monkeypatch: pytest.MonkeyPatch
+                                            ) -> None:
+    import pauselint.inputs as inputs
+
+    (project / "legacy" / "deep").mkdir(parents=True)
+    for i in range(5):
+        (project / "legacy" / "deep" / f"config-{i}.toml").write_text(FROZEN)
+    (project / "live").mkdir()
+    (project / "live" / "config.toml").write_text(FROZEN)
+    (project / ".pauselint.yaml").write_text("kubernetes-version: '1.30'\nexclude: ['legacy']\n")
+    read: list[str] = []
+    real = inputs.read_path
+    monkeypatch.setattr(inputs, "read_path",
+                        lambda path, *, explicit: read.append(path) or real(path, explicit=explicit))
+    doc = json.loads(check(".").output)
+    assert doc["summary"]["inputs"] == 1
+    assert not [p for p in read if "legacy" in p]

@@ -131,11 +131,13 @@ def check_command(paths: tuple[str, ...], kubernetes_version: str | None, platfo
             inline_suppressions=not no_inline_suppressions,
         )
         stdin_text = sys.stdin.read() if "-" in paths else None
-        files = collect(paths, stdin_text)
+        skip = None
         if config is not None and config.exclude:
             from pauselint.config import is_excluded
 
-            files = [f for f in files if not is_excluded(config, f.path)]
+            def skip(path: str) -> bool:
+                return is_excluded(config, path)
+        files = collect(paths, stdin_text, skip)
         if ignore_unknown:
             files = [f._replace(explicit=False) for f in files]
         report = engine.check_files(files, options, table)
