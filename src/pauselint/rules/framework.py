@@ -1,4 +1,5 @@
-"""What every rule sees: the resolved context, and a way to build located findings.
+"""What every rule sees: the resolved context, a way to build located findings, and the
+questions about versions and kubelet flags that several rules ask of the context.
 
 A rule is a module with ``ID``, ``NAME``, ``SEVERITY``, ``DEFAULT_ENABLED``, a module
 docstring that is its documentation, and ``check(ctx) -> Iterable[Finding | Skip]``.
@@ -13,7 +14,7 @@ from typing import NamedTuple
 
 from packaging.version import Version
 
-from pauselint.compat import CompatTable, Mirror
+from pauselint.compat import CompatTable, Expectation, Mirror
 from pauselint.imageref import ImageRef
 from pauselint.model import (
     ClusterFacts,
@@ -25,7 +26,12 @@ from pauselint.model import (
     Role,
     Setting,
     Severity,
+    Skip,
 )
+
+# Every rule that needs the target Kubernetes version skips with the same reason (the
+# engine appends why it could not be resolved to reasons that start with it).
+KUBERNETES_UNKNOWN = "Kubernetes version unknown (use --kubernetes-version)"
 
 
 class ImageUse(NamedTuple):
@@ -165,3 +171,38 @@ def location_text(location: Location | None, unknown: str = "another input") -> 
     if location.line is None:
         return location.path
     return f"{location.path}:{location.line}"
+
+
+def expectation_or_skip(ctx: RuleContext, rule_id: str) -> Expectation | Skip:
+    """kubeadm's expectation for the target, or the Skip that says why there is none."""
+    if ctx.kubernetes is None:
+        return Skip(rule=rule_id, reason=KUBERNETES_UNKNOWN)
+    expectation = ctx.table.kubeadm_expectation(ctx.kubernetes, ctx.image_repository)
+    if expectation is not None:
+        return expectation
+    return Skip(rule=rule_id, reason=_no_expectation_reason(ctx.table, ctx.kubernetes))
+
+
+def _no_expectation_reason(table: CompatTable, kubernetes: Version) -> str:
+    if not table.known_kubernetes(kubernetes):
+        return f"Kubernetes {kubernetes} is newer than the compat table ({table.date})"
+    return (
+        f"Kubernetes {kubernetes} is older than the oldest minor the compat table "
+        f"describes ({table.oldest_kubernetes()})"
+    )
+
+
+def pod_infra_flags(nodes: tuple[NodeFacts, ...]) -> list[tuple[NodeFacts, Setting]]:
+    """Every kubelet ``--pod-infra-container-image`` setting the kubelet reads, once each."""
+    found: list[tuple[NodeFacts, Setting]] = []
+    seen: set[tuple[object, ...]] = set()
+    for node in nodes:
+        for setting in node.other_settings:
+            if setting.role is not Role.POD_INFRA_FLAG or setting.ignored:
+                continue
+            key = (node.name, setting.location, setting.value)
+            if key in seen:
+                continue
+            seen.add(key)
+            found.append((node, setting))
+    return found

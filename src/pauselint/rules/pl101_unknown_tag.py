@@ -39,10 +39,10 @@ from collections.abc import Iterator
 from packaging.version import InvalidVersion, Version
 
 from pauselint.compat import CompatTable, Repository
-from pauselint.imageref import ImageRef, tag_suffix
+from pauselint.imageref import tag_suffix
 from pauselint.model import Finding, Severity, Skip
 from pauselint.rules.framework import ImageUse, RuleContext, finding
-from pauselint.rules.pl111_short_name import is_docker_hub_short_name
+from pauselint.rules.images import checked_uses, lookup_tag, mirror_suffix, written_name
 
 ID = "PL101"
 NAME = "unknown-tag"
@@ -83,20 +83,6 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
         )
 
 
-def checked_uses(ctx: RuleContext) -> Iterator[ImageUse]:
-    """Pause image uses with a fixed tag that name the Kubernetes image (or a copy).
-
-    Floating tags are PL104's and Docker Hub short names PL111's: the tag facts in the
-    table do not describe the images those names pull.
-    """
-    for use in ctx.images:
-        if not ctx.table.is_pause_image(use.ref) or is_docker_hub_short_name(use, ctx.table):
-            continue
-        if ctx.table.is_floating_tag(use.ref.tag):
-            continue
-        yield use
-
-
 def unknown_repository_skip(rule_id: str, use: ImageUse, table: CompatTable) -> Skip:
     """The skip for a repository the table does not describe (deduplicated by the engine)."""
     host = use.upstream.registry
@@ -104,38 +90,6 @@ def unknown_repository_skip(rule_id: str, use: ImageUse, table: CompatTable) -> 
         name = use.upstream.name
         return Skip(rule=rule_id, reason=f"repository {name} is not in the compat table")
     return Skip(rule=rule_id, reason=f"registry {host} is not in the compat table")
-
-
-def mirror_suffix(use: ImageUse) -> str | None:
-    """The mirror's own per-arch suffix on the tag (``-linuxarm64``), if it has one."""
-    tag = use.ref.tag
-    if use.mirror is None or tag is None:
-        return None
-    for suffix in use.mirror.tag_suffixes:
-        if tag.endswith(suffix) and len(tag) > len(suffix):
-            return suffix
-    return None
-
-
-def lookup_tag(use: ImageUse) -> str | None:
-    """The tag to look up in the table: the tag as written, minus a mirror's own suffix.
-
-    Upstream-style per-platform suffixes (``3.9-linux-arm64``) are kept: those tags
-    were never promoted, so they must not be mistaken for the multi-arch tag.
-    """
-    tag = use.upstream.tag
-    suffix = mirror_suffix(use)
-    if tag is None or suffix is None:
-        return tag
-    return tag[: -len(suffix)]
-
-
-def written_name(ref: ImageRef) -> str:
-    """The image name as the user wrote it, without tag and digest (keeps their registry)."""
-    text = ref.original.partition("@")[0]
-    if ref.tag is not None:
-        text = text[: -(len(ref.tag) + 1)]
-    return text
 
 
 def _replacement_tag(table: CompatTable, repository: Repository, tag: str) -> str | None:

@@ -35,7 +35,7 @@ from pauselint.compat import CompatTable, Repository
 from pauselint.imageref import arch_of_repository
 from pauselint.model import Finding, Severity, Skip
 from pauselint.rules.framework import ImageUse, RuleContext, finding
-from pauselint.rules.pl101_unknown_tag import checked_uses, lookup_tag, written_name
+from pauselint.rules.images import checked_uses, lookup_tag, written_name
 
 ID = "PL102"
 NAME = "tag-not-on-registry"

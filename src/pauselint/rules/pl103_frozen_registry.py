@@ -32,8 +32,7 @@ from collections.abc import Iterator
 from pauselint.imageref import tag_suffix
 from pauselint.model import Finding, Severity, Skip
 from pauselint.rules.framework import RuleContext, finding
-from pauselint.rules.pl101_unknown_tag import lookup_tag
-from pauselint.rules.pl111_short_name import is_docker_hub_short_name
+from pauselint.rules.images import kubernetes_pause_uses, lookup_tag
 
 ID = "PL103"
 NAME = "frozen-registry"
@@ -45,9 +44,7 @@ _RULE = sys.modules[__name__]
 def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
     """Report every pause image on a repository the table marks frozen."""
     table = ctx.table
-    for use in ctx.images:
-        if not table.is_pause_image(use.ref) or is_docker_hub_short_name(use, table):
-            continue
+    for use in kubernetes_pause_uses(ctx):
         repository = table.repository(use.upstream.name)
         # A user's mirror that copies a frozen registry is not itself frozen.
         if repository is None or repository.frozen is None or use.mirror is not None:

@@ -30,8 +30,7 @@ from collections.abc import Iterator
 from pauselint.imageref import arch_of_repository
 from pauselint.model import Finding, Severity, Skip
 from pauselint.rules.framework import ImageUse, RuleContext, finding
-from pauselint.rules.pl101_unknown_tag import written_name
-from pauselint.rules.pl111_short_name import is_docker_hub_short_name
+from pauselint.rules.images import is_docker_hub_short_name, written_name
 
 ID = "PL104"
 NAME = "floating-tag"

@@ -30,8 +30,7 @@ from collections.abc import Iterator
 
 from pauselint.model import Finding, Severity, Skip
 from pauselint.rules.framework import RuleContext, finding
-from pauselint.rules.pl105_arch_mismatch import multi_arch_reference, pinned_platform
-from pauselint.rules.pl111_short_name import is_docker_hub_short_name
+from pauselint.rules.images import kubernetes_pause_uses, multi_arch_reference, pinned_platform
 
 ID = "PL106"
 NAME = "arch-pinned-image"
@@ -43,9 +42,7 @@ _RULE = sys.modules[__name__]
 def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
     """Report every per-arch pause image, matching or not."""
     table = ctx.table
-    for use in ctx.images:
-        if not table.is_pause_image(use.ref) or is_docker_hub_short_name(use, table):
-            continue
+    for use in kubernetes_pause_uses(ctx):
         pinned = pinned_platform(use, table)
         if pinned is None:
             continue

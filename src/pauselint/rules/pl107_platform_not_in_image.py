@@ -40,8 +40,7 @@ from collections.abc import Iterator
 from pauselint.compat import CompatTable, PauseTag, Repository
 from pauselint.model import Finding, Platform, Severity, Skip
 from pauselint.rules.framework import ImageUse, RuleContext, finding
-from pauselint.rules.pl101_unknown_tag import checked_uses, lookup_tag, written_name
-from pauselint.rules.pl105_arch_mismatch import pinned_platform
+from pauselint.rules.images import checked_uses, lookup_tag, pinned_platform, written_name
 
 ID = "PL107"
 NAME = "platform-not-in-image"

@@ -29,11 +29,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 
-from pauselint.compat import CompatTable
 from pauselint.model import Finding, Severity, Skip
-from pauselint.rules.framework import ImageUse, RuleContext, finding
-from pauselint.rules.pl101_unknown_tag import checked_uses, lookup_tag, written_name
-from pauselint.rules.pl105_arch_mismatch import pinned_platform
+from pauselint.rules.framework import RuleContext, finding
+from pauselint.rules.images import checked_uses, known_digest, written_name
 
 ID = "PL108"
 NAME = "digest-mismatch"
@@ -58,22 +56,3 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
             expected=expected,
             fix=f"use {expected}",
         )
-
-
-def known_digest(use: ImageUse, table: CompatTable) -> str | None:
-    """The manifest-list digest this image's tag has on its registry, when the table knows.
-
-    Known only where the registry serves upstream's digests (a mirror's own flag wins
-    over its upstream repository's) and for multi-arch images: a per-arch image is a
-    single manifest with another digest.
-    """
-    tag = lookup_tag(use)
-    repository = table.repository(use.upstream.name)
-    if tag is None or repository is None or pinned_platform(use, table) is not None:
-        return None
-    serves_upstream = (use.mirror.upstream_digests if use.mirror is not None
-                       else repository.upstream_digests)
-    published = table.pause_tag(tag)
-    if not serves_upstream or published is None:
-        return None
-    return published.digest

@@ -29,9 +29,7 @@ from collections.abc import Iterator
 
 from pauselint.model import Finding, Severity, Skip
 from pauselint.rules.framework import RuleContext, finding
-from pauselint.rules.pl101_unknown_tag import written_name
-from pauselint.rules.pl108_digest_mismatch import known_digest
-from pauselint.rules.pl111_short_name import is_docker_hub_short_name
+from pauselint.rules.images import is_docker_hub_short_name, known_digest, written_name
 
 ID = "PL109"
 NAME = "unpinned-digest"

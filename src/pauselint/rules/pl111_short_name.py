@@ -35,10 +35,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 
-from pauselint.compat import CompatTable
-from pauselint.imageref import ImageRef
 from pauselint.model import Finding, Severity, Skip
-from pauselint.rules.framework import ImageUse, RuleContext, finding
+from pauselint.rules.framework import RuleContext, finding
+from pauselint.rules.images import is_docker_hub_short_name, kubernetes_image, unpublished
 
 ID = "PL111"
 NAME = "short-name"
@@ -77,65 +76,3 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
                 expected=full,
                 fix=f"use {full}",
             )
-
-
-def is_docker_hub_short_name(use: ImageUse, table: CompatTable) -> bool:
-    """A short name that the table does not know: Docker Hub's, not Kubernetes' image.
-
-    The other image rules skip these uses, because their facts (tags, digests,
-    platforms) describe the Kubernetes image the short name does not name.
-    """
-    return is_docker_hub_short_ref(use.ref, table)
-
-
-def is_docker_hub_short_ref(ref: ImageRef, table: CompatTable) -> bool:
-    """:func:`is_docker_hub_short_name` for a bare reference (a setting's value)."""
-    if ref.explicit_registry:
-        return False
-    upstream, mirror = table.resolve(ref)
-    return mirror is None and table.repository(upstream.name) is None
-
-
-def kubernetes_image(ctx: RuleContext, tag: str | None, digest: str | None) -> str | None:
-    """``<kubeadm repository>/pause:<tag>`` for the target version, or None without a tag.
-
-    The repository is kubeadm's ``imageRepository`` when a kubeadm config sets one,
-    else kubeadm's default for the target version, else the newest default the table
-    knows. A missing or floating tag becomes kubeadm's expected tag when the target
-    version is known.
-    """
-    table = ctx.table
-    version = ctx.kubernetes if ctx.kubernetes is not None else table.kubernetes_through
-    repository = ctx.image_repository or table.kubeadm_image_repository(version)
-    if table.is_floating_tag(tag) and digest is None:
-        expectation = (
-            table.kubeadm_expectation(ctx.kubernetes, ctx.image_repository)
-            if ctx.kubernetes is not None else None
-        )
-        tag = expectation.pause if expectation is not None else None
-    if repository is None or (tag is None and digest is None):
-        return None
-    text = f"{repository.rstrip('/')}/{table.kubeadm_pause_name}"
-    if tag is not None:
-        text += f":{tag}"
-    if digest is not None:
-        text += f"@{digest}"
-    return text
-
-
-def unpublished(ctx: RuleContext, tag: str | None) -> str | None:
-    """The Kubernetes repository the short name stands for, when it lacks this tag.
-
-    PL101 is silent on short names, so this rule must not suggest a tag that was
-    never published (``pause:3.11``).
-    """
-    if ctx.table.is_floating_tag(tag):
-        return None
-    image = kubernetes_image(ctx, tag, None)
-    ref = ctx.table.parse(image) if image else None
-    if ref is None:
-        return None
-    repository = ctx.table.repository(ref.name)
-    if repository is None or repository.tags is None or tag in repository.tags:
-        return None
-    return repository.name

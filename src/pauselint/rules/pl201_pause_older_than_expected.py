@@ -37,12 +37,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 
-from packaging.version import InvalidVersion, Version
-
-from pauselint.compat import CompatTable, Expectation
-from pauselint.imageref import tag_suffix
+from pauselint.compat import CompatTable
 from pauselint.model import Finding, Role, Severity, Skip
-from pauselint.rules.framework import ImageUse, RuleContext, finding
+from pauselint.rules.framework import ImageUse, RuleContext, expectation_or_skip, finding
+from pauselint.rules.images import older_than_expected, pause_version, written_name
 
 ID = "PL201"
 NAME = "pause-older-than-expected"
@@ -80,53 +78,6 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
         )
 
 
-def expectation_or_skip(ctx: RuleContext, rule_id: str) -> Expectation | Skip:
-    """kubeadm's expectation for the target, or the Skip that says why there is none."""
-    if ctx.kubernetes is None:
-        return Skip(rule=rule_id, reason="Kubernetes version unknown (use --kubernetes-version)")
-    expectation = ctx.table.kubeadm_expectation(ctx.kubernetes, ctx.image_repository)
-    if expectation is not None:
-        return expectation
-    return Skip(rule=rule_id, reason=_no_expectation_reason(ctx.table, ctx.kubernetes))
-
-
-def _no_expectation_reason(table: CompatTable, kubernetes: Version) -> str:
-    if not table.known_kubernetes(kubernetes):
-        return f"Kubernetes {kubernetes} is newer than the compat table ({table.date})"
-    return (
-        f"Kubernetes {kubernetes} is older than the oldest minor the compat table "
-        f"describes ({table.oldest_kubernetes()})"
-    )
-
-
-def pause_version(use: ImageUse) -> tuple[Version, str] | None:
-    """The pause version the tag names and the per-platform suffix after it, if any.
-
-    ``3.8-linuxarm64`` -> ``(3.8, "-linuxarm64")``. None for no tag or a tag that is
-    not a version (``latest``, vendor schemes): other rules judge those.
-    """
-    tag = use.ref.tag
-    if tag is None:
-        return None
-    base, suffix = tag, ""
-    split = tag_suffix(tag)
-    if split is not None:
-        base, suffix = split.base, tag[len(split.base):]
-    try:
-        return Version(base), suffix
-    except InvalidVersion:
-        return None
-
-
-def older_than_expected(use: ImageUse, expectation: Expectation) -> Version | None:
-    """The use's pause version when it is older than the expected one, else None."""
-    parsed = pause_version(use)
-    if parsed is None:
-        return None
-    version, _suffix = parsed
-    return version if version < Version(expectation.pause) else None
-
-
 def expected_reference(use: ImageUse, pause: str, table: CompatTable | None = None,
                        fallback: str | None = None) -> str:
     """The same image as written (registry, repository) with the expected tag.
@@ -150,9 +101,7 @@ def expected_reference(use: ImageUse, pause: str, table: CompatTable | None = No
             or (repository.tags is not None and pause not in repository.tags)
         ):
             return fallback
-    written = ref.original.partition("@")[0]
-    if ref.tag is not None:
-        written = written[: -(len(ref.tag) + 1)]
+    written = written_name(ref)
     parsed = pause_version(use)
     suffix = parsed[1] if parsed is not None else ""
     if not (suffix and use.mirror is not None and suffix in use.mirror.tag_suffixes):

@@ -37,11 +37,14 @@ import sys
 from collections.abc import Iterator
 
 from pauselint.model import Finding, Severity, Skip
-from pauselint.rules.framework import RuleContext, finding, is_effective_sandbox, same_image
-from pauselint.rules.pl201_pause_older_than_expected import (
+from pauselint.rules.framework import (
+    RuleContext,
     expectation_or_skip,
-    older_than_expected,
+    finding,
+    is_effective_sandbox,
+    same_image,
 )
+from pauselint.rules.images import older_than_expected
 
 ID = "PL202"
 NAME = "pause-differs-from-kubeadm"

@@ -34,17 +34,14 @@ import sys
 from collections.abc import Iterator
 
 from pauselint.compat import minor_of
-from pauselint.model import Component, Finding, NodeFacts, Role, Setting, Severity, Skip
-from pauselint.rules.framework import RuleContext, finding
+from pauselint.model import Component, Finding, Severity, Skip
+from pauselint.rules.framework import KUBERNETES_UNKNOWN, RuleContext, finding, pod_infra_flags
 
 ID = "PL301"
 NAME = "pod-infra-flag-removed"
 SEVERITY = Severity.ERROR
 DEFAULT_ENABLED = True
 _RULE = sys.modules[__name__]
-
-KUBERNETES_UNKNOWN = "Kubernetes version unknown (use --kubernetes-version)"
-
 
 def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
     """Report every kubelet pod-infra flag once the target kubelet no longer has it."""
@@ -73,19 +70,3 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
             node=node.name,
             fix="remove the flag",
         )
-
-
-def pod_infra_flags(nodes: tuple[NodeFacts, ...]) -> list[tuple[NodeFacts, Setting]]:
-    """Every kubelet ``--pod-infra-container-image`` setting the kubelet reads, once each."""
-    found: list[tuple[NodeFacts, Setting]] = []
-    seen: set[tuple[object, ...]] = set()
-    for node in nodes:
-        for setting in node.other_settings:
-            if setting.role is not Role.POD_INFRA_FLAG or setting.ignored:
-                continue
-            key = (node.name, setting.location, setting.value)
-            if key in seen:
-                continue
-            seen.add(key)
-            found.append((node, setting))
-    return found

@@ -33,8 +33,7 @@ from collections.abc import Iterator
 
 from pauselint.compat import minor_of
 from pauselint.model import Finding, Severity, Skip
-from pauselint.rules.framework import RuleContext, finding
-from pauselint.rules.pl301_pod_infra_flag_removed import KUBERNETES_UNKNOWN, pod_infra_flags
+from pauselint.rules.framework import KUBERNETES_UNKNOWN, RuleContext, finding, pod_infra_flags
 
 ID = "PL302"
 NAME = "pod-infra-flag-deprecated"

@@ -50,13 +50,8 @@ from packaging.version import Version
 from pauselint.compat import minor_of
 from pauselint.imageref import ImageRef
 from pauselint.model import Component, Finding, Location, NodeFacts, Severity, Skip
-from pauselint.rules.framework import RuleContext, RuntimeInfo, finding
-from pauselint.rules.pl111_short_name import (
-    is_docker_hub_short_ref,
-    kubernetes_image,
-    unpublished,
-)
-from pauselint.rules.pl301_pod_infra_flag_removed import KUBERNETES_UNKNOWN
+from pauselint.rules.framework import KUBERNETES_UNKNOWN, RuleContext, RuntimeInfo, finding
+from pauselint.rules.images import is_docker_hub_short_ref, kubernetes_image, unpublished
 
 ID = "PL304"
 NAME = "sandbox-not-pinned"

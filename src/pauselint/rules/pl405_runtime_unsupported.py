@@ -39,7 +39,7 @@ from packaging.version import Version
 
 from pauselint.compat import minor_of
 from pauselint.model import Component, Finding, Location, Severity, Skip
-from pauselint.rules.framework import RuleContext, RuntimeInfo, finding
+from pauselint.rules.framework import KUBERNETES_UNKNOWN, RuleContext, RuntimeInfo, finding
 
 ID = "PL405"
 NAME = "runtime-unsupported"
@@ -58,7 +58,7 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
     if not components:
         return
     if ctx.kubernetes is None:
-        yield Skip(rule=ID, reason="Kubernetes version unknown (use --kubernetes-version)")
+        yield Skip(rule=ID, reason=KUBERNETES_UNKNOWN)
         return
     for component in components:
         runtime = ctx.runtime_for(component)
