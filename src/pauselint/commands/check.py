@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from pauselint import __version__
-from pauselint.commands.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, FAIL_ON, Fatal
+from pauselint.commands.errors import EXIT_ERROR, Fatal
+from pauselint.commands.output import emit, exit_for, output_options
 
 CHECK_HELP = """Check node configs for pause (sandbox) image problems.
 
@@ -56,14 +56,7 @@ unreadable input or internal fault.
 @click.option("--type", "input_type", metavar="TYPE",
               help="Read every input as this type instead of detecting it: containerd, "
                    "cri-o, kubelet-env, kubelet-config, kubeadm, k3s, systemd.")
-@click.option("--format", "output_format",
-              type=click.Choice(("text", "json", "sarif", "github")), default="text",
-              show_default=True, help="Output format (github: workflow-command annotations).")
-@click.option("--output", "-o", "output_path", metavar="FILE",
-              help="Write the report to FILE (replaced in one step) instead of stdout.")
-@click.option("--quiet", "-q", is_flag=True, help="Print only the findings.")
-@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
-              help="Lowest severity that makes the exit code 1 [default: error].")
+@output_options
 @click.option("--enable", multiple=True, metavar="RULE",
               help="Turn on a rule that is off by default, e.g. PL109 (repeatable).")
 @click.option("--disable", multiple=True, metavar="RULE", help="Turn a rule off (repeatable).")
@@ -92,7 +85,6 @@ def check_command(paths: tuple[str, ...], kubernetes_version: str | None, platfo
     from pauselint.compat import CompatError, load_table
     from pauselint.inputs import collect
     from pauselint.model import Severity
-    from pauselint.report import render, use_color, write_atomically
     from pauselint.sources.detect import InputType
 
     config = load_user_config(config_path, no_config)
@@ -144,26 +136,12 @@ def check_command(paths: tuple[str, ...], kubernetes_version: str | None, platfo
     except engine.UsageError as exc:
         raise Fatal(str(exc)) from None
 
-    out = sys.stdout
-    text = render(report, output_format, tool_version=__version__, table_date=table.date,
-                  color=output_path is None and use_color(out), quiet=quiet)
-    if output_path:
-        try:
-            write_atomically(output_path, text)
-        except OSError as exc:
-            raise Fatal(f"cannot write {output_path}: {exc.strerror or exc}") from None
-    else:
-        click.echo(text, nl=False)
-
+    emit(report, output_format, output_path, quiet, table.date)
     if report.inputs == 0 and not ignore_unknown:
         click.echo("pauselint: error: no input was recognised as a config pauselint reads",
                    err=True)
         sys.exit(EXIT_ERROR)
-    if report.errors:
-        sys.exit(EXIT_ERROR)
-    level = fail_on or (config.fail_on if config and config.fail_on else "error")
-    threshold = None if level == "never" else Severity.parse(level)
-    sys.exit(EXIT_FINDINGS if engine.fails(report, threshold) else EXIT_OK)
+    exit_for(report, fail_on, config)
 
 
 def load_user_config(config_path: str | None, no_config: bool):

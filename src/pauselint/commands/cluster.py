@@ -10,9 +10,9 @@ import sys
 
 import click
 
-from pauselint import __version__
 from pauselint.commands.check import load_user_config, rule_sets, table_with_user_data
-from pauselint.commands.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, FAIL_ON, Fatal
+from pauselint.commands.errors import Fatal
+from pauselint.commands.output import emit, exit_for, output_options
 
 CLUSTER_HELP = """Check live clusters: their nodes' pause images, runtimes and kubelets.
 
@@ -49,14 +49,7 @@ are still checked and reported).
               show_default=True, metavar="SECONDS", help="Timeout of each API request.")
 @click.option("--kubernetes-version", "-k", metavar="1.MINOR[.PATCH]",
               help="Judge against this version instead of each API server's own.")
-@click.option("--format", "output_format",
-              type=click.Choice(("text", "json", "sarif", "github")), default="text",
-              show_default=True, help="Output format.")
-@click.option("--output", "-o", "output_path", metavar="FILE",
-              help="Write the report to FILE (replaced in one step) instead of stdout.")
-@click.option("--quiet", "-q", is_flag=True, help="Print only the findings.")
-@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
-              help="Lowest severity that makes the exit code 1 [default: error].")
+@output_options
 @click.option("--enable", multiple=True, metavar="RULE", help="Turn on an off-by-default rule.")
 @click.option("--disable", multiple=True, metavar="RULE", help="Turn a rule off (repeatable).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
@@ -71,7 +64,6 @@ def cluster_command(kubeconfig: str | None, contexts: tuple[str, ...], all_conte
     from pauselint.compat import CompatError, load_table
     from pauselint.fleet import check_clusters
     from pauselint.model import Severity
-    from pauselint.report import render, use_color, write_atomically
 
     if all_contexts and contexts:
         raise Fatal("use --context or --all-contexts, not both")
@@ -106,21 +98,8 @@ def cluster_command(kubeconfig: str | None, contexts: tuple[str, ...], all_conte
     if config is not None and config.severity:
         report.findings = engine.override_severity(
             report.findings, {rule: Severity.parse(level) for rule, level in config.severity})
-    text = render(report, output_format, tool_version=__version__, table_date=table.date,
-                  color=output_path is None and output_format == "text"
-                  and use_color(sys.stdout), quiet=quiet)
-    if output_path:
-        try:
-            write_atomically(output_path, text)
-        except OSError as exc:
-            raise Fatal(f"cannot write {output_path}: {exc.strerror or exc}") from None
-    else:
-        click.echo(text, nl=False)
-    if report.errors:
-        sys.exit(EXIT_ERROR)
-    level = fail_on or (config.fail_on if config and config.fail_on else "error")
-    threshold = None if level == "never" else Severity.parse(level)
-    sys.exit(EXIT_FINDINGS if engine.fails(report, threshold) else EXIT_OK)
+    emit(report, output_format, output_path, quiet, table.date)
+    exit_for(report, fail_on, config)
 
 
 def _pause_filter(table):
