@@ -10,7 +10,9 @@ Only what pauselint reads is served (version, discovery, nodes, kube-system
 ConfigMaps, namespaces); every other path is a 404 `Status` as on a real API
 server, and every method but GET a 405, so "only GETs were made" is checkable
 from `KubeAPI.requests`. Faults (403, any status, slow answers, expired continue
-tokens) are injected per path prefix.
+tokens) are injected per path prefix, and so are the hostile ones a client must
+survive: a redirect, a body dripped byte by byte, a body that stalls half way, an
+endless body, and node lists whose `continue` token repeats or never ends.
 """
 
 from __future__ import annotations
@@ -95,8 +97,8 @@ class Request:
 @dataclass
 class _Fault:
     prefix: str
-    kind: str  # "delay", "status"
-    value: float
+    kind: str  # "delay", "status", "redirect", "drip", "stall", "endless"
+    value: Any
     remaining: int | None  # None: every matching request
 
 
@@ -107,6 +109,8 @@ class KubeAPI:
         directory.mkdir(parents=True, exist_ok=True)
         self.token = token
         self.server_version = "v1.31.4"
+        # Served as /version instead of the document built from server_version.
+        self.version_document: Any = None
         self.configmaps: dict[str, dict[str, Any]] = {}
         self.requests: list[Request] = []
         # Unexpected exceptions in handler threads; the fixture fails on any.
@@ -144,6 +148,8 @@ class KubeAPI:
         self._node_bytes: list[bytes] = []
         self._nodes: dict[str, dict[str, Any]] = {}
         self._faults: list[_Fault] = []
+        self._paging = "normal"  # or "same-token", "new-token"
+        self._served_pages = 0
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -224,6 +230,44 @@ class KubeAPI:
         """Hold every answer under `path_prefix` for `seconds` (in the server thread)."""
         with self._lock:
             self._faults.append(_Fault(path_prefix, "delay", seconds, None))
+
+    def redirect(self, path_prefix: str, location: str, *, status: int = 302) -> None:
+        """Answer with `status` and a `Location` header (a proxy or a moved server would)."""
+        with self._lock:
+            self._faults.append(_Fault(path_prefix, "redirect", (status, location), None))
+
+    def drip(self, path_prefix: str, interval: float) -> None:
+        """Send the whole answer's headers at once, then its body one byte per `interval`."""
+        with self._lock:
+            self._faults.append(_Fault(path_prefix, "drip", interval, None))
+
+    def stall(self, path_prefix: str) -> None:
+        """Send headers and half the body, then nothing until the client gives up."""
+        with self._lock:
+            self._faults.append(_Fault(path_prefix, "stall", 0, None))
+
+    def endless(self, path_prefix: str) -> None:
+        """Announce no length and send body bytes for as long as the client reads."""
+        with self._lock:
+            self._faults.append(_Fault(path_prefix, "endless", 0, None))
+
+    def repeat_continue_token(self) -> None:
+        """Every node page carries the same `continue` token: a client that trusts it loops."""
+        with self._lock:
+            self._paging = "same-token"
+
+    def endless_continue_tokens(self) -> None:
+        """Every node page is empty and carries a new `continue` token, forever."""
+        with self._lock:
+            self._paging = "new-token"
+
+    def set_raw_node_items(self, items: list[Any]) -> None:
+        """Serve `items` as the node list as they are: non-objects and broken nodes too."""
+        encoded = [_compact(item) for item in items]
+        with self._lock:
+            self._resource_version += 1
+            self._names = [f"{index:08d}" for index in range(len(items))]
+            self._node_bytes, self._nodes = encoded, {}
 
     def clear_faults(self) -> None:
         """Drop every forbid/fail/delay."""
@@ -306,7 +350,7 @@ class KubeAPI:
         with self._lock:
             self.requests.append(request)
 
-    def _fault(self, path: str, kind: str) -> float | None:
+    def _fault(self, path: str, kind: str) -> Any:
         """The newest matching fault of `kind`, counting one use of it."""
         with self._lock:
             for fault in reversed(self._faults):
@@ -344,6 +388,17 @@ class KubeAPI:
             return _status(400, f"limit: Invalid value: {query['limit']!r}")
         continued = bool(query.get("continue"))
         with self._lock:
+            paging = self._paging
+            self._served_pages += 1
+            served = self._served_pages
+        if paging == "same-token":
+            page = b",".join(self._node_bytes[: max(limit, 1)])
+            metadata = {"resourceVersion": "1", "continue": _token(1, "same")}
+            return 200, _node_list_body(metadata, page)
+        if paging == "new-token":
+            metadata = {"resourceVersion": "1", "continue": _token(1, f"page-{served}")}
+            return 200, _node_list_body(metadata, b"")
+        with self._lock:
             names, encoded = self._names, self._node_bytes
             version, compacted = self._resource_version, self._compacted_version
             expire = continued and self._expire_next_continue
@@ -369,12 +424,13 @@ class KubeAPI:
         if end < len(names):
             metadata["continue"] = _token(version, names[end - 1] + "\x00")
             metadata["remainingItemCount"] = len(names) - end
-        head = b'{"kind":"NodeList","apiVersion":"v1","metadata":' + _compact(metadata)
-        return 200, head + b',"items":[' + b",".join(encoded[first:end]) + b"]}"
+        return 200, _node_list_body(metadata, b",".join(encoded[first:end]))
 
     def _route(self, path: str, query: dict[str, str]) -> tuple[int, bytes]:
         parts = [part for part in path.split("/") if part]
         if path == "/version":
+            if self.version_document is not None:
+                return 200, _compact(self.version_document)
             return 200, _compact(self._version())
         if parts == ["api"]:
             return 200, _compact(
@@ -434,6 +490,11 @@ def server_threads() -> list[threading.Thread]:
 def _compact(value: Any) -> bytes:
     """JSON as Go's encoder writes it: no spaces, UTF-8."""
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _node_list_body(metadata: dict[str, Any], items: bytes) -> bytes:
+    head = b'{"kind":"NodeList","apiVersion":"v1","metadata":' + _compact(metadata)
+    return head + b',"items":[' + items + b"]}"
 
 
 def _b64(path: Path) -> str:
@@ -687,6 +748,15 @@ class _Handler(BaseHTTPRequestHandler):
                 code, body = _injected(int(injected), path, user)
             else:
                 code, body = api._route(path, query)
+            redirect = api._fault(path, "redirect")
+            if redirect is not None:
+                self._redirect(*redirect)
+                return
+            for kind in ("drip", "stall", "endless"):
+                value = api._fault(path, kind)
+                if value is not None:
+                    self._hostile_body(kind, value, code, body)
+                    return
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Cache-Control", "no-cache, private")
@@ -695,5 +765,44 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+    def _redirect(self, status: int, location: str) -> None:
+        body = _status(status, f"moved to {location}")[1]
+        self.send_response(status)
+        self.send_header("Location", location)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _hostile_body(self, kind: str, interval: float, code: int, body: bytes) -> None:
+        """Headers at once, then the body dripped, stalled half way, or never ending.
+
+        Every wait is on the closing event, so `close()` ends the answer at once;
+        the connection is closed after, since its framing is broken on purpose.
+        """
+        api = self.server.api
+        self.close_connection = True
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        if kind != "endless":
+            self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.flush()
+        if kind == "drip":
+            for index in range(len(body)):
+                if api._closing.wait(interval):
+                    return
+                self.wfile.write(body[index : index + 1])
+                self.wfile.flush()
+        elif kind == "stall":
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            api._closing.wait()
+        else:
+            chunk = b" " * 65536
+            while not api._closing.is_set():
+                self.wfile.write(chunk)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _answer
