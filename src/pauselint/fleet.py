@@ -100,6 +100,12 @@ def _node_context(table: CompatTable, facts: ClusterFacts, node: ClusterNode,
     )
 
 
+def cluster_error(error: ClusterError) -> InputError:
+    """``cluster prod: node n1: ...``: the one error shape reports already render."""
+    where = f"cluster {error.name}: node {error.node}" if error.node else f"cluster {error.name}"
+    return InputError(None, None, f"{where}: {error.reason}")
+
+
 def check_clusters(results: Sequence[ClusterFacts | ClusterError], table: CompatTable, *,
                    kubernetes: Version | None = None, enable: frozenset[str] = frozenset(),
                    disable: frozenset[str] = frozenset()) -> Report:
@@ -118,8 +124,11 @@ def check_clusters(results: Sequence[ClusterFacts | ClusterError], table: Compat
                                       "kubernetes_version_from": None, "mode": "cluster"}
     for facts in results:
         if isinstance(facts, ClusterError):
-            errors.append(InputError(None, None, f"cluster {facts.name}: {facts.reason}"))
+            errors.append(cluster_error(facts))
             continue
+        # A bad node or field of a cluster that was read: reported like a cluster that
+        # was not, naming the node, while every other node is still judged.
+        errors.extend(cluster_error(error) for error in facts.errors)
         counts[facts.name] = len(facts.nodes)
         target = cluster_version(facts, kubernetes)
         origin = "flag" if kubernetes is not None else ("cluster" if target else None)

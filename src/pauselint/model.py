@@ -188,13 +188,16 @@ class ClusterFacts(NamedTuple):
     kubeadm_version: str | None = None  # kubeadm-config ClusterConfiguration.kubernetesVersion
     image_repository: str | None = None  # kubeadm-config ClusterConfiguration.imageRepository
     skipped: tuple[str, ...] = ()
+    # What could not be read while the rest was: a bad node, a bad gitVersion, a cap hit.
+    errors: tuple[ClusterError, ...] = ()
 
 
 class ClusterError(NamedTuple):
-    """A context that could not be checked, with the reason in words."""
+    """A context (or, with ``node``, one node of it) that could not be checked, and why."""
 
     name: str
     reason: str  # "DNS: ...", "TLS: ...", "401 unauthorized", "403 forbidden", "timeout"
+    node: str | None = None  # the node (or "item N" of the list) the reason is about
 
 
 class Finding(NamedTuple):

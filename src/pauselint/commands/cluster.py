@@ -20,7 +20,9 @@ CLUSTER_HELP = """Check live clusters: their nodes' pause images, runtimes and k
 Read-only and least-privilege: it sends GET requests only (the server version,
 nodes page by page, and the kube-system ConfigMaps kubeadm-config and
 kubelet-config when allowed), keeps TLS verification on unless the kubeconfig
-turns it off, bounds every request with --request-timeout, and never prints
+turns it off, never follows a redirect, bounds every request (body included)
+with --request-timeout and every context with --context-timeout, caps each
+answer at 32 MiB and each context at 25,000 nodes, and never prints
 credentials. The RBAC it needs is in deploy/rbac.yaml.
 
 \b
@@ -46,7 +48,11 @@ are still checked and reported).
 @click.option("--in-cluster", is_flag=True,
               help="Use the pod's service account (when running inside a cluster).")
 @click.option("--request-timeout", type=click.FloatRange(min=0.1), default=10.0,
-              show_default=True, metavar="SECONDS", help="Timeout of each API request.")
+              show_default=True, metavar="SECONDS",
+              help="Timeout of each API request, from connecting to the body's last byte.")
+@click.option("--context-timeout", type=click.FloatRange(min=0.1), default=120.0,
+              show_default=True, metavar="SECONDS",
+              help="Timeout of each context as a whole (all its requests together).")
 @click.option("--kubernetes-version", "-k", metavar="1.MINOR[.PATCH]",
               help="Judge against this version instead of each API server's own.")
 @output_options
@@ -56,7 +62,8 @@ are still checked and reported).
               help="Config file (default: .pauselint.yaml or [tool.pauselint] found upwards).")
 @click.option("--no-config", is_flag=True, help="Use no config file.")
 def cluster_command(kubeconfig: str | None, contexts: tuple[str, ...], all_contexts: bool,
-                    in_cluster: bool, request_timeout: float, kubernetes_version: str | None,
+                    in_cluster: bool, request_timeout: float, context_timeout: float,
+                    kubernetes_version: str | None,
                     output_format: str, output_path: str | None, quiet: bool,
                     fail_on: str | None, enable: tuple[str, ...], disable: tuple[str, ...],
                     config_path: str | None, no_config: bool) -> None:
@@ -90,7 +97,8 @@ def cluster_command(kubeconfig: str | None, contexts: tuple[str, ...], all_conte
     progress = _progress_printer() if interactive else None
     results = read_clusters(kubeconfig=kubeconfig, contexts=contexts, all_contexts=all_contexts,
                             in_cluster=in_cluster, request_timeout=request_timeout,
-                            progress=progress, is_pause=_pause_filter(table))
+                            context_timeout=context_timeout, progress=progress,
+                            is_pause=_pause_filter(table))
     if progress is not None:
         click.echo("\r\x1b[K", nl=False, err=True)
     report = check_clusters(results, table, kubernetes=target, enable=rules_on,

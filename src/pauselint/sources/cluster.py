@@ -17,6 +17,13 @@ must grant exactly that):
 * the ``kube-system`` ConfigMaps ``kubeadm-config`` (kubernetesVersion and
   imageRepository of its ClusterConfiguration) and ``kubelet-config`` (optional).
 
+Every run is bounded whatever the server does (``cluster_http`` reads each answer):
+each request ends within ``--request-timeout``, each context within
+``--context-timeout``; an answer is at most ``MAX_RESPONSE_BYTES``; a context reads
+at most ``MAX_NODES`` nodes in at most ``max_pages(page_size)`` pages, and a
+``continue`` token seen twice ends the list. A node whose fields have the wrong
+types is that node's error (``cluster_nodes``); the others are still read.
+
 A reader never raises: a context that cannot be read becomes a
 :class:`ClusterError` whose reason says why in words (DNS, TLS, 401, 403,
 timeout, ...), while an optional read that is refused is named in
@@ -26,7 +33,6 @@ status codes, host names and the TLS library's verdict, not from request headers
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import ssl
@@ -38,6 +44,10 @@ from urllib.parse import urlparse
 import yaml
 
 from pauselint.model import ClusterError, ClusterFacts, ClusterNode
+from pauselint.sources.cluster_http import Budget, DeadlineExceeded, Refused, get_json
+from pauselint.sources.cluster_http import HttpStatus as _HttpStatus
+from pauselint.sources.cluster_http import ReadFailed as _ReadFailed
+from pauselint.sources.cluster_nodes import NodeProblem, node_from_json
 
 RBAC_RULES: tuple[dict, ...] = (
     {"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list"]},
@@ -51,29 +61,32 @@ RBAC_RULES: tuple[dict, ...] = (
 
 IN_CLUSTER = "in-cluster"
 CURRENT_CONTEXT = "(current context)"
-WINDOWS_BUILD_LABEL = "node.kubernetes.io/windows-build"
 CONFIGMAP_NAMESPACE = "kube-system"
 MAX_WORKERS = 8
+
+# A whole context: a 5,000-node cluster (the largest Kubernetes supports) is 10
+# pages and 3 GETs; a healthy API server answers each in well under a second, so
+# two minutes is ample for a slow link, and a context taking longer is reported
+# as stuck rather than holding up a CronJob or a CI run.
+CONTEXT_TIMEOUT = 120.0
+# One answer: the kubelet reports at most 50 images a node (nodeStatusMaxImages),
+# which with labels and conditions stays under 64 KiB; 500 such nodes a page is
+# 32 MiB. Parsing that takes about 6x in memory, so this also caps the peak.
+MAX_RESPONSE_BYTES = 32 << 20
+# Nodes one context may list: five times the 5,000 Kubernetes supports. Past it the
+# nodes read so far are judged and the context gets an error saying the rest was not.
+MAX_NODES = 25_000
 
 Progress = Callable[[str, int], None]
 
 
-class _ReadFailed(Exception):
-    """One GET failed; ``what`` names it in RBAC words ("list nodes")."""
+def max_pages(page_size: int) -> int:
+    """Pages one list may take: enough for ``MAX_NODES`` in full pages, twice over.
 
-    def __init__(self, what: str, cause: BaseException) -> None:
-        super().__init__(what)
-        self.what = what
-        self.cause = cause
-
-
-class _HttpStatus(Exception):
-    """The API server answered with a non-2xx status (and a ``Status`` body)."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(status)
-        self.status = status
-        self.reason = reason
+    Without selectors the API server fills every page up to ``limit``; the slack
+    covers short pages and the one restart after an expired token.
+    """
+    return 2 * (-(-MAX_NODES // max(page_size, 1))) + 2
 
 
 def read_clusters(
@@ -86,6 +99,7 @@ def read_clusters(
     page_size: int = 500,
     progress: Progress | None = None,
     is_pause: Callable[[str], bool] | None = None,
+    context_timeout: float = CONTEXT_TIMEOUT,
 ) -> list[ClusterFacts | ClusterError]:
     """Read every requested context, concurrently, in the order they were requested.
 
@@ -95,7 +109,8 @@ def read_clusters(
     as ``progress(context, nodes_so_far)`` after every page, from worker threads.
     ``is_pause(image_name)`` decides which of a node's images are kept (the caller
     builds it from the compat table, overlay included); by default, names whose last
-    path component mentions ``pause``.
+    path component mentions ``pause``. Each context ends within ``context_timeout``
+    seconds, each of its requests within ``request_timeout``.
     """
     is_pause = _memoised(is_pause or _looks_like_pause)
     if in_cluster:
@@ -112,7 +127,8 @@ def read_clusters(
     def read_one(name: str) -> ClusterFacts | ClusterError:
         if name in unknown:
             return unknown[name]
-        return _read_context(name, config_file, request_timeout, page_size, progress, is_pause)
+        return _read_context(name, config_file, request_timeout, page_size, progress, is_pause,
+                             context_timeout=context_timeout)
 
     todo = [name for name in targets if name not in unknown]
     if len(todo) <= 1:
@@ -191,6 +207,7 @@ def _read_context(
     page_size: int,
     progress: Progress | None,
     is_pause: Callable[[str], bool],
+    context_timeout: float = CONTEXT_TIMEOUT,
 ) -> ClusterFacts | ClusterError:
     """Everything one context says, or the one reason it could not be read."""
     from kubernetes.config.config_exception import ConfigException
@@ -205,7 +222,8 @@ def _read_context(
         return ClusterError(name, f"unexpected error loading the kubeconfig: {type(exc).__name__}")
     host = urlparse(client.configuration.host).hostname or client.configuration.host
     try:
-        return _read_facts(name, client, timeout, page_size, progress, is_pause)
+        budget = Budget(timeout, context_timeout)
+        return _read_facts(name, client, budget, page_size, progress, is_pause)
     except _ReadFailed as exc:
         return ClusterError(name, _reason(exc.what, exc.cause, host, timeout))
     except ConfigException as exc:  # exec/OIDC plugins refresh credentials lazily
@@ -217,44 +235,70 @@ def _read_context(
 
 
 def _read_facts(
-    name: str, client: Any, timeout: float, page_size: int, progress: Progress | None,
+    name: str, client: Any, budget: Budget, page_size: int, progress: Progress | None,
     is_pause: Callable[[str], bool],
 ) -> ClusterFacts:
     skipped: list[str] = []
-    version = _get(client, "/version", (), timeout, "get /version")
-    nodes = _list_nodes(name, client, timeout, page_size, progress, is_pause)
+    errors: list[ClusterError] = []
+    version = get_json(client, "/version", (), budget, "get /version", MAX_RESPONSE_BYTES)
+    git_version = version.get("gitVersion") if isinstance(version, dict) else None
+    if git_version is not None and not isinstance(git_version, str):
+        errors.append(ClusterError(name, "/version: gitVersion is not a string; "
+                                         "the server version is unknown"))
+        git_version = None
+    nodes = _list_nodes(name, client, budget, page_size, progress, is_pause, errors)
     kubeadm_version = image_repository = None
-    kubeadm = _get_configmap(client, "kubeadm-config", timeout, skipped)
+    kubeadm = _get_configmap(client, "kubeadm-config", budget, skipped)
     if kubeadm is not None:
         kubeadm_version, image_repository = _cluster_configuration(kubeadm, skipped)
-    _get_configmap(client, "kubelet-config", timeout, skipped)  # presence only, for RBAC parity
+    _get_configmap(client, "kubelet-config", budget, skipped)  # presence only, for RBAC parity
     return ClusterFacts(
         name=name,
-        server_version=version.get("gitVersion") if isinstance(version, dict) else None,
+        server_version=git_version,
         nodes=tuple(nodes),
         kubeadm_version=kubeadm_version,
         image_repository=image_repository,
         skipped=tuple(skipped),
+        errors=tuple(errors),
     )
 
 
 def _list_nodes(
-    name: str, client: Any, timeout: float, page_size: int, progress: Progress | None,
-    is_pause: Callable[[str], bool],
+    name: str, client: Any, budget: Budget, page_size: int, progress: Progress | None,
+    is_pause: Callable[[str], bool], errors: list[ClusterError],
 ) -> list[ClusterNode]:
     """Every node once, page by page; an expired continue token restarts the list once.
 
     A 410 means the server compacted away the snapshot the token points into; the
     API conventions say to start over, and once is enough to tell a busy cluster
-    from a broken one.
+    from a broken one. Bad nodes land in ``errors``; past ``MAX_NODES`` the list
+    stops with an error, and the nodes read so far are kept.
     """
+    pages_left = max_pages(page_size)
     for attempt in (1, 2):
         nodes: list[ClusterNode] = []
+        problems: list[ClusterError] = []
+        seen = 0
         try:
-            for page in _node_pages(client, timeout, page_size):
-                nodes.extend(_node(item, is_pause) for item in page if isinstance(item, dict))
+            for page in _node_pages(client, budget, page_size, pages_left):
+                pages_left -= 1
+                for item in page:
+                    if seen == MAX_NODES:
+                        problems.append(ClusterError(
+                            name, f"more than {MAX_NODES:,} nodes (the cap): the first "
+                                  f"{MAX_NODES:,} are checked, the rest not read"))
+                        break
+                    found = node_from_json(item, seen, is_pause)
+                    seen += 1
+                    if isinstance(found, NodeProblem):
+                        problems.append(ClusterError(name, found.reason, found.node))
+                    else:
+                        nodes.append(found)
                 if progress is not None:
                     progress(name, len(nodes))
+                if seen == MAX_NODES and problems and problems[-1].node is None:
+                    break
+            errors.extend(problems)
             return nodes
         except _ReadFailed as exc:
             expired = isinstance(exc.cause, _HttpStatus) and exc.cause.status == 410
@@ -263,42 +307,37 @@ def _list_nodes(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _node_pages(client: Any, timeout: float, page_size: int) -> Iterator[list]:
+def _node_pages(client: Any, budget: Budget, page_size: int, pages_left: int) -> Iterator[list]:
+    """The ``items`` of each page; a loop in the server's tokens ends the list with an error."""
+    what = "list nodes"
     token: str | None = None
+    tokens: set[str] = set()
     while True:
+        if pages_left <= 0:
+            raise _ReadFailed(what, Refused(
+                f"paging did not end after {max_pages(page_size)} pages of {page_size} "
+                f"(the cap for {MAX_NODES:,} nodes)"))
+        pages_left -= 1
         query: list[tuple[str, Any]] = [("limit", page_size)]
         if token:
             query.append(("continue", token))
-        body = _get(client, "/api/v1/nodes", query, timeout, "list nodes")
-        yield body.get("items") or []
-        token = (body.get("metadata") or {}).get("continue")
+        body = get_json(client, "/api/v1/nodes", query, budget, what, MAX_RESPONSE_BYTES)
+        if not isinstance(body, dict):
+            raise _ReadFailed(what, Refused("the node list is not a JSON object"))
+        items = body.get("items")
+        if items is not None and not isinstance(items, list):
+            raise _ReadFailed(what, Refused("the node list's items is not a list"))
+        yield items or []
+        metadata = body.get("metadata")
+        token = metadata.get("continue") if isinstance(metadata, dict) else None
         if not token:
             return
-
-
-def _node(item: dict, is_pause: Callable[[str], bool]) -> ClusterNode:
-    metadata = item.get("metadata") or {}
-    status = item.get("status") or {}
-    info = status.get("nodeInfo") or {}
-    labels = metadata.get("labels") or {}
-    pause = []
-    for image in status.get("images") or ():
-        names = [n for n in (image or {}).get("names") or ()
-                 if isinstance(n, str) and is_pause(n)]
-        # One image entry lists its digest name and its tag names; the tag names say
-        # which pause it is, the digest name alone would read as "no tag".
-        tagged = [n for n in names if "@" not in n]
-        pause.extend(tagged or names)
-    return ClusterNode(
-        name=str(metadata.get("name", "")),
-        kubelet_version=str(info.get("kubeletVersion", "")),
-        container_runtime=str(info.get("containerRuntimeVersion", "")),
-        architecture=str(info.get("architecture", "")),
-        operating_system=str(info.get("operatingSystem", "")),
-        os_image=str(info.get("osImage", "")),
-        windows_build=labels.get(WINDOWS_BUILD_LABEL),
-        pause_images=tuple(pause),
-    )
+        if not isinstance(token, str):
+            raise _ReadFailed(what, Refused("the node list's continue token is not a string"))
+        if token in tokens:
+            raise _ReadFailed(what, Refused(
+                "the API server sent the same continue token twice: paging stopped"))
+        tokens.add(token)
 
 
 def _looks_like_pause(image_name: str) -> bool:
@@ -321,12 +360,12 @@ def _memoised(is_pause: Callable[[str], bool]) -> Callable[[str], bool]:
     return decide
 
 
-def _get_configmap(client: Any, name: str, timeout: float, skipped: list[str]) -> dict | None:
+def _get_configmap(client: Any, name: str, budget: Budget, skipped: list[str]) -> dict | None:
     """An optional ConfigMap: absent on 404, named in ``skipped`` when refused."""
     what = f"get configmaps {name} in {CONFIGMAP_NAMESPACE}"
     path = f"/api/v1/namespaces/{CONFIGMAP_NAMESPACE}/configmaps/{name}"
     try:
-        body = _get(client, path, (), timeout, what)
+        body = get_json(client, path, (), budget, what, MAX_RESPONSE_BYTES)
     except _ReadFailed as exc:
         if not isinstance(exc.cause, _HttpStatus):
             raise
@@ -341,81 +380,25 @@ def _get_configmap(client: Any, name: str, timeout: float, skipped: list[str]) -
 
 
 def _cluster_configuration(configmap: dict, skipped: list[str]) -> tuple[str | None, str | None]:
-    text = (configmap.get("data") or {}).get("ClusterConfiguration")
+    """kubernetesVersion and imageRepository, read by the kubeadm reader ``check`` uses.
+
+    That reader composes YAML nodes and never expands an alias, so a "billion
+    laughs" ClusterConfiguration costs its own size, not its expansion; a document
+    it cannot read is a skip naming why, and the nodes are still judged.
+    """
+    from pauselint.model import Role
+    from pauselint.sources.kubeadm import read_kubeadm
+
+    data = configmap.get("data")
+    text = data.get("ClusterConfiguration") if isinstance(data, dict) else None
     if not isinstance(text, str):
         return None, None
-    try:
-        config = yaml.safe_load(text)
-    except yaml.YAMLError:
-        skipped.append("kubeadm-config: ClusterConfiguration is not valid YAML")
-        return None, None
-    if not isinstance(config, dict):
-        return None, None
-    version, repository = config.get("kubernetesVersion"), config.get("imageRepository")
-    return (
-        str(version) if version is not None else None,
-        str(repository) if repository is not None else None,
-    )
-
-
-def _get(client: Any, path: str, query: Sequence[tuple[str, Any]], timeout: float, what: str):
-    """One GET through the client's own auth and TLS, parsed as raw JSON.
-
-    Going through ``ApiClient`` rather than ``CoreV1Api`` skips the model classes
-    (and the second of importing them); the auth setting is the one every generated
-    API method passes, so tokens from exec/OIDC plugins are refreshed the same way.
-    """
-    from kubernetes.client.exceptions import ApiException
-
-    headers = {"Accept": "application/json"}
-    # (connect, read): kubernetes < 37 ignores a float, and a read timeout bounds
-    # every wait on the server without cutting off a large page that is arriving.
-    timeouts = (timeout, timeout)
-    try:
-        if hasattr(client, "param_serialize"):  # kubernetes >= 37 (new generator)
-            request = client.param_serialize(
-                method="GET",
-                resource_path=path,
-                query_params=list(query),
-                header_params=headers,
-                auth_settings=["BearerToken"],
-            )
-            response = client.call_api(*request, _request_timeout=timeouts)
-            data, status = response.read(), response.status
-        else:  # kubernetes 29-36: non-2xx raises ApiException in the REST layer
-            response = client.call_api(
-                path,
-                "GET",
-                query_params=list(query),
-                header_params=headers,
-                auth_settings=["BearerToken"],
-                _preload_content=False,
-                _return_http_data_only=True,
-                _request_timeout=timeouts,
-            )
-            data, status = response.data, response.status
-        if not 200 <= status <= 299:
-            raise _HttpStatus(status, _status_reason(data))
-        return json.loads(data)
-    except ApiException as exc:
-        if exc.status:  # the old REST layer's non-2xx
-            raise _ReadFailed(what, _HttpStatus(exc.status, _status_reason(exc.body))) from None
-        raise _ReadFailed(what, exc) from None
-    except (_HttpStatus, ValueError, OSError) as exc:
-        raise _ReadFailed(what, exc) from None
-    except Exception as exc:  # urllib3 errors; classified by _reason
-        if type(exc).__module__.startswith("urllib3"):
-            raise _ReadFailed(what, exc) from None
-        raise
-
-
-def _status_reason(body: Any) -> str:
-    """The ``reason`` of a Kubernetes ``Status`` body (``Forbidden``, ``Expired``)."""
-    try:
-        status = json.loads(body)
-    except (TypeError, ValueError):
-        return ""
-    return str(status.get("reason", "")) if isinstance(status, dict) else ""
+    read = read_kubeadm("kubeadm-config", text)
+    if read.errors:
+        problem = read.errors[0].message
+        skipped.append(f"kubeadm-config: ClusterConfiguration: {problem[:200]}")
+    found = {setting.role: setting.value for setting in read.settings if setting.effective}
+    return found.get(Role.KUBERNETES_VERSION), found.get(Role.IMAGE_REPOSITORY)
 
 
 # --- reasons -------------------------------------------------------------------
@@ -450,6 +433,12 @@ def _reason(what: str, cause: BaseException, host: str, timeout: float) -> str:
         if cause.status == 410:
             return f"{words}: the continue token expired twice ({what})"
         return f"{words} ({what})"
+    if isinstance(cause, Refused):
+        return f"{cause.words} ({what})"
+    if isinstance(cause, DeadlineExceeded):
+        if cause.whole_context:
+            return f"context timeout after {cause.seconds:g} s (--context-timeout) ({what})"
+        return f"timeout after {cause.seconds:g} s ({what})"
     if isinstance(cause, ValueError):
         return f"invalid response: {what} did not return JSON"
     chain = list(_causes(cause))

@@ -1,0 +1,228 @@
+"""One bounded GET to a Kubernetes API server: time, size and redirects all capped.
+
+The client's own ``call_api`` cannot promise a bound: urllib3's timeouts are per
+socket wait, so a body dripped one byte a second never times out, a 50 MB page is
+read whole into memory, and a redirect is followed (or turned into an opaque
+``MaxRetryError``). So the request is built by the client (its auth: tokens, exec
+and OIDC plugins, client certificates) and sent on the client's own pool manager
+(its TLS settings), but the answer is read here:
+
+* every socket wait is at most ``min(request timeout, time left)``, and a watchdog
+  shuts the connection down at the request's deadline, so the body, however slowly
+  it arrives, ends by then (the status line and headers are bounded per wait);
+* the body is read in chunks and refused past ``max_bytes`` (``Content-Length`` is
+  checked first, so an announced 50 MB page is never read at all);
+* a redirect is never followed: it is reported with the location's
+  scheme://host/path only, never its query string (which could carry a token).
+
+This module imports ``kubernetes``/``urllib3`` only inside functions, so
+``pauselint check`` never pays for them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_CHUNK = 1 << 16
+
+
+class ReadFailed(Exception):
+    """One GET failed; ``what`` names it in RBAC words ("list nodes")."""
+
+    def __init__(self, what: str, cause: BaseException) -> None:
+        super().__init__(what)
+        self.what = what
+        self.cause = cause
+
+
+class HttpStatus(Exception):
+    """The API server answered with a non-2xx status (and a ``Status`` body)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(status)
+        self.status = status
+        self.reason = reason
+
+
+class Refused(Exception):
+    """The answer broke a bound pauselint sets; ``words`` say which, for the user."""
+
+    def __init__(self, words: str) -> None:
+        super().__init__(words)
+        self.words = words
+
+
+class DeadlineExceeded(Exception):
+    """The request (or the whole context) ran out of time; ``seconds`` is the limit hit."""
+
+    def __init__(self, seconds: float, whole_context: bool) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+        self.whole_context = whole_context
+
+
+class Budget:
+    """The time one context may take, shared by its requests: an overall deadline."""
+
+    def __init__(self, request_timeout: float, context_timeout: float) -> None:
+        self.request_timeout = request_timeout
+        self.context_timeout = context_timeout
+        self.deadline = time.monotonic() + context_timeout
+
+    def next_request(self) -> tuple[float, bool]:
+        """(seconds this request may take, whether the context's deadline is the tighter)."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise DeadlineExceeded(self.context_timeout, True)
+        if left < self.request_timeout:
+            return left, True
+        return self.request_timeout, False
+
+
+def get_json(client: Any, path: str, query: Sequence[tuple[str, Any]], budget: Budget,
+             what: str, max_bytes: int) -> Any:
+    """GET ``path`` through the client's auth and TLS and parse the body as JSON.
+
+    Raises :class:`ReadFailed` for every failure, its ``cause`` one of
+    :class:`HttpStatus`, :class:`Refused`, :class:`DeadlineExceeded`, ``ValueError``
+    (not JSON) or the transport's own exception.
+    """
+    try:
+        seconds, context_bound = budget.next_request()
+        limit = budget.context_timeout if context_bound else budget.request_timeout
+        status, location, data = _send(client, path, query, seconds, limit, context_bound,
+                                       max_bytes)
+        if status in REDIRECT_STATUSES:
+            raise Refused(f"the API server redirected to {_safe_location(location)}, "
+                          "not followed")
+        if not 200 <= status <= 299:
+            raise HttpStatus(status, _status_reason(data))
+        return json.loads(data)
+    except (HttpStatus, Refused, DeadlineExceeded, ValueError, OSError) as exc:
+        raise ReadFailed(what, exc) from None
+    except Exception as exc:  # urllib3 and client errors; classified by the caller
+        module = type(exc).__module__
+        if module.startswith(("urllib3", "kubernetes", "http.client")):
+            raise ReadFailed(what, exc) from None
+        raise
+
+
+def _send(client: Any, path: str, query: Sequence[tuple[str, Any]], seconds: float,
+          limit: float, context_bound: bool, max_bytes: int) -> tuple[int, str, bytes]:
+    """(status, Location header, body) of one GET that ends within ``seconds``."""
+    import urllib3
+
+    url, headers = _prepared(client, path, query)
+    deadline = time.monotonic() + seconds
+    try:
+        response = client.rest_client.pool_manager.request(
+            "GET", url, headers=headers, preload_content=False, redirect=False, retries=False,
+            timeout=urllib3.Timeout(connect=seconds, read=seconds),
+        )
+    except Exception:
+        if time.monotonic() >= deadline:  # a wait for the headers used up the time
+            raise DeadlineExceeded(limit, context_bound) from None
+        raise
+    complete = False
+    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _cut, (response,))
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        announced = response.headers.get("Content-Length")
+        if announced is not None and announced.strip().isdigit() and int(announced) > max_bytes:
+            raise Refused(_too_large(max_bytes))
+        data = _read_body(response, deadline, limit, context_bound, max_bytes)
+        complete = True
+        return response.status, response.headers.get("Location") or "", data
+    except (OSError, ValueError) as exc:
+        if time.monotonic() >= deadline:
+            raise DeadlineExceeded(limit, context_bound) from None
+        raise exc
+    except Exception:
+        if time.monotonic() >= deadline:  # the watchdog cut the connection
+            raise DeadlineExceeded(limit, context_bound) from None
+        raise
+    finally:
+        watchdog.cancel()
+        if complete:
+            response.release_conn()  # keep-alive: the next page reuses the connection
+        else:
+            response.close()  # never hand a half-read connection back to the pool
+
+
+def _read_body(response: Any, deadline: float, limit: float, context_bound: bool,
+               max_bytes: int) -> bytes:
+    read = getattr(response, "read1", None) or response.read  # read1: one socket read
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = read(_CHUNK)
+        if time.monotonic() >= deadline:
+            raise DeadlineExceeded(limit, context_bound)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > max_bytes:
+            raise Refused(_too_large(max_bytes))
+        chunks.append(chunk)
+
+
+def _cut(response: Any) -> None:
+    """At the deadline: shut the socket so a read blocked in the reading thread returns."""
+    try:
+        response.shutdown()  # urllib3 >= 2.3, made for exactly this
+    except Exception:  # older urllib3, or the response already finished
+        with contextlib.suppress(Exception):
+            response.close()
+
+
+def _prepared(client: Any, path: str, query: Sequence[tuple[str, Any]]) -> tuple[str, dict]:
+    """The URL and headers the client itself would send, auth included.
+
+    The auth setting is the one every generated API method passes, so tokens from
+    exec/OIDC plugins are refreshed the same way as for ``CoreV1Api``.
+    """
+    accept = {"Accept": "application/json"}
+    if hasattr(client, "param_serialize"):  # kubernetes >= 37 (new generator)
+        _, url, headers, _, _ = client.param_serialize(
+            method="GET", resource_path=path, query_params=list(query),
+            header_params=accept, auth_settings=["BearerToken"],
+        )
+        return url, headers
+    headers = {**client.default_headers, **accept}  # kubernetes 29-36
+    querys = list(query)
+    client.update_params_for_auth(headers, querys, ["BearerToken"])
+    url = client.configuration.host + path
+    return (url + "?" + urlencode(querys) if querys else url), headers
+
+
+def _safe_location(location: str) -> str:
+    """scheme://host/path of a Location: never the query or fragment, never userinfo."""
+    if not location:
+        return "(no Location header)"
+    parts = urlsplit(location.strip())
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    where = f"{parts.scheme}://{host}{parts.path}" if parts.scheme else parts.path
+    return where[:200] or "(an empty location)"
+
+
+def _too_large(max_bytes: int) -> str:
+    return f"response larger than {max_bytes // (1 << 20)} MiB (the cap), not read"
+
+
+def _status_reason(body: Any) -> str:
+    """The ``reason`` of a Kubernetes ``Status`` body (``Forbidden``, ``Expired``)."""
+    try:
+        status = json.loads(body)
+    except (TypeError, ValueError):
+        return ""
+    return str(status.get("reason", "")) if isinstance(status, dict) else ""
