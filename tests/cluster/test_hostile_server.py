@@ -252,3 +252,15 @@ def test_bad_nodes_and_a_bad_git_version_are_errors_and_the_rest_is_judged(
     assert ("test", "good-1") in judged  # drift between the two good nodes is still seen
     assert doc["context"]["cluster:other"] == "1.31.4"
     assert "Traceback" not in result.output
+
+
+def test_text_output_names_each_bad_node_and_counts_cluster_errors(
+        kube_api: KubeAPI, kubeconfig: Path) -> None:
+    kube_api.set_raw_node_items([make_node("good"), 7])
+    result = CliRunner().invoke(main, ["cluster", "--kubeconfig", str(kubeconfig)])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-3:] == [
+        "error: cluster test: node item 1: list item is a number, not a Node object",
+        "",
+        "1 cluster (1 node) checked: no findings; 1 cluster error",
+    ]

@@ -231,7 +231,7 @@ def _summary(report: Report) -> str:
     else:
         result = "no problems found"
     if report.errors:
-        what = ("cluster not checked", "clusters not checked") if cluster_run else (
+        what = ("cluster error", "cluster errors") if cluster_run else (
             "input error", "input errors")
         result += f"; {_plural(len(report.errors), what[0], what[1])}"
     return f"{checked}: {result}"
