@@ -184,7 +184,8 @@ INVALID = {
     "a" * 64: "is a bare 64-character hex identifier, not an image name",
     "registry.k8s.io/pause:3.9\x00": "contains the character '\\x00'",
     "registry.k8s.io/pauseé": "contains the character 'é'",
-    "https://registry.k8s.io/pause:3.9": "invalid registry host 'https:'",
+    "https://registry.k8s.io/pause:3.9": "starts with the URL scheme 'https://': an image "
+    "name starts with the registry host",
     "registry.k8s.io/" + "a" * 240: "is 256 characters long (at most 255)",
 }
 
@@ -411,10 +412,46 @@ def test_map_to_upstream_short_name_prefix() -> None:
     assert mapped.normalized() == "registry.k8s.io/pause:3.6"
 
 
-def test_map_to_upstream_onto_bare_registry_is_an_error() -> None:
+def test_map_to_upstream_onto_bare_registry_maps_nothing() -> None:
+    # The namespace a whole registry is mirrored under is no repository of that
+    # registry: a user's value, so "no upstream", never an exception (issue 8 item 9).
     ref = parse_image("docker.io/rancher/mirrored-pause:3.6")
-    with pytest.raises(ImageRefError, match="onto a bare registry"):
-        map_to_upstream(ref, [("docker.io/rancher/mirrored-pause", "registry.k8s.io")])
+    assert map_to_upstream(ref, [("docker.io/rancher/mirrored-pause", "registry.k8s.io")]) is None
+    aliyun = parse_image("registry.aliyuncs.com/google_containers:3.9")
+    assert map_to_upstream(aliyun, [("registry.aliyuncs.com/google_containers",
+                                     "registry.k8s.io")]) is None
+
+
+def test_map_to_upstream_rewrite_too_long_maps_nothing() -> None:
+    ref = parse_image("m.io/" + "a" * 240 + ":3.9")
+    assert map_to_upstream(ref, [("m.io", "registry.example.com/" + "b" * 20)]) is None
+
+
+def test_resolve_of_a_mirror_namespace_is_the_reference_itself() -> None:
+    from pauselint.compat import load_table
+
+    table = load_table()
+    ref = parse_image("registry.aliyuncs.com/google_containers:3.9")
+    upstream, _mirror = table.resolve(ref)
+    assert upstream == ref
+    assert not table.is_pause_image(ref)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("pause:" + "A" * 4_194_304 + " x",
+         "image reference 'pause:" + "A" * 194 + "…' (4194312 characters) contains whitespace"),
+        ("registry.k8s.io/pause:" + "A" * 4_194_304,
+         "invalid tag '" + "A" * 200 + "…' (4194304 characters) in a 4194326-character "
+         "reference"),
+    ],
+)
+def test_a_huge_value_is_cut_once_with_its_length(text: str, message: str) -> None:
+    with pytest.raises(ImageRefError) as excinfo:
+        parse_image(text)
+    assert str(excinfo.value).startswith(message)
+    assert len(str(excinfo.value)) < 600
 
 
 def test_map_to_upstream_bad_prefix_is_an_error() -> None:

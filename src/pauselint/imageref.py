@@ -27,6 +27,8 @@ import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from pauselint.display import LIMIT, shown
+
 __all__ = [
     "ARCHITECTURES",
     "DEFAULT_REGISTRY",
@@ -122,12 +124,14 @@ def parse_image(text: str) -> ImageRef:
         raise ImageRefError("empty image reference")
     for char in original:
         if char.isspace():
-            raise ImageRefError(f"image reference {original!r} contains whitespace")
+            raise ImageRefError(f"image reference {shown(original)} contains whitespace")
         if not char.isascii() or not char.isprintable():
-            raise ImageRefError(f"image reference {original!r} contains the character {char!r}")
+            raise ImageRefError(
+                f"image reference {shown(original)} contains the character {char!r}"
+            )
     if _IDENTIFIER_RE.fullmatch(original):
         raise ImageRefError(
-            f"{original!r} is a bare 64-character hex identifier, not an image name"
+            f"{shown(original)} is a bare 64-character hex identifier, not an image name"
         )
 
     rest, digest = _split_digest(original)
@@ -150,24 +154,32 @@ def parse_image(text: str) -> ImageRef:
     )
 
 
+def _in(original: str) -> str:
+    """``in 'reference'`` after the part of it a message names; a long reference is
+    not quoted again (the part already shows the bad text), only measured."""
+    if len(original) <= LIMIT:
+        return f"in {shown(original)}"
+    return f"in a {len(original)}-character reference"
+
+
 def _split_digest(original: str) -> tuple[str, str | None]:
     rest, at, digest = original.partition("@")
     if not at:
         return original, None
     if not rest:
-        raise ImageRefError(f"image reference {original!r} has a digest but no name")
+        raise ImageRefError(f"image reference {shown(original)} has a digest but no name")
     algo, colon, hex_part = digest.partition(":")
     if not colon or not _DIGEST_ALGO_RE.fullmatch(algo) or not hex_part:
         raise ImageRefError(
-            f"invalid digest {digest!r} in {original!r} (expected algorithm:hex, "
+            f"invalid digest {shown(digest)} {_in(original)} (expected algorithm:hex, "
             "e.g. sha256:<64 hex digits>)"
         )
     expected = _DIGEST_HEX_LENGTH.get(algo)
     if expected is None:
-        raise ImageRefError(f"unsupported digest algorithm {algo!r} in {original!r}")
+        raise ImageRefError(f"unsupported digest algorithm {shown(algo)} {_in(original)}")
     if len(hex_part) != expected or not re.fullmatch(r"[0-9a-f]+", hex_part):
         raise ImageRefError(
-            f"invalid {algo} digest in {original!r}: expected {expected} lowercase hex digits"
+            f"invalid {algo} digest {_in(original)}: expected {expected} lowercase hex digits"
         )
     return rest, digest
 
@@ -179,10 +191,10 @@ def _split_tag(original: str, rest: str) -> tuple[str, str | None]:
         return rest, None
     name, tag = rest[:colon], rest[colon + 1 :]
     if not tag:
-        raise ImageRefError(f"image reference {original!r} has an empty tag")
+        raise ImageRefError(f"image reference {shown(original)} has an empty tag")
     if not _TAG_RE.fullmatch(tag):
         raise ImageRefError(
-            f"invalid tag {tag!r} in {original!r} (letters, digits, '_', '.', '-'; "
+            f"invalid tag {shown(tag)} {_in(original)} (letters, digits, '_', '.', '-'; "
             "not starting with '.' or '-'; at most 128 characters)"
         )
     return name, tag
@@ -191,11 +203,18 @@ def _split_tag(original: str, rest: str) -> tuple[str, str | None]:
 def _split_name(original: str, name: str) -> tuple[str, str, bool]:
     """Split ``[host/]path`` with distribution's rule for "is the first part a host"."""
     if not name:
-        raise ImageRefError(f"image reference {original!r} has no repository name")
+        raise ImageRefError(f"image reference {shown(original)} has no repository name")
+    scheme, sep, _ = name.partition("://")
+    if sep and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme):
+        # A registry written as a URL (`https://host:5000`): the runtime pulls names,
+        # and a name starts with the bare host.
+        raise ImageRefError(f"image reference {shown(original)} starts with the URL scheme "
+                            f"{shown(scheme + sep)}: an image name starts with the registry "
+                            "host, e.g. registry.example.com:5000/pause:3.10")
     first, slash, remainder = name.partition("/")
     if slash and _looks_like_host(first):
         if not _HOST_RE.fullmatch(first):
-            raise ImageRefError(f"invalid registry host {first!r} in {original!r}")
+            raise ImageRefError(f"invalid registry host {shown(first)} {_in(original)}")
         registry, explicit = _normalize_host(first), True
     else:
         registry, remainder, explicit = DEFAULT_REGISTRY, name, False
@@ -221,15 +240,15 @@ def _normalize_host(host: str) -> str:
 
 def _check_path(original: str, path: str) -> None:
     if not path:
-        raise ImageRefError(f"image reference {original!r} has no repository name")
+        raise ImageRefError(f"image reference {shown(original)} has no repository name")
     if path.lower() != path:
-        raise ImageRefError(f"repository name {path!r} in {original!r} must be lowercase")
+        raise ImageRefError(f"repository name {shown(path)} {_in(original)} must be lowercase")
     for component in path.split("/"):
         if not component:
-            raise ImageRefError(f"repository name {path!r} in {original!r} has an empty part")
+            raise ImageRefError(f"repository name {shown(path)} {_in(original)} has an empty part")
         if not _PATH_COMPONENT_RE.fullmatch(component):
             raise ImageRefError(
-                f"invalid repository name component {component!r} in {original!r} "
+                f"invalid repository name component {shown(component)} {_in(original)} "
                 "(lowercase letters and digits, separated by '.', '_', '__' or dashes)"
             )
 
@@ -331,9 +350,9 @@ def normalize_prefix(text: str) -> str:
     stripped = text.strip() if isinstance(text, str) else ""
     cleaned = stripped.rstrip("/")
     if not cleaned:
-        raise ImageRefError(f"empty mirror prefix {text!r}")
+        raise ImageRefError(f"empty mirror prefix {shown(text)}")
     if any(char.isspace() or not char.isascii() for char in cleaned):
-        raise ImageRefError(f"invalid mirror prefix {stripped!r}")
+        raise ImageRefError(f"invalid mirror prefix {shown(stripped)}")
     first, slash, remainder = cleaned.partition("/")
     if not slash and ("." in first or ":" in first or first == _LOCALHOST):
         host, remainder = first, ""
@@ -342,7 +361,9 @@ def normalize_prefix(text: str) -> str:
     else:
         host, remainder = DEFAULT_REGISTRY, cleaned
     if not _HOST_RE.fullmatch(host):
-        raise ImageRefError(f"invalid registry host {host!r} in mirror prefix {stripped!r}")
+        raise ImageRefError(
+            f"invalid registry host {shown(host)} in mirror prefix {shown(stripped)}"
+        )
     host = _normalize_host(host)
     if not remainder:
         return host
@@ -360,8 +381,13 @@ def map_to_upstream(ref: ImageRef, mirrors: Sequence[tuple[str, str]]) -> ImageR
     components of ``ref.name`` (``.../mirrored-pause`` does not match
     ``.../mirrored-pause2``); the longest match wins, the first listed on a tie. The
     result keeps tag, digest and ``original`` so findings still quote the user's text.
-    Raises :class:`ImageRefError` for an invalid prefix or a rewrite that is no valid
-    image name (e.g. a whole repository mapped onto a bare host).
+
+    Raises :class:`ImageRefError` only for an invalid prefix (a bad ``mirrors`` entry,
+    reported when config loads). A reference the mirror cannot map -- the namespace
+    a whole registry is mirrored under, used as a repository itself
+    (``registry.aliyuncs.com/google_containers:3.9``), or a name too long once
+    rewritten -- names nothing upstream, so it maps to None: it is a user's value,
+    and a value is a finding, never a crash.
     """
     best: tuple[str, str] | None = None
     for prefix, upstream in mirrors:
@@ -375,13 +401,10 @@ def map_to_upstream(ref: ImageRef, mirrors: Sequence[tuple[str, str]]) -> ImageR
     upstream_prefix = normalize_prefix(upstream)
     rest = ref.name[len(prefix) :]
     if "/" not in upstream_prefix and not rest:
-        raise ImageRefError(
-            f"mirror {prefix!r} -> {upstream!r} maps {ref.original!r} onto a bare registry"
-        )
+        return None  # a whole registry's namespace is no repository of that registry
     suffix = ref.normalized()[len(ref.name) :]  # ":tag", "@digest", both or nothing
-    rewritten = upstream_prefix + rest + suffix
     try:
-        mapped = parse_image(rewritten)
-    except ImageRefError as err:
-        raise ImageRefError(f"mirror {prefix!r} -> {upstream!r}: {err}") from None
+        mapped = parse_image(upstream_prefix + rest + suffix)
+    except ImageRefError:
+        return None
     return mapped._replace(original=ref.original, explicit_registry=True)
