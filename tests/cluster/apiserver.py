@@ -241,6 +241,11 @@ class KubeAPI:
         with self._lock:
             self._faults.append(_Fault(path_prefix, "drip", interval, None))
 
+    def drip_headers(self, path_prefix: str, interval: float) -> None:
+        """Send the status line and headers one byte per `interval` (then the body at once)."""
+        with self._lock:
+            self._faults.append(_Fault(path_prefix, "drip-headers", interval, None))
+
     def stall(self, path_prefix: str) -> None:
         """Send headers and half the body, then nothing until the client gives up."""
         with self._lock:
@@ -752,7 +757,7 @@ class _Handler(BaseHTTPRequestHandler):
             if redirect is not None:
                 self._redirect(*redirect)
                 return
-            for kind in ("drip", "stall", "endless"):
+            for kind in ("drip", "drip-headers", "stall", "endless"):
                 value = api._fault(path, kind)
                 if value is not None:
                     self._hostile_body(kind, value, code, body)
@@ -783,6 +788,18 @@ class _Handler(BaseHTTPRequestHandler):
         """
         api = self.server.api
         self.close_connection = True
+        if kind == "drip-headers":
+            head = (f"HTTP/1.1 {code} OK\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(body)}\r\nConnection: close\r\n"
+                    + "".join(f"X-Padding-{i}: {'x' * 60}\r\n" for i in range(40))
+                    + "\r\n").encode()
+            for index in range(len(head)):
+                if api._closing.wait(interval):
+                    return
+                self.wfile.write(head[index : index + 1])
+                self.wfile.flush()
+            self.wfile.write(body)
+            return
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         if kind != "endless":

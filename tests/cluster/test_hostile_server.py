@@ -264,3 +264,14 @@ def test_text_output_names_each_bad_node_and_counts_cluster_errors(
         "",
         "1 cluster (1 node) checked: no findings; 1 cluster error",
     ]
+
+
+def test_dripped_headers_end_at_the_request_timeout(kube_api: KubeAPI, kubeconfig: Path) -> None:
+    kube_api.set_nodes([make_node("a")])
+    kube_api.drip_headers(NODES, 0.05)  # ~3 KB of headers: 150 s at this pace
+    started = time.monotonic()
+
+    [error] = read_clusters(kubeconfig=str(kubeconfig), request_timeout=1)
+
+    assert error == ClusterError("test", "timeout after 1 s (list nodes)")
+    assert time.monotonic() - started < 1 + 2

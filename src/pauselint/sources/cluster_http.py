@@ -8,8 +8,9 @@ and OIDC plugins, client certificates) and sent on the client's own pool manager
 (its TLS settings), but the answer is read here:
 
 * every socket wait is at most ``min(request timeout, time left)``, and a watchdog
-  shuts the connection down at the request's deadline, so the body, however slowly
-  it arrives, ends by then (the status line and headers are bounded per wait);
+  shuts the client's connections down at the request's deadline, so the status
+  line, the headers and the body, however slowly they arrive, end by then (only
+  a TLS handshake dripped byte by byte is bounded per wait, not in total);
 * the body is read in chunks and refused past ``max_bytes`` (``Content-Length`` is
   checked first, so an announced 50 MB page is never read at all);
 * a redirect is never followed: it is reported with the location's
@@ -23,8 +24,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import threading
 import time
+import weakref
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -120,20 +123,23 @@ def _send(client: Any, path: str, query: Sequence[tuple[str, Any]], seconds: flo
     import urllib3
 
     url, headers = _prepared(client, path, query)
+    pool_manager = client.rest_client.pool_manager
+    connections = _tracked(pool_manager.connection_from_url(url))
     deadline = time.monotonic() + seconds
+    watchdog = threading.Timer(seconds, _cut, (connections,))
+    watchdog.daemon = True
+    watchdog.start()
     try:
-        response = client.rest_client.pool_manager.request(
+        response = pool_manager.request(
             "GET", url, headers=headers, preload_content=False, redirect=False, retries=False,
             timeout=urllib3.Timeout(connect=seconds, read=seconds),
         )
     except Exception:
-        if time.monotonic() >= deadline:  # a wait for the headers used up the time
+        watchdog.cancel()
+        if time.monotonic() >= deadline:  # waiting for the headers used up the time
             raise DeadlineExceeded(limit, context_bound) from None
         raise
     complete = False
-    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _cut, (response,))
-    watchdog.daemon = True
-    watchdog.start()
     try:
         announced = response.headers.get("Content-Length")
         if announced is not None and announced.strip().isdigit() and int(announced) > max_bytes:
@@ -174,13 +180,42 @@ def _read_body(response: Any, deadline: float, limit: float, context_bound: bool
         chunks.append(chunk)
 
 
-def _cut(response: Any) -> None:
-    """At the deadline: shut the socket so a read blocked in the reading thread returns."""
-    try:
-        response.shutdown()  # urllib3 >= 2.3, made for exactly this
-    except Exception:  # older urllib3, or the response already finished
-        with contextlib.suppress(Exception):
-            response.close()
+def _tracked(pool: Any) -> weakref.WeakSet:
+    """The connections ``pool`` opens, so a watchdog can cut them at a deadline.
+
+    urllib3 keeps no handle on a connection while a request uses it, so the pool's
+    ``ConnectionCls`` (its documented hook for the connection class) becomes a
+    subclass that only records itself; connecting, TLS and verification are the
+    base class's, untouched. A context's requests run one at a time on its own
+    client, so every connection of its pool belongs to the request being timed.
+    """
+    connections = getattr(pool, "_pauselint_connections", None)
+    if connections is None:
+        connections = weakref.WeakSet()
+        base = pool.ConnectionCls
+
+        class TrackedConnection(base):  # type: ignore[misc, valid-type]
+            def connect(self) -> None:
+                connections.add(self)
+                super().connect()
+
+        pool.ConnectionCls = TrackedConnection
+        pool._pauselint_connections = connections
+    return connections
+
+
+def _cut(connections: weakref.WeakSet) -> None:
+    """At the deadline: shut the sockets, so a read blocked in the reading thread returns.
+
+    The plain socket's shutdown, as an ``SSLSocket``'s own would try to unwrap TLS
+    under the reader; the reader sees end-of-file and reports the timeout.
+    """
+    for connection in list(connections):
+        sock = getattr(connection, "sock", None)
+        if sock is not None:
+            # TypeError: a TLS-in-TLS proxy transport is not a socket; it times out per wait.
+            with contextlib.suppress(OSError, ValueError, TypeError):
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 def _prepared(client: Any, path: str, query: Sequence[tuple[str, Any]]) -> tuple[str, dict]:
