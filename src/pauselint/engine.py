@@ -178,22 +178,56 @@ def _kubeadm_version(setting: Setting, table: CompatTable) -> tuple[Version | No
 
 
 def _default_for(node: NodeFacts, runtime: RuntimeInfo, table: CompatTable,
-                 platform: Platform | None) -> str | None:
-    registry = next((s.value for s in node.other_settings
+                 platform: Platform | None) -> tuple[str | None, Setting | None]:
+    """The runtime's built-in sandbox image for this node, and the setting (RKE2's
+    system-default-registry) that rewrote its registry, if one did."""
+    registry = next((s for s in node.other_settings
                      if s.role is Role.DEFAULT_REGISTRY and s.effective), None)
     default = table.runtime_default(runtime.name.value, runtime.version,
                                     os_name=platform.os if platform else None,
-                                    default_registry=registry)
-    return default.image if default else None
+                                    default_registry=registry.value if registry else None)
+    return (default.image if default else None), registry
+
+
+def _default_use(node: NodeFacts, runtime: RuntimeInfo, table: CompatTable,
+                 platform: Platform | None) -> ImageUse | InputError | None:
+    """The built-in default as a use where it applies: nothing set, and nothing unknown.
+
+    A config that could not be read may set the image, so no default is assumed for
+    it. A default that is no image reference (a system-default-registry written as a
+    URL or a placeholder) is an error at the value that made it so.
+    """
+    if node.effective_sandbox is not None or node.unread_config is not None:
+        return None
+    image, registry = _default_for(node, runtime, table, platform)
+    if image is None:
+        return None
+    try:
+        ref = parse_image(image)
+    except ImageRefError as exc:
+        where = registry.location if registry else Location(node.runtime_config_path)
+        what = registry.key if registry else "the compat table"
+        return InputError(where.path, where.line,
+                          f"{what} makes the built-in sandbox image of {runtime.name.value} "
+                          f"{runtime.text} invalid: {exc}", where.column)
+    upstream, mirror = table.resolve(ref)
+    return ImageUse(ref, upstream, mirror, Location(node.runtime_config_path), node.runtime,
+                    Role.SANDBOX_IMAGE, "default", None, node, node.name)
 
 
 def image_uses(nodes: Sequence[NodeFacts], table: CompatTable, runtimes: Sequence[RuntimeInfo],
                platform: Platform | None) -> tuple[list[ImageUse], list[InputError]]:
-    """Parse every pause image setting once; add the runtime default where it applies."""
+    """Parse every pause image setting once; add the runtime default where it applies.
+
+    A value that is no image reference is an input error at the value, never a crash.
+    On a node whose runtime config could not be read, no sandbox value is effective:
+    the unread file may override it.
+    """
     uses: list[ImageUse] = []
     errors: list[InputError] = []
     by_name = {r.name: r for r in runtimes}
     for node in nodes:
+        unknown = node.unread_config is not None
         for setting in (*node.sandbox_settings, *node.other_settings):
             if setting.ignored or setting.role not in (Role.SANDBOX_IMAGE, Role.POD_INFRA_FLAG):
                 continue
@@ -204,22 +238,20 @@ def image_uses(nodes: Sequence[NodeFacts], table: CompatTable, runtimes: Sequenc
             except ImageRefError as exc:
                 loc = setting.location
                 errors.append(InputError(loc.path, loc.line,
-                                         f"{setting.key} = {setting.value!r} is not an image "
-                                         f"reference: {exc}"))
+                                         f"{setting.key} is not an image reference: {exc}",
+                                         loc.column))
                 continue
             upstream, mirror = table.resolve(ref)
+            effective = setting.effective and not (unknown and setting.role is Role.SANDBOX_IMAGE)
             uses.append(ImageUse(ref, upstream, mirror, setting.location, setting.component,
                                  setting.role, "setting", setting, node, node.name,
-                                 effective=setting.effective))
+                                 effective=effective))
         runtime = by_name.get(node.runtime) if node.runtime else None
-        if node.effective_sandbox is None and runtime is not None:
-            default = _default_for(node, runtime, table, platform)
-            if default:
-                ref = parse_image(default)
-                upstream, mirror = table.resolve(ref)
-                uses.append(ImageUse(ref, upstream, mirror, Location(node.runtime_config_path),
-                                     node.runtime, Role.SANDBOX_IMAGE, "default", None, node,
-                                     node.name))
+        default = _default_use(node, runtime, table, platform) if runtime else None
+        if isinstance(default, InputError):
+            errors.append(default)
+        elif default is not None:
+            uses.append(default)
     return uses, errors
 
 

@@ -100,6 +100,8 @@ class InputError(NamedTuple):
     path: str | None
     line: int | None
     message: str
+    # The value's column, where the error is about one value (1-based).
+    column: int | None = None
 
 
 class ConfigFile(NamedTuple):
@@ -118,6 +120,10 @@ class ConfigFile(NamedTuple):
     # Variables the file assigns (env files), in order, for units that expand them;
     # each value is the reader's own traced text, opaque to everyone else.
     variables: tuple[tuple[str, object], ...] = ()
+    # False when the reader could not parse the file at all (invalid TOML or YAML, a
+    # template): what it sets is then unknown, which is not the same as setting
+    # nothing -- no runtime default may be assumed for it.
+    parsed: bool = True
 
 
 class Suppression(NamedTuple):
@@ -151,7 +157,8 @@ class NodeFacts(NamedTuple):
 
     ``sandbox_settings`` holds every sandbox-image setting (effective, shadowed and
     ignored); ``effective_sandbox`` is the one the runtime applies, or None when the
-    runtime's built-in default applies.
+    runtime's built-in default applies -- or when it is unknown: see
+    :attr:`unread_config`.
     """
 
     name: str | None
@@ -164,6 +171,19 @@ class NodeFacts(NamedTuple):
     config_version_location: Location | None = None
     # The file the runtime configuration lives in (for runtime-default findings).
     runtime_config_path: str | None = None
+
+    @property
+    def unread_config(self) -> str | None:
+        """The first of this runtime's config files that could not be parsed, if any.
+
+        While one is, the runtime's sandbox image is unknown rather than unset: that
+        file (or a file it imports or would have imported) may set it, and a runtime
+        that cannot parse its config does not start. So neither a written value nor
+        the built-in default is the effective one, and rules that need it skip.
+        """
+        if self.runtime is None:
+            return None
+        return next((config.path for config in self.files if not config.parsed), None)
 
 
 class ClusterNode(NamedTuple):

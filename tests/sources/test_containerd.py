@@ -454,6 +454,7 @@ def test_invalid_toml_is_one_error(text: str, line: int, message: str) -> None:
         path="c.toml",
         component=Component.CONTAINERD,
         errors=(InputError("c.toml", line, message),),
+        parsed=False,
     )
 
 

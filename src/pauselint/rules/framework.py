@@ -129,9 +129,26 @@ def finding(
     )
 
 
+def sandbox_unknown(node: NodeFacts | None) -> str | None:
+    """Why a node's effective sandbox image is unknown (a runtime config that could not
+    be read), or None when it is known -- set, or unset so the default applies."""
+    if node is None or node.unread_config is None:
+        return None
+    return f"sandbox image unknown: {node.unread_config} could not be read"
+
+
+def unknown_sandbox_skips(ctx: RuleContext, rule_id: str) -> list[Skip]:
+    """One Skip per unreadable runtime config, for a rule that needs the effective image."""
+    reasons = dict.fromkeys(r for r in map(sandbox_unknown, ctx.nodes) if r is not None)
+    return [Skip(rule=rule_id, reason=reason) for reason in reasons]
+
+
 def is_effective_sandbox(use: ImageUse) -> bool:
     """The image the runtime really uses: its effective setting, the default that
-    applies, or (live clusters) an image the node holds."""
+    applies, or (live clusters) an image the node holds. Never a value on a node
+    whose sandbox image is unknown (:func:`sandbox_unknown`)."""
+    if sandbox_unknown(use.node) is not None:
+        return False
     return _is_effective(use, Role.SANDBOX_IMAGE)
 
 

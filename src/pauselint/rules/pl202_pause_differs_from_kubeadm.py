@@ -43,6 +43,7 @@ from pauselint.rules.framework import (
     finding,
     is_effective_sandbox,
     same_image,
+    unknown_sandbox_skips,
 )
 from pauselint.rules.images import older_than_expected
 
@@ -55,6 +56,7 @@ _RULE = sys.modules[__name__]
 
 def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
     """Compare each runtime's effective sandbox image with kubeadm's, normalized."""
+    yield from unknown_sandbox_skips(ctx, ID)
     uses = [u for u in ctx.images if is_effective_sandbox(u) and ctx.table.is_pause_image(u.ref)]
     if not uses:
         return

@@ -35,6 +35,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 
+from pauselint.display import shown
 from pauselint.imageref import ImageRefError, normalize_prefix
 from pauselint.model import Finding, Severity, Skip
 from pauselint.rules.framework import (
@@ -43,6 +44,7 @@ from pauselint.rules.framework import (
     finding,
     is_effective_sandbox,
     location_text,
+    unknown_sandbox_skips,
 )
 
 ID = "PL203"
@@ -57,13 +59,14 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
     repository = ctx.image_repository
     if repository is None:
         return
+    yield from unknown_sandbox_skips(ctx, ID)
     uses = [u for u in ctx.images if is_effective_sandbox(u) and ctx.table.is_pause_image(u.ref)]
     if not uses:
         return
     try:
         prefix = normalize_prefix(repository)
     except ImageRefError as err:
-        yield Skip(rule=ID, reason=f"kubeadm imageRepository {repository!r} is not a registry "
+        yield Skip(rule=ID, reason=f"kubeadm imageRepository {shown(repository)} is not a registry "
                                    f"prefix: {err}")
         return
     written = repository.strip().rstrip("/")

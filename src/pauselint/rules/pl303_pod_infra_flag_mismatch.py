@@ -37,6 +37,7 @@ import sys
 from collections.abc import Iterator
 
 from pauselint.compat import minor_of
+from pauselint.display import shown
 from pauselint.model import Finding, NodeFacts, Severity, Skip
 from pauselint.rules.framework import (
     ImageUse,
@@ -45,6 +46,7 @@ from pauselint.rules.framework import (
     is_effective_flag,
     is_effective_sandbox,
     same_image,
+    sandbox_unknown,
 )
 
 ID = "PL303"
@@ -78,13 +80,16 @@ def _runtime_image(ctx: RuleContext, node: NodeFacts | None) -> ImageUse | str:
         return ("kubelet --pod-infra-container-image found, but the inputs hold no single "
                 "container runtime configuration for that node (none, or several): cannot "
                 "compare it with the runtime's sandbox image")
+    unknown = sandbox_unknown(node)
+    if unknown is not None:
+        return unknown
     for use in ctx.images:
         if use.node == node and is_effective_sandbox(use):
             return use
     runtime = node.runtime.value
     if node.effective_sandbox is not None:
         value = node.effective_sandbox.value
-        return f"the {runtime} sandbox image {value!r} is not an image reference"
+        return f"the {runtime} sandbox image {shown(value)} is not an image reference"
     info = ctx.runtime_for(node.runtime)
     if info is None:
         return (f"runtime version unknown: cannot tell which built-in default sandbox image "

@@ -50,7 +50,13 @@ from packaging.version import Version
 from pauselint.compat import minor_of
 from pauselint.imageref import ImageRef
 from pauselint.model import Component, Finding, Location, NodeFacts, Severity, Skip
-from pauselint.rules.framework import KUBERNETES_UNKNOWN, RuleContext, RuntimeInfo, finding
+from pauselint.rules.framework import (
+    KUBERNETES_UNKNOWN,
+    RuleContext,
+    RuntimeInfo,
+    finding,
+    sandbox_unknown,
+)
 from pauselint.rules.images import is_docker_hub_short_ref, kubernetes_image, unpublished
 
 ID = "PL304"
@@ -111,6 +117,8 @@ def _where(ctx: RuleContext, node: NodeFacts) -> tuple[Location, str | None, boo
     """Where to report (the effective setting, else the config file), the image, and
     whether that image is a written setting (False: the runtime's built-in default)."""
     setting = node.effective_sandbox
+    if sandbox_unknown(node) is not None:
+        return Location(node.runtime_config_path), None, False
     if setting is not None:
         return setting.location, setting.value, True
     default = next((u.ref.original for u in ctx.images
@@ -133,7 +141,13 @@ def _containerd(ctx: RuleContext, node: NodeFacts, info: RuntimeInfo,
             location=location, image=value, node=node.name, fix=upgrade,
         )
         return
-    if pinning.normalizes_name or not written or value is None:
+    if pinning.normalizes_name:
+        return
+    unknown = sandbox_unknown(node)
+    if unknown is not None:
+        yield Skip(rule=ID, reason=unknown)  # whether the name is the pinned one is unknown
+        return
+    if not written or value is None:
         return  # a built-in default is always written fully qualified
     ref = table.parse(value)
     if ref is None:

@@ -21,7 +21,9 @@ How to fix
 Facts and sources
     ``containerd.defaults`` and ``crio.defaults`` in data/compat.yaml (pause-facts.md
     §5.1 containerd default per release, §6 CRI-O default per minor, §9 item 9).
-    Skipped when the runtime version is unknown (``--runtime-version``).
+    Skipped when the runtime version is unknown (``--runtime-version``), and for a
+    runtime config that could not be read (invalid TOML or YAML, a template): what
+    it sets is unknown, so no default is assumed.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from collections.abc import Iterator
 
 from pauselint.compat import RuntimeDefault
 from pauselint.model import Component, Finding, Severity, Skip
-from pauselint.rules.framework import RuleContext, RuntimeInfo, finding
+from pauselint.rules.framework import RuleContext, RuntimeInfo, finding, sandbox_unknown
 
 ID = "PL404"
 NAME = "runtime-default-used"
@@ -58,9 +60,10 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
         )
     reasons: list[str] = []
     for node in ctx.nodes:
-        if node.effective_sandbox is not None or node.runtime is None:
+        unknown = sandbox_unknown(node)
+        if node.runtime is None or (node.effective_sandbox is not None and unknown is None):
             continue
-        reason = _skip_reason(ctx, node.runtime)
+        reason = unknown or _skip_reason(ctx, node.runtime)
         if reason is not None and reason not in reasons:
             reasons.append(reason)
     for reason in reasons:

@@ -78,10 +78,10 @@ def read_containerd(path: str, text: str) -> ConfigFile:
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         error = InputError(path, decode_error_line(message, text), f"invalid TOML: {message}")
-        return ConfigFile(path=path, component=Component.CONTAINERD, errors=(error,))
+        return ConfigFile(path=path, component=Component.CONTAINERD, errors=(error,), parsed=False)
     except RecursionError:  # tomllib recurses once per nested `[` or `{`
         error = InputError(path, None, "too deeply nested to read")
-        return ConfigFile(path=path, component=Component.CONTAINERD, errors=(error,))
+        return ConfigFile(path=path, component=Component.CONTAINERD, errors=(error,), parsed=False)
 
     positions = locate_values(text)
     errors: list[InputError] = []

@@ -56,12 +56,14 @@ def read_crio(path: str, text: str) -> ConfigFile:
             errors=(
                 InputError(path, decode_error_line(str(exc), text), _decode_message(text, exc)),
             ),
+            parsed=False,
         )
     except RecursionError:  # tomllib recurses once per nested `[` or `{`
         return ConfigFile(
             path=path,
             component=Component.CRIO,
             errors=(InputError(path, None, "too deeply nested to read"),),
+            parsed=False,
         )
 
     positions = locate_values(text)

@@ -59,7 +59,8 @@ def read_k3s(path: str, text: str, *, distribution: Component | None = None) -> 
     documents, problem = compose_documents(text)
     if problem is not None:
         error = InputError(path, problem.line, f"invalid YAML: {problem.message}")
-        return ConfigFile(path=path, component=component or Component.K3S, errors=(error,))
+        return ConfigFile(path=path, component=component or Component.K3S, errors=(error,),
+                          parsed=False)
     root = documents[0] if documents else None
     pairs = [(scalar(k), v) for k, v in items(root)]
     keys = {k for k, _ in pairs if k is not None}
@@ -93,7 +94,10 @@ def read_k3s(path: str, text: str, *, distribution: Component | None = None) -> 
     # Within one file the same rules pick the winner as across files (a repeated
     # key, several pause flags); k3s_effective redoes this for the whole chain.
     single = ConfigFile(path=path, component=component, settings=tuple(settings))
-    return single._replace(settings=k3s_effective(single, ()), errors=tuple(errors))
+    # A top level that is not a map is a file k3s cannot load: it sets nothing knowable.
+    mapping = root is None or kind_name(root) == "a mapping"
+    return single._replace(settings=k3s_effective(single, ()), errors=tuple(errors),
+                           parsed=mapping)
 
 
 def k3s_effective(main: ConfigFile | None, dropins: Sequence[ConfigFile]) -> tuple[Setting, ...]:
