@@ -80,3 +80,27 @@ def test_a_4mb_value_is_quoted_once_and_cut(tmp_path: Path) -> None:
     assert error.message == (
         'plugins."io.containerd.grpc.v1.cri".sandbox_image is not an image reference: '
         f"image reference '{'A' * 200}…' (4000002 characters) contains whitespace")
+
+
+def test_a_long_ignored_value_is_cut_in_its_finding(tmp_path: Path) -> None:
+    value = "registry.k8s.io/pause:" + "9" * 5000
+    path = write(tmp_path, "etc/containerd/config.toml",
+                 f'version = 3\n[plugins."io.containerd.grpc.v1.cri"]\n'
+                 f'  sandbox_image = "{value}"\n')
+    report = check(path)
+    [pl401] = [f for f in report.findings if f.rule == "PL401"]
+    assert pl401.message.startswith(
+        f'`plugins."io.containerd.grpc.v1.cri".sandbox_image` = "{value[:200]}… '
+        '(5022 characters)" is ignored: ')
+    assert value not in pl401.message
+
+
+def test_a_long_kubelet_flag_value_is_cut_in_its_finding(tmp_path: Path) -> None:
+    value = "registry.k8s.io/pause:" + "9" * 5000
+    path = write(tmp_path, "var/lib/kubelet/kubeadm-flags.env",
+                 f'KUBELET_KUBEADM_ARGS="--pod-infra-container-image={value}"\n')
+    report = check(path, kubernetes="1.30")
+    [pl302] = [f for f in report.findings if f.rule == "PL302"]
+    assert pl302.message.startswith(
+        f"--pod-infra-container-image={value[:200]}… (5022 characters) has no effect")
+    assert value not in pl302.message

@@ -22,3 +22,11 @@ def shown(value: str, limit: int = LIMIT) -> str:
     if len(value) <= limit:
         return repr(value)
     return f"{value[:limit] + '…'!r} ({len(value)} characters)"
+
+
+def cut(value: str, limit: int = LIMIT) -> str:
+    """``value`` as written (for messages that show it unquoted, e.g. ``flag=value``),
+    cut after ``limit`` characters: ``AAAA… (4194304 characters)``."""
+    if len(value) <= limit:
+        return value
+    return f"{value[:limit]}… ({len(value)} characters)"

@@ -14,6 +14,7 @@ from packaging.version import Version
 
 from pauselint import rules as rule_registry
 from pauselint.compat import CompatTable, minor_of, parse_version
+from pauselint.display import shown
 from pauselint.imageref import ImageRefError, parse_image
 from pauselint.inputs import InputFile, read_path
 from pauselint.model import (
@@ -172,7 +173,7 @@ def _kubeadm_version(setting: Setting, table: CompatTable) -> tuple[Version | No
         try:
             parse_version(setting.value)
         except ValueError:
-            return None, (f"kubeadm kubernetesVersion {setting.value!r} ({where}) is a label "
+            return None, (f"kubeadm kubernetesVersion {shown(setting.value)} ({where}) is a label "
                           "or placeholder that cannot be resolved offline")
         return None, f"kubeadm kubernetesVersion at {where}: {exc}"
 

@@ -34,6 +34,7 @@ import sys
 from collections.abc import Iterator
 
 from pauselint.compat import minor_of
+from pauselint.display import cut
 from pauselint.model import Component, Finding, Severity, Skip
 from pauselint.rules.framework import KUBERNETES_UNKNOWN, RuleContext, finding, pod_infra_flags
 
@@ -62,7 +63,7 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
         )
         yield finding(
             _RULE,
-            f"{flag}={setting.value} is given to kubelet {ctx.kubernetes}, but kubelet "
+            f"{flag}={cut(setting.value)} is given to kubelet {ctx.kubernetes}, but kubelet "
             f"{removed} and later exit with `failed to parse kubelet flag: unknown "
             f"flag: {flag}`; remove the flag{kubeadm}",
             location=setting.location,

@@ -32,6 +32,7 @@ import sys
 from collections.abc import Iterator
 
 from pauselint.compat import minor_of
+from pauselint.display import cut
 from pauselint.model import Finding, Severity, Skip
 from pauselint.rules.framework import KUBERNETES_UNKNOWN, RuleContext, finding, pod_infra_flags
 
@@ -66,7 +67,7 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
         )
         yield finding(
             _RULE,
-            f"{flag}={setting.value} has no effect on the sandbox with CRI runtimes "
+            f"{flag}={cut(setting.value)} has no effect on the sandbox with CRI runtimes "
             f"(deprecated since kubelet {deprecated}) and is removed in {removed}, where "
             f"the kubelet refuses to start with it; {advice}",
             location=setting.location,

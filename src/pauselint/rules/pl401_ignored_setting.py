@@ -33,6 +33,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 
+from pauselint.display import cut
 from pauselint.model import Component, Finding, NodeFacts, Setting, Severity, Skip
 from pauselint.rules.framework import RuleContext, finding
 
@@ -58,7 +59,7 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
             target = _key_that_is_read(ctx, node, setting)
             yield finding(
                 _RULE,
-                f"`{setting.key}` = \"{setting.value}\" is ignored: {reason}",
+                f"`{setting.key}` = \"{cut(setting.value)}\" is ignored: {reason}",
                 location=setting.location,
                 image=setting.value,
                 fix=f"move the value to `{target}`" if target else None,

@@ -30,6 +30,7 @@ import sys
 from collections.abc import Iterator
 
 from pauselint.compat import CompatTable
+from pauselint.display import cut
 from pauselint.model import Finding, Severity, Skip
 from pauselint.rules.framework import RuleContext, finding, location_text, same_image
 
@@ -60,7 +61,7 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
             seen.add(pair)
             yield finding(
                 _RULE,
-                f"sandbox image {winner.value} here overrides {hidden.value} set at "
+                f"sandbox image {cut(winner.value)} here overrides {cut(hidden.value)} set at "
                 f"{location_text(hidden.location)}; keep one of them",
                 location=winner.location,
                 image=winner.value,
@@ -68,7 +69,7 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
             )
             yield finding(
                 _RULE,
-                f"sandbox image {hidden.value} here is not used: {winner.value} at "
+                f"sandbox image {cut(hidden.value)} here is not used: {cut(winner.value)} at "
                 f"{location_text(winner.location)} overrides it",
                 location=hidden.location,
                 image=hidden.value,

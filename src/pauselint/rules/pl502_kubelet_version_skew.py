@@ -36,6 +36,7 @@ from collections.abc import Iterator
 
 from packaging.version import Version
 
+from pauselint.display import shown
 from pauselint.model import ClusterFacts, Finding, Severity, Skip
 from pauselint.rules.framework import RuleContext, finding
 
@@ -72,7 +73,7 @@ def _check_cluster(ctx: RuleContext, cluster: ClusterFacts) -> Iterator[Finding 
     if server is None:
         yield Skip(
             rule=ID,
-            reason=f"API server version {cluster.server_version!r} of cluster "
+            reason=f"API server version {shown(cluster.server_version)} of cluster "
             f"{cluster.name} is not a version",
         )
         return
@@ -94,7 +95,7 @@ def _check_cluster(ctx: RuleContext, cluster: ClusterFacts) -> Iterator[Finding 
         if kubelet is None:
             yield Skip(
                 rule=ID,
-                reason=f"kubelet version {node.kubelet_version!r} of node {node.name} "
+                reason=f"kubelet version {shown(node.kubelet_version)} of node {node.name} "
                 f"in cluster {cluster.name} is not a version",
             )
             continue
