@@ -160,6 +160,18 @@ def test_an_endless_body_is_refused_at_the_size_cap(kube_api: KubeAPI, kubeconfi
     assert time.monotonic() - started < 10
 
 
+def test_an_announced_50_mb_page_is_refused_before_its_body_is_read(
+        kube_api: KubeAPI, kubeconfig: Path) -> None:
+    fat = make_node("fat")
+    fat["metadata"]["annotations"]["padding"] = "x" * (50 << 20)
+    kube_api.set_nodes([fat])
+
+    [error] = read_clusters(kubeconfig=str(kubeconfig))
+
+    assert error == ClusterError(
+        "test", "response larger than 32 MiB (the cap), not read (list nodes)")
+
+
 def test_past_the_node_cap_the_first_nodes_are_judged_and_the_rest_is_an_error(
         kube_api: KubeAPI, kubeconfig: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cluster, "MAX_NODES", 10)  # 25,000 real nodes are ~100 MB to serve
