@@ -145,7 +145,8 @@ class Support(NamedTuple):
 def _check_keys(where: str, entry: Any, allowed: Iterable[str], required: Iterable[str]) -> dict:
     if not isinstance(entry, dict):
         raise CompatError(f"{where}: expected a mapping, got {type(entry).__name__}")
-    unknown = sorted(set(entry) - set(allowed))
+    # str(): a YAML key may be null or a number, and such keys neither sort nor join.
+    unknown = sorted(str(key) for key in set(entry) - set(allowed))
     if unknown:
         raise CompatError(f"{where}: unknown key(s) {', '.join(unknown)}")
     missing = [k for k in required if k not in entry]

@@ -79,8 +79,8 @@ def _has_tool_section(pyproject: Path) -> bool:
     except (OSError, UnicodeDecodeError):
         return False
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+        data = _parse_toml(str(pyproject), text)
+    except ConfigError:
         # Claim a broken pyproject that visibly has our section, so load_config reports
         # the syntax error instead of the settings silently not applying.
         return bool(_TOOL_HEADER.search(text))
@@ -142,6 +142,8 @@ def _yaml_entries(path: str, text: str) -> list[_Entry]:
         raise ConfigError(path, f"not valid YAML: {exc.problem or exc}", line=line) from None
     except yaml.YAMLError as exc:
         raise ConfigError(path, f"not valid YAML: {exc}") from None
+    except RecursionError:  # the pure-Python composer recurses once per nesting level
+        raise ConfigError(path, "not valid YAML: nested too deeply to read") from None
     if root is None:
         return []  # an empty file is an empty config
     if not isinstance(root, yaml.MappingNode) or not isinstance(value, dict):
@@ -186,15 +188,34 @@ def _toml_line(lines: list[str], key: str) -> int | None:
     return None
 
 
-def _toml_entries(path: str, text: str) -> list[_Entry]:
+# tomllib keeps every prefix of a dotted key, so memory grows with the square of its
+# parts (a 60 KB key takes gigabytes). No real config comes near this many parts.
+_MAX_KEY_PARTS = 128
+_KEY_PART = re.compile(r"^\s*\[*([^=\]]*)")
+
+
+def _parse_toml(path: str, text: str) -> dict[str, Any]:
+    """tomllib's result, or a ConfigError: its errors, and inputs it cannot bound."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        dots = _KEY_PART.match(line).group(1).count(".")  # type: ignore[union-attr]
+        if dots >= _MAX_KEY_PARTS:
+            raise ConfigError(path, f"not valid TOML: a key with more than {_MAX_KEY_PARTS} "
+                                    "dotted parts", line=number)
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = _TOML_LINE.search(str(exc))
         # tomllib says "at end of document" for an unclosed array: point at the last line.
         line = int(found.group(1)) if found else max(len(text.splitlines()), 1)
         raise ConfigError(path, f"not valid TOML: {exc}", line=line) from None
-    section = data.get("tool", {}).get("pauselint")
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigError(path, "not valid TOML: nested too deeply to read") from None
+
+
+def _toml_entries(path: str, text: str) -> list[_Entry]:
+    data = _parse_toml(path, text)
+    tool = data.get("tool")
+    section = tool.get("pauselint") if isinstance(tool, dict) else None
     if section is None:
         raise ConfigError(path, "has no [tool.pauselint] section")
     if not isinstance(section, dict):
@@ -425,7 +446,11 @@ def _compat_overlay(check: _Checker, folder: Path) -> str | None:
     text = check.string("compat-overlay")
     if text is None:
         return None
-    target = folder / Path(text).expanduser()
+    try:
+        target = folder / Path(text).expanduser()
+    except RuntimeError:  # `~someone/...` for a user this machine does not have
+        raise check.fail(check.get("compat-overlay"),
+                         f"{text!r}: cannot expand the home folder in it") from None
     if not target.is_file():
         raise check.fail(check.get("compat-overlay"), f"{text!r}: no such file ({target})")
     return str(target)

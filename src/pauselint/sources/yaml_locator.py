@@ -76,8 +76,9 @@ def compose_documents(text: str) -> tuple[list[Node], YamlProblem | None]:
         ]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        return [], YamlProblem(line, _one_line(exc))
+        position = _mark_position(text, mark) if mark is not None else None
+        line = position[0] if position is not None else None
+        return [], YamlProblem(line, _one_line(exc, position))
     except yaml.YAMLError as exc:  # e.g. a reader error on a control character
         return [], YamlProblem(None, _one_line(exc))
     except RecursionError:  # the pure-Python composer recurses once per nested node
@@ -163,13 +164,24 @@ def embedded_origin(text: str, node: ScalarNode, outer: Origin) -> Origin:
     )
 
 
-def _one_line(exc: Exception) -> str:
+def _mark_position(text: str, mark: yaml.Mark) -> tuple[int, int]:
+    """A parser mark as a 1-based (line, column) inside ``text``.
+
+    At the end of a text without a final line break, libyaml puts its mark on a line
+    after the last one; the end of the text is where the user must look.
+    """
+    if mark.index < len(text):
+        return mark.line + 1, mark.column + 1
+    lines = _LINE_BREAK.split(text)
+    return len(lines), len(lines[-1]) + 1
+
+
+def _one_line(exc: Exception, position: tuple[int, int] | None = None) -> str:
     """A parser message on one line: PyYAML's span several, with a source excerpt."""
     if isinstance(exc, yaml.MarkedYAMLError):
         parts = [exc.context, exc.problem]
-        mark = exc.problem_mark or exc.context_mark
         text = "; ".join(p for p in parts if p)
-        if mark is not None:
-            text += f" (line {mark.line + 1}, column {mark.column + 1})"
+        if position is not None:
+            text += f" (line {position[0]}, column {position[1]})"
         return text
     return " ".join(str(exc).split())

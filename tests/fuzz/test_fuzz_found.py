@@ -1,0 +1,98 @@
+"""Inputs the fuzzers found, kept as exact regression tests.
+
+Each test is the minimal input a fuzz target shrank a broken contract to. Crashes in
+readers being reworked elsewhere are marked ``xfail(strict=False)`` with the reason,
+so they can be switched on when fixed; the others pin the fix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pauselint.compat import CompatError, load_table
+from pauselint.config import ConfigError, find_config, load_config
+from pauselint.sources.kubeadm import read_kubeadm
+from pauselint.sources.yaml_locator import compose_documents
+
+from .targets import TARGETS
+
+# --- the config loader (config.py) --------------------------------------------------
+
+
+def _load(tmp_path: Path, name: str, text: str) -> ConfigError:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    return caught.value
+
+
+def test_pyproject_whose_tool_is_not_a_table(tmp_path: Path) -> None:
+    # fuzz_config: b"tool=0" raised AttributeError ('int' object has no attribute 'get').
+    err = _load(tmp_path, "pyproject.toml", "tool=0\n")
+    assert str(err) == f"{tmp_path / 'pyproject.toml'}: has no [tool.pauselint] section"
+    assert find_config(tmp_path) is None
+
+
+def test_toml_config_nested_too_deeply(tmp_path: Path) -> None:
+    # tomllib recurses once per `[`: RecursionError escaped as a traceback.
+    err = _load(tmp_path, "pyproject.toml", "[tool.pauselint]\nexclude = " + "[" * 3000 + "\n")
+    assert err.problem == "not valid TOML: nested too deeply to read"
+    assert str(err).startswith(str(tmp_path / "pyproject.toml"))
+
+
+def test_yaml_config_nested_too_deeply(tmp_path: Path) -> None:
+    err = _load(tmp_path, ".pauselint.yaml", "exclude: " + "[" * 3000 + "\n")
+    assert err.problem == "not valid YAML: nested too deeply to read"
+
+
+def test_toml_config_key_with_too_many_parts(tmp_path: Path) -> None:
+    # tomllib's memory grows with the square of a dotted key's parts (gigabytes for a
+    # 60 KB key), so such a key is refused before parsing, with its line.
+    text = '[tool.pauselint]\nfail-on = "error"\n' + ".".join(["a"] * 200) + " = 1\n"
+    err = _load(tmp_path, "pyproject.toml", text)
+    assert (err.line, err.problem) == (3, "not valid TOML: a key with more than 128 dotted parts")
+
+
+def test_compat_overlay_under_an_unknown_users_home(tmp_path: Path) -> None:
+    # Path.expanduser raised RuntimeError for `~user` of a user this machine lacks.
+    err = _load(tmp_path, ".pauselint.yaml",
+                "fail-on: error\ncompat-overlay: ~no-such-user-pauselint/overlay.yaml\n")
+    assert (err.key, err.line) == ("compat-overlay", 2)
+    assert err.problem == ("'~no-such-user-pauselint/overlay.yaml': "
+                           "cannot expand the home folder in it")
+
+
+# --- the compat table (compat.py) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("overlay", "named"), [({None: None}, "None"), ({1: "x", "a": 2}, "1, a")])
+def test_overlay_keys_that_are_not_strings(overlay: dict, named: str) -> None:
+    # fuzz_compat_overlay: the YAML `?` is {None: None}; joining the key raised TypeError.
+    with pytest.raises(CompatError) as caught:
+        load_table().extended(overlay, "overlay.yaml")
+    assert str(caught.value) == f"overlay.yaml: unknown key(s) {named}"
+
+
+# --- YAML positions (yaml_locator.py) -------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "line", "column"), [
+    ("[", 1, 2),  # libyaml said line 2 of a one-line file
+    ("a:\n  - [", 2, 6),
+    ("[\n", 2, 1),  # after the final line break: the position is real
+])
+def test_yaml_error_at_end_of_text_is_inside_the_text(text: str, line: int, column: int) -> None:
+    _, problem = compose_documents(text)
+    assert problem is not None
+    assert problem.line == line
+    assert problem.message.endswith(f"(line {line}, column {column})")
+
+
+def test_kubeadm_error_at_end_of_text_names_its_last_line() -> None:
+    config = read_kubeadm("kubeadm.yaml", "apiVersion: kubeadm.k8s.io/v1beta3\nkind: [")
+    (error,) = config.errors
+    assert (error.path, error.line) == ("kubeadm.yaml", 2)
+    TARGETS["kubeadm"](b"apiVersion: kubeadm.k8s.io/v1beta3\nkind: [")
