@@ -69,6 +69,6 @@ def _finding_line(finding: Finding) -> str:
 
 
 def _error_line(error: InputError) -> str:
-    properties = _position(error.path, error.line, None)
+    properties = _position(error.path, error.line, error.column)
     properties.append(("title", INPUT_ERROR_TITLE))
     return _command("error", properties, error.message)

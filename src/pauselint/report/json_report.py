@@ -69,7 +69,10 @@ def _error_sort_key(error: InputError) -> tuple[str, int]:
 
 
 def _error(error: InputError) -> dict[str, Any]:
-    return {"path": error.path, "line": error.line, "message": error.message}
+    entry = {"path": error.path, "line": error.line, "message": error.message}
+    if error.column is not None:  # additive: set where the error is about one value
+        entry["column"] = error.column
+    return entry
 
 
 def _summary(report: Report) -> dict[str, int]:

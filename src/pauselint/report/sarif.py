@@ -267,7 +267,7 @@ def _invocation(report: Report, index: Mapping[str, int]) -> dict[str, Any]:
 def _error_notification(error: InputError) -> dict[str, Any]:
     notification: dict[str, Any] = {"level": "error", "message": {"text": error.message}}
     if error.path:
-        notification["locations"] = [_physical_location(error.path, error.line, None)]
+        notification["locations"] = [_physical_location(error.path, error.line, error.column)]
     return notification
 
 

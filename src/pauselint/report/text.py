@@ -186,7 +186,7 @@ def _error_line(error: InputError, color: bool) -> str:
     label = f"{_SEVERITY_COLOR[Severity.ERROR]}error{_RESET}" if color else "error"
     if error.path is None:  # a cluster that could not be read, or a run-wide problem
         return f"{label}: {error.message}"
-    return f"{_position(error.path, error.line, None)}: {label}: {error.message}"
+    return f"{_position(error.path, error.line, error.column)}: {label}: {error.message}"
 
 
 def _severity(severity: Severity, color: bool) -> str:
