@@ -127,8 +127,9 @@ def _load_import(path: Path) -> ConfigFile | None:
     from pauselint.sources.containerd import read_containerd
 
     item = read_path(str(path), explicit=False)
-    if item.text is None:
-        return None
+    if item.text is None:  # unreadable: what it sets is unknown, never "nothing"
+        error = item.error or InputError(str(path), None, "could not be read")
+        return ConfigFile(str(path), Component.CONTAINERD, errors=(error,), parsed=False)
     return read_containerd(str(path), item.text)
 
 

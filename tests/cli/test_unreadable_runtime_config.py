@@ -104,3 +104,18 @@ def test_no_effective_image_finding_on_a_corpus_file_that_cannot_be_read() -> No
     judged = [(f["rule"], f["path"]) for f in report["findings"]
               if f["path"] in unreadable and f["rule"] in EFFECTIVE_RULES]
     assert judged == []
+
+
+def test_an_import_that_is_not_text_is_an_error_and_unknown(tmp_path: Path) -> None:
+    main_file = write(tmp_path, "etc/containerd/config.toml",
+                      'version = 2\nimports = ["conf.d/*.toml"]\n')
+    binary = tmp_path / "etc/containerd/conf.d/10-pause.toml"
+    binary.parent.mkdir(parents=True)
+    binary.write_bytes(b"sandbox_image = \"\xff\xfe\"\n")
+    code, report = check_json("-k", "1.31", "--runtime-version", "containerd=1.7.20", main_file)
+    assert code == 2
+    # Before: the import was dropped without a word and the default was assumed.
+    assert [(e["path"], e["line"]) for e in report["errors"]] == [(str(binary), 1)]
+    assert report["findings"] == []
+    assert [s["reason"] for s in report["skipped"] if s["rule"] == "PL404"] == [
+        f"sandbox image unknown: {binary} could not be read"]
