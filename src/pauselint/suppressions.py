@@ -23,6 +23,10 @@ _RULE_ID = re.compile(r"PL\d{3}", re.IGNORECASE)
 # A quote opens a string only where a value can start: `it's` in a YAML plain scalar
 # or a comment must not swallow the rest of the line.
 _VALUE_START = " \t=:[{,("
+# Lines as the readers and editors count them. Not str.splitlines: it also breaks at
+# U+2028, U+0085 and form feeds, which TOML allows in comments and strings, and every
+# comment below one would then sit a line lower than the finding it is meant for.
+_LINE_BREAK = re.compile("\r\n|\r|\n")
 
 
 def _comment_start(line: str, in_triple: str | None) -> tuple[int | None, str | None]:
@@ -82,7 +86,7 @@ def find_suppressions(path: str, text: str) -> tuple[Suppression, ...]:
     """Every ``pauselint:`` comment in one file, with the line the comment is on."""
     found: list[Suppression] = []
     in_triple: str | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
         if in_triple is None and line.lstrip().startswith(";"):
             # systemd units also take `;` comments, but only as whole lines.
             start: int | None = len(line) - len(line.lstrip())

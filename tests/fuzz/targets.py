@@ -45,6 +45,8 @@ _ANY_BREAK = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 # How each family of readers counts lines (what its locations must agree with).
 _YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _LF_BREAK = re.compile("\r?\n")
+# Lines as editors count them, and as findings and suppressions must agree on.
+_EDITOR_BREAK = re.compile("\r\n|\r|\n")
 # Characters a located value may legitimately start with other than its own first
 # character: an opening quote, an escape, a block scalar header.
 _VALUE_OPENERS = "\"'\\|>"
@@ -393,8 +395,13 @@ def fuzz_suppressions(data: bytes) -> None:
         return
     found = find_suppressions(path, text)
     texts = {path: text}
+    lines = _EDITOR_BREAK.split(text)
     for suppression in found:
         _check_suppression(suppression, texts)
+        # The line it names is the line holding the comment, counted as readers do.
+        _check(suppression.line <= len(lines)
+               and "pauselint" in lines[suppression.line - 1].lower(),
+               f"suppression on line {suppression.line}, which holds no pauselint comment")
     lines = {s.line for s in found} | {s.line + 1 for s in found}
     findings = [Finding(rule, "fuzz", Severity.ERROR, "m", Location(path, line, 1))
                 for line in sorted(lines) for rule in ("PL101", "PL302")]

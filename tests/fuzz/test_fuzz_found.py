@@ -7,6 +7,9 @@ so they can be switched on when fixed; the others pin the fix.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,7 @@ from pauselint.compat import CompatError, load_table
 from pauselint.config import ConfigError, find_config, load_config
 from pauselint.sources.kubeadm import read_kubeadm
 from pauselint.sources.yaml_locator import compose_documents
+from pauselint.suppressions import find_suppressions
 
 from .targets import TARGETS
 
@@ -96,3 +100,31 @@ def test_kubeadm_error_at_end_of_text_names_its_last_line() -> None:
     (error,) = config.errors
     assert (error.path, error.line) == ("kubeadm.yaml", 2)
     TARGETS["kubeadm"](b"apiVersion: kubeadm.k8s.io/v1beta3\nkind: [")
+
+
+# --- suppressions (suppressions.py) ---------------------------------------------------
+
+# U+2028 is allowed in a TOML comment; str.splitlines broke the line there, so every
+# comment below it was one line lower than the findings the TOML reader located.
+_SEPARATED = (
+    "# note\u2028 more\nversion = 2\n[plugins.\"io.containerd.grpc.v1.cri\"]\n"
+    '  sandbox_image = "k8s.gcr.io/pause:3.2"  # pauselint: disable=PL103\n'
+)
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85", "\x0c"])
+def test_suppression_lines_count_only_line_ends(separator: str) -> None:
+    (found,) = find_suppressions("config.toml", _SEPARATED.replace("\u2028", separator))
+    assert (found.line, found.rules) == (4, ("PL103",))
+    TARGETS["suppressions"](_SEPARATED.replace("\u2028", separator).encode())
+
+
+def test_suppression_after_a_line_separator_silences_its_finding(tmp_path: Path) -> None:
+    config = tmp_path / "etc" / "containerd" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(_SEPARATED, encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "pauselint", "check", "--format", "json",
+                          "--kubernetes-version", "1.30", str(config)],
+                         capture_output=True, text=True, check=False)
+    report = json.loads(run.stdout)
+    assert [(f["rule"], f["line"]) for f in report["findings"]] == [("PL201", 4)]
