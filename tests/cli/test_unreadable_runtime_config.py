@@ -119,3 +119,16 @@ def test_an_import_that_is_not_text_is_an_error_and_unknown(tmp_path: Path) -> N
     assert report["findings"] == []
     assert [s["reason"] for s in report["skipped"] if s["rule"] == "PL404"] == [
         f"sandbox image unknown: {binary} could not be read"]
+
+
+def test_a_k3s_dropin_that_is_not_yaml_makes_the_image_unknown(tmp_path: Path) -> None:
+    main_file = write(tmp_path, "etc/rancher/k3s/config.yaml",
+                      "pause-image: registry.example.com/pause:3.10\n")
+    dropin = write(tmp_path, "etc/rancher/k3s/config.yaml.d/50-pause.yaml",
+                   "pause-image: [{{ .Pause }}\n")
+    code, report = check_json("-k", "1.31", main_file, dropin)
+    assert code == 2
+    assert [e["path"] for e in report["errors"]] == [dropin]
+    assert [f["rule"] for f in report["findings"] if f["rule"] in EFFECTIVE_RULES] == []
+    assert {"rule": "PL202", "reason": f"sandbox image unknown: {dropin} could not be read"} in [
+        {"rule": s["rule"], "reason": s["reason"]} for s in report["skipped"]]

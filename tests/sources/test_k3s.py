@@ -240,6 +240,7 @@ def test_invalid_yaml() -> None:
     assert len(result.errors) == 1
     assert result.errors[0].line == 3
     assert result.errors[0].message.startswith("invalid YAML: ")
+    assert result.parsed is False  # what it sets is unknown, not "nothing"
 
 
 def test_non_string_pause_image_and_non_mapping_file() -> None:
@@ -249,6 +250,16 @@ def test_non_string_pause_image_and_non_mapping_file() -> None:
     assert read_k3s(K3S_MAIN, "- pause-image: a\n").errors == (
         InputError(K3S_MAIN, 1, "a config file must be a mapping, not a list"),
     )
+    # k3s cannot load a top level that is not a map; a bad value leaves the file read.
+    assert read_k3s(K3S_MAIN, "- pause-image: a\n").parsed is False
+    assert read_k3s(K3S_MAIN, "pause-image:\n  a: b\n").parsed is True
+    assert read_k3s(K3S_MAIN, "").parsed is True
+
+
+def test_system_default_registry_is_located_at_its_value() -> None:
+    [setting] = read_k3s(RKE2_MAIN, "system-default-registry: https://r.example:5000\n").settings
+    assert (setting.role, setting.value, setting.location) == (
+        Role.DEFAULT_REGISTRY, "https://r.example:5000", Location(RKE2_MAIN, 1, 26))
 
 
 def test_too_deeply_nested_yaml_is_an_input_error(monkeypatch: pytest.MonkeyPatch) -> None:
