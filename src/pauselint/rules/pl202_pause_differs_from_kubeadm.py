@@ -28,7 +28,9 @@ How to fix
 Facts and sources
     ``kubeadm.pause_versions``, ``kubeadm.default_image_repository`` and
     ``kubeadm.sandbox_warning_from`` in data/compat.yaml (pause-facts.md §1.1 and §1's
-    preflight check, k/k PR #115610; §9 item 8).
+    preflight check, k/k PR #115610; §9 item 8). Skipped for a node whose runtime
+    config (or a file it imports) could not be read: its sandbox image is unknown,
+    not unset.
 """
 
 from __future__ import annotations

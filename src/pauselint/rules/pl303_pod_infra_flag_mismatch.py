@@ -27,8 +27,8 @@ Facts and sources
     ``kubelet.pins_via_cri_from`` in data/compat.yaml and, for runtime defaults,
     ``containerd.defaults`` / ``crio.defaults`` (pause-facts.md §2, §5.1, §6; k/k PR
     #118544; field-notes.md §3 items 7, 8, 10 and 16). Skipped for a node whose
-    runtime configuration is missing or ambiguous, or whose runtime default is unknown
-    (runtime version not given).
+    runtime configuration is missing, ambiguous or could not be read, or whose runtime
+    default is unknown (runtime version not given).
 """
 
 from __future__ import annotations

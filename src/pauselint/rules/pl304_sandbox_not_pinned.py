@@ -37,7 +37,9 @@ Facts and sources
     ``crio.pins_pause_from`` (cri-o commit bbe9a7a2c530) in data/compat.yaml
     (pause-facts.md §2, §5.2 "Pinning", §6 ``pinned_images``). Skipped when the
     Kubernetes version or the runtime version is unknown, or the containerd version
-    is newer than the table (``table.containerd_through``); silent before 1.29.
+    is newer than the table (``table.containerd_through``); silent before 1.29. The
+    name check (containerd 2.x) is skipped for a node whose runtime config could not
+    be read.
 """
 
 from __future__ import annotations
