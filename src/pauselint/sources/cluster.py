@@ -1,11 +1,11 @@
 """Reader for live clusters: what each kubeconfig context's API server says about its nodes.
 
-This is the only module that imports ``kubernetes``, and only inside functions, so
-``pauselint check`` never pays for (or needs) the client. Connection, credentials
-(tokens, client certificates, exec and OIDC plugins) and TLS are entirely the
-client's: the kubeconfig is loaded with ``new_client_from_config`` and nothing here
-changes how it authenticates or verifies, so TLS is only ever off when the
-kubeconfig says ``insecure-skip-tls-verify``.
+This module and ``sources/kubeconfig.py`` are the only ones that import
+``kubernetes``, and only inside functions, so ``pauselint check`` never pays for (or
+needs) the client. Connection and TLS are the client's, so TLS is only ever off when
+the kubeconfig says ``insecure-skip-tls-verify``; credentials are loaded by
+``sources/kubeconfig.py`` with the client's parsing but without its token
+refreshes and kubeconfig writes, and with exec plugins bounded in time.
 
 What it reads, GET only (``RBAC_RULES`` is exactly this, and the deploy manifests
 must grant exactly that):
@@ -176,27 +176,26 @@ def _choose_contexts(
     return requested, unknown
 
 
-def _new_client(name: str, config_file: str | None) -> Any:
-    """An ApiClient configured exactly as the kubeconfig (or the pod) says.
+def _new_client(name: str, config_file: str | None, timeout: float) -> Any:
+    """An ApiClient with the kubeconfig's (or the pod's) server, TLS and credentials.
 
-    The one setting added is ``retries = 0``: urllib3 otherwise retries a read
-    timeout three times, so ``--request-timeout`` would not bound a request.
+    Credentials go through ``sources/kubeconfig.py``, which never writes the
+    kubeconfig and never renews a token over the network (OIDC, gcp); exec plugins
+    are killed after ``timeout``. The one setting added is ``retries = 0``: urllib3
+    otherwise retries a read timeout three times, so ``--request-timeout`` would not
+    bound a request.
     """
     from kubernetes.client.api_client import ApiClient
     from kubernetes.client.configuration import Configuration
 
+    from pauselint.sources import kubeconfig
+
     configuration = type.__call__(Configuration)
     configuration.retries = 0
     if config_file is None:
-        from kubernetes.config.incluster_config import load_incluster_config
-
-        load_incluster_config(client_configuration=configuration)
-        return ApiClient(configuration=configuration)
-    from kubernetes.config.kube_config import load_kube_config
-
-    # What new_client_from_config does, spelled out because its client_configuration
-    # parameter only exists from kubernetes 30 on.
-    load_kube_config(config_file=config_file, context=name, client_configuration=configuration)
+        kubeconfig.configure_in_cluster(configuration)
+    else:
+        kubeconfig.configure_from_kubeconfig(configuration, config_file, name, timeout)
     return ApiClient(configuration=configuration)
 
 
@@ -212,8 +211,12 @@ def _read_context(
     """Everything one context says, or the one reason it could not be read."""
     from kubernetes.config.config_exception import ConfigException
 
+    from pauselint.sources.kubeconfig import CredentialError
+
     try:
-        client = _new_client(name, config_file)
+        client = _new_client(name, config_file, timeout)
+    except CredentialError as exc:
+        return ClusterError(name, str(exc))
     except ConfigException as exc:
         return ClusterError(name, f"kubeconfig: {_config_words(exc)}")
     except (OSError, yaml.YAMLError) as exc:
@@ -226,6 +229,8 @@ def _read_context(
         return _read_facts(name, client, budget, page_size, progress, is_pause)
     except _ReadFailed as exc:
         return ClusterError(name, _reason(exc.what, exc.cause, host, timeout))
+    except CredentialError as exc:  # a credential that expired mid-run (refresh hook)
+        return ClusterError(name, str(exc))
     except ConfigException as exc:  # exec/OIDC plugins refresh credentials lazily
         return ClusterError(name, f"credentials: {_config_words(exc)}")
     except Exception as exc:  # a context must never take the run down with a traceback
