@@ -47,7 +47,8 @@ def idp(issuer: OIDCIssuer) -> OIDCIssuer:
     return issuer
 
 
-def split_kubeconfig(directory: Path, api: KubeAPI, user: dict) -> list[Path]:
+def split_kubeconfig(directory: Path, api: KubeAPI, user: dict,
+                     cluster_extra: dict | None = None) -> list[Path]:
     """Two files as `KUBECONFIG=a:b` holds them: the context and cluster in the first,
     the user in the second (the file the client's merger would save tokens into)."""
     first = directory / "clusters.yaml"
@@ -55,7 +56,8 @@ def split_kubeconfig(directory: Path, api: KubeAPI, user: dict) -> list[Path]:
     first.write_text(yaml.safe_dump({
         "apiVersion": "v1", "kind": "Config", "current-context": "ctx",
         "clusters": [{"name": "ctx", "cluster": {
-            "server": api.url, "certificate-authority": str(api.ca_path)}}],
+            "server": api.url, "certificate-authority": str(api.ca_path),
+            **(cluster_extra or {})}}],
         "contexts": [{"name": "ctx", "context": {"cluster": "ctx", "user": "me"}}],
     }))
     second.write_text(yaml.safe_dump({
@@ -206,6 +208,24 @@ def test_plugin_that_succeeds_supplies_the_bearer_token(
 
     assert isinstance(facts, ClusterFacts), facts
     assert {(r.method, r.auth) for r in kube_api.requests} == {("GET", "token")}
+
+
+def test_plugin_with_provide_cluster_info_gets_the_cluster_and_its_extension_config(
+        kube_api: KubeAPI, tmp_path: Path, monkeypatch) -> None:
+    extension = {"name": "client.authentication.k8s.io/exec", "extension": {"audience": "k8s"}}
+    script = plugin(tmp_path, "info-plugin", (
+        "cluster = json.loads(os.environ['KUBERNETES_EXEC_INFO'])['spec']['cluster']\n"
+        f"assert cluster['server'] == {kube_api.url!r}, cluster\n"
+        "assert cluster['config'] == {'audience': 'k8s'}, cluster\n"
+        f"print({credential(kube_api.token)!r})"))
+    user = exec_user(script)
+    user["exec"]["provideClusterInfo"] = True
+    files = split_kubeconfig(tmp_path, kube_api, user, {"extensions": [extension]})
+
+    [facts] = read_with(monkeypatch, files)
+
+    assert isinstance(facts, ClusterFacts), facts
+    assert {r.auth for r in kube_api.requests} == {"token"}
 
 
 def test_failing_plugin_is_named_with_its_exit_code_and_its_stderr_never_shown(

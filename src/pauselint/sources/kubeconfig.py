@@ -282,6 +282,11 @@ def run_exec_plugin(
     spec: dict[str, Any] = {"interactive": False}
     if cluster is not None:
         spec["cluster"] = dict(cluster)
+        for extension in cluster.get("extensions") or ():
+            # client-go hands the plugin its own extension's settings as "config".
+            if isinstance(extension, dict) and (
+                    extension.get("name") == "client.authentication.k8s.io/exec"):
+                spec["cluster"]["config"] = extension.get("extension")
     env["KUBERNETES_EXEC_INFO"] = json.dumps(
         {"apiVersion": api_version, "kind": "ExecCredential", "spec": spec}
     )
