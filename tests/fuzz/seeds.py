@@ -110,6 +110,33 @@ def _services(units: list[bytes], envs: list[bytes]) -> list[bytes]:
             for head, dropin, env in zip(heads, reversed(heads), envs * 2, strict=False)]
 
 
+def _nodes(folders: list[Path]) -> list[bytes]:
+    """Whole node folders (examples/*), and corpus files one by one, for fuzz_check."""
+    from .targets import PART_SEPARATOR
+
+    out = []
+    for folder in folders:
+        for node in sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else ():
+            out.append(PART_SEPARATOR.join(
+                str(p.relative_to(node)).encode() + b"\n" + p.read_bytes()
+                for p in _files(node)))
+    for path in _files(_SHARED_CORPUS):
+        kind = _kind_of(path, path.read_bytes())
+        place = _NODE_PLACES.get(kind or "")
+        if place:
+            out.append(place.encode() + b"\n" + path.read_bytes())
+    return out
+
+
+# Where a file of each kind lives on a node, for corpus files checked as nodes.
+_NODE_PLACES = {
+    "containerd": "etc/containerd/config.toml", "crio": "etc/crio/crio.conf",
+    "kubelet_env": "var/lib/kubelet/kubeadm-flags.env",
+    "systemd": "etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
+    "kubeadm": "etc/kubernetes/kubeadm-config.yaml", "k3s": "etc/rancher/rke2/config.yaml",
+}
+
+
 @functools.cache
 def seeds() -> dict[str, tuple[bytes, ...]]:
     """Seed inputs per target name, deduplicated, in a stable order."""
@@ -124,5 +151,6 @@ def seeds() -> dict[str, tuple[bytes, ...]]:
             out.setdefault(name, []).append(data)
         out.setdefault("detect", []).append(
             str(path.relative_to(path.parents[2])).encode() + b"\n" + data)
+    out["check"] = _nodes(folders[1:])
     out["systemd"] += _services(out.get("systemd", []), out.get("kubelet_env", []))
     return {name: tuple(dict.fromkeys(found)) for name, found in out.items()}

@@ -174,3 +174,12 @@ def config_files() -> st.SearchStrategy[bytes]:
         lambda t: st.builds(_apply, st.just(t), _edits("config")))
     return st.one_of(text.map(lambda s: s.encode("utf-8", "surrogatepass")),
                      documents("config"))
+
+
+def nodes() -> st.SearchStrategy[bytes]:
+    """A node folder: real node layouts mutated, or files of any kind at node paths."""
+    kinds = ("containerd", "crio", "kubelet_env", "systemd", "kubeadm", "k3s")
+    placed = st.builds(lambda p, c: p.encode("utf-8", "surrogatepass") + b"\n" + c,
+                       st.sampled_from(_PATHS), st.sampled_from(kinds).flatmap(documents))
+    layouts = st.lists(placed, min_size=1, max_size=4).map(PART_SEPARATOR.join)
+    return st.one_of(layouts, documents("check"))

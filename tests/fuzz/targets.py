@@ -410,6 +410,71 @@ def fuzz_suppressions(data: bytes) -> None:
     _check(all(s.path == path for s in unused), "unused suppression with another path")
 
 
+def node_files(data: bytes) -> list[tuple[str, bytes]]:
+    """The (relative path, content) files of one node a ``fuzz_check`` input describes.
+
+    Each part is a path line then the file's bytes; paths are kept inside the node
+    folder (no absolute paths, no ``..``), since the harness writes them to disk.
+    """
+    files: dict[str, bytes] = {}
+    for part in split_parts(data):
+        name, _, content = part.partition(b"\n")
+        words = [w for w in name.decode("utf-8", "replace").replace("\\", "/").split("/")
+                 if w not in ("", ".", "..") and "\x00" not in w]
+        relative = "/".join(w[:60] for w in words[:8]) or "config"
+        files.setdefault(relative, content)
+    return list(files.items())
+
+
+def fuzz_check(data: bytes) -> None:
+    """The whole ``pauselint check`` pipeline over one node folder, in process.
+
+    Reading, node building, every rule and suppressions: whatever the files hold, the
+    run ends with a report whose findings and errors point inside the files given.
+    """
+    from pauselint.compat import load_table
+    from pauselint.engine import Options, check_files
+    from pauselint.inputs import collect
+    from pauselint.model import Component, Platform
+
+    with tempfile.TemporaryDirectory(prefix="pauselint-fuzz-") as folder:
+        root = Path(folder) / "node"
+        written: dict[str, bytes] = {}
+        for relative, content in node_files(data):
+            target = root / relative
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
+            except OSError:  # a path that is a file and a folder at once: drop it
+                continue
+            written[str(target)] = content
+        if not written:
+            return
+        files = collect([str(root)])
+        texts = {item.path: item.text for item in files if item.text is not None}
+        table = load_table()
+        for options in (
+            Options(),
+            Options(kubernetes="1.35", platform=Platform("linux", "arm64"),
+                    runtimes=((Component.CONTAINERD, "1.7.2"), (Component.CRIO, "1.29.1"))),
+        ):
+            report = check_files(files, options, table)
+            for finding in report.findings:
+                loc = finding.location
+                if loc.path is None:
+                    continue
+                _check(loc.path in texts or loc.path in written,
+                       f"{finding.rule} names {loc.path!r}, not a file of the node")
+                if loc.path in texts:
+                    _check_line(f"{finding.rule} finding", loc.line, texts[loc.path],
+                                required=False)
+            for error in report.errors:
+                _check(error.path is None or error.path.startswith(str(root)),
+                       f"error names {error.path!r}, outside the node")
+                if error.path in texts:
+                    _check_line("error", error.line, texts[error.path], required=False)
+
+
 TARGETS: dict[str, Callable[[bytes], None]] = {
     "containerd": fuzz_containerd,
     "crio": fuzz_crio,
@@ -423,6 +488,7 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
     "config": fuzz_config,
     "compat_overlay": fuzz_compat_overlay,
     "suppressions": fuzz_suppressions,
+    "check": fuzz_check,
 }
 
 

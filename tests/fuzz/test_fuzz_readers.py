@@ -38,6 +38,7 @@ STRATEGIES: dict[str, st.SearchStrategy[bytes]] = {
     "imageref": strategies.image_refs(),
     "config": strategies.config_files(),
     "compat_overlay": strategies.documents("compat_overlay"),
+    "check": strategies.nodes(),
     "suppressions": st.one_of(strategies.documents("suppressions"),
                               strategies.documents("kubeadm")),
 }
