@@ -261,3 +261,6 @@ class Report:
     context: dict[str, str | None] = field(default_factory=dict)
     # Live clusters: how many nodes each checked cluster has (for "on 37 of 40 nodes").
     node_counts: dict[str, int] = field(default_factory=dict)
+    # (path, why) of what a folder walk passed over unread: special files, broken
+    # symlinks, symlinked folders (not followed), so nothing is skipped silently.
+    not_read: list[tuple[str, str]] = field(default_factory=list)

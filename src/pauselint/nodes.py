@@ -71,7 +71,7 @@ def containerd_nodes(
             errors.extend(loaded[key].errors if loaded[key] is not None else ())
         return loaded[key]
 
-    chains = [_import_chain(config, config_at, root) for config in files]
+    chains = [_import_chain(config, config_at, root, errors) for config in files]
     imported = {_path_key(f.path) for chain in chains for f in chain[1:]}
     covered: set[str] = set()
     nodes: list[NodeFacts] = []
@@ -85,11 +85,11 @@ def containerd_nodes(
         chain = chains[index]
         covered.update(_path_key(f.path) for f in chain)
         nodes.append(_node(Component.CONTAINERD, chain, containerd_effective(chain)))
-    return nodes, errors
+    return nodes, list(dict.fromkeys(errors))  # an import shared by two chains: once
 
 
 def _import_chain(main: ConfigFile, config_at: Callable[[Path], ConfigFile | None],
-                  root: Path | None) -> list[ConfigFile]:
+                  root: Path | None, errors: list[InputError]) -> list[ConfigFile]:
     """``main`` and every file it imports, directly or not, in containerd's load order.
 
     containerd loads breadth-first: the main file, then its imports in order, then
@@ -104,7 +104,7 @@ def _import_chain(main: ConfigFile, config_at: Callable[[Path], ConfigFile | Non
     while pending:
         config = pending.popleft()
         chain.append(config)
-        for target in import_paths(config, Path(config.path), root):
+        for target in import_paths(config, Path(config.path), root, errors):
             key = _path_key(target)
             if key in seen:
                 continue

@@ -19,6 +19,7 @@ from pauselint.inputs import InputFile, read_path
 from pauselint.model import ConfigFile, InputError
 from pauselint.nodes import same_path
 from pauselint.sources.detect import InputType
+from pauselint.sources.node_paths import resolve_written
 
 # InputType -> (module, function) of its reader; systemd units are read per service.
 _READERS: dict[InputType, tuple[str, str]] = {
@@ -31,11 +32,25 @@ _READERS: dict[InputType, tuple[str, str]] = {
     InputType.SYSTEMD: ("pauselint.sources.kubelet", "read_systemd_unit"),
 }
 READABLE = tuple(_READERS)
+# Formats whose programs split lines at LF (or CRLF) only: a file with CR-only line
+# ends is read (as LF, by inputs.decode) and its reader module's CR_ONLY_LINE_ENDS
+# says what the runtime would do with it. YAML (kubeadm, k3s, KubeletConfiguration)
+# counts a lone CR as a line break, so it is read as is.
+_LF_ONLY = frozenset({InputType.CONTAINERD, InputType.CRIO, InputType.KUBELET_ENV,
+                      InputType.SYSTEMD})
 
 
 def reader_for(kind: InputType) -> Callable[[str, str], ConfigFile]:
     module, function = _READERS[kind]
     return getattr(importlib.import_module(module), function)
+
+
+def line_end_error(item: InputFile, kind: InputType) -> InputError | None:
+    """Why ``item``'s CR-only line ends matter to the program reading its kind, or None."""
+    if not item.cr_line_ends or kind not in _LF_ONLY:
+        return None
+    message = importlib.import_module(_READERS[kind][0]).CR_ONLY_LINE_ENDS
+    return InputError(item.path, 1, message)
 
 
 class ReadConfig(NamedTuple):
@@ -58,13 +73,6 @@ def group_root(group: str, root: Path | None) -> Path | None:
     if root is not None:
         return root
     return Path(group) if group else None
-
-
-def resolve_written(written: str, importer: str, root: Path | None) -> Path:
-    """A path written inside a config, as the node would see it."""
-    if written.startswith("/"):
-        return root / written.lstrip("/") if root is not None else Path(written)
-    return Path(importer).parent / written
 
 
 # Where systemd looks for unit files, highest precedence first (systemd.unit(5)). Only
@@ -135,10 +143,18 @@ def _read_services(units: Sequence[InputFile], others: Sequence[InputFile], root
         environment: dict[str, ConfigFile] = {}
         for part, config in zip(parts, first, strict=True):
             for written in config.imports:
-                target = resolve_written(written, part[0], root)
+                resolved = resolve_written(written, part[0], root)
+                if resolved.problem is not None:
+                    errors.append(InputError(part[0], None, f"EnvironmentFile={written}: "
+                                             f"{resolved.problem}"))
+                    continue
+                target = resolved.paths[0]
                 known = next((o for o in others
                               if o.text is not None and same_path(o.path, target)), None)
                 item = known or read_path(str(target), explicit=False)
+                line_ends = None if known else line_end_error(item, InputType.KUBELET_ENV)
+                if line_ends is not None:
+                    errors.append(line_ends)
                 if item.text is not None:
                     environment[written] = read_kubelet_env(item.path, item.text)
         final = read_systemd_service(parts, environment_files=environment) if environment else first
@@ -170,6 +186,9 @@ def read_inputs(files: Iterable[InputFile], forced: InputType | None,
                 checked += 1
             continue
         checked += 1
+        line_ends = line_end_error(item, kind)
+        if line_ends is not None:
+            errors.append(line_ends)
         if kind is InputType.SYSTEMD:
             units.setdefault(item.group, []).append(item)
             continue

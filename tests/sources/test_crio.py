@@ -308,5 +308,6 @@ def test_too_deeply_nested_file_is_an_input_error() -> None:
     # tomllib recurses per `[`: a generated file this deep would crash it.
     result = read_crio("deep.conf", "[crio.image]\nx = " + "[" * 20_000 + "\n")
 
-    assert result.errors == (InputError("deep.conf", None, "too deeply nested to read"),)
+    assert result.errors == (InputError("deep.conf", 2, "not read: nested more than 32 levels "
+                                        "deep (`[`/`{`): refused before parsing"),)
     assert result.settings == ()

@@ -377,8 +377,8 @@ def test_bad_environment_lines_are_reported_and_the_rest_read() -> None:
         InputError(
             "kubelet.service",
             3,
-            "systemd ignores `--v=2` in Environment=: not a NAME=VALUE assignment "
-            "(quote the whole assignment to keep spaces)",
+            "systemd ignores the word at column 82 of Environment=: not a NAME=VALUE "
+            "assignment (quote the whole assignment to keep spaces)",
         ),
     )
     assert flags(result) == [("r.example/pause:3.9", 3, 62, KUBELET, True)]

@@ -83,7 +83,7 @@ def check_command(paths: tuple[str, ...], kubernetes_version: str | None, platfo
                   ignore_unknown: bool) -> None:
     from pauselint import engine
     from pauselint.compat import CompatError, load_table
-    from pauselint.inputs import collect
+    from pauselint.inputs import WalkNote, collect, read_stream
     from pauselint.model import Severity
     from pauselint.sources.detect import InputType
 
@@ -122,17 +122,19 @@ def check_command(paths: tuple[str, ...], kubernetes_version: str | None, platfo
                            for rule, level in (config.severity if config else ())),
             inline_suppressions=not no_inline_suppressions,
         )
-        stdin_text = sys.stdin.read() if "-" in paths else None
+        stdin = read_stream(sys.stdin.buffer) if "-" in paths else None
         skip = None
         if config is not None and config.exclude:
             from pauselint.config import is_excluded
 
             def skip(path: str) -> bool:
                 return is_excluded(config, path)
-        files = collect(paths, stdin_text, skip)
+        not_read: list[WalkNote] = []
+        files = collect(paths, stdin, skip, not_read)
         if ignore_unknown:
             files = [f._replace(explicit=False) for f in files]
         report = engine.check_files(files, options, table)
+        report.not_read = [(note.path, note.reason) for note in not_read]
     except engine.UsageError as exc:
         raise Fatal(str(exc)) from None
 

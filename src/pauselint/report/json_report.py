@@ -38,6 +38,9 @@ def render_json(report: Report, *, tool_version: str, table_date: str) -> str:
         "errors": [_error(e) for e in sorted(report.errors, key=_error_sort_key)],
         "summary": _summary(report),
     }
+    if report.not_read:  # additive, present when a folder walk passed something over
+        document["not_read"] = [{"path": path, "reason": reason}
+                                for path, reason in sorted(report.not_read)]
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 

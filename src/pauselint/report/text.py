@@ -71,6 +71,8 @@ def render_text(report: Report, *, color: bool, quiet: bool = False) -> str:
     skips = unique_skips(report.skipped)
     if skips:
         blocks.append([f"skipped {_rule(s.rule, color)}: {s.reason}" for s in skips])
+    if report.not_read:  # a walk never passes over a file silently
+        blocks.append([f"not read {path}: {reason}" for path, reason in sorted(report.not_read)])
     blocks.append([_summary(report)])
     return "\n".join("".join(f"{line}\n" for line in block) for block in blocks)
 

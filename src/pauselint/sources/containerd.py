@@ -8,15 +8,19 @@ docs/cri/config.md per release); no other judgement is made here.
 
 from __future__ import annotations
 
-import glob
-import os
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from pauselint.model import Component, ConfigFile, InputError, Location, Role, Setting
-from pauselint.sources.toml_locator import TomlPath, decode_error_line, locate_values
+from pauselint.sources.node_paths import resolve_written
+from pauselint.sources.toml_locator import (
+    TomlPath,
+    check_toml_limits,
+    decode_error_line,
+    locate_values,
+)
 
 try:
     import tomllib
@@ -65,6 +69,13 @@ MISPLACED: dict[tuple[str, ...], tuple[str, ...]] = {
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
+# TOML 1.0 allows LF or CRLF only; containerd 2.x's parser (pelletier/go-toml v2)
+# stops at a bare CR ("windows new line should be \r\n").
+CR_ONLY_LINE_ENDS = (
+    "lines end in CR alone (old Mac): TOML allows only LF or CRLF, and containerd's TOML "
+    "parser refuses this file; settings are located as if the line ends were LF"
+)
+
 
 def read_containerd(path: str, text: str) -> ConfigFile:
     """Read one containerd config file: its version, imports and sandbox-image keys.
@@ -73,6 +84,10 @@ def read_containerd(path: str, text: str) -> ConfigFile:
     InputError and no settings, because a file containerd cannot load sets nothing.
     """
     text = text.removeprefix("\ufeff")
+    limit = check_toml_limits(text)
+    if limit is not None:
+        error = InputError(path, limit.line, f"not read: {limit.message}")
+        return ConfigFile(path=path, component=Component.CONTAINERD, errors=(error,), parsed=False)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -192,31 +207,28 @@ def _judge_in_import(setting: Setting, main_version: int) -> Setting:
     return setting._replace(ignored=reason is not None, ignored_reason=reason)
 
 
-def import_paths(config: ConfigFile, config_path: Path, root: Path | None = None) -> list[Path]:
+def import_paths(config: ConfigFile, config_path: Path, root: Path | None = None,
+                 errors: list[InputError] | None = None) -> list[Path]:
     """The existing files that ``config`` itself imports, in the order it names them.
 
     Only this file's own ``imports`` are resolved. An imported file may import
     others in turn: containerd loads breadth-first (the main file, then its imports,
     then theirs), skipping a path it has already loaded, so the caller builds that
     chain by calling this on every file in it. Relative paths resolve against the
-    importing file's directory; absolute ones under ``root`` when checking a mounted
-    node root. A ``*`` is globbed in sorted order, as Go's filepath.Glob does.
-    ``..`` is resolved lexically, as Go's filepath.Join does. Missing files are
-    left out (containerd fails on a missing non-glob import; reporting that is a
-    rule's job).
+    importing file's directory; absolute ones under ``root`` when checking a node
+    folder -- and never outside it (see :mod:`pauselint.sources.node_paths`: ``..``
+    stops at the root, a symlink out of it is refused, a glob is capped). A ``*``
+    is globbed in sorted order, as Go's filepath.Glob does. ``..`` is resolved
+    lexically, as Go's filepath.Join does. Missing files are left out (containerd
+    fails on a missing non-glob import; reporting that is a rule's job). Paths
+    refused go to ``errors``, naming the path as written.
     """
     found: list[Path] = []
     for written in config.imports:
-        if written.startswith("/"):
-            target = root / written.lstrip("/") if root is not None else Path(written)
-        else:
-            target = config_path.parent / written
-        # Go's filepath.Join cleans the path lexically: `conf.d/../x.toml` is `x.toml`.
-        target = Path(os.path.normpath(target))
-        if "*" in written:
-            found.extend(Path(p) for p in sorted(glob.glob(str(target))) if Path(p).is_file())
-        elif target.is_file():
-            found.append(target)
+        resolved = resolve_written(written, str(config_path), root, globs=True)
+        if resolved.problem is not None and errors is not None:
+            errors.append(InputError(config.path, None, f"imports: {resolved.problem}"))
+        found.extend(p for p in resolved.paths if p.is_file())
     return found
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pauselint.model import Component, ConfigFile, InputError, Location, Role, Setting
-from pauselint.sources.toml_locator import decode_error_line, locate_values
+from pauselint.sources.toml_locator import check_toml_limits, decode_error_line, locate_values
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -25,6 +25,13 @@ else:  # pragma: no cover - exercised only on 3.10
 
 SANDBOX_KEY: tuple[str, ...] = ("crio", "image", "pause_image")
 DROPIN_DIR_NAME = "crio.conf.d"
+
+# TOML 1.0 allows LF or CRLF only; CRI-O's parser (BurntSushi/toml) calls a bare CR
+# a control character and refuses the file.
+CR_ONLY_LINE_ENDS = (
+    "lines end in CR alone (old Mac): TOML allows only LF or CRLF, and CRI-O's TOML parser "
+    "refuses this file; settings are located as if the line ends were LF"
+)
 
 # Keys people write when they mean ``pause_image``, compared after dropping case,
 # ``-`` and ``_``. ``pause_image_auth_file`` and ``pause_command`` are real keys
@@ -46,6 +53,14 @@ def read_crio(path: str, text: str) -> ConfigFile:
     that is not TOML (a Jinja or Go template, a YAML wrapper) comes back with no
     settings and an :class:`InputError` naming the line.
     """
+    limit = check_toml_limits(text)
+    if limit is not None:
+        return ConfigFile(
+            path=path,
+            component=Component.CRIO,
+            errors=(InputError(path, limit.line, f"not read: {limit.message}"),),
+            parsed=False,
+        )
     try:
         # CRI-O's TOML library skips a UTF-8 byte-order mark; tomllib would reject it.
         data = tomllib.loads(text.removeprefix("\ufeff"))

@@ -53,6 +53,14 @@ _TEMPLATE_SPANS = {"{{": "}}", "{%": "%}", "{#": "#}"}
 _EXEC_PREFIXES = "-@:+!"
 _SPACE = " \t\r\n"
 
+# systemd (unit files, EnvironmentFile=) and shells split lines at LF only: a file
+# whose lines end in CR alone is one long line to them.
+CR_ONLY_LINE_ENDS = (
+    "lines end in CR alone (old Mac): systemd and shells split lines at LF only, so they "
+    "read this file as one line and none of its settings apply; settings are located as "
+    "if the line ends were LF"
+)
+
 
 class TracedText(NamedTuple):
     """A decoded string whose every character remembers where it was written.
@@ -264,8 +272,11 @@ def read_systemd_service(
                         InputError(
                             path,
                             word.start.line,
-                            f"systemd ignores `{word.value.text}` in Environment=: not a "
-                            "NAME=VALUE assignment (quote the whole assignment to keep spaces)",
+                            # The word itself is not quoted: it may be a secret's
+                            # value split off its name by an unquoted space.
+                            f"systemd ignores the word at column {word.start.column} of "
+                            "Environment=: not a NAME=VALUE assignment (quote the whole "
+                            "assignment to keep spaces)",
                         )
                     )
                     continue

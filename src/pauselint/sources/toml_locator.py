@@ -25,6 +25,7 @@ Conventions:
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 TomlPath = tuple[str | int, ...]
 
@@ -66,6 +67,62 @@ def decode_error_line(message: str, text: str) -> int | None:
     if "(at end of document)" in message:
         return max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
     return None
+
+
+# Limits no real runtime config comes near (the corpus's maxima: 4 levels of `[`/`{`
+# nesting in a value, 12 parts in a dotted key), checked before parsing because the
+# parser cannot be bounded: tomllib recurses once per nesting level (1,000 levels:
+# RecursionError) and builds a prefix per dotted part (a 60 KB dotted key: gigabytes).
+MAX_NESTING = 32
+MAX_DOTTED_PARTS = 64
+
+# Strings and comments are skipped whole, so a `[` inside them does not count.
+_GUARD_TOKENS = re.compile(
+    r'"""(?:[^\\]|\\.)*?"""' r"|'''.*?'''"
+    r'|"(?:[^"\\\n]|\\.)*"' r"|'[^'\n]*'|#[^\n]*|[\[\]{}]",
+    re.S,
+)
+_ATOM = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')"""
+_DOTTED = re.compile(_ATOM + r"(?:[ \t]*\.[ \t]*" + _ATOM + r")+")
+_ATOMS = re.compile(_ATOM)
+
+
+class TomlLimit(NamedTuple):
+    """Where a text goes past a limit, and which."""
+
+    line: int
+    message: str
+
+
+def check_toml_limits(text: str) -> TomlLimit | None:
+    """The first place ``text`` is nested or dotted beyond what a parser is trusted
+    with, or None. Linear in the text; never raises. Both TOML readers call it
+    before ``tomllib``, which cannot be bounded itself."""
+    if text.count("[") + text.count("{") > MAX_NESTING:
+        depth = 0
+        for token in _GUARD_TOKENS.finditer(text):
+            char = token.group()
+            if char in ("[", "{"):
+                depth += 1
+                if depth > MAX_NESTING:
+                    return TomlLimit(_line_at(text, token.start()),
+                                     f"nested more than {MAX_NESTING} levels deep "
+                                     "(`[`/`{`): refused before parsing")
+            elif char in ("]", "}"):
+                depth = max(0, depth - 1)
+    if text.count(".") > MAX_DOTTED_PARTS:
+        for match in _DOTTED.finditer(text):
+            dotted = match.group()
+            if dotted.count(".") >= MAX_DOTTED_PARTS and len(_ATOMS.findall(dotted)) > \
+                    MAX_DOTTED_PARTS:
+                return TomlLimit(_line_at(text, match.start()),
+                                 f"a dotted key of more than {MAX_DOTTED_PARTS} parts "
+                                 f"({len(dotted):,} characters): refused before parsing")
+    return None
+
+
+def _line_at(text: str, index: int) -> int:
+    return text.count("\n", 0, index) + 1
 
 
 class _Scanner:
