@@ -25,8 +25,8 @@ import posixpath
 from pathlib import Path
 from typing import NamedTuple
 
-# No real config imports more than a handful of drop-ins (the corpus: at most 3 per
-# glob); 64 leaves ample room and still stops `/usr/*/*/*/*` at once.
+# A real config imports a handful of drop-ins at most; 64 leaves ample room and still
+# stops `/usr/*/*/*/*` at once.
 MAX_GLOB_MATCHES = 64
 
 

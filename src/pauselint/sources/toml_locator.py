@@ -69,8 +69,8 @@ def decode_error_line(message: str, text: str) -> int | None:
     return None
 
 
-# Limits no real runtime config comes near (the corpus's maxima: 4 levels of `[`/`{`
-# nesting in a value, 12 parts in a dotted key), checked before parsing because the
+# Limits no real runtime config comes near (the corpus's 43 TOML files reach 2 levels
+# of `[`/`{` nesting and 7 parts in a dotted key), checked before parsing because the
 # parser cannot be bounded: tomllib recurses once per nesting level (1,000 levels:
 # RecursionError) and builds a prefix per dotted part (a 60 KB dotted key: gigabytes).
 MAX_NESTING = 32
