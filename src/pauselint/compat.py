@@ -215,6 +215,28 @@ def _sorted(where: str, versions: Sequence[Version]) -> None:
             raise CompatError(f"{where}: versions not strictly ascending ({earlier} then {later})")
 
 
+def _entries(where: str, data: Any) -> list[Any]:
+    """A list of entries; anything else (a number, a mapping) is named, not iterated."""
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise CompatError(f"{where}: expected a list of entries, got {type(data).__name__}")
+    return data
+
+
+def _optional(where: str, entry: Mapping[str, Any], key: str, kind: type | tuple[type, ...],
+              words: str) -> Any:
+    """``entry[key]`` when it is absent, null or of ``kind``; a CompatError otherwise.
+
+    Overlays are user files: a value of the wrong type must be a message at load, not a
+    TypeError when a rule first touches it.
+    """
+    value = entry.get(key)
+    if value is not None and not isinstance(value, kind):
+        raise CompatError(f"{where}: {key} must be {words}, got {value!r}")
+    return value
+
+
 def _date(where: str, text: Any) -> str:
     if not isinstance(text, str) or not _DATE.match(text):
         raise CompatError(f"{where}: dates are quoted YYYY-MM-DD strings, got {text!r}")
@@ -348,15 +370,23 @@ class CompatTable:
         repos: dict[str, Repository] = {}
         allowed = ("name", "upstream", "digests", "tags", "frozen", "successor", "arch",
                    "source", "status", "tags_complete")
-        for i, e in enumerate([*data, *vendor]):
+        entries = [*_entries("repositories", data), *_entries("vendor_repositories", vendor)]
+        for i, e in enumerate(entries):
             where = f"repositories[{i}]"
             _check_keys(where, e, allowed, ("name", "tags", "source"))
             if e.get("digests") not in (None, "upstream"):
                 raise CompatError(f"{where}: digests must be 'upstream' when set")
-            tags = e["tags"]
+            tags = _optional(where, e, "tags", list, "a list of tags")
             if tags is not None:
+                if any(isinstance(t, (list, dict)) or t is None for t in tags):
+                    raise CompatError(f"{where}: tags must be a list of tags, got {tags!r}")
                 tags = tuple(str(t) for t in tags)
-            name = e["name"]
+            name = _optional(where, e, "name", str, "a repository name")
+            if not name:
+                raise CompatError(f"{where}: name must be a repository name, got {name!r}")
+            for key in ("successor", "arch"):
+                _optional(where, e, key, str, "a string")
+            _optional(where, e, "tags_complete", bool, "true or false")
             if name in repos:
                 raise CompatError(f"{where}: repository {name} listed twice")
             repos[name] = Repository(
@@ -372,9 +402,14 @@ class CompatTable:
         included) is a CompatError naming the entry at load, not an error at match time."""
         mirrors = []
         allowed = ("prefix", "upstream", "tag_suffixes", "digests", "source", "status")
-        for i, e in enumerate(data):
+        for i, e in enumerate(_entries("mirrors", data)):
             where = f"mirrors[{i}]"
             _check_keys(where, e, allowed, ("prefix", "upstream", "source"))
+            suffixes = _optional(where, e, "tag_suffixes", dict, "a mapping of suffix: arch")
+            if suffixes and not all(isinstance(k, str) and isinstance(v, str)
+                                    for k, v in suffixes.items()):
+                raise CompatError(f"{where}: tag_suffixes must map suffix strings to "
+                                  f"architectures, got {suffixes!r}")
             for key in ("prefix", "upstream"):
                 try:
                     normalize_prefix(e[key])

@@ -366,22 +366,21 @@ def fuzz_config(data: bytes) -> None:
 
 
 def fuzz_compat_overlay(data: bytes) -> None:
-    """A compat overlay as ``check`` loads it: YAML, then ``CompatTable.extended``."""
-    import yaml
-
+    """A compat overlay file as ``check`` loads it: a CompatError, or a bigger table."""
+    from pauselint.commands.check import table_with_user_data
     from pauselint.compat import CompatError, load_table
+    from pauselint.config import Config
 
-    text = _text_of(data, "overlay.yaml")
-    if text is None:
-        return
-    try:
-        overlay = yaml.safe_load(text) or {}
-    except (yaml.YAMLError, RecursionError):
-        return  # the loader's job (commands/check.py), not the table's
-    try:
-        load_table().extended(overlay, "overlay.yaml")
-    except CompatError as err:
-        _check(str(err).startswith("overlay.yaml"), f"error does not name the overlay: {err}")
+    with tempfile.TemporaryDirectory(prefix="pauselint-fuzz-") as folder:
+        overlay = Path(folder) / "overlay.yaml"
+        overlay.write_bytes(data)
+        config = Config(path=str(Path(folder) / ".pauselint.yaml"), compat_overlay=str(overlay))
+        try:
+            table_with_user_data(load_table(), config)
+        except CompatError as err:
+            _check(str(overlay) in str(err), f"error does not name the overlay: {err}")
+        except UnicodeDecodeError:
+            raise ContractError("a non-UTF-8 overlay raised UnicodeDecodeError") from None
 
 
 def fuzz_suppressions(data: bytes) -> None:

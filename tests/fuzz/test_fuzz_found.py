@@ -128,3 +128,53 @@ def test_suppression_after_a_line_separator_silences_its_finding(tmp_path: Path)
                          capture_output=True, text=True, check=False)
     report = json.loads(run.stdout)
     assert [(f["rule"], f["line"]) for f in report["findings"]] == [("PL201", 4)]
+
+
+# --- compat overlays, through the real check command ---------------------------------
+
+
+def _check_with_overlay(tmp_path: Path, overlay: bytes) -> subprocess.CompletedProcess[str]:
+    (tmp_path / ".pauselint.yaml").write_text("compat-overlay: overlay.yaml\n", encoding="utf-8")
+    (tmp_path / "overlay.yaml").write_bytes(overlay)
+    config = tmp_path / "etc" / "containerd" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("version = 2\n", encoding="utf-8")
+    return subprocess.run([sys.executable, "-m", "pauselint", "check", str(config)],
+                          capture_output=True, text=True, check=False, cwd=tmp_path)
+
+
+@pytest.mark.parametrize(("overlay", "message"), [
+    (b"repositories: 3\n", "repositories: expected a list of entries, got int"),
+    (b"mirrors: {a: 1}\n", "mirrors: expected a list of entries, got dict"),
+    (b"repositories: [{name: x.io/pause, tags: 3, source: s}]\n",
+     "repositories[0]: tags must be a list of tags, got 3"),
+    (b"repositories: [{name: [x], tags: [], source: s}]\n",
+     "repositories[0]: name must be a repository name, got ['x']"),
+    (b"repositories: [{name: x.io/pause, tags: [], source: s, successor: 1}]\n",
+     "repositories[0]: successor must be a string, got 1"),
+    (b"mirrors: [{prefix: m.example.com/k8s, upstream: registry.k8s.io, source: s, "
+     b"tag_suffixes: [x]}]\n",
+     "mirrors[0]: tag_suffixes must be a mapping of suffix: arch, got ['x']"),
+])
+def test_overlay_values_of_the_wrong_type(tmp_path: Path, overlay: bytes, message: str) -> None:
+    # fuzz_compat_overlay: b"repositories: 3" raised TypeError (iterating an int), and
+    # other wrong types reached the rules unchecked.
+    run = _check_with_overlay(tmp_path, overlay)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr == f"pauselint: error: {tmp_path / 'overlay.yaml'}: {message}\n"
+
+
+@pytest.mark.xfail(strict=False, reason="commands/check.py loads the overlay with yaml.safe_load "
+                   "and catches only YAMLError: deep nesting is a RecursionError (not mine)")
+def test_overlay_nested_too_deeply(tmp_path: Path) -> None:
+    run = _check_with_overlay(tmp_path, b"a: " + b"[" * 1500 + b"\n")
+    assert run.returncode == 2
+    assert "internal error" not in run.stderr and "overlay.yaml" in run.stderr
+
+
+@pytest.mark.xfail(strict=False, reason="commands/check.py opens the overlay as UTF-8 and does "
+                   "not catch UnicodeDecodeError (not mine)")
+def test_overlay_not_utf8(tmp_path: Path) -> None:
+    run = _check_with_overlay(tmp_path, b"\xff\xfe")
+    assert run.returncode == 2
+    assert "internal error" not in run.stderr and "overlay.yaml" in run.stderr
