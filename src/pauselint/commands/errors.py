@@ -22,4 +22,7 @@ class Fatal(click.ClickException):
     exit_code = EXIT_ERROR
 
     def show(self, file=None) -> None:
-        click.echo(f"pauselint: error: {self.format_message()}", err=True)
+        # Messages quote file names and values: shown escaped, like every report.
+        from pauselint.report.escaping import printable
+
+        click.echo(f"pauselint: error: {printable(self.format_message())}", err=True)

@@ -4,14 +4,14 @@ the exit code -- one place, so both commands mean the same thing by them."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import click
 
 from pauselint import __version__
 from pauselint.commands.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, FAIL_ON, Fatal
 from pauselint.model import Report, Severity
-from pauselint.report import FORMATS, render, use_color, write_atomically
+from pauselint.report import FORMATS, render, use_color
 
 
 def output_options(command: Callable) -> Callable:
@@ -21,7 +21,10 @@ def output_options(command: Callable) -> Callable:
                      show_default=True,
                      help="Output format (github: workflow-command annotations)."),
         click.option("--output", "-o", "output_path", metavar="FILE",
-                     help="Write the report to FILE (replaced in one step) instead of stdout."),
+                     help="Write the report to FILE instead of stdout: a file is replaced "
+                          "in one step, keeping its mode and owner; a symlink's target is "
+                          "replaced and the link kept; a device or pipe (/dev/stdout) is "
+                          "written to. Refused if FILE is one of the inputs."),
         click.option("--quiet", "-q", is_flag=True, help="Print only the findings."),
         click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
                      help="Lowest severity that makes the exit code 1 [default: error]."),
@@ -31,18 +34,43 @@ def output_options(command: Callable) -> Callable:
 
 
 def emit(report: Report, output_format: str, output_path: str | None, quiet: bool,
-         table_date: str) -> None:
-    """Render the report and write it to the file (in one step) or stdout."""
+         table_date: str, inputs: Iterable[str] = ()) -> None:
+    """Render the report and write it to the file (see report/output_file.py) or stdout.
+
+    ``inputs`` are the files the run read: an output that is one of them is refused
+    (exit 2) before anything is written, so a report never replaces its own input.
+    """
+    if output_path:
+        from pauselint.report.output_file import input_named_by
+
+        overwritten = input_named_by(output_path, inputs)
+        if overwritten is not None:
+            same = "" if overwritten == output_path else f" (the same file as {overwritten})"
+            raise Fatal(f"--output {output_path}{same} is one of the inputs: not written, "
+                        f"choose another file")
     color = output_path is None and output_format == "text" and use_color(sys.stdout)
     text = render(report, output_format, tool_version=__version__, table_date=table_date,
                   color=color, quiet=quiet)
     if not output_path:
-        click.echo(text, nl=False)
+        click.echo(encoded(text, output_format, sys.stdout), nl=False)
         return
+    from pauselint.report.output_file import write_report
+
     try:
-        write_atomically(output_path, text)
+        write_report(output_path, encoded(text, output_format, None))
     except OSError as exc:
         raise Fatal(f"cannot write {output_path}: {exc.strerror or exc}") from None
+
+
+def encoded(text: str, output_format: str, stream) -> bytes:
+    """The bytes to write: UTF-8 for files and the machine formats (JSON, SARIF and
+    workflow commands are UTF-8 whatever the locale); text to a stream in the
+    stream's encoding. A character the encoding lacks (``…`` on a Latin-1 terminal)
+    is shown as ``\\u2026``, never a crash."""
+    encoding = "utf-8"
+    if stream is not None and output_format == "text":
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+    return text.encode(encoding, "backslashreplace")
 
 
 def exit_for(report: Report, fail_on: str | None, config) -> None:

@@ -9,13 +9,21 @@ be noise in the step log, and a job summary is a separate concern.
 from __future__ import annotations
 
 from pauselint.model import Finding, InputError, Report, Severity
+from pauselint.report.escaping import escape_strings, printable_but_line_breaks
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 INPUT_ERROR_TITLE = "pauselint input error"
 
 
 def render_github(report: Report) -> str:
-    """One workflow command per finding, then one per input error (sorted, stable)."""
+    """One workflow command per finding, then one per input error (sorted, stable).
+
+    The report's strings are made printable first (escaping.py): the runner's own
+    escapes below (``%``, CR, LF; ``:`` and ``,`` in properties, as actions/toolkit's
+    command.ts) only protect the command syntax, while the log viewer still renders
+    ESC sequences and bidi controls from a file name or value.
+    """
+    report = escape_strings(report, printable_but_line_breaks)
     lines = [_finding_line(f) for f in sorted(report.findings, key=Finding.sort_key)]
     errors = sorted(report.errors, key=lambda e: (e.path or "", e.line or 0))
     lines += [_error_line(e) for e in errors]

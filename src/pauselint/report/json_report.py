@@ -16,6 +16,11 @@ from typing import Any
 
 from pauselint.model import Finding, InputError, Report, Severity, Skip
 from pauselint.report import unique_skips
+from pauselint.report.escaping import (
+    escape_strings,
+    json_controls_escaped,
+    undecodable_escaped,
+)
 
 SCHEMA_VERSION = 1
 TOOL_NAME = "pauselint"
@@ -41,7 +46,10 @@ def render_json(report: Report, *, tool_version: str, table_date: str) -> str:
     if report.not_read:  # additive, present when a folder walk passed something over
         document["not_read"] = [{"path": path, "reason": reason}
                                 for path, reason in sorted(report.not_read)]
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    # A file name that is not UTF-8 would make the document invalid UTF-8: shown
+    # escaped, as every reporter shows it. json.dumps escapes control characters.
+    document = escape_strings(document, undecodable_escaped)
+    return json_controls_escaped(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
 
 def _finding(finding: Finding) -> dict[str, Any]:

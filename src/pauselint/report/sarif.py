@@ -22,6 +22,11 @@ from typing import Any
 from urllib.parse import quote
 
 from pauselint.model import Finding, InputError, Report, Severity, Skip
+from pauselint.report.escaping import (
+    escape_strings,
+    json_controls_escaped,
+    undecodable_escaped,
+)
 from pauselint.rules import doc_summary
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -81,7 +86,10 @@ def render_sarif(
         "results": [_result(f, index[f.rule]) for f in findings],
     }
     document = {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    # Names that are not UTF-8 are shown escaped in messages, as in every format
+    # (artifact URIs carry their real bytes, percent-encoded: see artifact_uri).
+    document = escape_strings(document, undecodable_escaped)
+    return json_controls_escaped(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
 
 def help_uri(rule_id: str) -> str:
@@ -95,11 +103,22 @@ def artifact_uri(path: str) -> str:
     Percent-encoding everything but unreserved characters and ``/`` also encodes a
     ``:`` in a relative path, which would otherwise read as a URI scheme. A Windows
     drive path has no relative-reference form, so it becomes a ``file:`` URI.
+    A name that is not UTF-8 is encoded from its real bytes (``caf%E9.toml``), so
+    the URI still names the file on disk.
     """
     posix = path.replace("\\", "/")
     if _WINDOWS_DRIVE.match(path):
-        return "file:///" + posix[:2] + quote(posix[2:], safe="/")
-    return quote(posix, safe="/")
+        return "file:///" + posix[:2] + quote(_path_bytes(posix[2:]), safe="/")
+    return quote(_path_bytes(posix), safe="/")
+
+
+def _path_bytes(path: str) -> bytes:
+    # surrogateescape gives back the bytes os.fsdecode made the name from; any other
+    # lone surrogate (never from a file system) is encoded as is, never an exception.
+    try:
+        return path.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogatepass")
 
 
 def _rule_descriptor(module: ModuleType) -> dict[str, Any]:
@@ -224,7 +243,9 @@ def fingerprint(finding: Finding) -> str:
         finding.cluster or "",
         finding.node or "",
     ]
-    return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
+    # surrogatepass: a name that is not UTF-8 has a fingerprint too (the same as
+    # "utf-8" for every other name, so no existing alert changes identity).
+    return hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _finding_location(finding: Finding) -> dict[str, Any] | None:

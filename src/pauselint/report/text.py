@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 from pauselint.model import Finding, InputError, Report, Severity
 from pauselint.report import unique_skips
+from pauselint.report.escaping import escape_strings, printable
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
@@ -39,7 +40,12 @@ def render_text(report: Report, *, color: bool, quiet: bool = False) -> str:
     errors: an unreadable file is a problem, and dropping it would make a quiet run
     over a broken file look clean. Without headers, a cluster's lines start with
     ``cluster NAME:`` so that lines from several clusters stay apart.
+
+    Every string of the report is made printable first (escaping.py), so no file
+    name or value can send a control sequence to the terminal; colour codes are
+    added after that, and only by this module.
     """
+    report = escape_strings(report, printable)
     findings = sorted(report.findings, key=Finding.sort_key)
     local = [f for f in findings if f.cluster is None]
     clusters = _group_by_cluster(f for f in findings if f.cluster is not None)
@@ -82,7 +88,7 @@ def progress_line(context: str, nodes: int) -> str:
 
     Thousands separators because the number changes while the user watches it.
     """
-    return f"checking {context}: {nodes:,} {'node' if nodes == 1 else 'nodes'} read"
+    return f"checking {printable(context)}: {nodes:,} {'node' if nodes == 1 else 'nodes'} read"
 
 
 def _group_by_cluster(findings: Iterable[Finding]) -> dict[str, list[Finding]]:

@@ -1,0 +1,131 @@
+"""How a string from the input is shown, so a hostile file name or value cannot
+break the output: one escape for every reporter, applied to the whole report.
+
+Two things can go wrong. A file name that is not UTF-8 (``b'caf\\xe9.toml'``)
+reaches Python as a lone surrogate (``'caf\\udce9.toml'``, PEP 383), which cannot be
+written as UTF-8: JSON and SARIF would be invalid or the run would stop. And a
+control character in a name or value (ESC, CR, BEL, a bidi override) printed to a
+terminal or a CI log can move the cursor, rewrite what was printed, or start a line
+that the GitHub runner reads as an annotation.
+
+One shown form everywhere: a byte that is not UTF-8 is ``\\xNN`` (the byte, as
+``ls -b`` and Python show it); a control character below U+0080 is ``\\xNN`` too (it
+is that byte); any other escaped code point is ``\\uXXXX``. So ``\\xNN`` always names
+the byte NN of the original name (tab, newline and carriage return are ``\\t``,
+``\\n`` and ``\\r``, as everyone reads them). Backslashes are left alone: Windows
+paths in values stay readable, at the price that a name that really contains
+``\\xe9`` looks the same as the byte.
+
+``undecodable_escaped`` is for JSON and SARIF, which escape control characters in
+their own syntax losslessly (``json_controls_escaped`` makes sure of it for the ones
+json.dumps leaves raw); ``printable`` is for text output, which cannot, and
+``printable_but_line_breaks`` for GitHub workflow commands, whose own escapes carry
+CR and LF (and nothing else). ``escape_strings`` applies one of them to every string
+inside a report, so a new field is covered without anyone remembering to escape it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import re
+from collections.abc import Callable
+from typing import TypeVar
+
+# Lone surrogates: what os.fsdecode makes of bytes that are not UTF-8 (U+DC80-U+DCFF),
+# or what a JSON "\ud800" escape from an API server decodes to.
+_SURROGATES = "\ud800-\udfff"
+# C0 controls but CR and LF, DEL and C1 controls; the Arabic letter mark, LRM and
+# RLM; the line and paragraph separators and the bidi embeddings and overrides
+# (U+2028-U+202E); the bidi isolates (U+2066-U+2069): everything that moves the
+# cursor, ends a line or reorders what is shown ("Trojan Source", CVE-2021-42574).
+_CONTROLS = "\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
+_LINE_BREAKS = "\n\r"
+_UNDECODABLE = re.compile(f"[{_SURROGATES}]")
+_UNPRINTABLE = re.compile(f"[{_SURROGATES}{_CONTROLS}{_LINE_BREAKS}]")
+# Workflow commands carry CR and LF in their own escapes (%0D, %0A), and an
+# annotation shows them as line breaks.
+_UNPRINTABLE_BUT_LINE_BREAKS = re.compile(f"[{_SURROGATES}{_CONTROLS}]")
+# What json.dumps(ensure_ascii=False) writes raw: it escapes C0 itself.
+_JSON_RAW_CONTROLS = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+# The surrogates os.fsdecode makes stand for the bytes 0x80-0xFF.
+_ESCAPED_BYTES = range(0xDC80, 0xDD00)
+
+T = TypeVar("T")
+
+# The three controls everyone reads in their short form.
+_SHORT = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _shown(match: re.Match[str]) -> str:
+    if match.group() in _SHORT:
+        return _SHORT[match.group()]
+    code = ord(match.group())
+    if code in _ESCAPED_BYTES:
+        return f"\\x{code - 0xDC00:02x}"
+    if code < 0x80:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}"
+
+
+def undecodable_escaped(text: str) -> str:
+    """``text`` with every lone surrogate shown escaped: always encodable as UTF-8."""
+    if not _UNDECODABLE.search(text):
+        return text
+    return _UNDECODABLE.sub(_shown, text)
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print to a terminal or log: no undecodable byte, no control
+    character, no bidi control (each shown escaped, as the module says)."""
+    if not _UNPRINTABLE.search(text):
+        return text
+    return _UNPRINTABLE.sub(_shown, text)
+
+
+def printable_but_line_breaks(text: str) -> str:
+    """``printable`` that keeps CR and LF, for a format that escapes them itself
+    (GitHub workflow commands: ``%0D``, ``%0A``)."""
+    if not _UNPRINTABLE_BUT_LINE_BREAKS.search(text):
+        return text
+    return _UNPRINTABLE_BUT_LINE_BREAKS.sub(_shown, text)
+
+
+def json_controls_escaped(document: str) -> str:
+    """A JSON document with the controls json.dumps leaves raw (DEL, C1, bidi, line
+    separators) written as ``\\uXXXX`` escapes: the same data to any parser, and
+    harmless to ``cat report.json`` on a terminal. Such characters only occur inside
+    JSON strings, so replacing them everywhere is exact."""
+    if not _JSON_RAW_CONTROLS.search(document):
+        return document
+    return _JSON_RAW_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", document)
+
+
+def escape_strings(value: T, escape: Callable[[str], str]) -> T:
+    """A copy of ``value`` with ``escape`` applied to every string inside it.
+
+    Walks what reports are made of: dataclasses (the Report), named tuples (findings,
+    locations, errors, skips), lists, tuples, sets and dicts (keys too). Enums are
+    names pauselint chose, not input, and are kept as they are (some are ``str``).
+    """
+    if isinstance(value, enum.Enum):
+        return value
+    if isinstance(value, str):
+        return escape(value)  # type: ignore[return-value]
+    if isinstance(value, tuple):
+        items = [escape_strings(item, escape) for item in value]
+        if hasattr(value, "_fields"):
+            return type(value)(*items)  # type: ignore[return-value]
+        return tuple(items)  # type: ignore[return-value]
+    if isinstance(value, list):
+        return [escape_strings(item, escape) for item in value]  # type: ignore[return-value]
+    if isinstance(value, (set, frozenset)):
+        return type(value)(escape_strings(item, escape) for item in value)  # type: ignore[return-value]
+    if isinstance(value, dict):
+        return {escape_strings(key, escape): escape_strings(item, escape)  # type: ignore[return-value]
+                for key, item in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {field.name: escape_strings(getattr(value, field.name), escape)
+                   for field in dataclasses.fields(value)}
+        return dataclasses.replace(value, **changes)
+    return value
