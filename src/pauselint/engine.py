@@ -328,6 +328,8 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
         skipped=list(dict.fromkeys(skipped)),
         errors=errors,
         inputs=read.checked,
+        sources=sorted({f.path for f in files} | {c.path for ns in groups.values()
+                                                  for n in ns for c in n.files}),
         context=context,
     )
 

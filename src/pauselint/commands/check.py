@@ -138,7 +138,10 @@ def check_command(paths: tuple[str, ...], kubernetes_version: str | None, platfo
     except engine.UsageError as exc:
         raise Fatal(str(exc)) from None
 
-    emit(report, output_format, output_path, quiet, table.date)
+    from pauselint.commands.run_inputs import check_inputs
+
+    emit(report, output_format, output_path, quiet, table.date,
+         inputs=check_inputs(files, report, config))
     if report.inputs == 0 and not ignore_unknown:
         click.echo("pauselint: error: no input was recognised as a config pauselint reads",
                    err=True)

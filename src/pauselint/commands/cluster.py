@@ -106,7 +106,10 @@ def cluster_command(kubeconfig: str | None, contexts: tuple[str, ...], all_conte
     if config is not None and config.severity:
         report.findings = engine.override_severity(
             report.findings, {rule: Severity.parse(level) for rule, level in config.severity})
-    emit(report, output_format, output_path, quiet, table.date)
+    from pauselint.commands.run_inputs import cluster_inputs
+
+    emit(report, output_format, output_path, quiet, table.date,
+         inputs=cluster_inputs(kubeconfig, in_cluster, config))
     exit_for(report, fail_on, config)
 
 

@@ -1,13 +1,12 @@
-"""Reporters turn a Report into text; this module picks one and writes the result.
+"""Reporters turn a Report into text; this module picks one.
 
-Writing goes through a temporary file in the target folder and a rename, so a
-report file is either the old one or the whole new one, never half-written.
+Writing the result to ``--output`` is output_file.py's job (never losing a file);
+how input strings are shown in every format is escaping.py's.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 
 from pauselint.model import Report, Skip
 
@@ -46,30 +45,3 @@ def use_color(stream) -> bool:
     if os.environ.get("NO_COLOR"):
         return False
     return bool(getattr(stream, "isatty", lambda: False)())
-
-
-def write_atomically(path: str, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step (temp file, fsync, rename).
-
-    The new file gets the mode a plain ``open()`` would give it (mkstemp's 0600
-    would hide a CI report from the next job's user), or the old file's mode.
-    """
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=".pauselint-", suffix=".tmp", dir=folder)
-    try:
-        try:
-            mode = os.stat(path).st_mode & 0o7777
-        except OSError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.fchmod(handle, mode)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
