@@ -42,11 +42,12 @@ PART_SEPARATOR = b"\n%%pauselint-part%%\n"
 # Every character some reader or editor counts as a line break (str.splitlines' set):
 # a reported line may be counted by any of them, but never beyond the most generous.
 _ANY_BREAK = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-# How each family of readers counts lines (what its locations must agree with).
-_YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
-_LF_BREAK = re.compile("\r?\n")
-# Lines as editors count them, and as findings and suppressions must agree on.
+# Lines as editors count them, and as findings and suppressions must agree on. The
+# YAML readers count so too (U+2028 and friends are YAML breaks, not editors').
 _EDITOR_BREAK = re.compile("\r\n|\r|\n")
+_YAML_BREAK = _EDITOR_BREAK
+# The TOML and env readers (CR-only files are errors or read as LF by them).
+_LF_BREAK = re.compile("\r?\n")
 # Characters a located value may legitimately start with other than its own first
 # character: an opening quote, an escape, a block scalar header.
 _VALUE_OPENERS = "\"'\\|>"

@@ -178,3 +178,31 @@ def test_overlay_not_utf8(tmp_path: Path) -> None:
     run = _check_with_overlay(tmp_path, b"\xff\xfe")
     assert run.returncode == 2
     assert "internal error" not in run.stderr and "overlay.yaml" in run.stderr
+
+
+# --- YAML lines count as editors count them (yaml_locator.py) --------------------------
+
+# YAML breaks lines at U+2028 too; editors, the TOML readers and suppressions do not.
+_KUBEADM = ("# note\u2028# more\napiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\n"
+            "imageRepository: k8s.gcr.io\n")
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_yaml_positions_ignore_yaml_only_line_breaks(separator: str) -> None:
+    text = _KUBEADM.replace("\u2028", separator)
+    (setting,) = read_kubeadm("kubeadm.yaml", text).settings
+    assert (setting.value, setting.location.line, setting.location.column) == ("k8s.gcr.io", 4, 18)
+    TARGETS["kubeadm"](text.encode())
+
+
+def test_yaml_error_after_a_line_separator_names_the_editor_line() -> None:
+    _, problem = compose_documents("# a\u2028# b\nkey: [\n")
+    assert problem is not None
+    assert (problem.line, problem.message.endswith("(line 3, column 1)")) == (3, True)
+
+
+def test_k3s_positions_ignore_yaml_only_line_breaks() -> None:
+    from pauselint.sources.k3s import read_k3s
+
+    config = read_k3s("config.yaml", "# a\u2028# b\npause-image: registry.k8s.io/pause:3.9\n")
+    assert [(s.location.line, s.location.column) for s in config.settings] == [(2, 14)]

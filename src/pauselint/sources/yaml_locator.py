@@ -7,7 +7,8 @@ the few lookups the readers need on the node tree. Nothing here knows kubeadm or
 k3s, and nothing here raises on bad input: a parse failure comes back as a
 :class:`YamlProblem`.
 
-Positions are 1-based and count characters; ``\\r\\n`` counts as one line break and a
+Positions are 1-based and count characters; lines break at LF, CR and CRLF (one
+break), as editors count them, not also at U+0085/U+2028/U+2029 as YAML does; a
 leading byte-order mark is not counted. A YAML document embedded in a string (the
 ``kubeadm-config`` ConfigMap) is composed on its own and mapped back into the outer
 file through an :class:`Origin`.
@@ -15,6 +16,7 @@ file through an :class:`Origin`.
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import NamedTuple
 
@@ -26,8 +28,9 @@ _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _NULL_TAG = "tag:yaml.org,2002:null"
 _BLOCK_HEADER = re.compile(r"[|>]([+-]?)([1-9]?)([+-]?)")
-# The line breaks YAML counts (and so the marks count); str.splitlines knows more.
-_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+# YAML breaks that editors, the TOML and env readers and suppressions do not count.
+_YAML_ONLY_BREAK = re.compile("[\x85\u2028\u2029]")
+_EDITOR_BREAK = re.compile("\r\n|\r|\n")
 
 
 class YamlProblem(NamedTuple):
@@ -83,7 +86,44 @@ def compose_documents(text: str) -> tuple[list[Node], YamlProblem | None]:
         return [], YamlProblem(None, _one_line(exc))
     except RecursionError:  # the pure-Python composer recurses once per nested node
         return [], YamlProblem(None, "too deeply nested to read")
+    if _YAML_ONLY_BREAK.search(text):
+        _recount_marks(nodes, _EditorLines(text))
     return nodes, None
+
+
+class _EditorLines:
+    """Character index -> 0-based (line, column), lines counted as editors count them."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0, *(m.end() for m in _EDITOR_BREAK.finditer(text))]
+
+    def position(self, index: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, index) - 1
+        return line, index - self.starts[line]
+
+
+def _recount_marks(nodes: list[Node], lines: _EditorLines) -> None:
+    """Give every node marks whose lines break only at CR/LF.
+
+    YAML also breaks lines at U+0085, U+2028 and U+2029, so the parser's marks put a
+    value one line lower per such character above it than an editor, ``grep -n`` and
+    the inline suppressions do. Parsing stays YAML's; only positions are recounted.
+    """
+    seen: set[int] = set()
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:  # an alias shares its anchor's node
+            continue
+        seen.add(id(node))
+        for attribute in ("start_mark", "end_mark"):
+            mark = getattr(node, attribute)
+            line, column = lines.position(mark.index)
+            setattr(node, attribute, yaml.Mark(mark.name, mark.index, line, column, None, None))
+        if isinstance(node, MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
 
 
 def get(node: Node | None, key: str) -> Node | None:
@@ -146,7 +186,7 @@ def embedded_origin(text: str, node: ScalarNode, outer: Origin) -> Origin:
     start = outer.position(node)
     if node.style != "|" or outer.fixed is not None:
         return Origin(fixed=start)
-    lines = _LINE_BREAK.split(text.removeprefix("\ufeff"))
+    lines = _EDITOR_BREAK.split(text.removeprefix("\ufeff"))
     header_line = node.start_mark.line
     header = _BLOCK_HEADER.match(lines[header_line], node.start_mark.column)
     explicit = int(header.group(2)) if header and header.group(2) else None
@@ -170,10 +210,8 @@ def _mark_position(text: str, mark: yaml.Mark) -> tuple[int, int]:
     At the end of a text without a final line break, libyaml puts its mark on a line
     after the last one; the end of the text is where the user must look.
     """
-    if mark.index < len(text):
-        return mark.line + 1, mark.column + 1
-    lines = _LINE_BREAK.split(text)
-    return len(lines), len(lines[-1]) + 1
+    line, column = _EditorLines(text).position(min(mark.index, len(text)))
+    return line + 1, column + 1
 
 
 def _one_line(exc: Exception, position: tuple[int, int] | None = None) -> str:
