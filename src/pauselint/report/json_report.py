@@ -11,16 +11,11 @@ run was told (platform, runtime versions, imageRepository; ``mode`` and
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pauselint.model import Finding, InputError, Report, Severity, Skip
 from pauselint.report import unique_skips
-from pauselint.report.escaping import (
-    escape_strings,
-    json_controls_escaped,
-    undecodable_escaped,
-)
+from pauselint.report.escaping import dump_json
 
 SCHEMA_VERSION = 1
 TOOL_NAME = "pauselint"
@@ -47,9 +42,8 @@ def render_json(report: Report, *, tool_version: str, table_date: str) -> str:
         document["not_read"] = [{"path": path, "reason": reason}
                                 for path, reason in sorted(report.not_read)]
     # A file name that is not UTF-8 would make the document invalid UTF-8: shown
-    # escaped, as every reporter shows it. json.dumps escapes control characters.
-    document = escape_strings(document, undecodable_escaped)
-    return json_controls_escaped(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
+    # escaped, as every reporter shows it. dump_json sees to it, and to controls.
+    return dump_json(document)
 
 
 def _finding(finding: Finding) -> dict[str, Any]:

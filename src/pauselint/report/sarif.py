@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import json
 import re
 import textwrap
 from collections.abc import Mapping
@@ -22,11 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from pauselint.model import Finding, InputError, Report, Severity, Skip
-from pauselint.report.escaping import (
-    escape_strings,
-    json_controls_escaped,
-    undecodable_escaped,
-)
+from pauselint.report.escaping import dump_json
 from pauselint.rules import doc_summary
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -88,8 +83,7 @@ def render_sarif(
     document = {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
     # Names that are not UTF-8 are shown escaped in messages, as in every format
     # (artifact URIs carry their real bytes, percent-encoded: see artifact_uri).
-    document = escape_strings(document, undecodable_escaped)
-    return json_controls_escaped(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
+    return dump_json(document)
 
 
 def help_uri(rule_id: str) -> str:
