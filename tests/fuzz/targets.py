@@ -457,6 +457,10 @@ def fuzz_check(data: bytes) -> None:
             Options(),
             Options(kubernetes="1.35", platform=Platform("linux", "arm64"),
                     runtimes=((Component.CONTAINERD, "1.7.2"), (Component.CRIO, "1.29.1"))),
+            # Versions the table knows defaults for, so default images are built too.
+            Options(kubernetes="1.32", platform=Platform("windows", "amd64", "ltsc2022"),
+                    runtimes=((Component.RKE2, "1.32.4"), (Component.CONTAINERD, "2.1.0"),
+                              (Component.CRIO, "1.32.0"))),
         ):
             report = check_files(files, options, table)
             for finding in report.findings:
