@@ -22,6 +22,9 @@ from . import strategies
 from .seeds import seeds
 from .targets import TARGETS
 
+# Seeds are whole real files; hypothesis warns that printing them is expensive.
+pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
+
 EXAMPLES = int(os.environ.get("PAUSELINT_FUZZ_EXAMPLES", "40"))
 _deadline = int(os.environ.get("PAUSELINT_FUZZ_DEADLINE_MS", "2000"))
 DEADLINE = _deadline if _deadline > 0 else None
