@@ -418,6 +418,11 @@ def test_runtime_options_sandbox_image_is_not_a_sandbox_key() -> None:
             '`plugins."io.containerd.grpc.v1.cri".sandbox_image` must be a string, not float',
         ),
         ('imports = "/etc/containerd/conf.d/*.toml"\n', 1, "`imports` must be a list of strings"),
+        (
+            "version = [" + ", ".join(["1"] * 1000) + "]\n",
+            1,
+            "`version` must be an integer, not [" + ", ".join(["1"] * 67)[:199] + "… (3000 characters)",
+        ),
     ],
 )
 def test_bad_values_are_input_errors(text: str, line: int, message: str) -> None:

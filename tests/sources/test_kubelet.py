@@ -169,6 +169,16 @@ def test_garbage_and_template_lines_are_reported_not_read() -> None:
     ]
 
 
+def test_a_long_template_value_is_shown_once_and_cut() -> None:
+    value = "{{ " + "x" * 5000 + " }}"
+    result = read_kubelet_env("flags.env", f'ARGS="--pod-infra-container-image={value}"\n')
+    (error,) = result.errors
+    assert error.message == (
+        f"`--pod-infra-container-image` is a template expression ({value[:200]}… (5006 characters)): "
+        "check the rendered file"
+    )
+
+
 # --- systemd units -------------------------------------------------------------------------
 
 KUBELET_SERVICE = """\

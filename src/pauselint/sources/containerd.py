@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from pauselint.display import cut
 from pauselint.model import Component, ConfigFile, InputError, Location, Role, Setting
 from pauselint.sources.node_paths import resolve_written
 from pauselint.sources.toml_locator import (
@@ -354,7 +355,8 @@ def _config_version(
         )
     )
     if isinstance(raw, bool) or not isinstance(raw, int):
-        errors.append(InputError(path, where.line, f"`version` must be an integer, not {raw!r}"))
+        message = f"`version` must be an integer, not {cut(repr(raw))}"
+        errors.append(InputError(path, where.line, message))
         return None, None
     if raw != 0 and raw not in SUPPORTED_VERSIONS:
         errors.append(

@@ -30,6 +30,7 @@ from typing import NamedTuple
 
 import yaml
 
+from pauselint.display import cut
 from pauselint.model import Component, ConfigFile, InputError, Location, Role, Setting
 
 FLAG = "--pod-infra-container-image"
@@ -465,7 +466,8 @@ def _setting(word: _Word, component: Component, errors: list[InputError]) -> Set
             InputError(
                 where.path,
                 where.line,
-                f"`{FLAG}` is a template expression ({word.value.text}): check the rendered file",
+                f"`{FLAG}` is a template expression ({cut(word.value.text)}): "
+                "check the rendered file",
             )
         )
         return None
