@@ -60,10 +60,7 @@ def test_seeds_keep_the_contract(name: str) -> None:
 
 # Targets that still reach a known crash outside the files fixed here; the shrunk
 # inputs are xfail tests in test_fuzz_found.py. Remove an entry once it is fixed.
-KNOWN_OPEN = {
-    "compat_overlay": "commands/check.py: a non-UTF-8 or deeply nested overlay is an internal "
-                      "error (test_overlay_not_utf8, test_overlay_nested_too_deeply)",
-}
+KNOWN_OPEN: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("name", [

@@ -174,16 +174,23 @@ def table_with_user_data(table, config):
         import yaml
 
         from pauselint.compat import CompatError
+        from pauselint.inputs import read_path
 
+        # Read like any input (a regular file, size-capped, UTF-8): the overlay is the
+        # user's file, and a bad one must be a clear error, never a traceback.
+        item = read_path(config.compat_overlay, explicit=True)
+        if item.error is not None:
+            where = f":{item.error.line}" if item.error.line else ""
+            raise CompatError(f"compat-overlay {config.compat_overlay}{where}: "
+                              f"{item.error.message}")
         try:
-            with open(config.compat_overlay, encoding="utf-8") as handle:
-                overlay = yaml.safe_load(handle) or {}
-        except OSError as exc:
-            raise CompatError(f"compat-overlay {config.compat_overlay}: "
-                              f"{exc.strerror or exc}") from None
+            overlay = yaml.safe_load(item.text or "") or {}
         except yaml.YAMLError as exc:
             raise CompatError(f"compat-overlay {config.compat_overlay}: invalid YAML: "
                               f"{exc}") from None
+        except RecursionError:  # the composer recurses once per nesting level
+            raise CompatError(f"compat-overlay {config.compat_overlay}: invalid YAML: "
+                              "nested too deeply to read") from None
         table = table.extended(overlay, config.compat_overlay)
     if config.mirrors:
         mirrors = [{"prefix": prefix, "upstream": upstream, "source": f"{config.path}"}
