@@ -204,3 +204,18 @@ def test_k3s_positions_ignore_yaml_only_line_breaks() -> None:
 
     config = read_k3s("config.yaml", "# a\u2028# b\npause-image: registry.k8s.io/pause:3.9\n")
     assert [(s.location.line, s.location.column) for s in config.settings] == [(2, 14)]
+
+
+@pytest.mark.parametrize(("text", "column"), [
+    # atheris (fuzz_k3s) shrank to `pause-image: &ause:3.9`: the anchor `ause`, value `:3.9`.
+    ("pause-image: &ause:3.9\n", 19),
+    ("pause-image: &p registry.k8s.io/pause:3.9\n", 17),
+    ("pause-image: !!str registry.k8s.io/pause:3.9\n", 20),
+    ("pause-image: !!str &p 'registry.k8s.io/pause:3.9'\n", 23),
+])
+def test_yaml_value_location_skips_anchor_and_tag(text: str, column: int) -> None:
+    from pauselint.sources.k3s import read_k3s
+
+    (setting,) = read_k3s("config.yaml", text).settings
+    assert (setting.location.line, setting.location.column) == (1, column)
+    TARGETS["k3s"](text.encode())

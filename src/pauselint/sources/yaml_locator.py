@@ -86,8 +86,8 @@ def compose_documents(text: str) -> tuple[list[Node], YamlProblem | None]:
         return [], YamlProblem(None, _one_line(exc))
     except RecursionError:  # the pure-Python composer recurses once per nested node
         return [], YamlProblem(None, "too deeply nested to read")
-    if _YAML_ONLY_BREAK.search(text):
-        _recount_marks(nodes, _EditorLines(text))
+    if _YAML_ONLY_BREAK.search(text) or "&" in text or "!" in text:
+        _recount_marks(nodes, text)
     return nodes, None
 
 
@@ -102,13 +102,21 @@ class _EditorLines:
         return line, index - self.starts[line]
 
 
-def _recount_marks(nodes: list[Node], lines: _EditorLines) -> None:
-    """Give every node marks whose lines break only at CR/LF.
+# A node's anchor and tag (`&name`, `!!str`), and the space after them.
+# Anchor names are letters, digits, '-' and '_' (libyaml's rule); a tag runs to a space.
+_PROPERTIES = re.compile(r"(?:&[0-9A-Za-z_-]+[ \t\r\n]*|![^ \t\r\n]*[ \t\r\n]+)+")
+
+
+def _recount_marks(nodes: list[Node], text: str) -> None:
+    """Give every node marks whose lines break only at CR/LF, scalars at their value.
 
     YAML also breaks lines at U+0085, U+2028 and U+2029, so the parser's marks put a
     value one line lower per such character above it than an editor, ``grep -n`` and
-    the inline suppressions do. Parsing stays YAML's; only positions are recounted.
+    the inline suppressions do. And a scalar's mark is where its anchor or tag starts
+    (``&pause registry.k8s.io/pause:3.9``): findings point at the value itself.
+    Parsing stays YAML's; only positions are recounted.
     """
+    lines = _EditorLines(text)
     seen: set[int] = set()
     stack = list(nodes)
     while stack:
@@ -118,8 +126,13 @@ def _recount_marks(nodes: list[Node], lines: _EditorLines) -> None:
         seen.add(id(node))
         for attribute in ("start_mark", "end_mark"):
             mark = getattr(node, attribute)
-            line, column = lines.position(mark.index)
-            setattr(node, attribute, yaml.Mark(mark.name, mark.index, line, column, None, None))
+            index = mark.index
+            if attribute == "start_mark" and isinstance(node, ScalarNode):
+                properties = _PROPERTIES.match(text, index)
+                if properties and not text.startswith("#", properties.end()):
+                    index = properties.end()
+            line, column = lines.position(index)
+            setattr(node, attribute, yaml.Mark(mark.name, index, line, column, None, None))
         if isinstance(node, MappingNode):
             stack.extend(part for pair in node.value for part in pair)
         elif isinstance(node, SequenceNode):
