@@ -33,7 +33,7 @@ from pauselint.model import (
     Skip,
 )
 from pauselint.nodes import assemble_group
-from pauselint.reading import ReadResult, group_root, read_inputs
+from pauselint.reading import ReadResult, detect, group_root, read_inputs
 from pauselint.rules.framework import ImageUse, Policy, RuleContext, RuntimeInfo
 from pauselint.sources.detect import InputType
 
@@ -328,10 +328,24 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
         skipped=list(dict.fromkeys(skipped)),
         errors=errors,
         inputs=read.checked,
-        sources=sorted({f.path for f in files} | {c.path for ns in groups.values()
-                                                  for n in ns for c in n.files}),
+        sources=_sources(files, read, groups, options.input_type),
         context=context,
     )
+
+
+def _sources(files: Sequence[InputFile], read: ReadResult,
+             groups: dict[str, list[NodeFacts]], forced: InputType | None) -> list[str]:
+    """The files the run read as configs: every input named on the command line, every
+    walked file recognised as a config of any kind (or --type) or that could not be
+    read, every file a reader produced, and what they reached (imports, drop-ins, env
+    files). A walked file skipped as unrecognised is not one: it was never read as a
+    config, so a report written into the walked folder (``check . -o report.json``) is
+    not an input on the next run."""
+    paths = {item.path for item in files
+             if item.explicit or item.error is not None or (forced or detect(item))}
+    paths.update(c.config.path for c in read.configs)
+    paths.update(c.path for nodes in groups.values() for n in nodes for c in n.files)
+    return sorted(paths)
 
 
 def _group_context(table: CompatTable, read: ReadResult, group: str, given: Version | None,

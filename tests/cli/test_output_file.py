@@ -226,3 +226,63 @@ def test_a_folder_is_refused(project: Path) -> None:
     result = check("config.toml", "--output", "sub", cwd=project)
     assert result.returncode == 2
     assert result.stderr == b"pauselint: error: cannot write sub: Is a directory\n"
+
+
+CLEAN = FROZEN.replace("k8s.gcr.io", "registry.k8s.io")
+
+
+@pytest.mark.parametrize(
+    ("folder", "config", "expected"),
+    [
+        ("node", FROZEN, 1),
+        ("clean", CLEAN, 0),
+        (".", None, 1),  # `pauselint check . -o report.json`, the usual CI step
+    ],
+    ids=["findings", "clean", "dot"],
+)
+def test_a_report_in_the_walked_folder_is_not_an_input_next_time(
+        project: Path, folder: str, config: str | None, expected: int) -> None:
+    # The first run writes report.json into the folder it walks; the second walks it
+    # too, skips it as unrecognised, and may replace it: same exit code, never 2.
+    if config is not None:
+        (project / folder / "etc" / "containerd").mkdir(parents=True, exist_ok=True)
+        (project / folder / "etc" / "containerd" / "config.toml").write_text(config)
+    output = os.path.join(folder, "report.json")
+    reports = []
+    for _ in range(2):
+        result = check(folder, "--output", output, cwd=project)
+        assert result.returncode == expected, result.stderr
+        assert result.stdout == b"" and result.stderr == b""
+        reports.append(json.loads((project / output).read_text()))
+    assert reports[1]["findings"] == reports[0]["findings"]
+    assert not list(project.rglob(".pauselint-*"))
+
+
+@pytest.mark.parametrize(
+    ("inputs", "output"),
+    [
+        # Found by a walk, but recognised and read as a config: still an input.
+        (["node"], "node/etc/containerd/config.toml"),
+        # Named on the command line, even unrecognised and skipped by --ignore-unknown.
+        (["--ignore-unknown", "node", "notes.txt"], "notes.txt"),
+        # Read as --type says, whatever its name.
+        (["--type", "containerd", "node"], "node/etc/notes.txt"),
+    ],
+)
+def test_inputs_beyond_the_report_are_still_refused(project: Path, inputs: list[str],
+                                                    output: str) -> None:
+    (project / "notes.txt").write_text("not a config\n")
+    (project / "node" / "etc" / "notes.txt").write_text('title = "no marker, no name"\n')
+    before = snapshot(project / output)
+    result = check(*inputs, "--output", output, cwd=project)
+    assert result.returncode == 2
+    assert b"is one of the inputs: not written" in result.stderr
+    assert snapshot(project / output) == before
+
+
+def test_a_walked_file_that_is_no_config_may_be_replaced(project: Path) -> None:
+    notes = project / "node" / "notes.txt"
+    notes.write_text("not a config\n")
+    result = check("node", "--output", "node/notes.txt", cwd=project)
+    assert result.returncode == 1, result.stderr
+    assert json.loads(notes.read_text())["summary"]["warning"] == 1

@@ -21,13 +21,21 @@ STDIN_PATH = "/dev/stdin"
 
 
 def check_inputs(files: Sequence, report, config) -> list[str]:
-    """What `check` read: the named files, the files found in named folders, what
-    they reached (report.sources: imports, drop-ins, env files), every file a finding
-    or error points at, and the config file and compat overlay in force."""
+    """What `check` read: the files named on the command line, the files read as
+    configs and what they reached (report.sources: recognised files found in named
+    folders, imports, drop-ins, env files), every file a finding or error points at,
+    and the config file and compat overlay in force.
+
+    A file a folder walk skipped as unrecognised is not an input: ``check . -o
+    report.json`` must work again on the next run, when report.json is in the walk.
+    """
     from pauselint.inputs import STDIN_NAME
 
-    paths = [STDIN_PATH if f.path == STDIN_NAME else f.path for f in files]
-    paths += report.sources
+    # Named on the command line: explicit, or (--ignore-unknown clears explicit) in the
+    # command line's group, the one group no folder walk produces.
+    named = [f.path for f in files if f.explicit or not f.group]
+    paths = [STDIN_PATH if path == STDIN_NAME else path for path in named]
+    paths += [STDIN_PATH if path == STDIN_NAME else path for path in report.sources]
     paths += [f.location.path for f in report.findings if f.location.path]
     paths += [e.path for e in report.errors if e.path]
     return paths + _config_files(config)
