@@ -26,6 +26,17 @@ renews a credential:
   terminal, is killed (its whole process group) after the request timeout, and a
   failure says "credential plugin NAME failed (exit N)" and nothing of its output.
 
+* **malformed entries**: the client names each kubeconfig entry in its error text
+  by the entry's whole mapping (``Expected key client-certificate in
+  .../{'name': 'me', 'user': {'token': ...}}/user``), so its ``ConfigException``
+  text is never shown: every failure while merging or loading becomes a
+  :class:`KubeconfigError` whose words pauselint builds from what it knows (the
+  entry's kind and name, the client's literal key, a file error's strerror).
+* **TLS**: ``insecure-skip-tls-verify`` must be a YAML boolean, as kubectl says;
+  the client computes ``verify_ssl = not value``, so the string ``"false"`` would
+  turn verification off. Only a real ``true`` does; TLS and server fields of any
+  other type than a string are this context's error.
+
 Nothing persists: the loader gets no ``config_persister``, and
 ``KubeConfigMerger.save_changes`` (which writes tokens back into whichever of
 several ``KUBECONFIG`` files defined the user) is never called. Every failure is a
@@ -40,14 +51,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import datetime
 import functools
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 OIDC_EXPIRED = "OIDC token expired: refresh it with your usual login, e.g. kubectl oidc-login"
@@ -59,33 +74,52 @@ GCP_EXPIRED = (
     "gcp auth-provider token expired or missing: pauselint does not refresh it; "
     "use the gke-gcloud-auth-plugin exec plugin or refresh it with gcloud"
 )
+# What a plugin may print: an ExecCredential with a client certificate and key is a
+# few KiB, so 1 MiB is ample; past it the plugin's process group is killed.
+MAX_PLUGIN_OUTPUT = 1 << 20
 # The client methods the loader below replaces or calls. If a client release
 # renames one, the client's own (refreshing, persisting) code would run instead,
 # so loading fails closed rather than silently losing a promise.
 _REPLACED = ("_load_auth_provider_token", "_load_from_exec_plugin", "_refresh_oidc",
-             "_refresh_gcp_token", "_load_authentication", "_set_config")
+             "_refresh_gcp_token", "_load_authentication", "_set_config",
+             "_load_cluster_info", "set_active_context")
+# Fields read as strings: a value of another type is this context's error, named.
+_USER_STRINGS = ("token", "tokenFile", "username", "password", "client-certificate",
+                 "client-certificate-data", "client-key", "client-key-data")
+_CLUSTER_STRINGS = ("server", "certificate-authority", "certificate-authority-data",
+                    "tls-server-name", "proxy-url")
+# The one part of a client ConfigException that is ever used: the key it names,
+# a literal of the client's own code (never the entry text that follows it).
+_EXPECTED_KEY = re.compile(r"Invalid kube-config file\. Expected key ([A-Za-z0-9_-]{1,64}) in ")
+
+# A plugin's time: ``budget()`` -> (seconds, whether the context's deadline is the
+# bound); it raises once the context has no time left (cluster_http.Budget.next_request).
+PluginBudget = Callable[[], "tuple[float, bool]"]
 
 
 class CredentialError(Exception):
     """A context's credentials cannot be used; ``str()`` is the reason, never a secret."""
 
 
+class KubeconfigError(CredentialError):
+    """The kubeconfig is malformed for a context; ``str()`` is pauselint's words,
+    never the client's text (which quotes whole entries, credentials included)."""
+
+
 def configure_from_kubeconfig(
-    configuration: Any, config_file: str, context: str, plugin_timeout: float
+    configuration: Any, config_file: str, context: str, plugin_budget: PluginBudget,
+    context_timeout: float,
 ) -> None:
     """Fill ``configuration`` from ``context`` of ``config_file`` (a ``:``-separated list).
 
-    Raises the client's ``ConfigException`` for a malformed kubeconfig and
+    Raises :class:`KubeconfigError` for a malformed kubeconfig and
     :class:`CredentialError` for credentials that would need renewing or a plugin
-    that fails; both name no credential.
+    that fails; neither names a credential. Each plugin run, at load and at every
+    refresh, takes at most what ``plugin_budget()`` grants.
     """
-    from kubernetes.config.kube_config import KubeConfigMerger
-
-    merged = KubeConfigMerger(config_file).config
+    merged = merge_kubeconfig(config_file)
     if merged is None:
-        from kubernetes.config.config_exception import ConfigException
-
-        raise ConfigException("Invalid kube-config file. No configuration found.")
+        raise KubeconfigError("no configuration found")
     loader = _loader_class()(
         config_dict=merged,
         active_context=context,
@@ -93,8 +127,31 @@ def configure_from_kubeconfig(
         config_persister=None,
         get_google_credentials=_refuse_google_refresh,
     )
-    loader.plugin_timeout = plugin_timeout
+    loader.plugin_budget = plugin_budget
+    loader.context_timeout = context_timeout
     loader.load_and_set(configuration)
+
+
+def merge_kubeconfig(config_file: str) -> Any:
+    """The client's merge of the ``:``-separated files (a ``ConfigNode``, or None).
+
+    Any failure is a :class:`KubeconfigError` in pauselint's words.
+    """
+    from kubernetes.config.kube_config import KubeConfigMerger
+
+    with _translated(None):
+        return KubeConfigMerger(config_file).config
+
+
+def context_names(merged: Any) -> tuple[list[str], Any]:
+    """(the context names in order, the current-context) of a merged kubeconfig."""
+    names = []
+    for entry in merged.value.get("contexts") or ():
+        value = getattr(entry, "value", entry)
+        if not isinstance(value, dict) or value.get("name") is None:
+            raise KubeconfigError("an entry of contexts has no name")
+        names.append(str(value["name"]))
+    return names, merged.value.get("current-context")
 
 
 def configure_in_cluster(configuration: Any) -> None:
@@ -104,9 +161,21 @@ def configure_in_cluster(configuration: Any) -> None:
     a minute from its per-request hook (the kubelet rotates it); it never writes and
     makes no request of its own, so it is used as it is.
     """
+    from kubernetes.config.config_exception import ConfigException
     from kubernetes.config.incluster_config import load_incluster_config
 
-    load_incluster_config(client_configuration=configuration, try_refresh_token=True)
+    try:
+        load_incluster_config(client_configuration=configuration, try_refresh_token=True)
+    except ConfigException as exc:  # said in pauselint's words, as every client message
+        text = str(exc)
+        if text.startswith("Service host/port is not set"):
+            raise CredentialError("in-cluster: KUBERNETES_SERVICE_HOST or _PORT is not set "
+                                  "(not running in a pod?)") from None
+        raise CredentialError("in-cluster: the service account token or CA file is missing "
+                              "or empty") from None
+    except OSError as exc:
+        raise CredentialError("in-cluster: the service account files cannot be read: "
+                              f"{exc.strerror or type(exc).__name__}") from None
 
 
 def _refuse_google_refresh() -> Any:
@@ -126,7 +195,43 @@ def _loader_class() -> type:
         )
 
     class ReadOnlyKubeConfigLoader(KubeConfigLoader):
-        plugin_timeout: float = 10.0
+        plugin_budget: PluginBudget = staticmethod(lambda: (10.0, False))
+        context_timeout: float = 120.0
+
+        def set_active_context(self, context_name: str | None = None) -> None:
+            with _translated(f"context {_shown(context_name)}"):
+                super().set_active_context(context_name)
+
+        def _entry(self, kind: str) -> str:
+            """"user NAME" / "cluster NAME": the entry the active context names."""
+            context = self._current_context.value if self._current_context else None
+            settings = context.get("context") if isinstance(context, dict) else None
+            name = settings.get(kind) if isinstance(settings, dict) else None
+            return f"{kind} {_shown(name)}" if isinstance(name, str) else kind
+
+        def _load_authentication(self) -> None:
+            where = self._entry("user")
+            if self._user is not None:
+                _check_strings(self._user.value, _USER_STRINGS, where)
+            with _translated(where):
+                super()._load_authentication()
+
+        def _load_cluster_info(self) -> None:
+            where = self._entry("cluster")
+            cluster = self._cluster.value
+            if not isinstance(cluster, dict):
+                raise KubeconfigError(f"{where}: cluster is not a mapping")
+            _check_strings(cluster, _CLUSTER_STRINGS, where)
+            if "server" not in cluster:
+                # The client would fall back to http://localhost, credentials and all.
+                raise KubeconfigError(f"{where}: no server")
+            skip = cluster.get("insecure-skip-tls-verify", False)
+            if not isinstance(skip, bool):
+                raise KubeconfigError(
+                    f"{where}: insecure-skip-tls-verify must be true or false, not {_kind(skip)}")
+            with _translated(where):
+                super()._load_cluster_info()
+            self.verify_ssl = not skip  # the client's "not value", now of a real bool
 
         def _load_auth_provider_token(self) -> str | None:
             if "auth-provider" not in self._user:
@@ -169,10 +274,16 @@ def _loader_class() -> type:
             if not isinstance(exec_config, dict):
                 raise CredentialError("credential plugin: exec must be a mapping")
             name = _plugin_name(exec_config)
+            try:
+                seconds, context_bound = self.plugin_budget()
+            except Exception:  # the context's deadline passed (DeadlineExceeded)
+                raise CredentialError(
+                    f"credential plugin {name} not run: context timeout after "
+                    f"{self.context_timeout:g} s (--context-timeout)") from None
             status = run_exec_plugin(
                 exec_config, base_path or None,
                 self._cluster.value if exec_config.get("provideClusterInfo") else None,
-                self.plugin_timeout,
+                seconds, self.context_timeout if context_bound else None,
             )
             if isinstance(status.get("token"), str) and status["token"]:
                 self.token = f"Bearer {status['token']}"
@@ -251,15 +362,18 @@ def run_exec_plugin(
     cwd: str | None,
     cluster: Mapping[str, Any] | None,
     timeout: float,
+    context_timeout: float | None = None,
 ) -> dict[str, Any]:
     """Run a client-go exec credential plugin once and return its ``status``.
 
     The plugin gets no terminal (``interactive: false``, stdin from /dev/null): a
     plugin that wants to prompt fails instead of waiting for input nobody gives.
-    It runs in a process group of its own, killed whole after ``timeout`` seconds,
-    so a helper it started cannot keep the run waiting. Its stderr is read and
-    dropped (it may hold a token); errors say only the command's name and what
-    went wrong in general words.
+    It runs in a process group of its own, killed whole after ``timeout`` seconds
+    (the time its context has left when ``context_timeout`` is given, which the
+    error then names) or once it prints more than ``MAX_PLUGIN_OUTPUT`` bytes, so a
+    helper it started cannot keep the run waiting and a flood cannot fill memory.
+    Its stderr goes to /dev/null (it may hold a token); errors say only the
+    command's name and what went wrong in general words.
     """
     name = _plugin_name(exec_config)
     command, api_version = exec_config.get("command"), exec_config.get("apiVersion")
@@ -290,7 +404,7 @@ def run_exec_plugin(
     env["KUBERNETES_EXEC_INFO"] = json.dumps(
         {"apiVersion": api_version, "kind": "ExecCredential", "spec": spec}
     )
-    stdout = _run_bounded(name, [command, *args], cwd, env, timeout)
+    stdout = _run_bounded(name, [command, *args], cwd, env, timeout, context_timeout)
     try:
         data = json.loads(stdout)
     except ValueError:
@@ -305,31 +419,81 @@ def run_exec_plugin(
 
 
 def _run_bounded(name: str, argv: list[str], cwd: str | None, env: dict[str, str],
-                 timeout: float) -> bytes:
+                 timeout: float, context_timeout: float | None = None) -> bytes:
     posix = os.name == "posix"
     try:
         process = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             cwd=cwd, env=env, start_new_session=posix,
             shell=sys.platform in ("win32", "cygwin"),  # as the client does, for .cmd shims
         )
     except OSError as exc:
         words = exc.strerror or type(exc).__name__
         raise CredentialError(f"credential plugin {name} could not be started: {words}") from None
+    if context_timeout is None:
+        timed_out = f"credential plugin {name} timed out after {timeout:g} s"
+    else:
+        timed_out = (f"credential plugin {name} timed out: context timeout after "
+                     f"{context_timeout:g} s (--context-timeout)")
+    deadline = time.monotonic() + timeout
+    output = _CappedReader(process.stdout, MAX_PLUGIN_OUTPUT)
+    output.join(timeout)
+    if output.over:
+        _kill(process, posix, output)
+        raise CredentialError(
+            f"credential plugin {name} wrote more than {MAX_PLUGIN_OUTPUT >> 20} MiB")
+    if output.is_alive():
+        _kill(process, posix, output)
+        raise CredentialError(timed_out)
     try:
-        stdout, _stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill(process, posix)
-        raise CredentialError(f"credential plugin {name} timed out after {timeout:g} s") from None
+        process.wait(max(deadline - time.monotonic(), 0))
+    except subprocess.TimeoutExpired:  # closed its stdout but did not exit
+        _kill(process, posix, output)
+        raise CredentialError(timed_out) from None
+    process.stdout.close()
     if process.returncode != 0:
         if posix:
-            _kill(process, posix)  # helpers it left behind
+            _kill(process, posix, output)  # helpers it left behind
         raise CredentialError(f"credential plugin {name} failed (exit {process.returncode})")
-    return stdout
+    return output.data()
 
 
-def _kill(process: subprocess.Popen, posix: bool) -> None:
-    """Kill the plugin and everything in its process group, then reap it."""
+class _CappedReader(threading.Thread):
+    """Reads a pipe to its end in a thread of its own, stopping past ``cap`` bytes."""
+
+    def __init__(self, stream: Any, cap: int) -> None:
+        super().__init__(daemon=True)
+        self._fd = stream.fileno()
+        self._cap = cap
+        self._chunks: list[bytes] = []
+        self.over = False
+        self.start()
+
+    def run(self) -> None:
+        size = 0
+        while True:
+            try:
+                chunk = os.read(self._fd, 1 << 16)
+            except OSError:
+                return
+            if not chunk:
+                return
+            size += len(chunk)
+            if size > self._cap:
+                self.over = True  # stop reading: the writer blocks, then is killed
+                return
+            self._chunks.append(chunk)
+
+    def data(self) -> bytes:
+        return b"".join(self._chunks)
+
+
+def _kill(process: subprocess.Popen, posix: bool, output: _CappedReader) -> None:
+    """Kill the plugin and everything in its process group, then reap it.
+
+    The pipe is closed only once the reader has stopped: a helper that left the
+    group can hold it open, and then the reader (a daemon thread) is left waiting.
+    """
     try:
         if posix:
             os.killpg(process.pid, signal.SIGKILL)
@@ -337,13 +501,10 @@ def _kill(process: subprocess.Popen, posix: bool) -> None:
             process.kill()
     except (ProcessLookupError, PermissionError):
         pass
-    try:
-        process.communicate(timeout=1)
-    except subprocess.TimeoutExpired:  # a helper that left the group holds the pipes
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
-        process.wait()
+    output.join(1)
+    if not output.is_alive() and process.stdout is not None:
+        process.stdout.close()
+    process.wait()
 
 
 def _plugin_name(exec_config: Mapping[str, Any]) -> str:
@@ -360,3 +521,90 @@ def _shown(value: Any) -> str:
     text = str(value)
     text = "".join(ch if ch.isprintable() else "?" for ch in text)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _kind(value: Any) -> str:
+    """A YAML value's type in a user's words: "a string", "null", "a list"."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _check_strings(entry: Any, keys: tuple[str, ...], where: str) -> None:
+    """Each of ``keys`` present in ``entry`` is a string; else a named error (no value)."""
+    if not isinstance(entry, dict):
+        raise KubeconfigError(f"{where}: the entry is not a mapping")
+    for key in keys:
+        if key in entry and not isinstance(entry[key], str):
+            value = entry[key]
+            words = "is null" if value is None else f"must be a string, not {_kind(value)}"
+            raise KubeconfigError(f"{where}: {key} {words}")
+
+
+@contextlib.contextmanager
+def _translated(where: str | None) -> Iterator[None]:
+    """Turn any failure of the client's kubeconfig code into a :class:`KubeconfigError`.
+
+    The client's text is never used whole: it names entries by their whole mapping,
+    credentials included. Only the literal key of an "Expected key" message is kept;
+    everything else is said from ``where`` ("user me", "cluster prod", None while
+    merging the files) and the exception's type.
+    """
+    try:
+        yield
+    except CredentialError:
+        raise
+    except Exception as exc:
+        raise KubeconfigError(_words(exc, where)) from None
+
+
+def _words(exc: Exception, where: str | None) -> str:
+    import yaml
+    from kubernetes.config.config_exception import ConfigException
+
+    prefix = f"{where}: " if where else ""
+    if isinstance(exc, yaml.YAMLError):
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        file = f"{_shown(mark.name)}: " if mark is not None and isinstance(mark.name, str) else ""
+        why = f": {_shown(problem)}" if isinstance(problem, str) else ""
+        return f"{file}not valid YAML{at}{why}"
+    if isinstance(exc, OSError):
+        subject = "a file it names" if where else "a kubeconfig file"
+        return f"{prefix}{subject} cannot be read: {exc.strerror or type(exc).__name__}"
+    if isinstance(exc, ConfigException):
+        text = str(exc)
+        key = _EXPECTED_KEY.match(text)
+        if key and where is None and key[1] == "name":
+            return "a context, cluster or user entry has no name"
+        if key:
+            return f"{prefix}{key[1]} is missing or null"
+        kind = next((k for k in ("contexts", "clusters", "users") if text.endswith(f"{k} list")),
+                    "entries")
+        if text.startswith("Invalid kube-config file. Expected object with name"):
+            return f"{prefix}its {kind[:-1]} is not in the kubeconfig"
+        if text.startswith("Invalid kube-config file. Expected only one object"):
+            return f"{prefix}more than one entry of {kind} has its {kind[:-1]}'s name"
+        if text.startswith("Invalid kube-config file. Expected all values in"):
+            return f"{prefix}an entry of {kind} has no name"
+        if text.endswith("to be a list"):
+            return f"{prefix}contexts, clusters and users must be lists"
+        if text.startswith("File does not exist"):
+            return f"{prefix}a file it names does not exist"
+        if text.startswith("Invalid kube-config. ") and text.endswith(" file is empty"):
+            return "a kubeconfig file is empty"
+        return f"{prefix}malformed (the client's message is not shown: it can quote credentials)"
+    if isinstance(exc, (binascii.Error, UnicodeError)):
+        return f"{prefix}a -data field is not valid base64"
+    return f"{prefix}malformed ({type(exc).__name__})"
