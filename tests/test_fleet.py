@@ -85,3 +85,18 @@ def test_forbidden_configmap_is_a_skip_naming_the_permission() -> None:
                                                  ("10.0.18362", None)])
 def test_windows_builds_map_to_the_names_pause_manifests_use(build: str, expected) -> None:
     assert platform_of(node("w", os="windows", build=build), load_table()).os_version == expected
+
+
+def test_a_pause_image_that_is_not_a_reference_is_that_nodes_error() -> None:
+    """A caller's own ``is_pause`` may keep any name; one that cannot be parsed is
+    named as the error of every node carrying it, never dropped in silence."""
+    bad = ("pause:\x00", "registry.k8s.io/pause:3.10")
+    facts = ClusterFacts("prod", "v1.31.4", (node("a", images=bad), node("b", images=bad),
+                                              node("c")))
+
+    report = check_clusters([facts], load_table())
+
+    assert [e.message for e in report.errors] == [
+        f"cluster prod: node {name}: pause image not checked: image reference 'pause:\\x00' "
+        "contains the character '\\x00'" for name in ("a", "b")]
+    assert report.node_counts == {"prod": 3}

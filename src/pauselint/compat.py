@@ -47,12 +47,32 @@ def minor_of(version: str | Version) -> tuple[int, int]:
     return (release[0], release[1])
 
 
+# At most 9 digits a number: real versions have 1-4, and packaging's ``int()`` of a
+# longer run costs quadratic time and past 4,300 digits raises a bare ValueError.
+_LONG_NUMBER = re.compile(r"\d{10}")
+# The leading dotted release of a vendor version (1.6.20~ds1, v1.29.0-eks-5e0fdde).
+_LEADING_RELEASE = re.compile(r"v*(\d{1,9}(?:\.\d{1,9}){1,2})(?!\d|\.\d{10})")
+
+
 def parse_version(text: str) -> Version:
     """Parse ``v1.29.3``, ``1.7.20`` or ``1.30.4``; raises ValueError with the text."""
+    text = str(text).strip().lstrip("v")
+    if _LONG_NUMBER.search(text):
+        raise ValueError(f"not a version: {text[:40]!r}... (a number of 10 or more digits)")
     try:
-        return Version(str(text).strip().lstrip("v"))
+        return Version(text)
     except InvalidVersion:
         raise ValueError(f"not a version: {text!r}") from None
+
+
+def leading_release(text: str) -> Version | None:
+    """The leading ``MAJOR.MINOR[.PATCH]`` of a version as servers report it, else None.
+
+    ``v1.29.0-eks-5e0fdde`` -> 1.29.0, ``1.6.20~ds1`` -> 1.6.20; ``1.x``, a bare
+    ``1`` and a number of 10 or more digits are not versions.
+    """
+    match = _LEADING_RELEASE.match(str(text).strip())
+    return Version(match.group(1)) if match else None
 
 
 # --- records -------------------------------------------------------------------

@@ -10,12 +10,11 @@ node, and no path.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from packaging.version import Version
 
-from pauselint.compat import CompatTable
+from pauselint.compat import CompatTable, leading_release
 from pauselint.imageref import ImageRefError, parse_image
 from pauselint.model import (
     ClusterError,
@@ -38,7 +37,6 @@ NODE_RULES = ("PL107", "PL201", "PL202", "PL203", "PL304", "PL405")
 CLUSTER_RULES = ("PL001", "PL501", "PL502")
 
 _RUNTIMES = {"containerd": Component.CONTAINERD, "cri-o": Component.CRIO}
-_RELEASE = re.compile(r"\d+(?:\.\d+){1,2}")
 
 
 def runtime_of(node: ClusterNode) -> RuntimeInfo | None:
@@ -49,10 +47,10 @@ def runtime_of(node: ClusterNode) -> RuntimeInfo | None:
         return None
     # Vendor builds append their own suffix (1.6.20~ds1, 1.7.20-1, 2.0.1-k3s1):
     # the upstream release is the leading dotted number.
-    match = _RELEASE.match(version.strip().lstrip("v"))
-    if match is None:
+    release = leading_release(version)
+    if release is None:
         return None
-    return RuntimeInfo(component, Version(match.group(0)), version.strip())
+    return RuntimeInfo(component, release, version.strip())
 
 
 def platform_of(node: ClusterNode, table: CompatTable) -> Platform:
@@ -67,22 +65,28 @@ def cluster_version(facts: ClusterFacts, override: Version | None) -> Version | 
     if override is not None:
         return override
     for text in (facts.server_version, facts.kubeadm_version):
-        if text:
-            match = _RELEASE.match(text.strip().lstrip("v"))
-            if match is not None:
-                return Version(match.group(0))
+        release = leading_release(text) if text else None
+        if release is not None:
+            return release
     return None
 
 
 def _node_context(table: CompatTable, facts: ClusterFacts, node: ClusterNode,
-                  kubernetes: Version | None, kubernetes_from: str | None) -> RuleContext:
+                  kubernetes: Version | None, kubernetes_from: str | None,
+                  bad_images: list[str]) -> RuleContext:
+    """The node's rule context; an image name that is not a reference lands in ``bad_images``.
+
+    (The CLI's filter keeps only names the table parses, but a caller's own
+    ``is_pause`` may keep any name.)
+    """
     runtime = runtime_of(node)
     node_facts = NodeFacts(name=node.name, runtime=runtime.name if runtime else None)
     uses = []
     for name in node.pause_images:
         try:
             ref = parse_image(name)
-        except ImageRefError:
+        except ImageRefError as exc:
+            bad_images.append(f"pause image not checked: {exc}")
             continue
         upstream, mirror = table.resolve(ref)
         uses.append(ImageUse(ref, upstream, mirror, Location(None), node_facts.runtime,
@@ -145,7 +149,10 @@ def check_clusters(results: Sequence[ClusterFacts | ClusterError], table: Compat
         for node in facts.nodes:
             shapes.setdefault(node._replace(name=""), []).append(node.name)
         for shape, names in shapes.items():
-            ctx = _node_context(table, facts, shape, target, origin)
+            bad_images: list[str] = []
+            ctx = _node_context(table, facts, shape, target, origin, bad_images)
+            errors.extend(cluster_error(ClusterError(facts.name, problem, name))
+                          for name in names for problem in bad_images)
             verdicts = [item for module in node_modules for item in module.check(ctx)]
             skipped.extend(item for item in verdicts if isinstance(item, Skip))
             for item in verdicts:

@@ -149,6 +149,7 @@ class KubeAPI:
         self._nodes: dict[str, dict[str, Any]] = {}
         self._faults: list[_Fault] = []
         self._paging = "normal"  # or "same-token", "new-token"
+        self._long_token = 0  # > 0: every continue token is padded to this many bytes
         self._served_pages = 0
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -193,6 +194,10 @@ class KubeAPI:
         return f"https://127.0.0.1:{self._server.server_address[1]}"
 
     # -- state -------------------------------------------------------------
+
+    def connections_accepted(self) -> int:
+        """TCP connections accepted so far (keep-alive reuses one)."""
+        return self._server.accepted if self._server is not None else 0
 
     def set_nodes(self, nodes: list[dict[str, Any]]) -> None:
         """Replace the nodes; they are served sorted by name, as etcd keys sort.
@@ -265,6 +270,11 @@ class KubeAPI:
         """Every node page is empty and carries a new `continue` token, forever."""
         with self._lock:
             self._paging = "new-token"
+
+    def long_continue_tokens(self, size: int) -> None:
+        """Every continue token is `size` bytes (real ones are a few hundred)."""
+        with self._lock:
+            self._long_token = size
 
     def set_raw_node_items(self, items: list[Any]) -> None:
         """Serve `items` as the node list as they are: non-objects and broken nodes too."""
@@ -428,6 +438,8 @@ class KubeAPI:
         metadata: dict[str, Any] = {"resourceVersion": str(version)}
         if end < len(names):
             metadata["continue"] = _token(version, names[end - 1] + "\x00")
+            if self._long_token:
+                metadata["continue"] = metadata["continue"].ljust(self._long_token, "A")
             metadata["remainingItemCount"] = len(names) - end
         return 200, _node_list_body(metadata, b",".join(encoded[first:end]))
 
@@ -648,10 +660,13 @@ class _Server(ThreadingHTTPServer):
         self.connections: set[socket.socket] = set()
         self.threads: list[threading.Thread] = []
         self.connections_lock = threading.Lock()
+        self.accepted = 0
         super().__init__(address, handler)
 
     def get_request(self) -> tuple[socket.socket, Any]:
         sock, address = self.socket.accept()
+        with self.connections_lock:
+            self.accepted += 1
         # Handshake in the handler thread, so one stalled client cannot block accept().
         wrapped = self.api._ssl.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
         return wrapped, address

@@ -29,11 +29,23 @@ json_values = st.recursive(
     | st.dictionaries(st.text(max_size=10), children, max_size=4),
     max_leaves=20,
 )
+# Digit runs from 1 to past Python's 4,300-digit int() limit, where packaging's
+# Version raises a bare ValueError: every version parser must say "not a version".
+digit_runs = st.sampled_from([1, 2, 9, 10, 19, 4300, 4301, 5000]).map(lambda n: "9" * n)
+long_versions = st.builds(
+    lambda prefix, runs, suffix: prefix + ".".join(runs) + suffix,
+    st.sampled_from(["", "v", "containerd://", "cri-o://", "containerd://v"]),
+    st.lists(digit_runs | st.sampled_from(["1", "31", "0"]), min_size=1, max_size=4),
+    st.sampled_from(["", ".0", "-eks-5e0fdde", "+k3s1", "~ds1", ".x"]),
+)
 # Text that looks like what the rules parse, to reach deeper than "not a string".
 plausible_text = st.sampled_from(
     ["", "v1.31.4", "v1.x", "1", "containerd://", "containerd://1.7.20", "cri-o://x",
      "docker://24.0.7", "windows", "linux", "amd64", "10.0.20348", "10.0.", "registry.k8s.io/pause:3.9",
-     "pause:latest", "pause@sha256:zz", "::", "a" * 300]) | st.text(max_size=30)
+     "pause:latest", "pause@sha256:zz", "::", "a" * 300]) | st.text(max_size=30) | long_versions
+# What /version's gitVersion and kubeadm-config's kubernetesVersion may say.
+cluster_versions = st.none() | st.sampled_from(["v1.31.4", "v1.29.0-eks-5e0fdde", "devel",
+                                                "v1.x"]) | st.text(max_size=20) | long_versions
 
 # Where a near-valid node gets its one bad value: a path of keys and list indexes.
 FIELDS = (
@@ -88,8 +100,9 @@ def is_pause(name: str) -> bool:
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(node_items())
-def test_every_item_is_a_node_or_one_error_and_the_rules_never_raise(case) -> None:
+@given(node_items(), cluster_versions, cluster_versions)
+def test_every_item_is_a_node_or_one_error_and_the_rules_never_raise(
+        case, server_version, kubeadm_version) -> None:
     items, untouched = case
     nodes, errors = [], []
     for index, item in enumerate(items):
@@ -107,7 +120,8 @@ def test_every_item_is_a_node_or_one_error_and_the_rules_never_raise(case) -> No
             assert found == node_from_json(base_node(index), index, is_pause)
         nodes.append(found)
     # Names may repeat after a mutation; the rules must cope with any kept node.
-    facts = ClusterFacts("fuzz", "v1.31.4", tuple(nodes), errors=tuple(errors))
+    facts = ClusterFacts("fuzz", server_version, tuple(nodes), kubeadm_version=kubeadm_version,
+                         errors=tuple(errors))
     report = check_clusters([facts], TABLE)
     assert len(report.errors) == len(errors)
     assert report.node_counts == {"fuzz": len(nodes)}

@@ -13,8 +13,9 @@ import click
 from pauselint.commands.check import load_user_config, rule_sets, table_with_user_data
 from pauselint.commands.errors import Fatal
 from pauselint.commands.output import emit, exit_for, output_options
+from pauselint.sources.cluster_nodes import CONTEXT_TIMEOUT, MAX_NODES, MAX_RESPONSE_BYTES
 
-CLUSTER_HELP = """Check live clusters: their nodes' pause images, runtimes and kubelets.
+CLUSTER_HELP = f"""Check live clusters: their nodes' pause images, runtimes and kubelets.
 
 \b
 Read-only and least-privilege: it sends GET requests only (the server version,
@@ -22,7 +23,7 @@ nodes page by page, and the kube-system ConfigMaps kubeadm-config and
 kubelet-config when allowed), keeps TLS verification on unless the kubeconfig
 turns it off, never follows a redirect, bounds every request (body included)
 with --request-timeout and every context with --context-timeout, caps each
-answer at 32 MiB and each context at 25,000 nodes, and never prints
+answer at {MAX_RESPONSE_BYTES >> 20} MiB and each context at {MAX_NODES:,} nodes, and never prints
 credentials. The RBAC it needs is in deploy/rbac.yaml.
 
 \b
@@ -50,7 +51,7 @@ are still checked and reported).
 @click.option("--request-timeout", type=click.FloatRange(min=0.1), default=10.0,
               show_default=True, metavar="SECONDS",
               help="Timeout of each API request, from connecting to the body's last byte.")
-@click.option("--context-timeout", type=click.FloatRange(min=0.1), default=120.0,
+@click.option("--context-timeout", type=click.FloatRange(min=0.1), default=CONTEXT_TIMEOUT,
               show_default=True, metavar="SECONDS",
               help="Timeout of each context as a whole (all its requests together).")
 @click.option("--kubernetes-version", "-k", metavar="1.MINOR[.PATCH]",

@@ -30,12 +30,12 @@ Facts and sources
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Iterator
 
 from packaging.version import Version
 
+from pauselint.compat import leading_release
 from pauselint.display import shown
 from pauselint.model import ClusterFacts, Finding, Severity, Skip
 from pauselint.rules.framework import RuleContext, finding
@@ -46,15 +46,13 @@ SEVERITY = Severity.ERROR
 DEFAULT_ENABLED = True
 _RULE = sys.modules[__name__]
 
-# Kubernetes reports versions as git tags, with vendor suffixes PEP 440 refuses
-# (EKS ``v1.29.0-eks-5e0fdde``, GKE ``v1.29.6-gke.1326000``, k3s ``v1.31.4+k3s1``);
-# only the minor matters here, so only it is read.
-_MINOR = re.compile(r"^v?(\d+)\.(\d+)(?:[.+-]|$)")
-
 
 def _minor(text: str) -> tuple[int, int] | None:
-    match = _MINOR.match(text.strip())
-    return (int(match.group(1)), int(match.group(2))) if match else None
+    """Kubernetes reports versions as git tags, with vendor suffixes PEP 440 refuses
+    (EKS ``v1.29.0-eks-5e0fdde``, GKE ``v1.29.6-gke.1326000``, k3s ``v1.31.4+k3s1``);
+    only the minor matters here, so only it is read."""
+    release = leading_release(text)
+    return (release.major, release.minor) if release is not None else None
 
 
 def check(ctx: RuleContext) -> Iterator[Finding | Skip]:

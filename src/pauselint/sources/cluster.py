@@ -21,18 +21,22 @@ Every run is bounded whatever the server does (``cluster_http`` reads each answe
 each request ends within ``--request-timeout``, each context within
 ``--context-timeout``; an answer is at most ``MAX_RESPONSE_BYTES``; a context reads
 at most ``MAX_NODES`` nodes in at most ``max_pages(page_size)`` pages, and a
-``continue`` token seen twice ends the list. A node whose fields have the wrong
-types is that node's error (``cluster_nodes``); the others are still read.
+``continue`` token is at most ``MAX_CONTINUE_BYTES``. Past the node cap, or at a
+``continue`` token that is too long or the same as the one just sent, the list
+ends: the nodes read so far are judged and the context gets an error saying the
+rest was not read. A node whose fields have the wrong types is that node's error
+(``cluster_nodes``); the others are still read.
 
 A reader never raises: a context that cannot be read becomes a
 :class:`ClusterError` whose reason says why in words (DNS, TLS, 401, 403,
-timeout, ...), while an optional read that is refused is named in
-``ClusterFacts.skipped``. Reasons never carry a credential: they are built from
+timeout, ...), while an optional read (the ConfigMaps) that fails in any way is
+named, with why, in ``ClusterFacts.skipped``. Reasons never carry a credential: they are built from
 status codes, host names and the TLS library's verdict, not from request headers.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import ssl
@@ -41,11 +45,20 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlparse
 
+import yaml
+
 from pauselint.model import ClusterError, ClusterFacts, ClusterNode
 from pauselint.sources.cluster_http import Budget, DeadlineExceeded, Refused, get_json
 from pauselint.sources.cluster_http import HttpStatus as _HttpStatus
 from pauselint.sources.cluster_http import ReadFailed as _ReadFailed
-from pauselint.sources.cluster_nodes import NodeProblem, node_from_json
+from pauselint.sources.cluster_nodes import (  # the limits live there: the CLI imports them
+    CONTEXT_TIMEOUT,
+    MAX_CONTINUE_BYTES,
+    MAX_NODES,
+    MAX_RESPONSE_BYTES,
+    NodeProblem,
+    node_from_json,
+)
 
 RBAC_RULES: tuple[dict, ...] = (
     {"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list"]},
@@ -61,19 +74,6 @@ IN_CLUSTER = "in-cluster"
 CURRENT_CONTEXT = "(current context)"
 CONFIGMAP_NAMESPACE = "kube-system"
 MAX_WORKERS = 8
-
-# A whole context: a 5,000-node cluster (the largest Kubernetes supports) is 10
-# pages and 3 GETs; a healthy API server answers each in well under a second, so
-# two minutes is ample for a slow link, and a context taking longer is reported
-# as stuck rather than holding up a CronJob or a CI run.
-CONTEXT_TIMEOUT = 120.0
-# One answer: the kubelet reports at most 50 images a node (nodeStatusMaxImages),
-# which with labels and conditions stays under 64 KiB; 500 such nodes a page is
-# 32 MiB. Parsing that takes about 6x in memory, so this also caps the peak.
-MAX_RESPONSE_BYTES = 32 << 20
-# Nodes one context may list: five times the 5,000 Kubernetes supports. Past it the
-# nodes read so far are judged and the context gets an error saying the rest was not.
-MAX_NODES = 25_000
 
 Progress = Callable[[str, int], None]
 
@@ -142,23 +142,19 @@ def _choose_contexts(
 
     The files are merged with the client's own ``KubeConfigMerger`` (what
     ``list_kube_config_contexts`` reads) so that a kubeconfig without a
-    current-context still works with ``--context`` or ``--all-contexts``. A
-    failure is said in ``sources/kubeconfig.py``'s words, never the client's (which
-    quote whole entries, credentials included).
+    current-context still works with ``--context`` or ``--all-contexts``.
     """
-    from pauselint.sources import kubeconfig
+    from kubernetes.config.kube_config import KubeConfigMerger
 
     try:
-        merged = kubeconfig.merge_kubeconfig(config_file)
+        merged = KubeConfigMerger(config_file).config
         if merged is None:
             reason = f"kubeconfig {config_file}: no configuration found"
             return ClusterError(CURRENT_CONTEXT, reason)
-        names, current = kubeconfig.context_names(merged)
-    except kubeconfig.KubeconfigError as exc:
-        return ClusterError(CURRENT_CONTEXT, f"kubeconfig {config_file}: {exc}")
-    except Exception as exc:  # never a traceback, never the exception's text
-        return ClusterError(CURRENT_CONTEXT,
-                            f"kubeconfig {config_file}: unreadable ({type(exc).__name__})")
+        names = [str(entry["name"]) for entry in merged.value.get("contexts") or ()]
+        current = merged.value.get("current-context")
+    except Exception as exc:  # ConfigException, OSError, YAMLError, malformed entries
+        return ClusterError(CURRENT_CONTEXT, f"kubeconfig {config_file}: {_config_words(exc)}")
     if all_contexts:
         if not names:
             return ClusterError(CURRENT_CONTEXT, f"kubeconfig {config_file}: no contexts")
@@ -178,14 +174,12 @@ def _choose_contexts(
     return requested, unknown
 
 
-def _new_client(name: str, config_file: str | None, budget: Budget) -> Any:
+def _new_client(name: str, config_file: str | None, timeout: float) -> Any:
     """An ApiClient with the kubeconfig's (or the pod's) server, TLS and credentials.
 
     Credentials go through ``sources/kubeconfig.py``, which never writes the
-    kubeconfig and never renews a token over the network (OIDC, gcp); each exec
-    plugin run, the first and every refresh, gets what ``budget.next_request()``
-    grants (the request timeout, or less once the context's deadline is nearer), so
-    plugins count against ``--context-timeout``. The one setting added is ``retries = 0``: urllib3
+    kubeconfig and never renews a token over the network (OIDC, gcp); exec plugins
+    are killed after ``timeout``. The one setting added is ``retries = 0``: urllib3
     otherwise retries a read timeout three times, so ``--request-timeout`` would not
     bound a request.
     """
@@ -199,8 +193,7 @@ def _new_client(name: str, config_file: str | None, budget: Budget) -> Any:
     if config_file is None:
         kubeconfig.configure_in_cluster(configuration)
     else:
-        kubeconfig.configure_from_kubeconfig(configuration, config_file, name,
-                                             budget.next_request, budget.context_timeout)
+        kubeconfig.configure_from_kubeconfig(configuration, config_file, name, timeout)
     return ApiClient(configuration=configuration)
 
 
@@ -213,33 +206,31 @@ def _read_context(
     is_pause: Callable[[str], bool],
     context_timeout: float = CONTEXT_TIMEOUT,
 ) -> ClusterFacts | ClusterError:
-    """Everything one context says, or the one reason it could not be read.
+    """Everything one context says, or the one reason it could not be read."""
+    from kubernetes.config.config_exception import ConfigException
 
-    The context's deadline starts before its credentials load, so an exec plugin's
-    first run counts against ``--context-timeout`` too. No exception's text from
-    the client's kubeconfig code is shown (it quotes whole entries, credentials
-    included): ``sources/kubeconfig.py`` says every such failure in its own words.
-    """
-    from pauselint.sources.kubeconfig import CredentialError, KubeconfigError
+    from pauselint.sources.kubeconfig import CredentialError
 
-    budget = Budget(timeout, context_timeout)
     try:
-        client = _new_client(name, config_file, budget)
-    except KubeconfigError as exc:
-        return ClusterError(name, f"kubeconfig: {exc}")
+        client = _new_client(name, config_file, timeout)
     except CredentialError as exc:
         return ClusterError(name, str(exc))
-    except Exception as exc:  # never a traceback, never the text; the type says enough
+    except ConfigException as exc:
+        return ClusterError(name, f"kubeconfig: {_config_words(exc)}")
+    except (OSError, yaml.YAMLError) as exc:
+        return ClusterError(name, f"kubeconfig: {_first_line(exc)}")
+    except Exception as exc:  # never a traceback; the type says enough to report it
         return ClusterError(name, f"unexpected error loading the kubeconfig: {type(exc).__name__}")
     host = urlparse(client.configuration.host).hostname or client.configuration.host
     try:
+        budget = Budget(timeout, context_timeout)
         return _read_facts(name, client, budget, page_size, progress, is_pause)
     except _ReadFailed as exc:
         return ClusterError(name, _reason(exc.what, exc.cause, host, timeout))
-    except KubeconfigError as exc:  # reloading credentials mid-run (the refresh hook)
-        return ClusterError(name, f"kubeconfig: {exc}")
     except CredentialError as exc:  # a credential that expired mid-run (refresh hook)
         return ClusterError(name, str(exc))
+    except ConfigException as exc:  # exec/OIDC plugins refresh credentials lazily
+        return ClusterError(name, f"credentials: {_config_words(exc)}")
     except Exception as exc:  # a context must never take the run down with a traceback
         return ClusterError(name, f"unexpected error: {type(exc).__name__} ({host})")
     finally:
@@ -260,10 +251,12 @@ def _read_facts(
         git_version = None
     nodes = _list_nodes(name, client, budget, page_size, progress, is_pause, errors)
     kubeadm_version = image_repository = None
-    kubeadm = _get_configmap(client, "kubeadm-config", budget, skipped)
+    host = urlparse(client.configuration.host).hostname or client.configuration.host
+    kubeadm = _get_configmap(client, "kubeadm-config", budget, skipped, host)
     if kubeadm is not None:
         kubeadm_version, image_repository = _cluster_configuration(kubeadm, skipped)
-    _get_configmap(client, "kubelet-config", budget, skipped)  # presence only, for RBAC parity
+    # presence only, for RBAC parity
+    _get_configmap(client, "kubelet-config", budget, skipped, host)
     return ClusterFacts(
         name=name,
         server_version=git_version,
@@ -283,73 +276,102 @@ def _list_nodes(
 
     A 410 means the server compacted away the snapshot the token points into; the
     API conventions say to start over, and once is enough to tell a busy cluster
-    from a broken one. Bad nodes land in ``errors``; past ``MAX_NODES`` the list
-    stops with an error, and the nodes read so far are kept.
+    from a broken one. Bad nodes land in ``errors``; past ``MAX_NODES``, or at a
+    continue token too long or repeated, the list stops with an error in ``errors``
+    and the nodes read so far are kept.
     """
-    pages_left = max_pages(page_size)
+    pages = _PageCount(max_pages(page_size), page_size)
     for attempt in (1, 2):
         nodes: list[ClusterNode] = []
         problems: list[ClusterError] = []
-        seen = 0
         try:
-            for page in _node_pages(client, budget, page_size, pages_left):
-                pages_left -= 1
-                for item in page:
-                    if seen == MAX_NODES:
-                        problems.append(ClusterError(
-                            name, f"more than {MAX_NODES:,} nodes (the cap): the first "
-                                  f"{MAX_NODES:,} are checked, the rest not read"))
-                        break
-                    found = node_from_json(item, seen, is_pause)
-                    seen += 1
-                    if isinstance(found, NodeProblem):
-                        problems.append(ClusterError(name, found.reason, found.node))
-                    else:
-                        nodes.append(found)
-                if progress is not None:
-                    progress(name, len(nodes))
-                if seen == MAX_NODES and problems and problems[-1].node is None:
-                    break
-            errors.extend(problems)
-            return nodes
+            stopped = _read_pages(name, client, budget, page_size, progress, is_pause, pages,
+                                  nodes, problems)
         except _ReadFailed as exc:
             expired = isinstance(exc.cause, _HttpStatus) and exc.cause.status == 410
             if not expired or attempt == 2:
                 raise
+            continue
+        errors.extend(problems)
+        if stopped is not None:
+            errors.append(ClusterError(name, stopped))
+        return nodes
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _node_pages(client: Any, budget: Budget, page_size: int, pages_left: int) -> Iterator[list]:
-    """The ``items`` of each page; a loop in the server's tokens ends the list with an error."""
-    what = "list nodes"
-    token: str | None = None
-    tokens: set[str] = set()
-    while True:
-        if pages_left <= 0:
-            raise _ReadFailed(what, Refused(
-                f"paging did not end after {max_pages(page_size)} pages of {page_size} "
+class _PageCount:
+    """The pages one list may still take, shared by its first try and its restart."""
+
+    def __init__(self, cap: int, page_size: int) -> None:
+        self.left = cap
+        self.cap = cap
+        self.page_size = page_size
+
+    def take(self) -> None:
+        if self.left <= 0:
+            raise _ReadFailed("list nodes", Refused(
+                f"paging did not end after {self.cap} pages of {self.page_size} "
                 f"(the cap for {MAX_NODES:,} nodes)"))
-        pages_left -= 1
-        query: list[tuple[str, Any]] = [("limit", page_size)]
-        if token:
-            query.append(("continue", token))
-        body = get_json(client, "/api/v1/nodes", query, budget, what, MAX_RESPONSE_BYTES)
-        if not isinstance(body, dict):
-            raise _ReadFailed(what, Refused("the node list is not a JSON object"))
-        items = body.get("items")
-        if items is not None and not isinstance(items, list):
-            raise _ReadFailed(what, Refused("the node list's items is not a list"))
-        yield items or []
-        metadata = body.get("metadata")
-        token = metadata.get("continue") if isinstance(metadata, dict) else None
-        if not token:
-            return
-        if not isinstance(token, str):
-            raise _ReadFailed(what, Refused("the node list's continue token is not a string"))
-        if token in tokens:
-            raise _ReadFailed(what, Refused(
-                "the API server sent the same continue token twice: paging stopped"))
-        tokens.add(token)
+        self.left -= 1
+
+
+def _read_pages(
+    name: str, client: Any, budget: Budget, page_size: int, progress: Progress | None,
+    is_pause: Callable[[str], bool], pages: _PageCount, nodes: list[ClusterNode],
+    problems: list[ClusterError],
+) -> str | None:
+    """Read the list into ``nodes``/``problems``; None at its end, else why it stopped early."""
+    token: str | None = None
+    seen = 0
+    while True:
+        pages.take()
+        items, next_token = _node_page(client, budget, page_size, token)
+        if next_token is not None and next_token == token:
+            # The page answering token T carried T again: the server is looping.
+            return ("the API server sent the same continue token twice: paging stopped, "
+                    "the rest not read (list nodes)")
+        for item in items:
+            if seen == MAX_NODES:
+                return (f"more than {MAX_NODES:,} nodes (the cap): the first "
+                        f"{MAX_NODES:,} are checked, the rest not read")
+            found = node_from_json(item, seen, is_pause)
+            seen += 1
+            if isinstance(found, NodeProblem):
+                problems.append(ClusterError(name, found.reason, found.node))
+            else:
+                nodes.append(found)
+        if progress is not None:
+            progress(name, len(nodes))
+        if next_token is None:
+            return None
+        size = len(next_token.encode("utf-8", "surrogatepass"))
+        if size > MAX_CONTINUE_BYTES:
+            return (f"the API server sent a continue token of {size:,} bytes (the cap is "
+                    f"{MAX_CONTINUE_BYTES >> 10} KiB): paging stopped, the rest not read "
+                    "(list nodes)")
+        token = next_token
+
+
+def _node_page(client: Any, budget: Budget, page_size: int,
+               token: str | None) -> tuple[list, str | None]:
+    """One page's ``items`` and its ``continue`` token (None when it is the last page)."""
+    what = "list nodes"
+    query: list[tuple[str, Any]] = [("limit", page_size)]
+    if token:
+        query.append(("continue", token))
+    body = get_json(client, "/api/v1/nodes", query, budget, what, MAX_RESPONSE_BYTES)
+    if not isinstance(body, dict):
+        raise _ReadFailed(what, Refused("the node list is not a JSON object"))
+    items = body.get("items")
+    if items is not None and not isinstance(items, list):
+        raise _ReadFailed(what, Refused("the node list's items is not a list"))
+    metadata = body.get("metadata")
+    next_token = metadata.get("continue") if isinstance(metadata, dict) else None
+    if not next_token:
+        return items or [], None
+    if not isinstance(next_token, str):
+        raise _ReadFailed(what, Refused("the node list's continue token is not a string"))
+    return items or [], next_token
 
 
 def _looks_like_pause(image_name: str) -> bool:
@@ -372,21 +394,25 @@ def _memoised(is_pause: Callable[[str], bool]) -> Callable[[str], bool]:
     return decide
 
 
-def _get_configmap(client: Any, name: str, budget: Budget, skipped: list[str]) -> dict | None:
-    """An optional ConfigMap: absent on 404, named in ``skipped`` when refused."""
+def _get_configmap(client: Any, name: str, budget: Budget, skipped: list[str],
+                   host: str) -> dict | None:
+    """An optional ConfigMap: absent on 404; any other failure is named in ``skipped``
+    with why (403, a timeout, a refused answer), and the nodes read are still judged."""
     what = f"get configmaps {name} in {CONFIGMAP_NAMESPACE}"
     path = f"/api/v1/namespaces/{CONFIGMAP_NAMESPACE}/configmaps/{name}"
     try:
         body = get_json(client, path, (), budget, what, MAX_RESPONSE_BYTES)
     except _ReadFailed as exc:
-        if not isinstance(exc.cause, _HttpStatus):
-            raise
-        if exc.cause.status == 404:
+        cause = exc.cause
+        if isinstance(cause, _HttpStatus) and cause.status == 404:
             return None
-        if exc.cause.status == 403:
+        if isinstance(cause, _HttpStatus) and cause.status == 403:
             skipped.append(f"{what}: forbidden")
+        elif isinstance(cause, _HttpStatus):
+            skipped.append(f"{what}: {_status_words(cause.status)}")
         else:
-            skipped.append(f"{what}: {_status_words(exc.cause.status)}")
+            why = _reason(what, cause, host, budget.request_timeout).removesuffix(f" ({what})")
+            skipped.append(f"{what}: {why}")
         return None
     return body if isinstance(body, dict) else None
 
@@ -451,8 +477,11 @@ def _reason(what: str, cause: BaseException, host: str, timeout: float) -> str:
         if cause.whole_context:
             return f"context timeout after {cause.seconds:g} s (--context-timeout) ({what})"
         return f"timeout after {cause.seconds:g} s ({what})"
-    if isinstance(cause, ValueError):
+    if isinstance(cause, json.JSONDecodeError):
         return f"invalid response: {what} did not return JSON"
+    if isinstance(cause, ValueError) and "Location" in type(cause).__name__:
+        # urllib3's LocationParseError: the kubeconfig's server is not a usable URL.
+        return f"invalid server address for {host}: its URL cannot be parsed ({what})"
     chain = list(_causes(cause))
     for exc in chain:
         if isinstance(exc, ssl.SSLCertVerificationError):
@@ -497,6 +526,15 @@ def _causes(exc: BaseException | None) -> Iterator[BaseException]:
             for x in (reason, current.__cause__, current.__context__, *current.args)
             if isinstance(x, BaseException)
         )
+
+
+def _config_words(exc: BaseException) -> str:
+    """The client's ConfigException text without its "Invalid kube-config file." preamble."""
+    text = _first_line(exc)
+    for preamble in ("Invalid kube-config file. ", "Invalid kube-config. "):
+        text = text.removeprefix(preamble)
+    text = text.rstrip(".")
+    return text[:1].lower() + text[1:]
 
 
 def _first_line(exc: BaseException) -> str:

@@ -9,8 +9,12 @@ and OIDC plugins, client certificates) and sent on the client's own pool manager
 
 * every socket wait is at most ``min(request timeout, time left)``, and a watchdog
   shuts the client's connections down at the request's deadline, so the status
-  line, the headers and the body, however slowly they arrive, end by then (only
-  a TLS handshake dripped byte by byte is bounded per wait, not in total);
+  line, the headers and the body, however slowly they arrive, end by then. A TLS
+  handshake is the exception: the watchdog only sees a connection once the client
+  has it, so a handshake dripped byte by byte is bounded per socket wait, not in
+  total, and such a request can outlast its deadline (through a dripping relay,
+  ``--request-timeout 2 --context-timeout 3`` ended after 3.5 s): the context's
+  deadline still ends the context at its next request;
 * the body is read in chunks and refused past ``max_bytes`` (``Content-Length`` is
   checked first, so an announced 50 MB page is never read at all);
 * a redirect is never followed: it is reported with the location's
@@ -48,10 +52,9 @@ class ReadFailed(Exception):
 class HttpStatus(Exception):
     """The API server answered with a non-2xx status (and a ``Status`` body)."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int) -> None:
         super().__init__(status)
         self.status = status
-        self.reason = reason
 
 
 class Refused(Exception):
@@ -94,8 +97,9 @@ def get_json(client: Any, path: str, query: Sequence[tuple[str, Any]], budget: B
     """GET ``path`` through the client's auth and TLS and parse the body as JSON.
 
     Raises :class:`ReadFailed` for every failure, its ``cause`` one of
-    :class:`HttpStatus`, :class:`Refused`, :class:`DeadlineExceeded`, ``ValueError``
-    (not JSON) or the transport's own exception.
+    :class:`HttpStatus`, :class:`Refused`, :class:`DeadlineExceeded`,
+    ``json.JSONDecodeError`` (not JSON), another ``ValueError`` (urllib3's
+    ``LocationParseError``: an invalid server address) or the transport's own exception.
     """
     try:
         seconds, context_bound = budget.next_request()
@@ -106,7 +110,7 @@ def get_json(client: Any, path: str, query: Sequence[tuple[str, Any]], budget: B
             raise Refused(f"the API server redirected to {_safe_location(location)}, "
                           "not followed")
         if not 200 <= status <= 299:
-            raise HttpStatus(status, _status_reason(data))
+            raise HttpStatus(status)
         return json.loads(data)
     except (HttpStatus, Refused, DeadlineExceeded, ValueError, OSError) as exc:
         raise ReadFailed(what, exc) from None
@@ -124,18 +128,16 @@ def _send(client: Any, path: str, query: Sequence[tuple[str, Any]], seconds: flo
 
     url, headers = _prepared(client, path, query)
     pool_manager = client.rest_client.pool_manager
-    connections = _tracked(pool_manager.connection_from_url(url))
+    tracked = _tracked(pool_manager.connection_from_url(url))
     deadline = time.monotonic() + seconds
-    watchdog = threading.Timer(seconds, _cut, (connections,))
-    watchdog.daemon = True
-    watchdog.start()
+    watchdog = _Watchdog(tracked, seconds)
     try:
         response = pool_manager.request(
             "GET", url, headers=headers, preload_content=False, redirect=False, retries=False,
             timeout=urllib3.Timeout(connect=seconds, read=seconds),
         )
     except Exception:
-        watchdog.cancel()
+        watchdog.stop()
         if time.monotonic() >= deadline:  # waiting for the headers used up the time
             raise DeadlineExceeded(limit, context_bound) from None
         raise
@@ -156,8 +158,8 @@ def _send(client: Any, path: str, query: Sequence[tuple[str, Any]], seconds: flo
             raise DeadlineExceeded(limit, context_bound) from None
         raise
     finally:
-        watchdog.cancel()
-        if complete:
+        fired = watchdog.stop()
+        if complete and not fired:
             response.release_conn()  # keep-alive: the next page reuses the connection
         else:
             response.close()  # never hand a half-read connection back to the pool
@@ -180,7 +182,48 @@ def _read_body(response: Any, deadline: float, limit: float, context_bound: bool
         chunks.append(chunk)
 
 
-def _tracked(pool: Any) -> weakref.WeakSet:
+class _Tracked:
+    """The connections one pool opened, and the lock that guards them and their cutting."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.connections: weakref.WeakSet = weakref.WeakSet()
+
+
+class _Watchdog:
+    """Cuts the pool's connections at one request's deadline, unless stopped first.
+
+    The timer thread cuts under the pool's lock and only while the request is not
+    done; ``stop()`` marks it done under the same lock. So once ``stop()`` returns,
+    no cut of this request can reach a later request's connection, even when the
+    timer fired just as the request ended, and the set of connections never changes
+    while it is walked.
+    """
+
+    def __init__(self, tracked: _Tracked, seconds: float) -> None:
+        self._tracked = tracked
+        self._done = False
+        self._fired = False
+        self._timer = threading.Timer(seconds, self.fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def fire(self) -> None:
+        with self._tracked.lock:
+            if self._done:
+                return
+            self._done = self._fired = True
+            _cut(list(self._tracked.connections))
+
+    def stop(self) -> bool:
+        """End the watch; True if the deadline's cut happened (the connection is spent)."""
+        with self._tracked.lock:
+            self._done = True
+        self._timer.cancel()
+        return self._fired
+
+
+def _tracked(pool: Any) -> _Tracked:
     """The connections ``pool`` opens, so a watchdog can cut them at a deadline.
 
     urllib3 keeps no handle on a connection while a request uses it, so the pool's
@@ -189,28 +232,29 @@ def _tracked(pool: Any) -> weakref.WeakSet:
     base class's, untouched. A context's requests run one at a time on its own
     client, so every connection of its pool belongs to the request being timed.
     """
-    connections = getattr(pool, "_pauselint_connections", None)
-    if connections is None:
-        connections = weakref.WeakSet()
+    tracked = getattr(pool, "_pauselint_connections", None)
+    if tracked is None:
+        tracked = _Tracked()
         base = pool.ConnectionCls
 
         class TrackedConnection(base):  # type: ignore[misc, valid-type]
             def connect(self) -> None:
-                connections.add(self)
+                with tracked.lock:
+                    tracked.connections.add(self)
                 super().connect()
 
         pool.ConnectionCls = TrackedConnection
-        pool._pauselint_connections = connections
-    return connections
+        pool._pauselint_connections = tracked
+    return tracked
 
 
-def _cut(connections: weakref.WeakSet) -> None:
+def _cut(connections: list) -> None:
     """At the deadline: shut the sockets, so a read blocked in the reading thread returns.
 
     The plain socket's shutdown, as an ``SSLSocket``'s own would try to unwrap TLS
     under the reader; the reader sees end-of-file and reports the timeout.
     """
-    for connection in list(connections):
+    for connection in connections:
         sock = getattr(connection, "sock", None)
         if sock is not None:
             # TypeError: a TLS-in-TLS proxy transport is not a socket; it times out per wait.
@@ -242,10 +286,13 @@ def _safe_location(location: str) -> str:
     """scheme://host/path of a Location: never the query or fragment, never userinfo."""
     if not location:
         return "(no Location header)"
-    parts = urlsplit(location.strip())
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
+    try:  # urlsplit and .port raise ValueError on "https://[::1/x" or port 99999
+        parts = urlsplit(location.strip())
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+    except ValueError:
+        return "an invalid location"
     where = f"{parts.scheme}://{host}{parts.path}" if parts.scheme else parts.path
     return where[:200] or "(an empty location)"
 
@@ -253,11 +300,3 @@ def _safe_location(location: str) -> str:
 def _too_large(max_bytes: int) -> str:
     return f"response larger than {max_bytes // (1 << 20)} MiB (the cap), not read"
 
-
-def _status_reason(body: Any) -> str:
-    """The ``reason`` of a Kubernetes ``Status`` body (``Forbidden``, ``Expired``)."""
-    try:
-        status = json.loads(body)
-    except (TypeError, ValueError):
-        return ""
-    return str(status.get("reason", "")) if isinstance(status, dict) else ""

@@ -15,6 +15,27 @@ from typing import Any, NamedTuple
 
 from pauselint.model import ClusterNode
 
+# --- the limits of one context's read (``sources/cluster.py`` applies them); here
+# because this module is cheap to import, and the CLI needs them for its defaults
+# and help at every start.
+
+# A whole context: a 5,000-node cluster (the largest Kubernetes supports) is 10
+# pages and 3 GETs; a healthy API server answers each in well under a second, so
+# two minutes is ample for a slow link, and a context taking longer is reported
+# as stuck rather than holding up a CronJob or a CI run.
+CONTEXT_TIMEOUT = 120.0
+# One answer: the kubelet reports at most 50 images a node (nodeStatusMaxImages),
+# which with labels and conditions stays under 64 KiB; 500 such nodes a page is
+# 32 MiB. Parsing that takes about 6x in memory, so this also caps the peak.
+MAX_RESPONSE_BYTES = 32 << 20
+# Nodes one context may list: five times the 5,000 Kubernetes supports. Past it the
+# nodes read so far are judged and the context gets an error saying the rest was not.
+MAX_NODES = 25_000
+# A continue token: the API server's are a few hundred bytes (a resource version and
+# a key, base64). Each is sent back in the next URL, so a longer one ends the list.
+MAX_CONTINUE_BYTES = 8 << 10
+
+
 WINDOWS_BUILD_LABEL = "node.kubernetes.io/windows-build"
 # nodeInfo fields a node must carry as strings: the rules judge every one.
 _NODE_INFO = (
