@@ -45,8 +45,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlparse
 
-import yaml
-
 from pauselint.model import ClusterError, ClusterFacts, ClusterNode
 from pauselint.sources.cluster_http import Budget, DeadlineExceeded, Refused, get_json
 from pauselint.sources.cluster_http import HttpStatus as _HttpStatus
@@ -142,19 +140,23 @@ def _choose_contexts(
 
     The files are merged with the client's own ``KubeConfigMerger`` (what
     ``list_kube_config_contexts`` reads) so that a kubeconfig without a
-    current-context still works with ``--context`` or ``--all-contexts``.
+    current-context still works with ``--context`` or ``--all-contexts``. A
+    failure is said in ``sources/kubeconfig.py``'s words, never the client's (which
+    quote whole entries, credentials included).
     """
-    from kubernetes.config.kube_config import KubeConfigMerger
+    from pauselint.sources import kubeconfig
 
     try:
-        merged = KubeConfigMerger(config_file).config
+        merged = kubeconfig.merge_kubeconfig(config_file)
         if merged is None:
             reason = f"kubeconfig {config_file}: no configuration found"
             return ClusterError(CURRENT_CONTEXT, reason)
-        names = [str(entry["name"]) for entry in merged.value.get("contexts") or ()]
-        current = merged.value.get("current-context")
-    except Exception as exc:  # ConfigException, OSError, YAMLError, malformed entries
-        return ClusterError(CURRENT_CONTEXT, f"kubeconfig {config_file}: {_config_words(exc)}")
+        names, current = kubeconfig.context_names(merged)
+    except kubeconfig.KubeconfigError as exc:
+        return ClusterError(CURRENT_CONTEXT, f"kubeconfig {config_file}: {exc}")
+    except Exception as exc:  # never a traceback, never the exception's text
+        return ClusterError(CURRENT_CONTEXT,
+                            f"kubeconfig {config_file}: unreadable ({type(exc).__name__})")
     if all_contexts:
         if not names:
             return ClusterError(CURRENT_CONTEXT, f"kubeconfig {config_file}: no contexts")
@@ -174,12 +176,14 @@ def _choose_contexts(
     return requested, unknown
 
 
-def _new_client(name: str, config_file: str | None, timeout: float) -> Any:
+def _new_client(name: str, config_file: str | None, budget: Budget) -> Any:
     """An ApiClient with the kubeconfig's (or the pod's) server, TLS and credentials.
 
     Credentials go through ``sources/kubeconfig.py``, which never writes the
-    kubeconfig and never renews a token over the network (OIDC, gcp); exec plugins
-    are killed after ``timeout``. The one setting added is ``retries = 0``: urllib3
+    kubeconfig and never renews a token over the network (OIDC, gcp); each exec
+    plugin run, the first and every refresh, gets what ``budget.next_request()``
+    grants (the request timeout, or less once the context's deadline is nearer), so
+    plugins count against ``--context-timeout``. The one setting added is ``retries = 0``: urllib3
     otherwise retries a read timeout three times, so ``--request-timeout`` would not
     bound a request.
     """
@@ -193,7 +197,8 @@ def _new_client(name: str, config_file: str | None, timeout: float) -> Any:
     if config_file is None:
         kubeconfig.configure_in_cluster(configuration)
     else:
-        kubeconfig.configure_from_kubeconfig(configuration, config_file, name, timeout)
+        kubeconfig.configure_from_kubeconfig(configuration, config_file, name,
+                                             budget.next_request, budget.context_timeout)
     return ApiClient(configuration=configuration)
 
 
@@ -206,31 +211,33 @@ def _read_context(
     is_pause: Callable[[str], bool],
     context_timeout: float = CONTEXT_TIMEOUT,
 ) -> ClusterFacts | ClusterError:
-    """Everything one context says, or the one reason it could not be read."""
-    from kubernetes.config.config_exception import ConfigException
+    """Everything one context says, or the one reason it could not be read.
 
-    from pauselint.sources.kubeconfig import CredentialError
+    The context's deadline starts before its credentials load, so an exec plugin's
+    first run counts against ``--context-timeout`` too. No exception's text from
+    the client's kubeconfig code is shown (it quotes whole entries, credentials
+    included): ``sources/kubeconfig.py`` says every such failure in its own words.
+    """
+    from pauselint.sources.kubeconfig import CredentialError, KubeconfigError
 
+    budget = Budget(timeout, context_timeout)
     try:
-        client = _new_client(name, config_file, timeout)
+        client = _new_client(name, config_file, budget)
+    except KubeconfigError as exc:
+        return ClusterError(name, f"kubeconfig: {exc}")
     except CredentialError as exc:
         return ClusterError(name, str(exc))
-    except ConfigException as exc:
-        return ClusterError(name, f"kubeconfig: {_config_words(exc)}")
-    except (OSError, yaml.YAMLError) as exc:
-        return ClusterError(name, f"kubeconfig: {_first_line(exc)}")
-    except Exception as exc:  # never a traceback; the type says enough to report it
+    except Exception as exc:  # never a traceback, never the text; the type says enough
         return ClusterError(name, f"unexpected error loading the kubeconfig: {type(exc).__name__}")
     host = urlparse(client.configuration.host).hostname or client.configuration.host
     try:
-        budget = Budget(timeout, context_timeout)
         return _read_facts(name, client, budget, page_size, progress, is_pause)
     except _ReadFailed as exc:
         return ClusterError(name, _reason(exc.what, exc.cause, host, timeout))
+    except KubeconfigError as exc:  # reloading credentials mid-run (the refresh hook)
+        return ClusterError(name, f"kubeconfig: {exc}")
     except CredentialError as exc:  # a credential that expired mid-run (refresh hook)
         return ClusterError(name, str(exc))
-    except ConfigException as exc:  # exec/OIDC plugins refresh credentials lazily
-        return ClusterError(name, f"credentials: {_config_words(exc)}")
     except Exception as exc:  # a context must never take the run down with a traceback
         return ClusterError(name, f"unexpected error: {type(exc).__name__} ({host})")
     finally:
@@ -526,15 +533,6 @@ def _causes(exc: BaseException | None) -> Iterator[BaseException]:
             for x in (reason, current.__cause__, current.__context__, *current.args)
             if isinstance(x, BaseException)
         )
-
-
-def _config_words(exc: BaseException) -> str:
-    """The client's ConfigException text without its "Invalid kube-config file." preamble."""
-    text = _first_line(exc)
-    for preamble in ("Invalid kube-config file. ", "Invalid kube-config. "):
-        text = text.removeprefix(preamble)
-    text = text.rstrip(".")
-    return text[:1].lower() + text[1:]
 
 
 def _first_line(exc: BaseException) -> str:
