@@ -177,6 +177,13 @@ def test_runtime_forms(tmp_path: Path, text: str, runtimes: tuple[str, ...]) -> 
     ("kubernetes-version: banana\n",
      "1: kubernetes-version: 'banana' is not a version (use e.g. \"1.31\")"),
     ("kubernetes-version: '2.1'\n", "1: kubernetes-version: '2.1': expected 1.MINOR[.PATCH]"),
+    # Past Python's int-string limit packaging raises a bare ValueError: still an error,
+    # and the value is shown cut, once.
+    ("kubernetes-version: '1." + "9" * 5000 + "'\n",
+     "1: kubernetes-version: '1." + "9" * 198 + "…' (5002 characters) is not a version (use e.g. \"1.31\")"),
+    ("runtime-version: [containerd=1." + "9" * 5000 + "]\n",
+     "1: runtime-version: 'containerd=1." + "9" * 187 + "…' (5013 characters): '1." + "9" * 198
+     + "…' (5002 characters) is not a version"),
     ("kubernetes-version: [1.30]\n",
      "1: kubernetes-version: expected a version string, got a list"),
     ("arch: arm64\nplatform: linux/arm64\n",

@@ -18,8 +18,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
+from pauselint.display import shown
 from pauselint.inputs import STDIN_NAME
 from pauselint.model import FAIL_ON, RUNTIME_NAMES, Severity
 
@@ -325,8 +326,8 @@ def _kubernetes_version(check: _Checker) -> str | None:
     text = check.version_text(entry, entry.value, entry.raw)
     try:
         version = Version(text.lstrip("v"))
-    except InvalidVersion:
-        raise check.fail(entry, f"{text!r} is not a version (use e.g. \"1.31\")") from None
+    except ValueError:  # InvalidVersion, or a number past Python's int-string limit
+        raise check.fail(entry, f"{shown(text)} is not a version (use e.g. \"1.31\")") from None
     if len(version.release) < 2 or version.release[0] != 1:
         raise check.fail(entry, f"{text!r}: expected 1.MINOR[.PATCH]")
     return text
@@ -400,8 +401,8 @@ def _runtime_versions(check: _Checker) -> tuple[str, ...]:
                                     f"(use {', '.join(sorted(set(RUNTIMES)))})", item)
         try:
             Version(version.strip().lstrip("v"))
-        except InvalidVersion:
-            raise check.fail(entry, f"{text!r}: {version.strip()!r} is not a version",
+        except ValueError:  # InvalidVersion, or a number past Python's int-string limit
+            raise check.fail(entry, f"{shown(text)}: {shown(version.strip())} is not a version",
                              item) from None
         result.append(f"{canonical}={version.strip()}")
     return tuple(result)

@@ -89,7 +89,8 @@ def parse_runtime(text: str) -> tuple[Component, str]:
     try:
         parse_version(version)
     except ValueError:
-        raise UsageError(f"--runtime-version {text!r}: {version!r} is not a version") from None
+        raise UsageError(
+            f"--runtime-version {shown(text)}: {shown(version)} is not a version") from None
     return component, version.strip().lstrip("v")
 
 
@@ -102,9 +103,10 @@ def resolve_kubernetes(text: str, table: CompatTable) -> Version:
     try:
         version = parse_version(text)
     except ValueError:
-        raise UsageError(f"Kubernetes version {text!r} is not a version (use e.g. 1.29)") from None
+        raise UsageError(
+            f"Kubernetes version {shown(text)} is not a version (use e.g. 1.29)") from None
     if len(version.release) < 2 or version.release[0] != 1:
-        raise UsageError(f"Kubernetes version {text!r}: expected 1.MINOR[.PATCH]")
+        raise UsageError(f"Kubernetes version {shown(text)}: expected 1.MINOR[.PATCH]")
     oldest = table.oldest_kubernetes()
     if minor_of(version) < minor_of(oldest):
         raise UsageError(f"Kubernetes {text} is older than anything pauselint knows "
