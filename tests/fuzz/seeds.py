@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-_SHARED_CORPUS = Path(os.environ.get("PAUSELINT_CORPUS", "/work/shared/corpus"))
+_SHARED_CORPUS = Path(os.environ.get("PAUSELINT_CORPUS", REPO.parent / "shared" / "corpus"))
 _MAX_SEED_BYTES = 256 * 1024
 
 # Small inputs written out for formats the repository has no files of.
