@@ -126,6 +126,38 @@ def test_a_glob_import_is_capped(tmp_path: Path) -> None:
     assert doc["findings"] == [] or {f["path"] for f in doc["findings"]} == {str(config)}
 
 
+def _entries_bound(pattern: str) -> str:
+    from pauselint.sources.node_paths import MAX_GLOB_ENTRIES
+
+    return (f"imports: `{pattern}`: expanding it examined more than {MAX_GLOB_ENTRIES:,} folder "
+            "entries: none of them read (no runtime config imports from that many)")
+
+
+def test_a_glob_import_through_looping_symlinks_ends_at_its_bound(tmp_path: Path) -> None:
+    conf = tmp_path / "etc" / "containerd"
+    for i in range(1, 11):
+        (conf / f"d{i}").mkdir(parents=True)
+        for j in range(1, 11):
+            (conf / f"d{i}" / f"up{j}").symlink_to("..")
+    (conf / "loop").symlink_to(".")
+    pattern = "/etc/containerd/loop/*/*/*/*/*/*/*/zz*.toml"
+    (conf / "config.toml").write_text(f'version = 2\nimports = ["{pattern}"]\n')
+    doc, proc, took = run_json(str(conf / "config.toml"), "--root", str(tmp_path), timeout=30)
+    assert errors(doc) == [("config.toml", None, _entries_bound(pattern))]
+    assert proc.returncode == 2
+    assert took < 10  # an interpreter start included
+
+
+def test_a_glob_import_with_no_root_never_walks_the_whole_host(tmp_path: Path) -> None:
+    # A file named alone (as the pre-commit hook does): the node is this machine.
+    pattern = "/*/*/*/*/*/*/*/zz*.toml"
+    (tmp_path / "config.toml").write_text(f'version = 2\nimports = ["{pattern}"]\n')
+    doc, proc, took = run_json("config.toml", cwd=tmp_path, timeout=30)
+    assert errors(doc) == [("config.toml", None, _entries_bound(pattern))]
+    assert proc.returncode == 2
+    assert took < 10
+
+
 def test_environment_values_are_never_quoted_in_errors(tmp_path: Path) -> None:
     unit = tmp_path / "etc" / "systemd" / "system" / "kubelet.service"
     unit.parent.mkdir(parents=True)
@@ -224,6 +256,17 @@ def test_a_60kb_dotted_key_is_refused_in_bounded_memory(tmp_path: Path) -> None:
                             "(60,001 characters): refused before parsing")]
     peak_kib = int(proc.stderr.strip().splitlines()[-1])
     assert peak_kib < 200 * 1024
+
+
+def test_a_4mb_word_after_many_dots_is_judged_in_linear_time(tmp_path: Path) -> None:
+    # The guard once retried its dotted-key pattern at every letter of a long word.
+    config = tmp_path / "config.toml"
+    config.write_text("version = 2\n# " + "." * 65 + "\n" + "a" * 4_000_000 + "\n")
+    doc, proc, took = run_json(str(config), timeout=60)
+    assert errors(doc) == [("config.toml", 3, "invalid TOML: Expected '=' after a key in a "
+                            "key/value pair (at line 3, column 4000001)")]
+    assert proc.returncode == 2
+    assert took < 5
 
 
 # -- item 11: nothing in a walk is lost silently -------------------------------------

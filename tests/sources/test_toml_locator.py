@@ -1,10 +1,21 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pauselint.sources.toml_locator import decode_error_line, locate_values
+from pauselint.sources.toml_locator import (
+    MAX_DOTTED_PARTS,
+    TomlLimit,
+    check_toml_limits,
+    decode_error_line,
+    locate_values,
+)
 
 try:
     import tomllib
@@ -199,3 +210,64 @@ def test_decode_error_line_end_of_document_and_unknown() -> None:
     assert decode_error_line("Expected ']' (at end of document)", "a = 1\n[b") == 2
     assert decode_error_line("Expected ']' (at end of document)", "a = 1\n[b\n") == 2
     assert decode_error_line("no position here", "x") is None
+
+
+# -- the guard before tomllib ---------------------------------------------------------
+
+_DOTS = "a" + ".a" * MAX_DOTTED_PARTS  # one part too many
+
+
+def _dotted(line: int, key: str) -> TomlLimit:
+    return TomlLimit(line, f"a dotted key of more than {MAX_DOTTED_PARTS} parts "
+                           f"({len(key):,} characters): refused before parsing")
+
+
+@pytest.mark.parametrize(("text", "limit"), [
+    (f"{_DOTS} = 1\n", _dotted(1, _DOTS)),
+    ("x = 1\n[" + _DOTS.replace(".", " . ") + "]\n", _dotted(2, _DOTS.replace(".", " . "))),
+    ('"q"' + '.\'p\'' * MAX_DOTTED_PARTS + " = 1\n", _dotted(1, '"q"' + ".'p'" * MAX_DOTTED_PARTS)),
+    ("a" + ".a" * (MAX_DOTTED_PARTS - 1) + " = 1\n", None),  # exactly the limit
+    # Dots in comments, strings and values are no key's.
+    (f"# {_DOTS}\nx = 1\n", None),
+    (f'x = "{_DOTS}"\ny = \'{_DOTS}\'\n', None),
+    (f'x = """\n{_DOTS}\n"""\ny = \'\'\'{_DOTS}\'\'\'\n', None),
+    ("x = [" + ", ".join(["1.5"] * 70) + "]\n", None),
+    ("a..b = 1\n" * 70, None),
+    # An unterminated string ends at its line end; what follows is read again.
+    (f'x = "open\n{_DOTS} = 1\n', _dotted(2, _DOTS)),
+    ('x = "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["\n', None),
+    ("x = " + "[" * 33 + "\n", TomlLimit(1, "nested more than 32 levels deep (`[`/`{`): "
+                                            "refused before parsing")),
+])
+def test_the_guard_counts_keys_and_nesting_outside_strings(text: str,
+                                                            limit: TomlLimit | None) -> None:
+    assert check_toml_limits(text) == limit
+
+
+_HOSTILE = {  # 1 MB each, all with more than 64 dots and 32 brackets to look at
+    "one long word": "." * 65 + "[" * 20 + "a" * 1_000_000,
+    "escaped quotes": "." * 65 + "[" * 20 + '\\"' * 500_000,
+    "escaped triple quotes": "." * 65 + '"""\\"""\\"' * 100_000,
+    "unclosed quotes": "." * 65 + '"' + "a " * 500_000,
+    "quotes": "." * 65 + '"' * 1_000_000 + "'" * 1_000_000,
+    "words": "." * 65 + "a " * 500_000,
+    "dots": "a." * 500_000,
+    "brackets": "[]" * 500_000,
+}
+
+
+def test_the_guard_is_linear_on_hostile_text() -> None:
+    probe = (
+        "import sys, time\n"
+        "from pauselint.sources.toml_locator import check_toml_limits\n"
+        "from tests.sources.test_toml_locator import _HOSTILE\n"
+        "for name, text in _HOSTILE.items():\n"
+        "    started = time.monotonic()\n"
+        "    check_toml_limits(text)\n"
+        "    print(name, time.monotonic() - started)\n"
+    )
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=60, check=True, cwd=Path(__file__).parents[2])
+    assert time.monotonic() - started < 10, proc.stdout
+    assert len(proc.stdout.splitlines()) == len(_HOSTILE)

@@ -76,15 +76,25 @@ def decode_error_line(message: str, text: str) -> int | None:
 MAX_NESTING = 32
 MAX_DOTTED_PARTS = 64
 
-# Strings and comments are skipped whole, so a `[` inside them does not count.
+# The guard's tokens. Strings and comments are skipped whole, so a `[` or `.` inside
+# them does not count. Every alternative, once its first character matches, matches
+# at the point its greedy loop stops (a string runs to its closing quote, or to the
+# end of its line or of the document when unterminated), so no match is ever retried
+# from inside another and nothing backtracks: the scan is linear whatever the text.
 _GUARD_TOKENS = re.compile(
-    r'"""(?:[^\\]|\\.)*?"""' r"|'''.*?'''"
-    r'|"(?:[^"\\\n]|\\.)*"' r"|'[^'\n]*'|#[^\n]*|[\[\]{}]",
+    r'"""(?:[^"\\]|\\.|"(?!""))*(?:""""?"?|\\?\Z)'
+    r"|'''(?:[^']|'(?!''))*(?:''''?'?|\Z)"
+    r'|"(?:[^"\\\n]|\\[^\n])*(?:"|\\?(?=\n)|\\?\Z)'
+    r"|'[^'\n]*(?:'|(?=\n)|\Z)"
+    r"|#[^\n]*"
+    r"|[A-Za-z0-9_-]+"
+    r"|[ \t]+"
+    r"|[.\[\]{}]"
+    r"""|[^"'#A-Za-z0-9_\- \t.\[\]{}]+""",
     re.S,
 )
-_ATOM = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')"""
-_DOTTED = re.compile(_ATOM + r"(?:[ \t]*\.[ \t]*" + _ATOM + r")+")
-_ATOMS = re.compile(_ATOM)
+# A key part: a bare key or a one-line string (a multi-line string is never a key).
+_KEY_START = frozenset("\"'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
 class TomlLimit(NamedTuple):
@@ -96,28 +106,50 @@ class TomlLimit(NamedTuple):
 
 def check_toml_limits(text: str) -> TomlLimit | None:
     """The first place ``text`` is nested or dotted beyond what a parser is trusted
-    with, or None. Linear in the text; never raises. Both TOML readers call it
-    before ``tomllib``, which cannot be bounded itself."""
-    if text.count("[") + text.count("{") > MAX_NESTING:
-        depth = 0
-        for token in _GUARD_TOKENS.finditer(text):
-            char = token.group()
-            if char in ("[", "{"):
-                depth += 1
-                if depth > MAX_NESTING:
-                    return TomlLimit(_line_at(text, token.start()),
-                                     f"nested more than {MAX_NESTING} levels deep "
-                                     "(`[`/`{`): refused before parsing")
-            elif char in ("]", "}"):
-                depth = max(0, depth - 1)
-    if text.count(".") > MAX_DOTTED_PARTS:
-        for match in _DOTTED.finditer(text):
-            dotted = match.group()
-            if dotted.count(".") >= MAX_DOTTED_PARTS and len(_ATOMS.findall(dotted)) > \
-                    MAX_DOTTED_PARTS:
-                return TomlLimit(_line_at(text, match.start()),
-                                 f"a dotted key of more than {MAX_DOTTED_PARTS} parts "
-                                 f"({len(dotted):,} characters): refused before parsing")
+    with, or None. One pass of _GUARD_TOKENS, so linear in the text; never raises.
+    Both TOML readers call it before ``tomllib``, which cannot be bounded itself."""
+    nesting = text.count("[") + text.count("{") > MAX_NESTING
+    dotted = text.count(".") >= MAX_DOTTED_PARTS  # a key of MAX + 1 parts has MAX dots
+    if not (nesting or dotted):
+        return None
+    depth = 0
+    # The dotted key being read: where it starts, its parts so far, where its last part
+    # ends, and whether a dot waits for the next part.
+    key_start = -1
+    parts = key_end = 0
+    after_dot = False
+    for token in _GUARD_TOKENS.finditer(text):
+        start = token.start()
+        char = text[start]
+        if char in " \t":
+            continue
+        if char == "." and key_start >= 0 and not after_dot:
+            after_dot = True
+            continue
+        if char in _KEY_START and not text.startswith(('"""', "'''"), start):
+            if key_start >= 0 and after_dot:
+                parts += 1
+                key_end = token.end()
+                after_dot = False
+                continue
+            if dotted and parts > MAX_DOTTED_PARTS:
+                break
+            key_start, parts, key_end = start, 1, token.end()
+            continue
+        if dotted and parts > MAX_DOTTED_PARTS:
+            break
+        key_start, parts, after_dot = -1, 0, False
+        if nesting and char in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return TomlLimit(_line_at(text, start), f"nested more than {MAX_NESTING} levels "
+                                 "deep (`[`/`{`): refused before parsing")
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    if dotted and parts > MAX_DOTTED_PARTS:
+        return TomlLimit(_line_at(text, key_start),
+                         f"a dotted key of more than {MAX_DOTTED_PARTS} parts "
+                         f"({key_end - key_start:,} characters): refused before parsing")
     return None
 
 
