@@ -157,6 +157,11 @@ def _read_services(units: Sequence[InputFile], others: Sequence[InputFile], root
                     errors.append(line_ends)
                 if item.text is not None:
                     environment[written] = read_kubelet_env(item.path, item.text)
+                elif item.error is not None and os.path.lexists(target):
+                    # A missing file may be an optional one (`-` prefix); one that is
+                    # there but unreadable hides the flags it holds: never "unset".
+                    errors.append(InputError(part[0], None, f"EnvironmentFile={written}: "
+                                             f"{item.error.message}"))
         final = read_systemd_service(parts, environment_files=environment) if environment else first
         configs.extend(final)
         for config in final:

@@ -98,6 +98,23 @@ def test_environment_file_symlink_out_of_the_node_is_an_error_not_a_read(
     assert proc.returncode == 2
 
 
+def test_an_unreadable_environment_file_is_an_error_not_unset(tmp_path: Path) -> None:
+    # The flag in it would be PL301 on 1.36; read as "nothing set" it was exit 0.
+    dropin = tmp_path / "etc" / "systemd" / "system" / "kubelet.service.d" / "10-x.conf"
+    dropin.parent.mkdir(parents=True)
+    dropin.write_text("[Service]\nEnvironmentFile=/etc/default/kubelet\n"
+                      "EnvironmentFile=-/etc/default/absent\n")
+    env = tmp_path / "etc" / "default" / "kubelet"
+    env.parent.mkdir(parents=True)
+    env.write_bytes(b"KUBELET_EXTRA_ARGS=--pod-infra-container-image=registry.k8s.io/pause:3.9 "
+                    b"\xff\n")
+    doc, proc, _ = run_json(str(dropin), "--root", str(tmp_path))
+    # The optional file that is not there is no error; the unreadable one is.
+    assert errors(doc) == [("10-x.conf", None,
+                            "EnvironmentFile=/etc/default/kubelet: not UTF-8 text (byte 73)")]
+    assert proc.returncode == 2
+
+
 def test_containerd_imports_never_leave_the_node(outside_secret: Path) -> None:
     node = outside_secret
     config = node / "etc" / "containerd" / "config.toml"
