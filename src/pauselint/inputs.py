@@ -53,13 +53,15 @@ def decode(path: str, data: bytes) -> tuple[str | None, InputError | None]:
     return normalize_line_ends(text), None
 
 
-def has_cr_line_ends(data: str) -> bool:
-    """Whether ``data`` ends its lines with CR alone: CRs and no LF at all.
+def has_cr_line_ends(data: str | bytes) -> bool:
+    """Whether ``data`` (text, or the bytes it was decoded from) ends its lines with
+    CR alone: CRs and no LF at all.
 
     A stray CR inside an LF file is not a line end to an editor (it shows ``^M``),
     so only a file with no LF at all counts.
     """
-    return "\r" in data and "\n" not in data
+    cr, lf = ("\r", "\n") if isinstance(data, str) else (b"\r", b"\n")
+    return cr in data and lf not in data
 
 
 def normalize_line_ends(text: str) -> str:
@@ -93,11 +95,7 @@ def read_path(path: str, *, explicit: bool) -> InputFile:
     if len(data) > MAX_BYTES:
         return InputFile(path, None, explicit, InputError(path, None, _too_big()))
     text, error = decode(path, data)
-    return InputFile(path, text, explicit, error, cr_line_ends=_cr_only(data))
-
-
-def _cr_only(data: bytes) -> bool:
-    return b"\r" in data and b"\n" not in data
+    return InputFile(path, text, explicit, error, cr_line_ends=has_cr_line_ends(data))
 
 
 def read_stream(stream: BinaryIO, name: str = STDIN_NAME) -> InputFile:
@@ -107,7 +105,7 @@ def read_stream(stream: BinaryIO, name: str = STDIN_NAME) -> InputFile:
     if len(data) > MAX_BYTES:
         return InputFile(name, None, True, InputError(name, None, _too_big()))
     text, error = decode(name, data)
-    return InputFile(name, text, True, error, cr_line_ends=_cr_only(data))
+    return InputFile(name, text, True, error, cr_line_ends=has_cr_line_ends(data))
 
 
 def _too_big() -> str:
