@@ -60,6 +60,8 @@ class Options(NamedTuple):
     root: Path | None = None
     severity: tuple[tuple[str, Severity], ...] = ()  # per-rule overrides
     inline_suppressions: bool = True
+    # Where each --runtime-version came from: (runtime, "flag" | "config").
+    runtime_from: tuple[tuple[Component, str], ...] = ()
 
 
 def parse_platform(text: str, table: CompatTable) -> Platform:
@@ -371,6 +373,13 @@ def _group_context(table: CompatTable, read: ReadResult, group: str, given: Vers
         image_repository=repository.value if repository else None,
         image_repository_location=repository.location if repository else None,
     ), unresolved
+
+
+def describe_files(files: Sequence[InputFile], options: Options,
+                   table: CompatTable) -> list[dict]:
+    """What pauselint read and derived, per node, without judging (`pauselint show`):
+    the JSON-ready node entries that `check --format json` also carries as ``nodes``."""
+    raise NotImplementedError("describe_files: being built (issue 9)")
 
 
 def override_severity(findings: list[Finding], overrides: dict[str, Severity]) -> list[Finding]:

@@ -267,3 +267,8 @@ class Report:
     # (path, why) of what a folder walk passed over unread: special files, broken
     # symlinks, symlinked folders (not followed), so nothing is skipped silently.
     not_read: list[tuple[str, str]] = field(default_factory=list)
+    # Per node judged: the JSON-ready entries `pauselint show` prints (engine.describe).
+    nodes: list[dict] = field(default_factory=list)
+    # What a folder walk skipped without reading it as a config, counted by reason
+    # ("no known kind", "binary", ...): shown in the summary, never listed one by one.
+    files_skipped: dict[str, int] = field(default_factory=dict)
