@@ -6,6 +6,7 @@ import pytest
 
 from pauselint.model import Component, InputError, Location, Role, Setting
 from pauselint.sources.kubeadm import POD_INFRA_KEY, read_kubeadm
+from pauselint.sources.kubeadm_configmap import read_kubeadm_configmap
 
 PATH = "kubeadm.yaml"
 
@@ -305,7 +306,7 @@ metadata:
 
 
 def test_config_map_embedded_cluster_configuration_at_outer_positions() -> None:
-    result = read_kubeadm(PATH, CONFIG_MAP)
+    result = read_kubeadm_configmap(PATH, CONFIG_MAP)
 
     assert result.errors == ()
     assert result.settings == (
@@ -315,7 +316,7 @@ def test_config_map_embedded_cluster_configuration_at_outer_positions() -> None:
 
 
 def test_config_map_with_crlf_line_endings() -> None:
-    result = read_kubeadm(PATH, CONFIG_MAP.replace("\n", "\r\n"))
+    result = read_kubeadm_configmap(PATH, CONFIG_MAP.replace("\n", "\r\n"))
 
     assert result.settings == (
         repository("registry.k8s.io", 8, 22),
@@ -336,7 +337,7 @@ data:
     kind: ClusterConfiguration
     kubernetesVersion: v1.30.0
 """
-    assert read_kubeadm(PATH, text).settings == (version("v1.30.0", 8, 24),)
+    assert read_kubeadm_configmap(PATH, text).settings == (version("v1.30.0", 8, 24),)
 
 
 def test_config_map_in_a_list_and_quoted_string_at_the_string_start() -> None:
@@ -357,7 +358,7 @@ items:
     kubelet: |
       kind: KubeletConfiguration
 """
-    assert read_kubeadm(PATH, text).settings == (version("v1.28.0", 7, 27),)
+    assert read_kubeadm_configmap(PATH, text).settings == (version("v1.28.0", 7, 27),)
 
 
 def test_config_map_with_invalid_embedded_yaml_reports_the_outer_line() -> None:
@@ -369,7 +370,7 @@ data:
     kind: ClusterConfiguration
     networking: [a
 """
-    result = read_kubeadm(PATH, text)
+    result = read_kubeadm_configmap(PATH, text)
 
     assert result.settings == ()
     assert len(result.errors) == 1
@@ -380,7 +381,7 @@ data:
 def test_other_config_maps_are_skipped() -> None:
     text = "kind: ConfigMap\napiVersion: v1\ndata:\n  kubelet: |\n    kind: KubeletConfiguration\n"
 
-    result = read_kubeadm(PATH, text)
+    result = read_kubeadm_configmap(PATH, text)
 
     assert result.settings == ()
     assert result.errors == ()

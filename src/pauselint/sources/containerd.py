@@ -9,13 +9,24 @@ docs/cri/config.md per release); no other judgement is made here.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from pauselint.display import cut
-from pauselint.model import Component, ConfigFile, InputError, Location, Role, Setting
+from pauselint.model import (
+    Component,
+    ConfigFile,
+    InputError,
+    Location,
+    NodeFacts,
+    Role,
+    Setting,
+)
+from pauselint.sources.layering import LayerContext, Layered, path_key, runtime_node
 from pauselint.sources.node_paths import resolve_written
+from pauselint.sources.source_text import SourceText
 from pauselint.sources.toml_locator import (
     TomlPath,
     check_toml_limits,
@@ -401,3 +412,81 @@ _SANDBOX_KEY_BY_NAME = {format_key((*k.table, k.key)): k for k in SANDBOX_KEYS}
 _MISPLACED_BY_NAME = {
     format_key((*table, key)): table for table, keys in MISPLACED.items() for key in keys
 }
+
+
+# --- the reader protocol (sources/registry.py) ------------------------------------
+
+
+def read_source(source: SourceText) -> ConfigFile:
+    """:func:`read_containerd` on a SourceText, positions in the file to report."""
+    return source.relocate(read_containerd(source.path, source.text))
+
+
+def references(config: ConfigFile, root: Path | None,
+               errors: list[InputError]) -> list[Path]:
+    """The files ``config`` imports (see :func:`import_paths`)."""
+    return import_paths(config, Path(config.path), root, errors)
+
+
+def layer(files: Sequence[tuple[ConfigFile, str]], context: LayerContext) -> Layered:
+    """One node per containerd main file, with its imports layered in load order.
+
+    A file in another input's import chain is not a main file of its own. Imports
+    that are among the inputs are used as read; others are loaded once, through the
+    context.
+    """
+    configs = [config for config, _ in files]
+    inputs = {path_key(f.path): f for f in reversed(configs)}  # the first of a repeat wins
+    loaded: dict[str, ConfigFile | None] = {}
+    errors: list[InputError] = []
+
+    def config_at(target: Path) -> ConfigFile | None:
+        key = path_key(target)
+        if key in inputs:
+            return inputs[key]
+        if key not in loaded:
+            loaded[key] = context.load_import(target)
+            errors.extend(loaded[key].errors if loaded[key] is not None else ())
+        return loaded[key]
+
+    chains = [_import_chain(config, config_at, context.root, errors) for config in configs]
+    imported = {path_key(f.path) for chain in chains for f in chain[1:]}
+    covered: set[str] = set()
+    nodes: list[NodeFacts] = []
+    # Mains first; then any input left over (files importing each other in a cycle),
+    # so that no input goes unchecked.
+    mains = [i for i, f in enumerate(configs) if path_key(f.path) not in imported]
+    order = [*mains, *sorted(set(range(len(configs))) - set(mains))]
+    for index in order:
+        if path_key(configs[index].path) in covered:
+            continue
+        chain = chains[index]
+        covered.update(path_key(f.path) for f in chain)
+        nodes.append(runtime_node(Component.CONTAINERD, chain, containerd_effective(chain)))
+    # An import shared by two chains is reported once.
+    return Layered(nodes=tuple(nodes), errors=tuple(dict.fromkeys(errors)))
+
+
+def _import_chain(main: ConfigFile, config_at: Callable[[Path], ConfigFile | None],
+                  root: Path | None, errors: list[InputError]) -> list[ConfigFile]:
+    """``main`` and every file it imports, directly or not, in containerd's load order.
+
+    containerd loads breadth-first: the main file, then its imports in order, then
+    their imports, skipping a path already loaded (so a cycle ends). Each later file
+    overrides the earlier ones.
+    """
+    chain: list[ConfigFile] = []
+    seen = {path_key(main.path)}
+    pending: deque[ConfigFile] = deque([main])
+    while pending:
+        config = pending.popleft()
+        chain.append(config)
+        for target in import_paths(config, Path(config.path), root, errors):
+            key = path_key(target)
+            if key in seen:
+                continue
+            seen.add(key)
+            found = config_at(target)
+            if found is not None:
+                pending.append(found)
+    return chain

@@ -9,6 +9,7 @@ reports such keys as ``ignored`` facts instead of leaving them out.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from pauselint.model import Component, ConfigFile, InputError, Location, Role, Setting
+from pauselint.sources.layering import LayerContext, Layered, in_folder_named, runtime_node
+from pauselint.sources.source_text import SourceText
 from pauselint.sources.toml_locator import check_toml_limits, decode_error_line, locate_values
 
 if sys.version_info >= (3, 11):
@@ -177,3 +180,39 @@ def _decode_message(text: str, exc: Exception) -> str:
     if _TEMPLATE_MARKERS.search(text):
         return f"{message}; this looks like a template -- check the rendered file instead"
     return message
+
+
+# --- the reader protocol (sources/registry.py) ------------------------------------
+
+MAIN_NAME = "crio.conf"
+
+
+def read_source(source: SourceText) -> ConfigFile:
+    """:func:`read_crio` on a SourceText, positions in the file to report."""
+    return source.relocate(read_crio(source.path, source.text))
+
+
+def _configuration_key(path: str) -> str:
+    """Files of one CRI-O configuration share the folder that holds crio.conf."""
+    parent = os.path.dirname(os.path.abspath(path))
+    if os.path.basename(parent) == DROPIN_DIR_NAME:
+        return os.path.dirname(parent)
+    if os.path.basename(path) == MAIN_NAME:
+        return parent
+    return os.path.abspath(path)  # a lone file named otherwise is its own configuration
+
+
+def layer(files: Sequence[tuple[ConfigFile, str]], context: LayerContext) -> Layered:
+    """One node per CRI-O configuration: a crio.conf plus its sibling drop-ins."""
+    groups: dict[str, list[ConfigFile]] = {}
+    for config, _ in files:
+        groups.setdefault(_configuration_key(config.path), []).append(config)
+    nodes = []
+    for members in groups.values():
+        dropins = sorted((f for f in members if in_folder_named(f.path, DROPIN_DIR_NAME)),
+                         key=lambda f: os.path.basename(f.path))
+        mains = [f for f in members if f not in dropins]
+        main = mains[0] if mains else None
+        nodes.append(runtime_node(Component.CRIO, [*mains, *dropins],
+                                  crio_effective(main, dropins)))
+    return Layered(nodes=tuple(nodes))

@@ -15,6 +15,7 @@ setting: it is returned with no settings and no error.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from collections.abc import Sequence
 from pathlib import PurePath
@@ -22,6 +23,8 @@ from pathlib import PurePath
 from yaml.nodes import Node
 
 from pauselint.model import Component, ConfigFile, InputError, Location, Role, Setting
+from pauselint.sources.layering import LayerContext, Layered, in_folder_named, runtime_node
+from pauselint.sources.source_text import SourceText
 from pauselint.sources.yaml_locator import (
     compose_documents,
     elements,
@@ -209,3 +212,31 @@ def _value_column(node: Node, match: re.Match[str]) -> int:
         return start
     quote = 1 if node.style in ("'", '"') else 0
     return start + quote + len(text) - len(text.lstrip()) + match.start(1)
+
+
+# --- the reader protocol (sources/registry.py) ------------------------------------
+
+
+def read_source(source: SourceText) -> ConfigFile:
+    """:func:`read_k3s` on a SourceText, positions in the file to report."""
+    return source.relocate(read_k3s(source.path, source.text))
+
+
+def layer(files: Sequence[tuple[ConfigFile, str]], context: LayerContext) -> Layered:
+    """One node per k3s/RKE2 configuration: config.yaml plus its config.yaml.d drop-ins."""
+    groups: dict[str, list[ConfigFile]] = {}
+    for config, _ in files:
+        parent = os.path.dirname(os.path.abspath(config.path))
+        key = os.path.dirname(parent) if os.path.basename(parent) == DROPIN_DIR_NAME else parent
+        groups.setdefault(key, []).append(config)
+    nodes = []
+    for members in groups.values():
+        dropins = [f for f in members if in_folder_named(f.path, DROPIN_DIR_NAME)]
+        mains = [f for f in members if f not in dropins]
+        settings = k3s_effective(mains[0] if mains else None, dropins)
+        runtime = next((f.component for f in members if f.component), Component.K3S)
+        sandbox = [s for s in settings if s.role is Role.SANDBOX_IMAGE]
+        node = runtime_node(runtime, [*mains, *dropins], sandbox)
+        others = tuple(s for s in settings if s.role is not Role.SANDBOX_IMAGE)
+        nodes.append(node._replace(other_settings=others))
+    return Layered(nodes=tuple(nodes))

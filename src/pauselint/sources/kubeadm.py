@@ -16,9 +16,11 @@ What it reads:
   (cluster and init settings in one) and NodeConfiguration;
 * a document with one of those kinds but no ``apiVersion``: read, and reported as
   an InputError too, because kubeadm refuses such a file;
-* ``kind: ConfigMap`` (or a ``kind: List`` of them) whose ``data`` holds a
-  ``ClusterConfiguration`` string, as ``kubectl get cm kubeadm-config -o yaml``
-  prints it; positions point into the outer file.
+* a ``kind: List`` of such documents.
+
+The ``kubeadm-config`` ConfigMap, which holds a ClusterConfiguration as a string, is
+a format of its own that unwraps the string and hands it here
+(:mod:`pauselint.sources.kubeadm_configmap`).
 
 Every other document (KubeletConfiguration, KubeProxyConfiguration, ...) is skipped
 silently: it is someone else's format, not an error.
@@ -27,17 +29,18 @@ silently: it is someone else's format, not an error.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from yaml.nodes import Node, ScalarNode
+from yaml.nodes import Node
 
 from pauselint.model import Component, ConfigFile, InputError, Location, Role, Setting
+from pauselint.sources.layering import LayerContext, Layered
+from pauselint.sources.source_text import SourceText
 from pauselint.sources.yaml_locator import (
     OUTER,
     Origin,
     compose_documents,
     elements,
-    embedded_origin,
     get,
     get_path,
     items,
@@ -112,10 +115,6 @@ class _Reader:
         if kind == "List":
             for item in elements(get(node, "items")):
                 self.document(item, origin)
-        elif kind == "ConfigMap" and origin == OUTER:
-            # Only at the top level (alone or in a List): positions inside a string
-            # are mapped against the file's own text.
-            self.config_map(node, origin)
         elif api_version is not None and api_version.startswith(API_GROUP):
             self.kubeadm_document(node, origin, kind, api_version.removeprefix(API_GROUP))
         elif api_version is None and kind in CLUSTER_KINDS | NODE_KINDS:
@@ -126,28 +125,6 @@ class _Reader:
                 "(kind and apiVersion are mandatory)",
             )
             self.kubeadm_document(node, origin, kind, None)
-
-    def config_map(self, node: Node, origin: Origin) -> None:
-        """Read the ClusterConfiguration that the kubeadm-config ConfigMap holds as a string."""
-        embedded = get_path(node, "data", "ClusterConfiguration")
-        if not isinstance(embedded, ScalarNode) or scalar(embedded) is None:
-            return
-        inner_origin = embedded_origin(self.text, embedded, origin)
-        documents, problem = compose_documents(embedded.value)
-        if problem is not None:
-            line = problem.line
-            if line is not None and inner_origin.fixed is None:
-                line += inner_origin.line_offset
-            self.errors.append(
-                InputError(
-                    self.path,
-                    line or inner_origin.position(embedded)[0],
-                    f"data.ClusterConfiguration is not valid YAML: {problem.message}",
-                )
-            )
-            return
-        for document in documents:
-            self.document(document, inner_origin)
 
     def kubeadm_document(
         self, node: Node, origin: Origin, kind: str | None, version: str | None
@@ -236,3 +213,18 @@ def _list_args(args: Node) -> Iterator[Node]:
             value_node = get(element, "value")
             if value_node is not None:
                 yield value_node
+
+
+# --- the reader protocol (sources/registry.py) ------------------------------------
+
+
+def read_source(source: SourceText) -> ConfigFile:
+    """:func:`read_kubeadm` on a SourceText, positions in the file to report."""
+    return source.relocate(read_kubeadm(source.path, source.text))
+
+
+def layer(files: Sequence[tuple[ConfigFile, str]], context: LayerContext) -> Layered:
+    """kubeadm configures no runtime: its kubelet flag joins the node's runtime."""
+    configs = tuple(config for config, _ in files)
+    flags = tuple(s for f in configs for s in f.settings if s.role is Role.POD_INFRA_FLAG)
+    return Layered(attached=flags, carriers=configs)

@@ -23,6 +23,7 @@ sandbox image. The program decides, never the flag: the basename of the first
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,7 +32,10 @@ from typing import NamedTuple
 import yaml
 
 from pauselint.display import cut
-from pauselint.model import Component, ConfigFile, InputError, Location, Role, Setting
+from pauselint.model import Component, ConfigFile, InputError, Location, NodeFacts, Role, Setting
+from pauselint.sources.kinds import InputType
+from pauselint.sources.layering import LayerContext, Layered, runtime_node
+from pauselint.sources.source_text import SourceText
 
 FLAG = "--pod-infra-container-image"
 
@@ -619,3 +623,43 @@ def _template_error(path: str, line: int) -> InputError:
         line,
         "this looks like a template: template-only lines were skipped -- check the rendered file",
     )
+
+
+# --- the reader protocol (sources/registry.py) ------------------------------------
+
+
+def read_kubelet_env_source(source: SourceText) -> ConfigFile:
+    """:func:`read_kubelet_env` on a SourceText, positions in the file to report."""
+    return source.relocate(read_kubelet_env(source.path, source.text))
+
+
+def read_kubelet_config_source(source: SourceText) -> ConfigFile:
+    """:func:`read_kubelet_config` on a SourceText, positions in the file to report."""
+    return source.relocate(read_kubelet_config(source.path, source.text))
+
+
+def _kubeadm_flags_first(config: ConfigFile) -> bool:
+    # kubeadm-flags.env before /etc/default/kubelet: the kubelet's command line
+    # expands $KUBELET_KUBEADM_ARGS before $KUBELET_EXTRA_ARGS.
+    return not os.path.basename(config.path).startswith("kubeadm-flags")
+
+
+def layer_flags(files: Sequence[tuple[ConfigFile, str]], context: LayerContext) -> Layered:
+    """The command lines that env files and systemd units make, flags layered as pflag does.
+
+    cri-dockerd's ``--pod-infra-container-image`` is its sandbox image: a runtime node
+    of its own. The kubelet's flags attach to the node's runtime.
+    """
+    env_files = sorted((c for c, kind in files if kind == InputType.KUBELET_ENV.value),
+                       key=_kubeadm_flags_first)
+    units = [c for c, kind in files if kind == InputType.SYSTEMD.value]
+    flags = effective_flags([*env_files, *units])
+    sandbox = [s for s in flags if s.component is Component.CRI_DOCKERD]
+    dockerd = [u for u in units if u.component is Component.CRI_DOCKERD]
+    nodes: list[NodeFacts] = []
+    if sandbox or dockerd:
+        paths = {s.location.path for s in sandbox}
+        dockerd = dockerd or [u for u in units if u.path in paths]
+        nodes.append(runtime_node(Component.CRI_DOCKERD, dockerd, sandbox))
+    kubelet = tuple(s for s in flags if s.component is Component.KUBELET)
+    return Layered(nodes=tuple(nodes), attached=kubelet, carriers=(*env_files, *units))

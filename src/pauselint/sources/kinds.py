@@ -1,0 +1,17 @@
+"""The kinds of input pauselint reads: the ``--type`` values, shared by detection and reading."""
+
+from __future__ import annotations
+
+import enum
+
+
+class InputType(str, enum.Enum):
+    """The kinds of input the CLI accepts; values are the ``--type`` choices."""
+
+    CONTAINERD = "containerd"
+    CRIO = "cri-o"
+    KUBELET_ENV = "kubelet-env"
+    SYSTEMD = "systemd"
+    KUBEADM = "kubeadm"
+    KUBELET_CONFIG = "kubelet-config"
+    K3S = "k3s"

@@ -1,0 +1,69 @@
+"""What a format's ``layer`` function gets and gives: the shared vocabulary of layering.
+
+Each format knows how files of its kind make one effective configuration (containerd
+imports, CRI-O drop-ins, systemd precedence, k3s ``config.yaml.d``); the generic code
+in ``nodes.py`` only collects what the formats return and attaches settings that
+configure no runtime of their own (kubelet flags, kubeadm's) to the node's runtime.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from pauselint.model import Component, ConfigFile, InputError, NodeFacts, Role, Setting
+
+# Reads a file found through a reference (an import) that was not among the inputs.
+ImportLoader = Callable[[Path], ConfigFile | None]
+
+
+class LayerContext(NamedTuple):
+    """What layering may need beyond the files: how to load a referenced file, the root."""
+
+    load_import: ImportLoader
+    root: Path | None
+
+
+class Layered(NamedTuple):
+    """What one format's files layer into.
+
+    ``nodes`` are runtime configurations (one NodeFacts each). ``attached`` are
+    settings that belong to whichever runtime the node has (the kubelet's flags,
+    kubeadm's): they join the node's single runtime, or sit with ``carriers`` (the
+    files that hold them) on a node of their own when there is not exactly one.
+    """
+
+    nodes: tuple[NodeFacts, ...] = ()
+    attached: tuple[Setting, ...] = ()
+    carriers: tuple[ConfigFile, ...] = ()
+    errors: tuple[InputError, ...] = ()
+
+
+def path_key(path: str | Path) -> str:
+    """One spelling per file as written (no symlinks resolved, like containerd)."""
+    return os.path.normpath(os.path.abspath(path))
+
+
+def in_folder_named(path: str, name: str) -> bool:
+    """Whether ``path``'s parent folder is called ``name`` (a drop-in folder)."""
+    return os.path.basename(os.path.dirname(os.path.abspath(path))) == name
+
+
+def runtime_node(runtime: Component, files: Sequence[ConfigFile],
+                 sandbox: Sequence[Setting]) -> NodeFacts:
+    """A node whose runtime reads ``files`` (main first) and sets ``sandbox``."""
+    main = files[0]
+    effective = next((s for s in sandbox if s.effective), None)
+    version_setting = next((s for s in main.settings if s.role is Role.CONFIG_VERSION), None)
+    return NodeFacts(
+        name=None,
+        runtime=runtime,
+        files=tuple(files),
+        sandbox_settings=tuple(sandbox),
+        effective_sandbox=effective,
+        config_version=main.config_version,
+        config_version_location=version_setting.location if version_setting else None,
+        runtime_config_path=main.path,
+    )

@@ -1,0 +1,256 @@
+"""Every input format pauselint reads, in detection order: the one list to extend.
+
+An entry says what a format is called, how a file shows it is one (its path, a
+regular expression over the head of its text), whether its program splits lines at
+LF only, and where its code lives: the module and the names of its functions, loaded
+on first use, so that a pre-commit run over containerd configs never imports the YAML
+or systemd readers. Generic code (``reading.py``, ``nodes.py``) asks this module and
+never names a format. How to add one: ``ARCHITECTURE.md``.
+
+A format's module provides (names as given in its entry):
+
+* ``read(source: SourceText) -> ConfigFile``: settings and errors, positions in the
+  file the user owns (``SourceText.relocate`` maps an embedded text's);
+* optionally ``read_together(items, context) -> (configs, errors)``, for a format whose
+  files mean something only together (systemd merges a unit with its drop-ins);
+* optionally ``layer(files, context) -> Layered``: how files of its kind (together
+  with the other kinds naming the same ``layer``) make one effective configuration;
+* optionally ``references(config, root, errors) -> paths`` it names (imports).
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from pauselint.model import Component, ConfigFile
+from pauselint.sources.kinds import InputType
+
+if TYPE_CHECKING:
+    from pauselint.inputs import InputFile
+
+# Enough to reach the first tables of a fully commented crio.conf (its [crio]
+# header sits after ~15 comment lines, [crio.image] after ~300).
+HEAD_CHARS = 64 * 1024
+
+# Documentation quotes config snippets; it is never a config, whatever it quotes.
+DOCUMENT_SUFFIXES = (".md", ".markdown", ".rst", ".adoc")
+# A containerd registry ``hosts.toml`` lives under /etc/containerd too, but holds no
+# runtime config: its content vetoes any name rule.
+NOT_A_CONFIG = re.compile(r"^\[host\.|^server[ \t]*=", re.M)
+
+
+
+class ReadContext(NamedTuple):
+    """What a format reading several files together may need besides them.
+
+    ``inputs`` are all the files of the node group (a referenced file among them is
+    used as given); ``load`` reads a referenced file that is not; ``root`` is where
+    absolute paths resolve.
+    """
+
+    root: Path | None
+    inputs: Sequence[InputFile]
+    load: Callable[[str], InputFile]
+
+
+NameRule = Callable[[str, list[str]], bool]  # (lower-case file name, parent folders)
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    """One input format: how it is recognised and where its reader lives.
+
+    ``name`` is unique; ``kind`` is the InputType its files are read as (a wrapper
+    format such as the kubeadm ConfigMap yields the kind it wraps). ``content`` is
+    tried on the head of the text in registry order, ``by_name`` only when no content
+    rule matched. ``layer`` names the function that layers files of this kind; kinds
+    naming the same one are layered together, in ``layer_rank`` order among layers.
+    """
+
+    name: str
+    kind: InputType
+    module: str
+    component: Component | None
+    content: re.Pattern[str] | None = None
+    by_name: NameRule | None = None
+    lf_only: bool = False
+    read: str = "read_source"
+    read_together: str | None = None
+    layer: str | None = None
+    layer_rank: int = 0
+    references: str | None = None
+
+    def function(self, name: str) -> Callable[..., Any]:
+        """A function of this format's module, imported on first use."""
+        module, _, function = name.rpartition(":")
+        return getattr(importlib.import_module(module or self.module), function)
+
+    def read_source(self, source: Any) -> ConfigFile:
+        """Read one SourceText."""
+        return self.function(self.read)(source)
+
+    @property
+    def cr_only_line_ends(self) -> str:
+        """What this format's program does with CR-only line ends (for an lf_only format)."""
+        return str(importlib.import_module(self.module).CR_ONLY_LINE_ENDS)
+
+
+def _systemd_name(name: str, parents: list[str]) -> bool:
+    parent = parents[-1] if parents else ""
+    return name.endswith(".service") or (name.endswith(".conf") and parent.endswith(".service.d"))
+
+
+def _crio_name(name: str, parents: list[str]) -> bool:
+    parent = parents[-1] if parents else ""
+    return name in ("crio.conf", "crio.conf.default") or (
+        parent == "crio.conf.d" and not name.endswith((".yaml", ".yml")))
+
+
+def _containerd_name(name: str, parents: list[str]) -> bool:
+    return name.endswith(".toml") and any("containerd" in part for part in parents)
+
+
+def _kubelet_env_name(name: str, parents: list[str]) -> bool:
+    parent = parents[-1] if parents else ""
+    return name == "kubeadm-flags.env" or (name == "kubelet" and parent in ("default", "sysconfig"))
+
+
+def _k3s_name(name: str, parents: list[str]) -> bool:
+    """YAML under ``rancher/k3s`` or ``rancher/rke2`` (their config folders)."""
+    return name.endswith((".yaml", ".yml")) and any(
+        first == "rancher" and second in ("k3s", "rke2")
+        for first, second in itertools.pairwise(parents))
+
+
+_KUBELET = "pauselint.sources.kubelet"
+_FLAGS_LAYER = "pauselint.sources.kubelet:layer_flags"
+
+# Detection order: the first content rule that matches decides. Order matters: a
+# kubeadm file embeds a KubeletConfiguration, and a systemd unit mentions
+# KUBELET_EXTRA_ARGS, so the more specific kind is tried first. Markers are anchored
+# at column 0 on purpose: YAML wrappers (MachineConfig templates, kops tasks, EKS
+# NodeConfig) embed indented units and TOML that no reader here can read directly,
+# and "cannot tell" serves the user better than the wrong reader -- until a wrapper
+# format that unwraps them is listed here, as the kubeadm ConfigMap is.
+FORMATS: tuple[Format, ...] = (
+    Format("systemd", InputType.SYSTEMD, "pauselint.sources.systemd", Component.KUBELET,
+           re.compile(r"^\[(?:Unit|Service|Install)\][ \t]*$", re.M), _systemd_name,
+           lf_only=True, read_together="read_services", layer=_FLAGS_LAYER, layer_rank=40),
+    # the kubeadm-config ConfigMap as `kubectl get cm -o yaml` prints it
+    Format("kubeadm-configmap", InputType.KUBEADM, "pauselint.sources.kubeadm_configmap",
+           Component.KUBEADM, re.compile(r"^[ \t]+ClusterConfiguration[ \t]*:[ \t]*[|>]", re.M),
+           layer="pauselint.sources.kubeadm:layer", layer_rank=50),
+    Format("kubeadm", InputType.KUBEADM, "pauselint.sources.kubeadm", Component.KUBEADM,
+           re.compile(r"^\"?apiVersion\"?[ \t]*:[ \t]*[\"']?kubeadm\.k8s\.io/", re.M),
+           layer="layer", layer_rank=50),
+    Format("kubelet-config", InputType.KUBELET_CONFIG, _KUBELET, Component.KUBELET,
+           re.compile(r"^kind[ \t]*:[ \t]*[\"']?KubeletConfiguration\b"
+                      r"|\"kind\"[ \t]*:[ \t]*\"KubeletConfiguration\"", re.M),
+           read="read_kubelet_config_source"),
+    Format("cri-o", InputType.CRIO, "pauselint.sources.crio", Component.CRIO,
+           re.compile(r"^\[\[?[ \t]*\"?crio[\].\"]|^crio\.[\w.\"-]+[ \t]*=", re.M), _crio_name,
+           lf_only=True, layer="layer", layer_rank=20),
+    Format("containerd", InputType.CONTAINERD, "pauselint.sources.containerd",
+           Component.CONTAINERD,
+           re.compile(r"^\[\[?[ \t]*plugins[\].\"]"
+                      r"|^version[ \t]*=[ \t]*[23][ \t]*(?:#.*)?$"
+                      r"|^[^#\s].*io\.containerd\.", re.M), _containerd_name,
+           lf_only=True, layer="layer", layer_rank=10, references="references"),
+    Format("k3s", InputType.K3S, "pauselint.sources.k3s", Component.K3S,
+           re.compile(r"^[\"']?pause-image[\"']?[ \t]*:", re.M), _k3s_name,
+           layer="layer", layer_rank=30),
+    Format("kubelet-env", InputType.KUBELET_ENV, _KUBELET, Component.KUBELET,
+           re.compile(r"^(?:export[ \t]+)?KUBELET_(?:KUBEADM_|EXTRA_)?ARGS[ \t]*=", re.M),
+           _kubelet_env_name, lf_only=True, read="read_kubelet_env_source",
+           layer=_FLAGS_LAYER, layer_rank=40),
+)
+
+# The kinds --type accepts, in the order the CLI lists them.
+READABLE: tuple[InputType, ...] = tuple(InputType)
+
+
+def _head(text: str) -> str:
+    return text[:HEAD_CHARS].removeprefix("\ufeff")
+
+
+def is_documentation(path: str) -> bool:
+    """Whether ``path`` names prose (Markdown, reST, AsciiDoc) rather than a config."""
+    return path.lower().endswith(DOCUMENT_SUFFIXES)
+
+
+def detect(path: str, text: str) -> Format | None:
+    """The format of ``path`` by content, then by name; None when unsure (never raises)."""
+    try:
+        if is_documentation(path):
+            return None
+        head = _head(text)
+        for entry in FORMATS:
+            if entry.content is not None and entry.content.search(head):
+                return entry
+        if NOT_A_CONFIG.search(head):
+            return None
+        pure = PurePath(path.replace("\\", "/"))
+        name = pure.name.lower()
+        parents = [part.lower() for part in pure.parent.parts]
+        for entry in FORMATS:
+            if entry.by_name is not None and entry.by_name(name, parents):
+                return entry
+        return None
+    except Exception:  # detection is a guess; a guess must never crash a run
+        return None
+
+
+def format_for(kind: InputType | str, text: str = "") -> Format:
+    """The entry that reads ``text`` as ``kind`` (forced by --type, or detected).
+
+    Of several entries of one kind (a wrapper and the format it wraps), the first whose
+    content rule matches ``text``; otherwise the one named after the kind.
+    """
+    kind = InputType(kind)
+    candidates = [entry for entry in FORMATS if entry.kind is kind]
+    if len(candidates) > 1:
+        head = _head(text)
+        for entry in candidates:
+            if entry.content is not None and entry.content.search(head):
+                return entry
+    return next((e for e in candidates if e.name == kind.value), candidates[0])
+
+
+def _layer_target(entry: Format) -> str | None:
+    if entry.layer is None:
+        return None
+    return entry.layer if ":" in entry.layer else f"{entry.module}:{entry.layer}"
+
+
+def layers(kinds: Iterable[InputType | str]) -> list[tuple[str, frozenset[InputType]]]:
+    """The layer functions for files of ``kinds``, once each, in layering order, with
+    every kind each one layers (systemd units and env files make one command line)."""
+    wanted = {InputType(k) for k in kinds}
+    found: dict[str, set[InputType]] = {}
+    for entry in sorted(FORMATS, key=lambda e: e.layer_rank):
+        target = _layer_target(entry)
+        if target is not None:
+            found.setdefault(target, set()).add(entry.kind)
+    return [(target, frozenset(members)) for target, members in found.items()
+            if members & wanted]
+
+
+def layer_function(target: str) -> Callable[..., Any]:
+    """The function a layer target ("module:function") names, imported on first use."""
+    module, _, function = target.rpartition(":")
+    return getattr(importlib.import_module(module), function)
+
+
+def references_of(config: ConfigFile, kind: InputType | str, root: Path | None,
+                  errors: list[Any]) -> Sequence[Path]:
+    """The files ``config`` (read as ``kind``) names, resolved; () for a kind naming none."""
+    entry = format_for(kind)
+    if entry.references is None:
+        return ()
+    return entry.function(entry.references)(config, root, errors)

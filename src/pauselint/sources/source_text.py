@@ -1,0 +1,111 @@
+"""The text a reader reads, and where it came from, so every finding points into a user's file.
+
+A reader sees one text and counts lines and columns in it. When that text is a whole
+file, those are the positions to report. When it is a document embedded in another
+file (a kubeadm ClusterConfiguration held as a string in a ConfigMap, later a
+cloud-init ``write_files`` entry), its line 1 is some line further down the outer
+file and its columns sit right of the block's indentation. A :class:`SourceText`
+carries that mapping, and :meth:`SourceText.relocate` moves everything a reader found
+(settings, errors, suppressions) to the outer file's positions, so readers stay
+unaware that they were wrapped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pauselint.model import ConfigFile, InputError, Location, Setting, Suppression
+
+
+@dataclass(frozen=True, slots=True)
+class SourceText:
+    """A text to read plus its origin.
+
+    ``path`` is the file to report (the one the user owns); ``node_path`` is where the
+    file sits on the node, when that differs (a node root given with ``--root``);
+    ``outer`` is the text this one is embedded in, None for a whole file.
+
+    For an embedded text, its line ``n`` is line ``n + line_offset`` of ``outer``, and
+    its column ``c`` is ``c + column_offset`` there (or ``c + column_offsets[n - 1]``
+    where a per-line offset is given). ``fixed`` replaces the mapping when none exists
+    (a quoted or folded string): every position is the string's own start.
+    """
+
+    text: str
+    path: str
+    node_path: str | None = None
+    outer: SourceText | None = None
+    line_offset: int = 0
+    column_offset: int = 0
+    column_offsets: tuple[int, ...] = ()
+    fixed: tuple[int, int] | None = None
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.outer is not None
+
+    @property
+    def where_on_node(self) -> str:
+        """The path the program on the node reads (for resolving relative references)."""
+        return self.node_path or self.path
+
+    def embedded(self, text: str, *, line_offset: int = 0, column_offset: int = 0,
+                 column_offsets: tuple[int, ...] = (),
+                 fixed: tuple[int, int] | None = None) -> SourceText:
+        """A text held inside this one; offsets count in this text's positions."""
+        return SourceText(text, self.path, self.node_path, self, line_offset, column_offset,
+                          column_offsets, fixed)
+
+    def position(self, line: int, column: int | None = None) -> tuple[int, int | None]:
+        """Where this text's 1-based (line, column) is in the outermost file."""
+        if self.outer is None:
+            return line, column
+        if self.fixed is not None:
+            return self.outer.position(*self.fixed)
+        shift = self.column_offset
+        if 0 < line <= len(self.column_offsets):
+            shift = self.column_offsets[line - 1]
+        return self.outer.position(line + self.line_offset,
+                                   None if column is None else column + shift)
+
+    def location(self, line: int | None, column: int | None = None) -> Location:
+        """A Location in the file to report."""
+        if line is None:
+            if self.outer is not None and self.fixed is not None:
+                line, column = self.fixed
+                return Location(self.path, *self.outer.position(line, column))
+            return Location(self.path, None, None)
+        return Location(self.path, *self.position(line, column))
+
+    def relocate(self, config: ConfigFile) -> ConfigFile:
+        """``config`` as read from this text, with every position moved into the outer file.
+
+        For a whole file this changes nothing but the path (already the reported one).
+        """
+        if self.outer is None and config.path == self.path:
+            return config
+        return config._replace(
+            path=self.path,
+            settings=tuple(self._setting(s) for s in config.settings),
+            errors=tuple(self._error(e) for e in config.errors),
+            suppressions=tuple(self._suppression(s) for s in config.suppressions),
+        )
+
+    def _setting(self, setting: Setting) -> Setting:
+        where = setting.location
+        return setting._replace(location=self.location(where.line, where.column))
+
+    def _error(self, error: InputError) -> InputError:
+        where = self.location(error.line, error.column)
+        return error._replace(path=self.path, line=where.line,
+                              column=where.column if error.column is not None else None)
+
+    def _suppression(self, suppression: Suppression) -> Suppression:
+        line = self.position(suppression.line)[0]
+        return suppression._replace(path=self.path, line=line)
+
+
+def whole_file(path: str, text: str) -> SourceText:
+    """The SourceText of a file read as it is."""
+    return SourceText(text, path)
+
