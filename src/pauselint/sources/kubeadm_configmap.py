@@ -22,6 +22,8 @@ holding both a ConfigMap and a kubeadm document loses neither.
 
 from __future__ import annotations
 
+import re
+
 from yaml.nodes import Node, ScalarNode
 
 from pauselint.model import ConfigFile, InputError
@@ -38,6 +40,7 @@ from pauselint.sources.yaml_locator import (
 )
 
 KEY = "ClusterConfiguration"
+_PARSER_POSITION = re.compile(r"\(line (\d+), column (\d+)\)")
 
 
 def read_kubeadm_configmap(path: str, text: str) -> ConfigFile:
@@ -87,7 +90,10 @@ def _read_embedded(embedded: SourceText) -> ConfigFile:
     _, problem = compose_documents(embedded.text)
     if problem is not None:
         line = embedded.position(problem.line or 1)[0]
-        error = InputError(embedded.path, line,
-                           f"data.{KEY} is not valid YAML: {problem.message}")
+        # The parser names its position in the string; the user needs the file's.
+        message = _PARSER_POSITION.sub(
+            lambda m: "(line {}, column {})".format(*embedded.position(int(m[1]), int(m[2]))),
+            problem.message)
+        error = InputError(embedded.path, line, f"data.{KEY} is not valid YAML: {message}")
         return ConfigFile(embedded.path, None, errors=(error,))
     return kubeadm.read_source(embedded)

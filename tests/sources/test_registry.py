@@ -1,0 +1,117 @@
+"""The format registry: detection answers as before it existed, one entry per format.
+
+``detection_before_registry.json`` holds what ``detect_type`` answered, by content and
+by name alone, for every file of examples/, tests/fixtures and the shared corpus just
+before detection moved into ``sources/registry.py`` (computed with that commit's
+``detect.py``). The registry must give the same kind for each, except documentation
+files, which are now never a config.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pauselint.sources import registry
+from pauselint.sources.detect import InputType, detect_type
+
+REPO = Path(__file__).resolve().parents[2]
+BEFORE = json.loads((Path(__file__).parent / "detection_before_registry.json").read_text())
+ROOTS = {
+    "examples": REPO / "examples",
+    "tests/fixtures": REPO / "tests" / "fixtures",
+    "corpus": REPO / ".." / "shared" / "corpus",
+}
+CASES = [(label, rel, *answers) for label, table in sorted(BEFORE.items())
+         for rel, answers in sorted(table.items())]
+
+
+def _kind(value: str | None) -> InputType | None:
+    return InputType(value) if value is not None else None
+
+
+@pytest.mark.parametrize(("label", "rel", "by_content", "by_name"), CASES,
+                         ids=[f"{c[0]}:{c[1]}" for c in CASES])
+def test_registry_detects_every_known_file_as_before(label: str, rel: str, by_content: str | None,
+                                                     by_name: str | None) -> None:
+    path = ROOTS[label] / rel
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    text = path.read_bytes().decode("utf-8", "replace")
+    documentation = registry.is_documentation(rel)
+
+    assert detect_type(str(path), text) == (None if documentation else _kind(by_content))
+    assert detect_type(str(path), "") == (None if documentation else _kind(by_name))
+
+
+def test_the_recorded_answers_cover_every_kind() -> None:
+    seen = {answer for table in BEFORE.values() for answers in table.values()
+            for answer in answers}
+    # k3s appears in no example or corpus file under its own kind; test_detect covers it.
+    assert {k.value for k in InputType} - seen <= {"k3s"}
+
+
+def test_a_markdown_file_in_the_corpus_was_misread_as_containerd_before() -> None:
+    # The reason documentation is never a config: SOURCES.md quotes TOML lines.
+    assert BEFORE["corpus"]["SOURCES.md"][0] == "containerd"
+
+
+@pytest.mark.parametrize("name", ["README.md", "notes.markdown", "guide.rst", "howto.adoc",
+                                  "/etc/containerd/README.MD"])
+def test_documentation_quoting_a_config_is_not_a_config(name: str) -> None:
+    snippet = 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "x"\n'
+
+    assert detect_type(name, snippet) is None
+    assert detect_type(name, "") is None
+
+
+def test_type_still_forces_a_reader_on_a_markdown_file(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from pauselint.cli import main
+
+    doc = tmp_path / "README.md"
+    doc.write_text('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
+                   '  sandbox_image = "k8s.gcr.io/pause:3.2"\n')
+    result = CliRunner().invoke(main, ["check", "--type", "containerd", "--format", "json",
+                                       str(doc)])
+
+    findings = json.loads(result.output)["findings"]
+    assert ("PL103", 3, 19) in {(f["rule"], f["line"], f["column"]) for f in findings}
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "text"),
+    [
+        ("systemd", "/etc/systemd/system/kubelet.service", "[Service]\n"),
+        ("kubeadm-configmap", "cm.yaml",
+         "data:\n  ClusterConfiguration: |\n    kind: ClusterConfiguration\n"),
+        ("kubeadm", "k.yaml", "apiVersion: kubeadm.k8s.io/v1beta3\n"),
+        ("kubelet-config", "k.yaml", "kind: KubeletConfiguration\n"),
+        ("cri-o", "x.conf", "[crio.image]\n"),
+        ("containerd", "x.toml", "version = 2\n"),
+        ("k3s", "c.yaml", "pause-image: x\n"),
+        ("kubelet-env", "x", "KUBELET_EXTRA_ARGS=\n"),
+    ],
+)
+def test_every_entry_recognises_its_content(name: str, path: str, text: str) -> None:
+    found = registry.detect(path, text)
+
+    assert found is not None and found.name == name
+    assert registry.format_for(found.kind, text) is found
+
+
+def test_entries_are_unique_and_each_kind_has_an_entry_named_after_it() -> None:
+    names = [entry.name for entry in registry.FORMATS]
+
+    assert len(names) == len(set(names))
+    assert {k.value for k in InputType} <= set(names)
+
+
+def test_forcing_kubeadm_picks_the_configmap_wrapper_only_for_a_configmap() -> None:
+    configmap = "data:\n  ClusterConfiguration: |\n    kind: ClusterConfiguration\n"
+
+    assert registry.format_for(InputType.KUBEADM, configmap).name == "kubeadm-configmap"
+    assert registry.format_for(InputType.KUBEADM, "kind: InitConfiguration\n").name == "kubeadm"
