@@ -548,8 +548,19 @@ def _prefixes(relative: str) -> Iterator[str]:
         yield "/".join(parts[:end])
 
 
+def _own_path(path: str) -> Path:
+    """``path`` made absolute with its folder resolved but not its last name: a symlinked
+    file is matched by the link's own path (``exclude: [old.toml]`` skips the link
+    ``old.toml -> config.toml``, not ``config.toml``)."""
+    given = Path(path)
+    if given.name in ("", ".", ".."):
+        return given.resolve()
+    return given.absolute().parent.resolve() / given.name
+
+
 def is_excluded(config: Config, path: str) -> bool:
-    """Whether an input matches an ``exclude`` glob (relative to the config's folder).
+    """Whether an input matches an ``exclude`` glob (relative to the config's folder,
+    or to the working folder for a Config with no path: the ``--exclude`` flag).
 
     A pattern that matches a folder excludes everything under it. Inputs outside the
     config's folder, and standard input, are never excluded.
@@ -558,7 +569,7 @@ def is_excluded(config: Config, path: str) -> bool:
         return False
     base = Path(config.path).resolve().parent if config.path else Path.cwd().resolve()
     try:
-        relative = Path(path).resolve().relative_to(base).as_posix()
+        relative = _own_path(path).relative_to(base).as_posix()
     except ValueError:
         return False
     if relative == ".":

@@ -1,17 +1,26 @@
 """Turn command-line arguments into input files: named files, folders, and stdin.
 
 Kept apart from the readers because it is about the filesystem (walking folders,
-decoding bytes, refusing binaries), not about any config format.
+decoding bytes, refusing binaries), not about any config format. Which node a file
+belongs to is ``node_layout``'s to say; this module only asks it.
+
+A folder walk may be a real host (``pauselint check /``), so it reads as little as it
+can: pseudo filesystems (/proc, /sys, /dev, /run) are never entered, a file is read
+whole only once its head (or its name) says it is a config, and what it passes over is
+counted by reason, not reported file by file.
 """
 
 from __future__ import annotations
 
+import codecs
+import functools
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO, NamedTuple
 
 from pauselint.model import InputError
+from pauselint.node_layout import known_files, node_root_of, normalize_root
 
 STDIN_NAME = "<stdin>"
 # Files larger than this are not node configs; refusing them keeps a mistaken
@@ -19,6 +28,18 @@ STDIN_NAME = "<stdin>"
 MAX_BYTES = 4 * 1024 * 1024
 # Folder walks skip these: VCS metadata and virtualenvs are never node configs.
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__"})
+# How much of a walked file is read before deciding whether it is a config at all:
+# as much as detection's content rules look at (sources.registry.HEAD_CHARS).
+HEAD_BYTES = 64 * 1024
+# A walk of a real host never enters these (by real path): kernel and device views,
+# runtime state. /proc/kmsg alone blocks a reader forever.
+PRUNED_FOLDERS = frozenset({"/proc", "/sys", "/dev", "/run"})
+# Filesystems that hold no files of a node's own: a folder mounted with one of these is
+# not walked either, wherever it is mounted (autofs: entering it would mount shares).
+_PSEUDO_FILESYSTEMS = frozenset({
+    "proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "securityfs", "debugfs",
+    "tracefs", "pstore", "bpf", "configfs", "fusectl", "mqueue", "hugetlbfs", "binfmt_misc",
+    "efivarfs", "nsfs", "rpc_pipefs", "autofs", "selinuxfs"})
 
 
 class InputFile(NamedTuple):
@@ -28,12 +49,16 @@ class InputFile(NamedTuple):
     text: str | None
     explicit: bool  # named on the command line (vs found while walking a folder)
     error: InputError | None = None
-    # Inputs that describe one node share a group: each folder argument is one node,
-    # and the files named directly on the command line are one node together.
+    # Inputs that describe one node share a group: the node root (node_layout) when
+    # the path has one, else the folder argument it was found in; files named with no
+    # node layout are group "", one node together.
     group: str = ""
     # The file ended its lines with CR alone (decode() turned them into LF): formats
     # that refuse that (TOML, systemd, env files) say so, with the settings still read.
     cr_line_ends: bool = False
+    # Named on the command line (or standard input). Unlike ``explicit``, which
+    # --ignore-unknown clears, this stays: --output never overwrites a named file.
+    named: bool = False
 
 
 def decode(path: str, data: bytes) -> tuple[str | None, InputError | None]:
@@ -103,9 +128,9 @@ def read_stream(stream: BinaryIO, name: str = STDIN_NAME) -> InputFile:
     on memory. Decoded like a file (UTF-8, BOM tolerated, line ends normalised)."""
     data = stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        return InputFile(name, None, True, InputError(name, None, _too_big()))
+        return InputFile(name, None, True, InputError(name, None, _too_big()), named=True)
     text, error = decode(name, data)
-    return InputFile(name, text, True, error, cr_line_ends=has_cr_line_ends(data))
+    return InputFile(name, text, True, error, cr_line_ends=has_cr_line_ends(data), named=True)
 
 
 def _too_big() -> str:
@@ -122,6 +147,7 @@ def _special_kind(mode: int) -> str | None:
     return next((name for test, name in kinds if test(mode)), "a special file")
 
 
+
 class WalkNote(NamedTuple):
     """Something a folder walk passed over without reading, and why (for the summary)."""
 
@@ -129,99 +155,314 @@ class WalkNote(NamedTuple):
     reason: str
 
 
+# Why a walk skipped a file, as counted in Report.files_skipped.
+SKIP_NO_KIND = "no known kind"
+SKIP_DOCUMENT = "documentation"
+SKIP_BINARY = "binary"
+SKIP_NOT_UTF8 = "not UTF-8"
+SKIP_TOO_BIG = "too big"
+SKIP_SPECIAL = "special file"
+SKIP_UNREADABLE = "unreadable"
+SKIP_BROKEN_LINK = "broken symlink"
+SKIP_OUTSIDE_LINK = "symlink to outside the folder"
+
+
+def config_by_name(path: str) -> bool:
+    """Whether ``path``'s name alone says it is a config pauselint reads: such a file
+    passed over or unreadable in a walk is reported, anything else only counted."""
+    from pauselint.sources.detect import detect_type
+
+    return detect_type(path, "") is not None
+
+
+class _Passed:
+    """Where a walk's passed-over files go: listed (``notes``) when the name says they
+    are configs, so a node's unread config is never silent; else counted by reason."""
+
+    def __init__(self, notes: list[WalkNote] | None, skipped: dict[str, int] | None) -> None:
+        self.notes, self.skipped = notes, skipped
+
+    def note(self, path: str, reason: str) -> None:
+        if self.notes is not None:
+            self.notes.append(WalkNote(path, reason))
+
+    def count(self, reason: str) -> None:
+        if self.skipped is not None:
+            self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+    def file(self, path: str, reason: str, note: str) -> None:
+        if config_by_name(path):
+            self.note(path, note)
+        else:
+            self.count(reason)
+
+
+@functools.lru_cache(maxsize=1)
+def pseudo_mounts() -> frozenset[str]:
+    """Mount points of pseudo filesystems on this machine (empty where /proc is absent)."""
+    try:
+        with open("/proc/self/mounts", encoding="utf-8", errors="replace") as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return frozenset()
+    points = set()
+    for line in lines:
+        fields = line.split()
+        if len(fields) >= 3 and fields[2] in _PSEUDO_FILESYSTEMS:
+            # The kernel writes space, tab, newline and backslash as octal escapes.
+            points.add(codecs.decode(fields[1], "unicode_escape"))
+    return frozenset(points)
+
+
+def is_pruned(real: str) -> bool:
+    """Whether a walk must not enter the folder whose real path is ``real``."""
+    return real in PRUNED_FOLDERS or real in pseudo_mounts()
+
+
 def walk(folder: str, skip: Callable[[str], bool] | None = None,
          notes: list[WalkNote] | None = None,
-         errors: list[InputError] | None = None) -> Iterator[str]:
-    """Every regular file under ``folder``, sorted, skipping VCS and virtualenv folders
-    and whatever ``skip`` (the config's ``exclude``) rules out -- excluded folders are
-    not even entered, so their files are never read.
+         errors: list[InputError] | None = None,
+         skipped: dict[str, int] | None = None) -> Iterator[str]:
+    """Every regular file under ``folder``, sorted, skipping VCS and virtualenv folders,
+    pseudo filesystems, and whatever ``skip`` (``exclude``) rules out -- excluded
+    folders are not even entered, so their files are never read.
 
     Nothing is passed over silently. A folder that cannot be listed is an InputError
     in ``errors`` (its configs are unknown, so the run cannot be clean). Special files
     (FIFOs, sockets, devices) are never opened, and broken symlinks and symlinked
-    folders are noted in ``notes``. Symlinked folders are not followed: a config repo
-    or a mounted node root holds its files in place, and a link (often absolute, so
-    pointing at the host running pauselint, or back up the tree) would read files of
-    another machine or loop. A symlinked *file* is read, as the runtime would read
-    it, while its target stays inside ``folder``; one pointing outside is noted, not read.
+    folders are not followed: noted in ``notes`` when the name says config (and
+    symlinked folders always), counted in ``skipped`` otherwise. Symlinked folders
+    are not followed: a config repo or a mounted node root holds its files in place,
+    and a link (often absolute, so pointing at the host running pauselint, or back up
+    the tree) would read files of another machine or loop. A symlinked *file* is read,
+    as the runtime would read it, while its target stays inside ``folder``.
     """
-    def unlistable(exc: OSError) -> None:
-        if errors is not None:
-            where = exc.filename or folder
-            errors.append(InputError(where, None, f"folder not read: {exc.strerror or exc}; "
-                                     "configs in it are unknown"))
-
+    passed = _Passed(notes, skipped)
     real_top = os.path.realpath(folder)
-    for current, dirs, files in os.walk(folder, onerror=unlistable):
-        for name in sorted(dirs):
-            if os.path.islink(os.path.join(current, name)) and notes is not None:
-                notes.append(WalkNote(os.path.join(current, name),
-                                      "symlinked folder: not followed"))
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS
-                         and not os.path.islink(os.path.join(current, d))
-                         and not (skip and skip(os.path.join(current, d))))
-        for name in sorted(files):
-            full = os.path.join(current, name)
+    if is_pruned(real_top):
+        passed.note(folder, "pseudo filesystem: not walked")
+        return
+    # (path as the walk names it, its real path): real paths are kept by joining names,
+    # exact because symlinked folders are never entered.
+    stack = [(folder, real_top)]
+    while stack:
+        current, real = stack.pop()
+        try:
+            with os.scandir(current) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as exc:
+            if errors is not None:
+                errors.append(InputError(exc.filename or current, None,
+                                         f"folder not read: {exc.strerror or exc}; "
+                                         "configs in it are unknown"))
+            continue
+        folders: list[tuple[str, str]] = []
+        for entry in entries:
+            full = entry.path
+            try:
+                is_link = entry.is_symlink()
+                is_dir = not is_link and entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_link = is_dir = False
             if skip and skip(full):
                 continue
+            if is_dir:
+                child_real = os.path.join(real, entry.name)
+                if entry.name in _SKIP_DIRS:
+                    continue
+                if is_pruned(child_real):
+                    passed.note(full, "pseudo filesystem: not walked")
+                    continue
+                folders.append((full, child_real))
+                continue
             try:
-                mode = os.stat(full).st_mode
+                mode = os.stat(full).st_mode if is_link else entry.stat(
+                    follow_symlinks=False).st_mode
             except OSError:
-                if notes is not None:
-                    notes.append(WalkNote(full, "broken symlink: not read"))
+                if is_link:
+                    passed.file(full, SKIP_BROKEN_LINK, "broken symlink: not read")
+                else:
+                    passed.count(SKIP_UNREADABLE)
+                continue
+            if is_link and stat.S_ISDIR(mode):
+                passed.note(full, "symlinked folder: not followed")
                 continue
             kind = _special_kind(mode)
-            if kind is None and os.path.islink(full) and os.path.commonpath(
+            if kind is not None:
+                passed.file(full, SKIP_SPECIAL, f"{kind}: not read")
+            elif is_link and os.path.commonpath(
                     [real_top, os.path.realpath(full)]) != real_top:
-                if notes is not None:  # another machine's file, as far as this node goes
-                    notes.append(WalkNote(full, "symlink to outside the folder: not read"))
-            elif kind is None:
+                # another machine's file, as far as this node goes
+                passed.file(full, SKIP_OUTSIDE_LINK, "symlink to outside the folder: not read")
+            else:
                 yield full
-            elif notes is not None:
-                notes.append(WalkNote(full, f"{kind}: not read"))
+        stack.extend(reversed(folders))
 
 
-# Top-level folders of a node's filesystem: a folder holding one of these is a node root.
+def read_walked(path: str, *, read_all: bool = False,
+                skipped: dict[str, int] | None = None) -> InputFile | None:
+    """A file found in a walk, read only as far as needed; None when it is skipped.
+
+    The head (HEAD_BYTES) decides: a NUL in it is a binary, and a head that detection
+    does not recognise is no config (unless ``read_all``: --type reads every file as
+    that type). Only then is the rest read. What is skipped is counted in ``skipped``;
+    a file that cannot be read is an error only when its name says it is a config.
+    """
+    passed = _Passed(None, skipped)
+
+    def refused(reason: str, message: str) -> InputFile | None:
+        if config_by_name(path):
+            return InputFile(path, None, False, InputError(path, None, message))
+        passed.count(reason)
+        return None
+
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        return refused(SKIP_UNREADABLE, exc.strerror or str(exc))
+    try:
+        if _special_kind(os.fstat(fd).st_mode) is not None:  # replaced since the walk saw it
+            passed.count(SKIP_SPECIAL)
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            head = handle.read(HEAD_BYTES)
+            if b"\x00" in head:
+                return refused(SKIP_BINARY, "binary file, not a configuration file")
+            if not read_all:
+                try:
+                    text = codecs.getincrementaldecoder("utf-8-sig")().decode(head)
+                except UnicodeDecodeError as exc:
+                    return refused(SKIP_NOT_UTF8, f"not UTF-8 text (byte {exc.start})")
+                from pauselint.sources import registry
+
+                if registry.detect(path, text) is None:
+                    passed.count(SKIP_DOCUMENT if registry.is_documentation(path)
+                                 else SKIP_NO_KIND)
+                    return None
+            data = head + handle.read(MAX_BYTES + 1 - len(head))
+    except OSError as exc:
+        return refused(SKIP_UNREADABLE, exc.strerror or str(exc))
+    finally:
+        os.close(fd)
+    if len(data) > MAX_BYTES:
+        return refused(SKIP_TOO_BIG, _too_big())
+    text, error = decode(path, data)
+    if error is not None:
+        return refused(SKIP_BINARY if text is None and "binary" in error.message
+                       else SKIP_NOT_UTF8, error.message)
+    return InputFile(path, text, False, cr_line_ends=has_cr_line_ends(data))
+
+
+# Top-level folders of a node's filesystem: in a walk, a file under one of these that
+# node_layout does not place (``nodes/a/opt/x.toml``) still belongs to the folder above.
 _ROOT_FOLDERS = frozenset({"etc", "var", "usr", "lib", "run", "opt"})
 
 
 def node_root(folder: str, path: str) -> str:
     """The node a file found under ``folder`` belongs to.
 
-    A folder laid out like one node's filesystem (``etc/containerd/...``) is one node;
-    a folder of such folders (``nodes/a/etc/...``, ``nodes/b/etc/...``) is one node
-    each, so ``pauselint check nodes/`` never compares one node's kubelet flag with
-    another node's runtime. Files outside any such layout belong to ``folder``.
+    Its node root (``node_layout.node_root_of``) when it has one, so a folder of node
+    folders (``nodes/a/etc/...``, ``nodes/b/etc/...``) is one node each and ``pauselint
+    check nodes/`` never compares one node's kubelet flag with another node's runtime.
+    Otherwise the folder above a node's top-level folder (``etc``, ``var``...), else
+    ``folder`` itself. Always written as node_layout writes roots, so both agree.
     """
+    found = node_root_of(path)
+    if found is not None:
+        return found
     parts = os.path.relpath(path, folder).split(os.sep)
     for index, part in enumerate(parts[:-1]):
         if part in _ROOT_FOLDERS:
-            return os.path.join(folder, *parts[:index]) if index else folder
-    return folder
+            return normalize_root(os.path.join(folder, *parts[:index]) if index else folder)
+    return normalize_root(folder)
+
+
+def _identity(path: str) -> str:
+    """One key per file however it was written (``./a`` and ``a``), so none is read twice."""
+    return os.path.normcase(os.path.abspath(path))
 
 
 def collect(arguments: Iterable[str], stdin: InputFile | str | None = None,
             skip: Callable[[str], bool] | None = None,
-            notes: list[WalkNote] | None = None) -> list[InputFile]:
-    """Expand the command line: files as given, folders walked, ``-`` read from stdin.
+            notes: list[WalkNote] | None = None,
+            skipped: dict[str, int] | None = None,
+            read_all: bool = False) -> list[InputFile]:
+    """Expand the command line: files as given, folders walked, ``-`` read from stdin,
+    and each node touched completed with its other known files.
 
     ``stdin`` is standard input already read (:func:`read_stream`, capped like a file).
-    ``skip`` (the config's ``exclude``) applies to named files and walked ones alike,
-    never to standard input. What a walk passed over goes to ``notes``; a folder it
-    could not list becomes an unreadable input, so the run reports it.
+    ``skip`` (``exclude``) applies to named files, walked ones and a node's other
+    files alike, never to standard input. What a walk passed over goes to ``notes``
+    (listed) or ``skipped`` (counted by reason); a folder it could not list becomes an
+    unreadable input, so the run reports it. ``read_all`` (--type) reads every walked
+    file, recognised or not.
+
+    A file's group is its node root (``node_layout``), named or walked. When a file or
+    folder of a node is named, the node's other known files are read too (not
+    explicit, same group), so the node is judged whole: a commit staging only
+    ``nodes/a/etc/kubernetes/kubeadm-config.yaml`` still has ``nodes/a``'s kubelet flags
+    checked against it. No file is read twice.
     """
     out: list[InputFile] = []
+    seen: set[str] = set()
+    roots: dict[str, None] = {}  # node roots touched, in order
+
+    def add(item: InputFile) -> None:
+        out.append(item)
+        seen.add(_identity(item.path))
+
     for arg in arguments:
         if arg == "-":
             if isinstance(stdin, InputFile):
-                out.append(stdin)
+                out.append(stdin._replace(named=True))
             else:
-                out.append(InputFile(STDIN_NAME, normalize_line_ends(stdin or ""), explicit=True))
+                out.append(InputFile(STDIN_NAME, normalize_line_ends(stdin or ""),
+                                     explicit=True, named=True))
         elif os.path.isdir(arg):
+            named_root = node_root_of(arg)
+            if named_root is not None:
+                roots.setdefault(named_root)
             unlisted: list[InputError] = []
-            out.extend(read_path(p, explicit=False)._replace(group=node_root(arg, p))
-                       for p in walk(arg, skip, notes, unlisted))
-            out.extend(InputFile(e.path or arg, None, True, e, group=arg) for e in unlisted)
+            for path in walk(arg, skip, notes, unlisted, skipped):
+                if _identity(path) in seen:
+                    continue
+                seen.add(_identity(path))
+                item = read_walked(path, read_all=read_all, skipped=skipped)
+                if item is None:
+                    continue
+                group = node_root(arg, path)
+                if node_root_of(path) is not None:
+                    roots.setdefault(group)
+                add(item._replace(group=group))
+            out.extend(InputFile(e.path or arg, None, True, e, group=normalize_root(arg))
+                       for e in unlisted)
         elif not (skip and skip(arg)):
-            out.append(read_path(arg, explicit=True))
+            if _identity(arg) in seen:
+                continue
+            root = node_root_of(arg)
+            if root is not None:
+                roots.setdefault(root)
+            add(read_path(arg, explicit=True)._replace(named=True, group=root or ""))
+    for root in roots:
+        out.extend(_rest_of_node(root, seen, skip, notes))
     return out
+
+
+def _rest_of_node(root: str, seen: set[str], skip: Callable[[str], bool] | None,
+                  notes: list[WalkNote] | None) -> Iterator[InputFile]:
+    """The known files of node ``root`` not read yet, each read in the node's group.
+
+    One that leads outside the node through a symlink is noted, not read: it would be
+    the host's file (or another node's), not this node's.
+    """
+    real_root = os.path.realpath(root)
+    for path in known_files(root):
+        key = _identity(path)
+        if key in seen or (skip and skip(path)):
+            continue
+        seen.add(key)
+        if os.path.commonpath([real_root, os.path.realpath(path)]) != real_root:
+            if notes is not None:
+                notes.append(WalkNote(path, "symlink to outside the node: not read"))
+            continue
+        yield read_path(path, explicit=False)._replace(group=root)

@@ -31,10 +31,11 @@ def check_inputs(files: Sequence, report, config) -> list[str]:
     """
     from pauselint.inputs import STDIN_NAME
 
-    # Named on the command line: explicit, or (--ignore-unknown clears explicit) in the
-    # command line's group, the one group no folder walk produces.
-    named = [f.path for f in files if f.explicit or not f.group]
-    paths = [STDIN_PATH if path == STDIN_NAME else path for path in named]
+    # Named on the command line (--ignore-unknown clears `explicit`, never `named`), and
+    # every file read: a walk only reads what it recognises, so a skipped report.json
+    # is not among them.
+    read = [f.path for f in files if f.named or f.explicit or f.text is not None]
+    paths = [STDIN_PATH if path == STDIN_NAME else path for path in read]
     paths += [STDIN_PATH if path == STDIN_NAME else path for path in report.sources]
     paths += [f.location.path for f in report.findings if f.location.path]
     paths += [e.path for e in report.errors if e.path]

@@ -1,0 +1,119 @@
+"""Where a node's files live: the folders that mark a node's filesystem, and its known files.
+
+A node's configs sit at fixed places under its root (``/`` on the node itself, or a
+folder in a config repo): the runtime's config under ``etc/containerd/``, the kubelet's
+flags under ``var/lib/kubelet/``, kubeadm's under ``etc/kubernetes/``... So the part of a
+path before such a folder is the node it belongs to, however the file was named: alone,
+in bulk by pre-commit, or found in a walk. ``nodes/node1/etc/containerd/config.toml``
+belongs to ``nodes/node1``, and is never judged beside ``nodes/node3``'s kubeadm file.
+
+Knowing the root, the node's other configs are known too (:data:`KNOWN_FILES`), so a
+commit that touches one of them has the whole node judged. The list is bounded on
+purpose: a real host's ``var/lib/kubelet`` holds every pod's volumes, so nothing here is
+ever walked recursively, only these names and one-level globs are looked up.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+
+__all__ = ["KNOWN_FILES", "LAYOUT_PARTS", "known_files", "node_root_of", "normalize_root"]
+
+# Folders of a node's filesystem that hold configs pauselint reads, longest first where
+# one ends another (``usr/lib/systemd`` before ``lib/systemd``), so a path is cut at the
+# outermost one. Deliberately not ``etc`` or ``var`` alone: ``docs/etc/notes.txt`` is no node.
+LAYOUT_PARTS: tuple[tuple[str, ...], ...] = (
+    ("usr", "local", "lib", "systemd"),
+    ("usr", "lib", "systemd"),
+    ("var", "lib", "kubelet"),
+    ("etc", "containerd"),
+    ("etc", "crio"),
+    ("etc", "systemd"),
+    ("etc", "default"),
+    ("etc", "sysconfig"),
+    ("etc", "kubernetes"),
+    ("etc", "rancher"),
+    ("lib", "systemd"),
+    ("run", "systemd"),
+)
+
+# The folders systemd reads units from, in the layout of a node.
+_UNIT_FOLDERS = ("etc/systemd/system", "run/systemd/system", "usr/local/lib/systemd/system",
+                 "usr/lib/systemd/system", "lib/systemd/system")
+# Units whose command lines or environment carry a pause image: the kubelet's flags,
+# and cri-dockerd's own --pod-infra-container-image.
+_UNITS = ("kubelet.service", "cri-docker.service")
+
+# A node's configs relative to its root: exact names and one-level globs, never a
+# recursive walk. Imports and EnvironmentFile= targets are followed by their readers.
+KNOWN_FILES: tuple[str, ...] = (
+    "etc/containerd/config.toml",
+    "etc/crio/crio.conf",
+    "etc/crio/crio.conf.d/*",
+    "etc/default/kubelet",
+    "etc/sysconfig/kubelet",
+    "var/lib/kubelet/kubeadm-flags.env",
+    "var/lib/kubelet/config.yaml",
+    "etc/kubernetes/kubeadm*.yaml",
+    "etc/kubernetes/kubeadm*.yml",
+    "etc/rancher/k3s/config.yaml",
+    "etc/rancher/k3s/config.yaml.d/*",
+    "etc/rancher/rke2/config.yaml",
+    "etc/rancher/rke2/config.yaml.d/*",
+    *(f"{folder}/{unit}" for folder in _UNIT_FOLDERS for unit in _UNITS),
+    *(f"{folder}/{unit}.d/*.conf" for folder in _UNIT_FOLDERS for unit in _UNITS),
+)
+
+
+def _parts(path: str) -> list[str]:
+    return path.replace(os.sep, "/").split("/")
+
+
+def node_root_of(path: str) -> str | None:
+    """The node ``path`` belongs to, written as the user wrote it, or None.
+
+    ``nodes/node1/etc/containerd/config.toml`` -> ``nodes/node1``;
+    ``etc/containerd/config.toml`` -> ``.``; ``/etc/containerd/config.toml`` -> ``/``;
+    a folder inside a node (``etc/containerd``) answers like its files. A path with no
+    layout folder in it (``config.toml``, ``docs/notes.md``) has no node: None.
+    """
+    parts = _parts(path)
+    absolute = parts[0] == "" and len(parts) > 1
+    for index in range(len(parts)):
+        for layout in LAYOUT_PARTS:
+            if tuple(parts[index:index + len(layout)]) == layout:
+                return _join(parts[:index], absolute)
+    return None
+
+
+def normalize_root(path: str) -> str:
+    """``path`` written as :func:`node_root_of` writes roots (``nodes/a/`` -> ``nodes/a``,
+    ``./`` -> ``.``), so a root found from a file and a folder argument compare equal."""
+    parts = _parts(path)
+    return _join(parts, parts[0] == "" and len(parts) > 1)
+
+
+def _join(parts: list[str], absolute: bool) -> str:
+    """The leading ``parts`` of a path as a root: ``/`` and ``.`` when nothing is left."""
+    kept = [part for part in parts if part not in ("", ".")]
+    if absolute:
+        return "/" + "/".join(kept)
+    if parts and parts[0] == "." and not kept:
+        return "."
+    return os.path.join(*kept) if kept else "."
+
+
+def known_files(root: str) -> list[str]:
+    """The known configs that exist under node ``root``, sorted, as paths under it.
+
+    Only regular files (or links to them) are listed: what a folder walk would read.
+    """
+    found: set[str] = set()
+    for pattern in KNOWN_FILES:
+        # Under ``.`` the files are written as a user names them: etc/..., not ./etc/...
+        full = pattern if root == "." else os.path.join(root, pattern)
+        matches = glob.glob(glob.escape(os.path.dirname(full)) + "/" + os.path.basename(full)) \
+            if "*" in pattern else [full]
+        found.update(path for path in matches if os.path.isfile(path))
+    return sorted(found)
