@@ -18,6 +18,7 @@ from pauselint.commands.cluster import cluster_command
 from pauselint.commands.errors import EXIT_ERROR
 from pauselint.commands.recommend import recommend_command
 from pauselint.commands.rules import explain_command, rules_command
+from pauselint.commands.show import show_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -26,7 +27,8 @@ def main() -> None:
     """Find broken or drifting Kubernetes pause (sandbox) images before they break a node.
 
     \b
-    Start with `pauselint check PATH`; `pauselint rules` lists what is checked,
+    Start with `pauselint check PATH`; `pauselint show PATH` prints what was read
+    and derived per node, `pauselint rules` lists what is checked,
     `pauselint explain PL101` explains one rule, and `pauselint recommend -k 1.31`
     prints the image and config snippet to use.
 
@@ -37,6 +39,7 @@ def main() -> None:
 
 
 main.add_command(check_command)
+main.add_command(show_command)
 main.add_command(rules_command)
 main.add_command(explain_command)
 main.add_command(recommend_command)

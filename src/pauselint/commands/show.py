@@ -1,0 +1,83 @@
+"""`pauselint show`: what pauselint read and derived per node, without judging it.
+
+It reads exactly what `check` would (the same input and context options, through
+the same decorator), so a surprising finding can be traced to the file, the runtime
+version or the kubeadm setting it came from.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from pauselint.commands.errors import EXIT_ERROR, EXIT_OK, Fatal
+from pauselint.commands.inputs_options import InputArgs, gather_inputs, input_options
+
+SHOW_HELP = """Show what pauselint read and derived for each node, without judging it.
+
+\b
+PATHS and the context options are those of `check`: the same files are read
+and grouped into the same nodes. For each node: its files and their kinds, the
+Kubernetes version and where it came from, and per runtime its version, its
+config files in the order the runtime reads them, whether it would accept
+them, the effective sandbox image and where it was set (or that the built-in
+default applies), and every value overridden or ignored, with why.
+
+\b
+Examples:
+  pauselint show examples/kubeadm-mirror-node
+  pauselint show nodes/ --format json --output nodes.json
+  pauselint show /etc/containerd/config.toml --runtime-version containerd=1.7.24
+
+\b
+Exit codes: 0 shown, 2 usage error or no input recognised as a config.
+"""
+
+
+@click.command("show", help=SHOW_HELP)
+@input_options
+@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text",
+              show_default=True, help="Output format.")
+@click.option("--output", "-o", "output_path", metavar="FILE",
+              help="Write to FILE instead of stdout. Refused if FILE is one of the inputs.")
+def show_command(inputs: InputArgs, output_format: str, output_path: str | None) -> None:
+    from pauselint import engine
+    from pauselint.report.show import render_show
+
+    gathered = gather_inputs(inputs)
+    try:
+        entries = engine.describe_files(gathered.files, gathered.options, gathered.table)
+    except engine.UsageError as exc:
+        raise Fatal(str(exc)) from None
+    if not entries:
+        click.echo("pauselint: error: no input was recognised as a config pauselint reads",
+                   err=True)
+        sys.exit(EXIT_ERROR)
+    text = render_show(entries, output_format)
+    _write(text, output_path, gathered, entries)
+    sys.exit(EXIT_OK)
+
+
+def _write(text: str, output_path: str | None, gathered, entries: list[dict]) -> None:
+    """To stdout, or to ``output_path`` unless that is one of the files read (named,
+    walked, or reached through imports and drop-ins: every node's files)."""
+    if not output_path:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    from pauselint.report.output_file import input_named_by, write_report
+
+    read = [f.path for f in gathered.files if f.named or f.text is not None]
+    read += [item["path"] for node in entries for item in node.get("files", ())
+             if isinstance(item, dict) and item.get("path")]
+    if gathered.config is not None:
+        read += [str(p) for p in (gathered.config.path, gathered.config.compat_overlay) if p]
+    overwritten = input_named_by(output_path, read)
+    if overwritten is not None:
+        same = "" if overwritten == output_path else f" (the same file as {overwritten})"
+        raise Fatal(f"--output {output_path}{same} is one of the inputs: not written, "
+                    f"choose another file")
+    try:
+        write_report(output_path, text.encode("utf-8"))
+    except OSError as exc:
+        raise Fatal(f"cannot write {output_path}: {exc.strerror or exc}") from None
