@@ -123,6 +123,10 @@ def gather_inputs(given: InputArgs) -> Gathered:
         runtimes, runtime_from = _runtimes(given.runtime_versions, config)
         platform_text = given.platform or (config.platform if config else None)
         parsed_runtimes = tuple(engine.parse_runtime(r) for r in runtimes)
+        # Checked here, before any input is read, so both commands refuse alike.
+        if kubernetes:
+            engine.resolve_kubernetes(kubernetes, table)
+        engine.runtime_infos(parsed_runtimes)
         options = engine.Options(
             kubernetes=kubernetes,
             kubernetes_from="flag" if given.kubernetes_version else "config",

@@ -43,7 +43,6 @@ Exit codes: 0 shown, 2 usage error or no input recognised as a config.
               help="Write to FILE instead of stdout. Refused if FILE is one of the inputs.")
 def show_command(inputs: InputArgs, output_format: str, output_path: str | None) -> None:
     from pauselint import engine
-    from pauselint.report.show import render_show
 
     gathered = gather_inputs(inputs)
     try:
@@ -54,6 +53,8 @@ def show_command(inputs: InputArgs, output_format: str, output_path: str | None)
         click.echo("pauselint: error: no input was recognised as a config pauselint reads",
                    err=True)
         sys.exit(EXIT_ERROR)
+    from pauselint.report.show import render_show
+
     text = render_show(entries, output_format)
     _write(text, output_path, gathered, entries)
     sys.exit(EXIT_OK)
