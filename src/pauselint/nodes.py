@@ -16,9 +16,23 @@ from pathlib import Path
 from pauselint.model import ConfigFile, InputError, NodeFacts, Setting
 from pauselint.sources import registry
 from pauselint.sources.kinds import InputType
-from pauselint.sources.layering import ImportLoader, LayerContext, Layered, path_key
+from pauselint.sources.layering import (
+    ImportLoader,
+    LayerContext,
+    Layered,
+    ReferenceLoader,
+    path_key,
+)
 
 __all__ = ["ImportLoader", "assemble_group", "same_path"]
+
+
+def _reference_loader(load_import: ImportLoader | None) -> ReferenceLoader:
+    if load_import is None:
+        from pauselint.reading import load_referenced
+
+        return load_referenced
+    return lambda path, _kind: load_import(path)
 
 
 def same_path(a: str | Path, b: str | Path) -> bool:
@@ -26,8 +40,9 @@ def same_path(a: str | Path, b: str | Path) -> bool:
     return path_key(a) == path_key(b)
 
 
-def assemble_group(configs: Sequence[tuple[ConfigFile, str]], load_import: ImportLoader,
-                   root: Path | None) -> tuple[list[NodeFacts], list[InputError]]:
+def assemble_group(configs: Sequence[tuple[ConfigFile, str]],
+                   load_import: ImportLoader | None = None, root: Path | None = None,
+                   ) -> tuple[list[NodeFacts], list[InputError]]:
     """All inputs of one node group, as nodes: the runtime configurations, and the
     settings that join the runtime they should agree with (kubelet flags, kubeadm's).
 
@@ -35,8 +50,12 @@ def assemble_group(configs: Sequence[tuple[ConfigFile, str]], load_import: Impor
     group has exactly one runtime configuration, those settings join that node;
     otherwise they sit on a node of their own with no runtime, and rules that
     compare the two say they cannot.
+
+    Files that configs reference but that were not among the inputs are read with
+    :func:`pauselint.reading.load_referenced`, as the kind the referencing format
+    says; ``load_import`` (a containerd-only loader, the former interface) overrides.
     """
-    context = LayerContext(load_import, root)
+    context = LayerContext(_reference_loader(load_import), root)
     nodes: list[NodeFacts] = []
     errors: list[InputError] = []
     attached: list[Setting] = []

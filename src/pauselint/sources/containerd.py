@@ -24,6 +24,7 @@ from pauselint.model import (
     Role,
     Setting,
 )
+from pauselint.sources.kinds import InputType
 from pauselint.sources.layering import LayerContext, Layered, path_key, runtime_node
 from pauselint.sources.node_paths import resolve_written
 from pauselint.sources.source_text import SourceText
@@ -445,7 +446,7 @@ def layer(files: Sequence[tuple[ConfigFile, str]], context: LayerContext) -> Lay
         if key in inputs:
             return inputs[key]
         if key not in loaded:
-            loaded[key] = context.load_import(target)
+            loaded[key] = context.load(target, InputType.CONTAINERD)
             errors.extend(loaded[key].errors if loaded[key] is not None else ())
         return loaded[key]
 

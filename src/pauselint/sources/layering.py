@@ -14,15 +14,18 @@ from pathlib import Path
 from typing import NamedTuple
 
 from pauselint.model import Component, ConfigFile, InputError, NodeFacts, Role, Setting
+from pauselint.sources.kinds import InputType
 
 # Reads a file found through a reference (an import) that was not among the inputs.
 ImportLoader = Callable[[Path], ConfigFile | None]
+# The same, told which kind to read the file as (the referencing format knows).
+ReferenceLoader = Callable[[Path, InputType], ConfigFile | None]
 
 
 class LayerContext(NamedTuple):
     """What layering may need beyond the files: how to load a referenced file, the root."""
 
-    load_import: ImportLoader
+    load: ReferenceLoader
     root: Path | None
 
 

@@ -141,7 +141,8 @@ _FLAGS_LAYER = "pauselint.sources.kubelet:layer_flags"
 FORMATS: tuple[Format, ...] = (
     Format("systemd", InputType.SYSTEMD, "pauselint.sources.systemd", Component.KUBELET,
            re.compile(r"^\[(?:Unit|Service|Install)\][ \t]*$", re.M), _systemd_name,
-           lf_only=True, read_together="read_services", layer=_FLAGS_LAYER, layer_rank=40),
+           lf_only=True, read_together="read_services", layer=_FLAGS_LAYER, layer_rank=40,
+           references="references"),
     # the kubeadm-config ConfigMap as `kubectl get cm -o yaml` prints it
     Format("kubeadm-configmap", InputType.KUBEADM, "pauselint.sources.kubeadm_configmap",
            Component.KUBEADM, re.compile(r"^[ \t]+ClusterConfiguration[ \t]*:[ \t]*[|>]", re.M),

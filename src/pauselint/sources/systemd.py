@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from pauselint.model import ConfigFile, InputError
@@ -132,3 +133,15 @@ def _environment_file(written: str, unit_path: str, context: ReadContext,
         errors.append(InputError(unit_path, None, f"EnvironmentFile={written}: "
                                  f"{item.error.message}"))
     return None
+
+
+def references(config: ConfigFile, root: Path | None, errors: list[InputError]) -> list[Path]:
+    """The env files a unit's ``EnvironmentFile=`` lines name that exist, in order."""
+    found: list[Path] = []
+    for written in config.imports:
+        resolved = resolve_written(written, config.path, root)
+        if resolved.problem is not None:
+            errors.append(InputError(config.path, None,
+                                     f"EnvironmentFile={written}: {resolved.problem}"))
+        found.extend(p for p in resolved.paths if p.is_file())
+    return found
