@@ -221,6 +221,11 @@ def fuzz_kubeadm(data: bytes) -> None:
     # Embedded documents (a quoted ClusterConfiguration) are located at the string:
     # only line and column bounds are asserted, not what the column points at.
     _single_file(read_kubeadm, KUBEADM_PATH, _YAML_BREAK)(data)
+    # The kubeadm-config ConfigMap dump is its own format now, wrapping the kubeadm
+    # reader: its position mapping must keep every location inside the file too.
+    from pauselint.sources.kubeadm_configmap import read_kubeadm_configmap
+
+    _single_file(read_kubeadm_configmap, KUBEADM_PATH, _YAML_BREAK)(data)
 
 
 def fuzz_k3s(data: bytes) -> None:
