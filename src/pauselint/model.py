@@ -248,6 +248,9 @@ class Skip(NamedTuple):
 
     rule: str
     reason: str
+    # The node (its name as in Report.nodes) the rule was skipped on; None for a run
+    # with no nodes (live clusters) or a skip that is about the whole run.
+    node: str | None = None
 
 
 @dataclass(slots=True)
