@@ -14,6 +14,7 @@ from packaging.version import Version
 
 from pauselint import rules as rule_registry
 from pauselint.compat import CompatTable, minor_of, parse_version
+from pauselint.describe import NodeView
 from pauselint.display import shown
 from pauselint.imageref import ImageRefError, parse_image
 from pauselint.inputs import InputFile, read_path
@@ -127,16 +128,6 @@ def runtime_infos(given: Sequence[tuple[Component, str]]) -> tuple[RuntimeInfo, 
     return tuple(RuntimeInfo(name, parse_version(text), text) for name, text in seen.items())
 
 
-def _load_import(path: Path) -> ConfigFile | None:
-    from pauselint.sources.containerd import read_containerd
-
-    item = read_path(str(path), explicit=False)
-    if item.text is None:  # unreadable: what it sets is unknown, never "nothing"
-        error = item.error or InputError(str(path), None, "could not be read")
-        return ConfigFile(str(path), Component.CONTAINERD, errors=(error,), parsed=False)
-    return read_containerd(str(path), item.text)
-
-
 def build_groups(read: ReadResult, root: Path | None,
                  ) -> tuple[dict[str, list[NodeFacts]], list[InputError]]:
     """The nodes of every group (each node folder, and the loose files together)."""
@@ -146,8 +137,7 @@ def build_groups(read: ReadResult, root: Path | None,
     groups: dict[str, list[NodeFacts]] = {}
     errors: list[InputError] = []
     for group, configs in configs_by_group.items():
-        groups[group], group_errors = assemble_group(configs, _load_import,
-                                                     group_root(group, root))
+        groups[group], group_errors = assemble_group(configs, root=group_root(group, root))
         errors.extend(group_errors)
     return groups, errors
 
@@ -281,60 +271,155 @@ def run_rules(ctx: RuleContext, modules: Sequence) -> tuple[list[Finding], list[
     return sorted(set(findings), key=Finding.sort_key), unique_skips
 
 
-def check_files(files: Sequence[InputFile], options: Options, table: CompatTable) -> Report:
-    """The whole `pauselint check` run over already-collected input files.
+class _Run(NamedTuple):
+    """What check and show share: the inputs read, grouped into nodes, with context."""
 
-    Each node group is judged with its own context (its kubeadm ClusterConfiguration,
-    if any); the flag or config file's Kubernetes version applies to all of them.
-    """
-    modules = enabled_rules(options.enable, options.disable)
+    read: ReadResult
+    groups: dict[str, list[NodeFacts]]
+    views: list[NodeView]
+    contexts: list[tuple[RuleContext, str | None]]  # per view: its context, unresolved why
+    errors: list[InputError]
+    runtimes: tuple[RuntimeInfo, ...]
+    given: Version | None
+
+
+def _prepare(files: Sequence[InputFile], options: Options, table: CompatTable) -> _Run:
+    """Read every input, layer it into nodes, and give each node its context."""
     given = resolve_kubernetes(options.kubernetes, table) if options.kubernetes else None
     runtimes = runtime_infos(options.runtimes)
     read = read_inputs(files, options.input_type, options.root)
     groups, errors = build_groups(read, options.root)
     errors = [*read.errors, *errors]
+    views: list[NodeView] = []
+    contexts: list[tuple[RuleContext, str | None]] = []
+    for group, nodes in groups.items():
+        ctx, unresolved = _group_context(table, read, group, given, options, runtimes)
+        kubeadm = kubeadm_context(read, group)
+        configs = [(c.config, c.kind.value) for c in read.configs if c.group == group]
+        for name, facts, own in node_split(group, nodes, configs):
+            facts = tuple(f._replace(name=name) for f in facts)
+            views.append(NodeView(
+                name=name, facts=facts, configs=tuple(own),
+                kubernetes=str(ctx.kubernetes) if ctx.kubernetes else None,
+                kubernetes_from=ctx.kubernetes_from,
+                kubeadm_version=kubeadm.version, image_repository=kubeadm.image_repository))
+            contexts.append((ctx, unresolved))
+    return _Run(read, groups, views, contexts, errors, runtimes, given)
+
+
+def node_split(group: str, nodes: Sequence[NodeFacts],
+               configs: Sequence[tuple[ConfigFile, str]],
+               ) -> list[tuple[str, list[NodeFacts], list[tuple[ConfigFile, str]]]]:
+    """The nodes of one group: (name, facts, input files).
+
+    A node folder (``nodes/node1``, ``.``, ``/``) is one node, named as given. Loose
+    files named on the command line (group "") are one node too, named after its
+    runtime's main file -- unless they hold several runtime configurations: a node has
+    one main config per runtime, so each is a node of its own, named after its main
+    file, and the kubelet flags that could belong to any of them are a node of their
+    own (rules that compare flag and runtime then say they cannot). A kubeadm
+    ClusterConfiguration among loose files applies to each of them (its context is the
+    group's).
+    """
+    if group:
+        return [(group, list(nodes), list(configs))]
+    runtimes = [n for n in nodes if n.runtime is not None]
+    if len(runtimes) <= 1:
+        main = runtimes[0].runtime_config_path if runtimes else None
+        name = main or (configs[0][0].path if configs else "-")
+        return [(name, list(nodes), list(configs))]
+    split = []
+    for node in nodes:
+        paths = {config.path for config in node.files}
+        own = [(c, k) for c, k in configs if c.path in paths or k == "kubeadm"]
+        name = node.runtime_config_path or (node.files[0].path if node.files else "-")
+        split.append((name, [node], own))
+    covered = {c.path for node in nodes for c in node.files}
+    leftover = [(c, k) for c, k in configs if c.path not in covered and k != "kubeadm"]
+    if leftover:  # files no runtime layers (a KubeletConfiguration): judged on their own
+        split.append((leftover[0][0].path, [], leftover))
+    return split
+
+
+def check_files(files: Sequence[InputFile], options: Options, table: CompatTable) -> Report:
+    """The whole `pauselint check` run over already-collected input files.
+
+    Each node is judged alone, with its own context (its kubeadm ClusterConfiguration,
+    if any): nothing is ever compared across nodes. The flag or config file's
+    Kubernetes version applies to all of them. The report's ``context`` holds only what
+    the command line and config file set; what a node's own files say is in its entry
+    under ``nodes``.
+    """
+    modules = enabled_rules(options.enable, options.disable)
+    run = _prepare(files, options, table)
+    errors = list(run.errors)
     findings: list[Finding] = []
     skipped: list[Skip] = []
-    context: dict[str, str | None] = {
-        "kubernetes_version": str(given) if given else None,
-        "kubernetes_version_from": options.kubernetes_from if given else None,
-    }
-    for group, nodes in groups.items():
-        uses, use_errors = image_uses(nodes, table, runtimes, options.platform)
+    for view, (ctx, unresolved) in zip(run.views, run.contexts, strict=True):
+        uses, use_errors = image_uses(view.facts, table, run.runtimes, options.platform)
         errors.extend(use_errors)
-        ctx, unresolved = _group_context(table, read, group, given, options, runtimes)
-        ctx = ctx._replace(nodes=tuple(nodes), images=tuple(uses))
-        group_findings, group_skipped = run_rules(ctx, modules)
-        findings.extend(group_findings)
+        node_findings, node_skipped = run_rules(
+            ctx._replace(nodes=view.facts, images=tuple(uses)), modules)
+        findings.extend(f if f.node else f._replace(node=view.name) for f in node_findings)
         if unresolved:
-            group_skipped = [s._replace(reason=f"{s.reason}: {unresolved}")
-                             if s.reason.startswith(KUBERNETES_UNKNOWN) else s
-                             for s in group_skipped]
-        skipped.extend(group_skipped)
-        if context["kubernetes_version"] is None and ctx.kubernetes is not None:
-            context["kubernetes_version"] = str(ctx.kubernetes)
-            context["kubernetes_version_from"] = ctx.kubernetes_from
-        if ctx.image_repository and "image_repository" not in context:
-            context["image_repository"] = ctx.image_repository
+            node_skipped = [s._replace(reason=f"{s.reason}: {unresolved}")
+                            if s.reason.startswith(KUBERNETES_UNKNOWN) else s
+                            for s in node_skipped]
+        skipped.extend(s._replace(node=view.name) for s in node_skipped)
+    errors = list(dict.fromkeys(errors))
     findings = sorted(set(findings), key=Finding.sort_key)
     if options.inline_suppressions:
-        all_nodes = [node for nodes in groups.values() for node in nodes]
+        all_nodes = [node for nodes in run.groups.values() for node in nodes]
         findings = suppress(findings, [*files, *_files_reached(all_nodes, files)],
                             "PL002" in {m.ID for m in modules})
     # After suppress(): the PL002 findings it adds are re-graded like any other.
     findings = override_severity(findings, dict(options.severity))
-    if options.platform:
-        context["platform"] = str(options.platform)
-    for info in runtimes:
-        context[f"{info.name.value}_version"] = info.text
     return Report(
         findings=findings,
         skipped=list(dict.fromkeys(skipped)),
         errors=errors,
-        inputs=read.checked,
-        sources=_sources(files, read, groups, options.input_type),
-        context=context,
+        inputs=run.read.checked,
+        sources=_sources(files, run.read, run.groups, options.input_type),
+        context=_given_context(run.given, options, run.runtimes),
+        nodes=_describe(run, options, table, errors),
     )
+
+
+def _given_context(given: Version | None, options: Options,
+                   runtimes: Sequence[RuntimeInfo]) -> dict[str, str | None]:
+    """What the command line and config file set, and nothing the inputs said."""
+    context: dict[str, str | None] = {
+        "kubernetes_version": str(given) if given else None,
+        "kubernetes_version_from": options.kubernetes_from if given else None,
+    }
+    if options.platform:
+        context["platform"] = str(options.platform)
+    for info in runtimes:
+        context[f"{info.name.value}_version"] = info.text
+    return context
+
+
+def _describe(run: _Run, options: Options, table: CompatTable,
+              errors: Sequence[InputError]) -> list[dict]:
+    from pauselint.describe import RuntimeVersion, SandboxDefault, describe_node
+
+    origins = dict(options.runtime_from)
+    versions = {info.name: RuntimeVersion(info.text, origins.get(info.name, "flag"))
+                for info in run.runtimes}
+    by_name = {info.name: info for info in run.runtimes}
+    entries = []
+    for view in run.views:
+        defaults = {}
+        for facts in view.facts:
+            info = by_name.get(facts.runtime) if facts.runtime else None
+            if info is None or facts.effective_sandbox is not None:
+                continue
+            image, _ = _default_for(facts, info, table, options.platform)
+            defaults[id(facts)] = SandboxDefault(
+                image, None if image else f"the compat table has no built-in sandbox image "
+                f"for {info.name.value} {info.text}")
+        entries.append(describe_node(view, errors, options.platform, versions, defaults))
+    return entries
 
 
 def _sources(files: Sequence[InputFile], read: ReadResult,
@@ -379,7 +464,11 @@ def describe_files(files: Sequence[InputFile], options: Options,
                    table: CompatTable) -> list[dict]:
     """What pauselint read and derived, per node, without judging (`pauselint show`):
     the JSON-ready node entries that `check --format json` also carries as ``nodes``."""
-    raise NotImplementedError("describe_files: being built (issue 9)")
+    run = _prepare(files, options, table)
+    errors = list(run.errors)
+    for view in run.views:  # a value that is no image reference is an error here too
+        errors.extend(image_uses(view.facts, table, run.runtimes, options.platform)[1])
+    return _describe(run, options, table, list(dict.fromkeys(errors)))
 
 
 def override_severity(findings: list[Finding], overrides: dict[str, Severity]) -> list[Finding]:

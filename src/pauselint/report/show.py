@@ -1,0 +1,93 @@
+"""`pauselint show`'s output: what was read and derived per node, in text or JSON.
+
+The entries come from :mod:`pauselint.describe`; this module only lays them out.
+JSON is the contract (``{"schema": 1, "nodes": [...]}``, see
+tests/schemas/show.schema.json); text is for a person checking a node by eye, so it
+says in words where each value came from and why a value does not count.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pauselint.report.escaping import dump_json, escape_strings, printable
+
+SCHEMA_VERSION = 1
+
+
+def render_show(entries: list[dict], fmt: str) -> str:
+    """``entries`` as ``fmt`` ("json" or "text"); every input string shown escaped."""
+    if fmt == "json":
+        return dump_json({"schema": SCHEMA_VERSION, "nodes": entries})
+    if fmt != "text":
+        raise ValueError(f"unknown show format {fmt!r}")
+    blocks = [_node_text(escape_strings(entry, printable)) for entry in entries]
+    return "\n\n".join(blocks) + "\n"
+
+
+def _node_text(node: dict[str, Any]) -> str:
+    lines = [f"node {node['name']}"]
+    lines.append("  files:")
+    lines += [f"    {f['path']}  ({f['kind']}, {f.get('role', f['kind'])})"
+              for f in node["files"]]
+    version = node["kubernetes_version"]
+    lines.append(f"  Kubernetes: {version} (from {node['kubernetes_version_from']})"
+                 if version else "  Kubernetes: unknown (give --kubernetes-version)")
+    if node["platform"]:
+        lines.append(f"  platform: {node['platform']}")
+    for runtime in node["runtimes"]:
+        lines += _runtime_lines(runtime)
+    if not node["runtimes"]:
+        lines.append("  runtime: none among these files")
+    lines.append("  kubelet --pod-infra-container-image: "
+                 + _valued(node["kubelet"], "pod_infra_container_image", "not set"))
+    kubeadm = node["kubeadm"]
+    lines.append("  kubeadm kubernetesVersion: "
+                 + _valued(kubeadm, "kubernetes_version", "not set"))
+    lines.append("  kubeadm imageRepository: " + _valued(kubeadm, "image_repository", "not set"))
+    return "\n".join(lines)
+
+
+def _runtime_lines(runtime: dict[str, Any]) -> list[str]:
+    version = runtime["version"]
+    said = f"{version} (from {runtime['version_from']})" if version else "version unknown"
+    head = f"  {runtime['name']} {said}"
+    if runtime["config_version"] is not None:
+        head += f", config version {runtime['config_version']}"
+    lines = [head, "    reads, in order:"]
+    lines += [f"      {path}" for path in runtime["files"]]
+    lines.append("    accepts this configuration" if runtime["accepted"]
+                 else f"    refuses this configuration: {runtime['refusal']}")
+    lines.append("    sandbox image: " + _sandbox_text(runtime["sandbox_image"]))
+    for value in runtime["overridden"]:
+        where = f"{value['path']}:{value['line']}" if value["line"] else value["path"]
+        lines.append(f"    not used: "{value['value']}" at {where}: {value['why']}")
+    return lines
+
+
+def _sandbox_text(sandbox: dict[str, Any] | None) -> str:
+    if sandbox is None:
+        return "none (this runtime starts no pod sandboxes)"
+    origin, value = sandbox["origin"], sandbox["value"]
+    if origin == "set":
+        return f"{value} (set at {_at(sandbox)})"
+    if origin == "default" and value:
+        return f"{value} (built-in default: nothing is set)"
+    return f"unknown: {sandbox.get('why') or 'not known'}"
+
+
+def _valued(section: dict[str, Any], key: str, absent: str) -> str:
+    value = section.get(key)
+    if value is None:
+        return absent
+    place = section.get(f"{key}_at")
+    return f"{value} (at {_at(place)})" if place else str(value)
+
+
+def _at(place: dict[str, Any]) -> str:
+    where = str(place["path"])
+    if place.get("line"):
+        where += f":{place['line']}"
+        if place.get("column"):
+            where += f":{place['column']}"
+    return where
