@@ -61,7 +61,7 @@ def _runtime_lines(runtime: dict[str, Any]) -> list[str]:
     lines.append("    sandbox image: " + _sandbox_text(runtime["sandbox_image"]))
     for value in runtime["overridden"]:
         where = f"{value['path']}:{value['line']}" if value["line"] else value["path"]
-        lines.append(f"    not used: "{value['value']}" at {where}: {value['why']}")
+        lines.append(f"    not used: \"{value['value']}\" at {where}: {value['why']}")
     return lines
 
 
