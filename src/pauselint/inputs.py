@@ -165,6 +165,7 @@ SKIP_SPECIAL = "special file"
 SKIP_UNREADABLE = "unreadable"
 SKIP_BROKEN_LINK = "broken symlink"
 SKIP_OUTSIDE_LINK = "symlink to outside the folder"
+SKIP_PSEUDO_LINK = "symlink into a pseudo filesystem"
 
 
 def config_by_name(path: str) -> bool:
@@ -217,6 +218,12 @@ def pseudo_mounts() -> frozenset[str]:
 def is_pruned(real: str) -> bool:
     """Whether a walk must not enter the folder whose real path is ``real``."""
     return real in PRUNED_FOLDERS or real in pseudo_mounts()
+
+
+def _under_pruned(real: str) -> bool:
+    """Whether ``real`` lies in a folder walks never enter (``/etc/mtab`` -> /proc/...)."""
+    return any(real == top or real.startswith(top.rstrip("/") + "/")
+               for top in (*PRUNED_FOLDERS, *pseudo_mounts()))
 
 
 def walk(folder: str, skip: Callable[[str], bool] | None = None,
@@ -288,12 +295,14 @@ def walk(folder: str, skip: Callable[[str], bool] | None = None,
                 passed.note(full, "symlinked folder: not followed")
                 continue
             kind = _special_kind(mode)
+            target = os.path.realpath(full) if is_link and kind is None else ""
             if kind is not None:
                 passed.file(full, SKIP_SPECIAL, f"{kind}: not read")
-            elif is_link and os.path.commonpath(
-                    [real_top, os.path.realpath(full)]) != real_top:
+            elif is_link and os.path.commonpath([real_top, target]) != real_top:
                 # another machine's file, as far as this node goes
                 passed.file(full, SKIP_OUTSIDE_LINK, "symlink to outside the folder: not read")
+            elif is_link and _under_pruned(target):
+                passed.file(full, SKIP_PSEUDO_LINK, "symlink into a pseudo filesystem: not read")
             else:
                 yield full
         stack.extend(reversed(folders))
