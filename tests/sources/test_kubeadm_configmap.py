@@ -99,6 +99,8 @@ def test_a_configmap_embedded_in_another_text_maps_through_both() -> None:
 def test_the_check_reads_the_kubernetes_version_from_the_dump() -> None:
     result = CliRunner().invoke(main, ["check", "--format", "json", str(DUMP)])
 
-    context = json.loads(result.output)["context"]
-    assert (context["kubernetes_version"], context["image_repository"]) == (
+    # What the dump says is the node's, not the run's: it is in the node's entry.
+    (node,) = json.loads(result.output)["nodes"]
+    assert (node["kubernetes_version"], node["kubeadm"]["image_repository"]) == (
         "1.29.3", "registry.k8s.io")
+    assert node["kubernetes_version_from"] == f"kubeadm:{DUMP}"
