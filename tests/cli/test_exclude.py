@@ -81,3 +81,14 @@ def test_a_symlinked_file_is_matched_by_its_own_path(tmp_path: Path,
     result = CliRunner().invoke(main, ["check", "--format", "json", "-k", "1.31", "."])
     assert {Path(f["path"]).name for f in json.loads(result.output)["findings"]} == {
         "legacy.toml"}
+
+
+def test_an_absolute_flag_pattern_is_absolute_wherever_the_command_runs(
+        nodes: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
+    result = CliRunner().invoke(main, ["check", "--no-config", "--format", "json", "-k", "1.31",
+                                       "--exclude", f"{nodes}/nodes/old-*", str(nodes / "nodes")])
+    flagged_nodes = {Path(f["path"]).relative_to(nodes).parts[1]
+                     for f in json.loads(result.output)["findings"] if f["rule"] == "PL101"}
+    assert flagged_nodes == {"a", "b"}

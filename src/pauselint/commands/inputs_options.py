@@ -55,8 +55,9 @@ _OPTIONS = (
                       "[tool.pauselint] in pyproject.toml from the working folder up."),
     click.option("--no-config", is_flag=True, help="Use no config file."),
     click.option("--exclude", multiple=True, metavar="GLOB",
-                 help="Skip inputs matching GLOB, relative to the working folder (repeatable; "
-                      "adds to the config file's `exclude`). `**` crosses folders; a "
+                 help="Skip inputs matching GLOB, relative to the working folder, or "
+                      "absolute when it starts with / (repeatable; adds to the config "
+                      "file's `exclude`). `**` crosses folders; a "
                       "pattern without `/` matches a name at any depth; a symlink is "
                       "matched by its own path."),
     click.option("--ignore-unknown", is_flag=True,
@@ -155,7 +156,13 @@ def exclusion(config: Any, flags: tuple[str, ...]) -> Callable[[str], bool] | No
     ``--exclude`` (relative to the working folder), added up; None when neither is set."""
     from pauselint.config import Config, is_excluded
 
-    rules = [c for c in (config, Config(path=None, exclude=tuple(flags)) if flags else None)
+    # A relative flag pattern is anchored at the working folder (a Config with no path);
+    # an absolute one (`--exclude /srv/backups`) at the filesystem root, wherever the
+    # command runs: a Config "at" / makes its leading slash mean just that.
+    relative = tuple(p for p in flags if not p.startswith("/"))
+    absolute = tuple(p for p in flags if p.startswith("/"))
+    rules = [c for c in (config, Config(path=None, exclude=relative),
+                         Config(path="/.pauselint-exclude-flag", exclude=absolute))
              if c is not None and c.exclude]
     if not rules:
         return None

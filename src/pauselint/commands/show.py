@@ -31,7 +31,8 @@ Examples:
   pauselint show /etc/containerd/config.toml --runtime-version containerd=1.7.24
 
 \b
-Exit codes: 0 shown, 2 usage error or no input recognised as a config.
+Exit codes: 0 shown, 2 usage error, or a named input that could not be read
+or is no config pauselint reads (the nodes that could be shown still are).
 """
 
 
@@ -49,6 +50,9 @@ def show_command(inputs: InputArgs, output_format: str, output_path: str | None)
         entries = engine.describe_files(gathered.files, gathered.options, gathered.table)
     except engine.UsageError as exc:
         raise Fatal(str(exc)) from None
+    problems = _unshown(gathered)
+    for problem in problems:
+        click.echo(f"pauselint: {problem}", err=True)
     if not entries:
         click.echo("pauselint: error: no input was recognised as a config pauselint reads",
                    err=True)
@@ -57,7 +61,23 @@ def show_command(inputs: InputArgs, output_format: str, output_path: str | None)
 
     text = render_show(entries, output_format)
     _write(text, output_path, gathered, entries)
-    sys.exit(EXIT_OK)
+    sys.exit(EXIT_ERROR if problems else EXIT_OK)
+
+
+def _unshown(gathered) -> list[str]:
+    """Why a file given on the command line is in no node shown: it could not be read,
+    or is of no kind pauselint reads (what `check` reports as input errors)."""
+    from pauselint.reading import READABLE, detect
+
+    problems = []
+    for item in gathered.files:
+        if item.error is not None and (item.named or item.explicit):
+            where = f"{item.error.path}:{item.error.line}" if item.error.line else item.error.path
+            problems.append(f"{where}: error: {item.error.message}")
+        elif item.explicit and gathered.options.input_type is None and detect(item) is None:
+            problems.append(f"{item.path}: error: cannot tell what kind of file this is; "
+                            f"use --type ({', '.join(t.value for t in READABLE)})")
+    return problems
 
 
 def _write(text: str, output_path: str | None, gathered, entries: list[dict]) -> None:
