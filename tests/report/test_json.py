@@ -155,13 +155,14 @@ def test_full_document_matches_the_contract() -> None:
             },
         ],
         "skipped": [
-            {"rule": "PL105", "reason": "node architecture unknown"},
-            {"rule": "PL304", "reason": "runtime version unknown"},
+            {"rule": "PL105", "reason": "node architecture unknown", "node": None},
+            {"rule": "PL304", "reason": "runtime version unknown", "node": None},
         ],
         "errors": [
             {"path": "broken.toml", "line": 3, "message": "invalid TOML: expected '=' after a key"}
         ],
         "summary": {"error": 2, "warning": 1, "info": 1, "inputs": 3},
+        "nodes": [],
     }
 
 
@@ -175,6 +176,7 @@ def test_key_order_is_stable() -> None:
         "skipped",
         "errors",
         "summary",
+        "nodes",
     ]
     assert list(document["tool"]) == ["name", "version", "compat_table"]
     assert list(document["context"]) == ["arch", "kubernetes_version", "kubernetes_version_from"]
@@ -205,7 +207,8 @@ def test_format_is_two_space_indented_with_trailing_newline() -> None:
         '    "warning": 0,\n'
         '    "info": 0,\n'
         '    "inputs": 0\n'
-        "  }\n"
+        "  },\n"
+        '  "nodes": []\n'
         "}\n"
     )
 
@@ -248,7 +251,7 @@ def test_same_rule_skipped_for_two_reasons_is_listed_twice() -> None:
         ]
     )
     assert json.loads(render(report))["skipped"] == [
-        {"rule": "PL201", "reason": "Kubernetes version unknown"},
-        {"rule": "PL304", "reason": "no runtime config found"},
-        {"rule": "PL304", "reason": "runtime version unknown"},
+        {"rule": "PL201", "reason": "Kubernetes version unknown", "node": None},
+        {"rule": "PL304", "reason": "no runtime config found", "node": None},
+        {"rule": "PL304", "reason": "runtime version unknown", "node": None},
     ]

@@ -11,6 +11,8 @@ import os
 from pauselint.model import Report, Skip
 
 FORMATS = ("text", "json", "sarif", "github")
+# Node names listed in one line (a collapsed finding, a skip); the rest are counted.
+SHOWN_NODES = 5
 
 
 def render(report: Report, output_format: str, *, tool_version: str, table_date: str,
@@ -36,8 +38,37 @@ def render(report: Report, output_format: str, *, tool_version: str, table_date:
 
 
 def unique_skips(skips: list[Skip]) -> list[Skip]:
-    """Several nodes or files can skip a rule for the same reason; say it once."""
-    return sorted(set(skips), key=lambda s: (s.rule, s.reason))
+    """Each skip once, sorted by rule, reason and node (a run-wide skip first).
+
+    A rule skipped for one reason on four nodes stays four skips: the JSON report
+    says on which nodes it did not run. Readers that say it once per reason use
+    :func:`skips_by_reason`.
+    """
+    return sorted(set(skips), key=lambda s: (s.rule, s.reason, s.node is not None, s.node or ""))
+
+
+def skips_by_reason(skips: list[Skip]) -> dict[tuple[str, str], list[str | None]]:
+    """(rule, reason) -> the nodes it was skipped on, sorted; ``None`` stands for a
+    skip about the whole run (or a run without nodes) and sorts first."""
+    grouped: dict[tuple[str, str], list[str | None]] = {}
+    for skip in unique_skips(skips):
+        grouped.setdefault((skip.rule, skip.reason), []).append(skip.node)
+    return grouped
+
+
+def judged_nodes(report: Report) -> list[str]:
+    """The names of the nodes a file run judged, sorted: the nodes it described and
+    those its findings and skips name. Live-cluster findings (``cluster`` set) name
+    nodes of a cluster, not nodes judged from files, and are left out.
+
+    More than one means the output must say which node each line is about: paths
+    alone do not tell loose files of two nodes apart.
+    """
+    names = {entry["name"] for entry in report.nodes
+             if isinstance(entry, dict) and isinstance(entry.get("name"), str)}
+    names.update(f.node for f in report.findings if f.node and f.cluster is None)
+    names.update(s.node for s in report.skipped if s.node)
+    return sorted(names)
 
 
 def use_color(stream) -> bool:
@@ -45,3 +76,11 @@ def use_color(stream) -> bool:
     if os.environ.get("NO_COLOR"):
         return False
     return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def name_nodes(nodes: list[str]) -> str:
+    """``nodes/a, nodes/b``, or ``12 nodes`` past SHOWN_NODES: the machine-readable
+    reports carry every name, a line for a person cannot."""
+    if len(nodes) > SHOWN_NODES:
+        return f"{len(nodes):,} nodes"
+    return ", ".join(nodes)

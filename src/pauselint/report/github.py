@@ -9,6 +9,7 @@ be noise in the step log, and a job summary is a separate concern.
 from __future__ import annotations
 
 from pauselint.model import Finding, InputError, Report, Severity
+from pauselint.report import judged_nodes
 from pauselint.report.escaping import escape_strings, printable_but_line_breaks
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -24,7 +25,8 @@ def render_github(report: Report) -> str:
     ESC sequences and bidi controls from a file name or value.
     """
     report = escape_strings(report, printable_but_line_breaks)
-    lines = [_finding_line(f) for f in sorted(report.findings, key=Finding.sort_key)]
+    several = len(judged_nodes(report)) > 1
+    lines = [_finding_line(f, several) for f in sorted(report.findings, key=Finding.sort_key)]
     errors = sorted(report.errors, key=lambda e: (e.path or "", e.line or 0))
     lines += [_error_line(e) for e in errors]
     return "".join(f"{line}\n" for line in lines)
@@ -61,7 +63,7 @@ def _position(path: str | None, line: int | None, column: int | None) -> list[tu
     return properties
 
 
-def _finding_line(finding: Finding) -> str:
+def _finding_line(finding: Finding, several: bool = False) -> str:
     loc = finding.location
     properties = _position(loc.path, loc.line, loc.column)
     properties.append(("title", f"{finding.rule} {finding.name}"))
@@ -71,6 +73,9 @@ def _finding_line(finding: Finding) -> str:
         where = "/".join(part for part in (finding.cluster, finding.node) if part)
         if where:
             message = f"[{where}] {message}"
+    elif several and finding.node and finding.cluster is None:
+        # Loose files of several nodes can share a file: say whose verdict it is.
+        message = f"{message} [node {finding.node}]"
     if finding.fix:
         message = f"{message}\nFix: {finding.fix}"
     return _command(_COMMAND[finding.severity], properties, message)

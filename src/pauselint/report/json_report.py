@@ -6,7 +6,9 @@ missing), finding objects keep exactly the contract's keys in one order -- not a
 finding's ``fix`` text, which is for humans. ``context`` always has
 ``kubernetes_version`` and ``kubernetes_version_from`` and may carry more of what the
 run was told (platform, runtime versions, imageRepository; ``mode`` and
-``cluster:<name>`` for live clusters), as the README documents.
+``cluster:<name>`` for live clusters), as the README documents. What was derived
+for each node (its files, Kubernetes version, runtimes) is under ``nodes``, never in
+``context``; every skip names its node.
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ def render_json(report: Report, *, tool_version: str, table_date: str) -> str:
         "errors": [_error(e) for e in sorted(report.errors, key=_error_sort_key)],
         "summary": _summary(report),
     }
+    # Additive since schema 1, after the contract's keys so their order is kept:
+    # one entry per node judged (describe.py's, the shape `pauselint show` prints),
+    # always a list -- empty for a live-cluster run, whose nodes are not files.
+    document["nodes"] = report.nodes
+    if report.files_skipped:  # what a walk passed over as no config, by reason
+        document["files_skipped"] = dict(sorted(report.files_skipped.items()))
     if report.not_read:  # additive, present when a folder walk passed something over
         document["not_read"] = [{"path": path, "reason": reason}
                                 for path, reason in sorted(report.not_read)]
@@ -66,7 +74,8 @@ def _finding(finding: Finding) -> dict[str, Any]:
 
 
 def _skip(skip: Skip) -> dict[str, Any]:
-    return {"rule": skip.rule, "reason": skip.reason}
+    # ``node`` always present, null for a run-wide skip: the contract's habit.
+    return {"rule": skip.rule, "reason": skip.reason, "node": skip.node}
 
 
 def _error_sort_key(error: InputError) -> tuple[str, int]:

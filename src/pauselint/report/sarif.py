@@ -20,7 +20,8 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import quote
 
-from pauselint.model import Finding, InputError, Report, Severity, Skip
+from pauselint.model import Finding, InputError, Report, Severity
+from pauselint.report import judged_nodes, name_nodes, skips_by_reason
 from pauselint.report.escaping import dump_json
 from pauselint.rules import doc_summary
 
@@ -59,6 +60,7 @@ def render_sarif(
     descriptors = [_rule_descriptor(module) for module in rules.values()]
     index = {descriptor["id"]: i for i, descriptor in enumerate(descriptors)}
     findings = sorted(report.findings, key=Finding.sort_key)
+    several = len(judged_nodes(report)) > 1
     # A finding from a rule outside the registry (a plugin, a test) still needs a
     # descriptor for its ruleIndex to point at; build a minimal one from the finding.
     for finding in findings:
@@ -76,9 +78,9 @@ def render_sarif(
                 "rules": descriptors,
             }
         },
-        "invocations": [_invocation(report, index)],
+        "invocations": [_invocation(report, index, several)],
         "columnKind": "unicodeCodePoints",
-        "results": [_result(f, index[f.rule]) for f in findings],
+        "results": [_result(f, index[f.rule], several) for f in findings],
     }
     document = {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
     # Names that are not UTF-8 are shown escaped in messages, as in every format
@@ -190,23 +192,34 @@ def _code(text: str) -> str:
     return text.replace("``", "`")
 
 
-def _message(finding: Finding) -> str:
+def _message(finding: Finding, several: bool) -> str:
+    message = finding.message
+    if several and finding.node and finding.cluster is None and finding.location.path:
+        # Loose files of several nodes can share one file (a kubeadm config): the
+        # alert must say which node's verdict it is. One node: the message as is.
+        message += f" [node {finding.node}]"
     if finding.fix:
-        return f"{finding.message} Fix: {finding.fix}"
-    return finding.message
+        return f"{message} Fix: {finding.fix}"
+    return message
 
 
-def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
+def _result(finding: Finding, rule_index: int, several: bool = False) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": rule_index,
         "level": _LEVEL[finding.severity],
-        "message": {"text": _message(finding)},
+        "message": {"text": _message(finding, several)},
     }
     location = _finding_location(finding)
     if location is not None:
         result["locations"] = [location]
-    result["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint(finding)}
+    # A file finding's place is its file, line and image; the node it names joins
+    # the place only where several nodes were judged (one file, two nodes' verdicts),
+    # so the alerts of a one-node repository keep the identity they always had.
+    identity = finding
+    if finding.location.path and finding.cluster is None and not several:
+        identity = finding._replace(node=None)
+    result["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint(identity)}
     properties = {
         key: value
         for key, value in (
@@ -266,14 +279,18 @@ def _physical_location(path: str, line: int | None, column: int | None) -> dict[
     return {"physicalLocation": physical}
 
 
-def _invocation(report: Report, index: Mapping[str, int]) -> dict[str, Any]:
+def _invocation(report: Report, index: Mapping[str, int], several: bool = False
+                ) -> dict[str, Any]:
     invocation: dict[str, Any] = {"executionSuccessful": not report.errors}
     errors = sorted(report.errors, key=lambda e: (e.path or "", e.line or 0))
     if errors:
         invocation["toolExecutionNotifications"] = [_error_notification(e) for e in errors]
-    skips = sorted(set(report.skipped), key=lambda s: (s.rule, s.reason))
+    skips = skips_by_reason(report.skipped)
     if skips:
-        invocation["toolConfigurationNotifications"] = [_skip_notification(s, index) for s in skips]
+        invocation["toolConfigurationNotifications"] = [
+            _skip_notification(rule, reason, nodes if several else [], index)
+            for (rule, reason), nodes in skips.items()
+        ]
     if report.context:
         invocation["properties"] = {"context": dict(sorted(report.context.items()))}
     return invocation
@@ -286,14 +303,21 @@ def _error_notification(error: InputError) -> dict[str, Any]:
     return notification
 
 
-def _skip_notification(skip: Skip, index: Mapping[str, int]) -> dict[str, Any]:
+def _skip_notification(rule: str, reason: str, nodes: list[str | None],
+                       index: Mapping[str, int]) -> dict[str, Any]:
+    """One notification per rule and reason; ``nodes`` (given only where several
+    were judged) are named in the message, unless the skip is about the whole run."""
+    text = reason
+    named = [node for node in nodes if node is not None]
+    if named and len(named) == len(nodes):
+        text += f" [on {name_nodes(named)}]"
     notification: dict[str, Any] = {
         "level": "note",
-        "message": {"text": skip.reason},
-        "descriptor": {"id": skip.rule},
+        "message": {"text": text},
+        "descriptor": {"id": rule},
     }
     # ``descriptor`` names the notification; ``associatedRule`` is SARIF's link to
     # the rule that was skipped, for viewers that follow it.
-    if skip.rule in index:
-        notification["associatedRule"] = {"id": skip.rule, "index": index[skip.rule]}
+    if rule in index:
+        notification["associatedRule"] = {"id": rule, "index": index[rule]}
     return notification

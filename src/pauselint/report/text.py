@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pauselint.model import Finding, InputError, Report, Severity
-from pauselint.report import unique_skips
+from pauselint.report import SHOWN_NODES, judged_nodes, name_nodes, skips_by_reason
 from pauselint.report.escaping import escape_strings, printable
 
 _RESET = "\x1b[0m"
@@ -29,8 +29,6 @@ _SEVERITY_COLOR = {
     Severity.INFO: "\x1b[36m",  # cyan
 }
 NO_FILE = "(no file)"
-# Node names listed under a collapsed finding; the rest are counted.
-SHOWN_NODES = 5
 
 
 def render_text(report: Report, *, color: bool, quiet: bool = False) -> str:
@@ -62,9 +60,19 @@ def render_text(report: Report, *, color: bool, quiet: bool = False) -> str:
         return "".join(f"{line}\n" for line in lines)
 
     blocks: list[list[str]] = []
-    for where, group in _group_by_where(local).items():
-        header = f"{_BOLD}{where}{_RESET}" if color else where
-        blocks.append([header, *(line for f in group for line in _finding_lines(f, color))])
+    nodes = judged_nodes(report)
+    if len(nodes) > 1:
+        # Several nodes: a block per node (sorted), its files inside in today's
+        # order; findings about no node (the whole run) come first, unheaded.
+        by_node: dict[str | None, list[Finding]] = {}
+        for finding in local:
+            by_node.setdefault(finding.node, []).append(finding)
+        for node in sorted(by_node, key=lambda n: (n is not None, n or "")):
+            block = [] if node is None else [_node_heading(node, color)]
+            block += _file_lines(by_node[node], color)
+            blocks.append(block)
+    elif local:
+        blocks.append(_file_lines(local, color))
     for name, group in clusters.items():
         total = report.node_counts.get(name)
         header = f"cluster {name}"
@@ -74,13 +82,46 @@ def render_text(report: Report, *, color: bool, quiet: bool = False) -> str:
         blocks.append([header, *_cluster_lines(group, total, color)])
     if errors:
         blocks.append([_error_line(e, color) for e in errors])
-    skips = unique_skips(report.skipped)
+    skips = skips_by_reason(report.skipped)
     if skips:
-        blocks.append([f"skipped {_rule(s.rule, color)}: {s.reason}" for s in skips])
+        blocks.append([
+            f"skipped {_rule(rule, color)}{_on_nodes(on, len(nodes) > 1)}: {reason}"
+            for (rule, reason), on in skips.items()
+        ])
     if report.not_read:  # a walk never passes over a file silently
         blocks.append([f"not read {path}: {reason}" for path, reason in sorted(report.not_read)])
     blocks.append([_summary(report)])
     return "\n".join("".join(f"{line}\n" for line in block) for block in blocks)
+
+
+def _file_lines(findings: list[Finding], color: bool) -> list[str]:
+    """Findings grouped by file, each group under its file's name (today's layout).
+
+    The groups are blank-line separated, so the lines of one group are joined here
+    and the caller's block adds the blank line after the last.
+    """
+    lines: list[str] = []
+    for where, group in _group_by_where(findings).items():
+        if lines:
+            lines.append("")
+        lines.append(f"{_BOLD}{where}{_RESET}" if color else where)
+        lines += [line for f in group for line in _finding_lines(f, color)]
+    return lines
+
+
+def _node_heading(node: str, color: bool) -> str:
+    heading = f"node {node}:"
+    return f"{_BOLD}{heading}{_RESET}" if color else heading
+
+
+def _on_nodes(nodes: list[str | None], several: bool) -> str:
+    """`` on nodes/a, nodes/b`` for a skip in a run of several nodes; nothing when the
+    run has one node or the skip is about the whole run. A long list is counted: the
+    JSON report has every name."""
+    named = [node for node in nodes if node is not None]
+    if not several or len(named) < len(nodes):
+        return ""
+    return f" on {name_nodes(named)}"
 
 
 def progress_line(context: str, nodes: int) -> str:
@@ -242,4 +283,15 @@ def _summary(report: Report) -> str:
         what = ("cluster error", "cluster errors") if cluster_run else (
             "input error", "input errors")
         result += f"; {_plural(len(report.errors), what[0], what[1])}"
-    return f"{checked}: {result}"
+    return f"{checked}: {result}{_files_skipped(report.files_skipped)}"
+
+
+def _files_skipped(counts: dict[str, int]) -> str:
+    """``; skipped 1,204 files (1,190 no known kind, 14 binary)``: what a walk passed
+    over as no config, most common reason first (then by name, so runs compare)."""
+    if not counts:
+        return ""
+    total = sum(counts.values())
+    reasons = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    detail = ", ".join(f"{count:,} {reason}" for reason, count in reasons)
+    return f"; skipped {_plural(total, 'file')} ({detail})"
