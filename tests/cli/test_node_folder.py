@@ -31,8 +31,12 @@ def where(doc: dict) -> set[tuple[str, str, int | None]]:
 
 def test_example_node_folder_finds_the_cross_file_problems() -> None:
     doc = check(str(EXAMPLE))
-    assert doc["context"]["kubernetes_version"] == "1.35.2"
-    assert doc["context"]["kubernetes_version_from"] == (
+    # The version is the node's (from its kubeadm file); the top-level context holds
+    # only what the command line and config file set.
+    assert doc["context"]["kubernetes_version"] is None
+    [node] = doc["nodes"]
+    assert node["kubernetes_version"] == "1.35.2"
+    assert node["kubernetes_version_from"] == (
         f"kubeadm:{EXAMPLE / 'etc/kubernetes/kubeadm-config.yaml'}")
     assert where(doc) == {
         ("PL201", "config.toml", 6),
@@ -110,8 +114,9 @@ def test_kubeadm_configmap_dump_gives_context(tmp_path: Path) -> None:
           "    kubernetesVersion: v1.31.4\n    imageRepository: localhost:5000\n")
     write(tmp_path, "etc/containerd/config.toml", CONTAINERD)
     doc = check(str(tmp_path))
-    assert doc["context"]["kubernetes_version"] == "1.31.4"
-    assert doc["context"]["image_repository"] == "localhost:5000"
+    [node] = doc["nodes"]  # the dump at the top and etc/containerd/ are one node
+    assert node["kubernetes_version"] == "1.31.4"
+    assert node["kubeadm"]["image_repository"] == "localhost:5000"
     pl203 = next(f for f in doc["findings"] if f["rule"] == "PL203")
     assert pl203["expected"] == "localhost:5000/pause:3.10"
 
@@ -203,4 +208,6 @@ def test_a_folder_of_node_folders_is_one_node_each(tmp_path: Path) -> None:
     # and b's flag equals b's own runtime image (no PL303), whatever a holds.
     assert not [f for f in doc["findings"] if f["rule"] in ("PL203", "PL303")]
     # b has no kubeadm config of its own, so its version-dependent rules skip.
-    assert doc["context"]["kubernetes_version_from"].endswith("nodes/a/etc/kubernetes/kubeadm.yaml")
+    versions = {n["name"]: n["kubernetes_version_from"] for n in doc["nodes"]}
+    assert versions == {str(tmp_path / "nodes/a"): "kubeadm:" + str(
+        tmp_path / "nodes/a/etc/kubernetes/kubeadm.yaml"), str(tmp_path / "nodes/b"): None}

@@ -95,7 +95,8 @@ def test_the_kubeadm_bump_staged_alone_fails_naming_the_kubelet_flag_file(repo: 
     assert code == 1
     assert ("PL301", FLAGS.format("node1")) in findings(doc)
     assert {path.split("/")[1] for _, path in findings(doc)} == {"node1"}
-    assert doc["context"]["kubernetes_version"] == "1.35.0"
+    assert [(n["name"], n["kubernetes_version"]) for n in doc["nodes"]] == [
+        ("nodes/node1", "1.35.0")]
 
 
 def test_a_named_file_reads_its_node_whole_and_nothing_twice(repo: Path) -> None:
@@ -137,8 +138,8 @@ def test_one_folder_inside_a_node_reads_the_rest_of_the_node(tmp_path: Path,
     code, doc = check("nodes/n/var/lib/kubelet")
     assert code == 1
     assert ("PL301", "nodes/n/var/lib/kubelet/kubeadm-flags.env") in findings(doc)
-    assert doc["context"]["kubernetes_version_from"] == (
-        "kubeadm:nodes/n/etc/kubernetes/kubeadm-config.yaml")
+    assert [(n["name"], n["kubernetes_version_from"]) for n in doc["nodes"]] == [
+        ("nodes/n", "kubeadm:nodes/n/etc/kubernetes/kubeadm-config.yaml")]
 
 
 def test_loose_files_named_together_stay_one_node(tmp_path: Path,
