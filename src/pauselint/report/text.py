@@ -2,10 +2,14 @@
 
 Findings come first, grouped by file so a user can fix one file at a time; each line
 still carries the full ``path:line:col:`` so editors and terminals can jump to it and
-``grep`` keeps working. Inputs that could not be read and rules that could not run
-follow, and the one-line summary comes last, where the eye lands when the command
-returns. The CLI decides whether to colour (TTY, NO_COLOR); this module only honours
-the flag, and without it emits no escape codes at all.
+``grep`` keeps working. When the run judged several nodes, the file groups sit under
+a ``node NAME:`` heading per node (sorted), because loose files of two nodes cannot be
+told apart by their paths; a run of one node reads as it always did. Inputs that could
+not be read and rules that could not run follow (a skip names the nodes it applies
+to, where there are several), and the one-line summary comes last, where the eye
+lands when the command returns, with the count of files a walk passed over. The CLI
+decides whether to colour (TTY, NO_COLOR); this module only honours the flag, and
+without it emits no escape codes at all.
 
 Live clusters (``pauselint cluster``) can have thousands of nodes that all share one
 problem, so their findings are grouped by cluster and identical findings across nodes
