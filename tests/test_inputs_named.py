@@ -1,0 +1,59 @@
+"""`named`: what the user named stays protected from --output whatever --ignore-unknown does,
+and what a walk skipped is not an input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pauselint.cli import main
+from pauselint.commands.run_inputs import check_inputs
+from pauselint.inputs import collect
+from pauselint.model import Report
+
+CONTAINERD = 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n' \
+             '  sandbox_image = "registry.k8s.io/pause:3.10"\n'
+
+
+def test_named_files_and_stdin_are_named_walked_ones_are_not(tmp_path: Path) -> None:
+    (tmp_path / "walked.toml").write_text("title = 'a pyproject-like file'\n")
+    named = tmp_path / "named.txt"
+    named.write_text("not a config\n")
+    (tmp_path / "etc" / "crio").mkdir(parents=True)
+    (tmp_path / "etc" / "crio" / "crio.conf").write_text("[crio.image]\n")
+    files = collect([str(named), "-", str(tmp_path)], stdin="x")
+    # walked.toml is no config by name or content, so a walk never reads it whole.
+    assert {(Path(f.path).name, f.named, f.explicit) for f in files} == {
+        ("named.txt", True, True), ("<stdin>", True, True), ("crio.conf", False, False)}
+
+
+def test_named_files_stay_inputs_when_ignore_unknown_clears_explicit(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello\n")
+    files = [f._replace(explicit=False) for f in collect([str(notes)])]
+    assert str(notes) in check_inputs(files, Report(), None)
+
+
+@pytest.mark.parametrize("flags", [[], ["--ignore-unknown"]])
+def test_output_over_a_named_unknown_file_is_refused(tmp_path: Path, flags: list[str]) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello\n")
+    result = CliRunner().invoke(main, ["check", "--no-config", *flags, str(notes),
+                                       "-o", str(notes)])
+    assert result.exit_code == 2 and "is one of the inputs" in result.output
+    assert notes.read_text() == "hello\n"
+
+
+def test_a_report_in_the_walked_folder_is_no_input_on_the_next_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "etc" / "containerd" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(CONTAINERD)
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        result = CliRunner().invoke(main, ["check", "--no-config", "--format", "json", ".",
+                                           "-o", "report.json"])
+        assert result.exit_code == 0, result.output
+    assert Path("report.json").read_text().startswith("{")
