@@ -63,8 +63,11 @@ def test_json_follows_the_contract(tmp_path: Path) -> None:
     path = write(tmp_path, "config.toml", V3_IGNORED)
     result = run("check", "-k", "1.31", "--format", "json", path)
     doc = json.loads(result.output)
-    assert list(doc) == ["schema", "tool", "context", "findings", "skipped", "errors", "summary"]
+    assert list(doc) == ["schema", "tool", "context", "findings", "skipped", "errors", "summary",
+                         "nodes"]
     assert doc["context"]["kubernetes_version"] == "1.31"
+    assert [node["name"] for node in doc["nodes"]] == [path]
+    assert {f["node"] for f in doc["findings"]} == {path}
     assert doc["context"]["kubernetes_version_from"] == "flag"
     pl401 = next(f for f in doc["findings"] if f["rule"] == "PL401")
     assert (pl401["path"], pl401["line"], pl401["column"]) == (path, 3, 19)

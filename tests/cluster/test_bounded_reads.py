@@ -53,7 +53,7 @@ def test_a_huge_server_version_is_not_a_version(kube_api: KubeAPI, kubeconfig: P
     assert code == 0
     assert doc["errors"] == []
     assert {"rule": "PL502", "reason": f"API server version {shown(f'v1.{HUGE}.0')} of cluster test is not "
-                                       "a version"} in doc["skipped"]
+                                       "a version", "node": None} in doc["skipped"]
 
 
 def test_a_huge_kubeadm_version_is_not_a_version(kube_api: KubeAPI, kubeconfig: Path) -> None:
@@ -77,7 +77,7 @@ def test_huge_runtime_and_kubelet_versions_are_not_versions(
     assert code == 0
     assert doc["errors"] == []
     assert {"rule": "PL502", "reason": f"kubelet version {shown(f'v1.{HUGE}')} of node n2 in cluster test "
-                                       "is not a version"} in doc["skipped"]
+                                       "is not a version", "node": None} in doc["skipped"]
 
 
 def test_check_refuses_a_huge_kubernetes_version_as_a_usage_error() -> None:
