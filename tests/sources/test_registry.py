@@ -115,3 +115,26 @@ def test_forcing_kubeadm_picks_the_configmap_wrapper_only_for_a_configmap() -> N
 
     assert registry.format_for(InputType.KUBEADM, configmap).name == "kubeadm-configmap"
     assert registry.format_for(InputType.KUBEADM, "kind: InitConfiguration\n").name == "kubeadm"
+
+
+# A Python package's requires.txt (Debian ships hundreds under /usr/lib/python3): an
+# INI `[plugins]` section made `pauselint check /usr` read it as containerd.
+REQUIRES_TXT = '\n[plugins]\n\n[plugins:python_version < "3.8"]\nimportlib-metadata\n'
+
+
+def test_an_ini_plugins_section_is_not_containerd() -> None:
+    assert detect_type("/usr/lib/python3/dist-packages/x.egg-info/requires.txt",
+                       REQUIRES_TXT) is None
+
+
+@pytest.mark.parametrize("text", [
+    '[plugins]\n  [plugins.cri]\n    sandbox_image = "registry.k8s.io/pause:3.9"\n',
+    "[plugins]\n\n  # the CRI plugin\n  [plugins.'io.containerd.cri.v1.images']\n",
+])
+def test_a_plugins_table_with_an_indented_plugin_table_is_containerd(text: str) -> None:
+    assert detect_type("config", text) is InputType.CONTAINERD
+
+
+def test_many_plugins_sections_are_detected_in_linear_time() -> None:
+    # 6,500 bare sections: an unbounded look-ahead took 2 s; bounded, a few ms.
+    assert detect_type("x", "[plugins]\n" * 6500) is None

@@ -159,7 +159,12 @@ FORMATS: tuple[Format, ...] = (
            lf_only=True, layer="layer", layer_rank=20),
     Format("containerd", InputType.CONTAINERD, "pauselint.sources.containerd",
            Component.CONTAINERD,
-           re.compile(r"^\[\[?[ \t]*plugins[\].\"]"
+           # `[plugins]` alone is not enough: INI-style files (a Python package's
+           # requires.txt) have that section too. containerd's name a plugin, at once or
+           # in an indented table within the next lines (bounded: linear on any head).
+           re.compile(r"^\[\[?[ \t]*plugins[.\"]"
+                      r"|^\[[ \t]*plugins[ \t]*\][^\n]*\n"
+                      r"(?=(?:[^\n]*\n){0,8}?[ \t]*\[\[?[ \t]*plugins[.\"'])"
                       r"|^version[ \t]*=[ \t]*[23][ \t]*(?:#.*)?$"
                       r"|^[^#\s].*io\.containerd\.", re.M), _containerd_name,
            lf_only=True, layer="layer", layer_rank=10, references="references"),
