@@ -173,3 +173,14 @@ def test_a_glob_never_lists_a_folder_outside_the_root(tmp_path: Path,
         [], "`/etc/containerd/out/d/*.toml` goes through `/etc/containerd/out`, a symlinked "
             "folder outside the node folder: not read there")
     assert listed and all(path.startswith(str(root.resolve())) for path in listed)
+
+
+@pytest.mark.skipif(not os.path.isfile("/proc/self/status"), reason="needs Linux /proc")
+def test_a_glob_with_the_hosts_root_never_lists_proc() -> None:
+    # `pauselint check /` gives imports the host's `/` as root; a glob through /proc
+    # met /proc/1/cwd (PermissionError: an internal error) and read kernel files.
+    from pauselint.sources.node_paths import resolve_written
+
+    found = resolve_written("/pro*/self/status", "/etc/containerd/config.toml", Path("/"),
+                            globs=True)
+    assert found.paths == []

@@ -135,10 +135,15 @@ def _glob(written: str, target: Path, root: Path | None) -> Resolved:
                                     "read (no runtime config imports from that many)")
             for name in names:
                 child = os.path.join(folder, name)
-                child_real = real and (os.path.realpath(child) if os.path.islink(child)
-                                       else os.path.join(real, name))
+                try:
+                    child_real = real and (os.path.realpath(child) if os.path.islink(child)
+                                           else os.path.join(real, name))
+                except OSError:  # a link that cannot be resolved (/proc/1/cwd): no match
+                    continue
                 if not last and not os.path.isdir(child):
                     continue  # as in Go's Glob: only folders are searched further
+                if not last and _pseudo(child):
+                    continue  # /proc, /sys, /dev, /run hold no node config: never listed
                 if not last and not _within(child_real, real_root):
                     if not problems:  # the first such folder is named
                         problems.append(f"`{written}` goes through `{_shown(child, root)}`, "
@@ -160,6 +165,17 @@ def _glob(written: str, target: Path, root: Path | None) -> Resolved:
 def _within(real: str | None, real_root: str | None) -> bool:
     """Whether a real path (None: not checked) lies inside the real root."""
     return real is None or real_root is None or os.path.commonpath([real_root, real]) == real_root
+
+
+def _pseudo(folder: str) -> bool:
+    """Whether ``folder`` is one a folder walk never enters (a kernel or runtime
+    filesystem), so that a glob with the host's ``/`` as root does not list it either."""
+    from pauselint.inputs import is_pruned
+
+    try:
+        return is_pruned(os.path.realpath(folder))
+    except OSError:
+        return True
 
 
 def _list(folder: str, room: int) -> list[str] | None:
