@@ -57,8 +57,11 @@ def test_absolute_import_resolves_under_root(tmp_path: Path) -> None:
     (root / "etc/containerd/conf.d/50-pause.toml").write_text(IMPORT)
     with_root = check("--root", str(root), str(main_file))
     assert any(f["rule"] == "PL101" for f in with_root["findings"])
+    # Without --root the file's node root (the folder above etc/containerd/) is the
+    # root: the absolute import is the node's own /etc/containerd/conf.d.
     without_root = check(str(main_file))
-    assert not any(f["rule"] == "PL101" for f in without_root["findings"])
+    assert any(f["rule"] == "PL101" for f in without_root["findings"])
+    assert [n["name"] for n in without_root["nodes"]] == [str(root)]
 
 
 NESTED = """version = 2
