@@ -34,3 +34,13 @@ def test_readme_opens_with_the_two_commands() -> None:
     first_block = README.split("```sh", 1)[1].split("```", 1)[0]
     assert "pauselint check" in first_block and "examples/" in first_block
     assert "python -m pytest" in first_block
+
+
+def test_the_show_example_is_what_show_prints(monkeypatch) -> None:
+    # The README's `pauselint show` block is the real output, so that a reader can
+    # trust it to say how values are traced to their files.
+    command, rest = README.split("$ pauselint show ", 1)[1].split("\n", 1)
+    monkeypatch.chdir(REPO)
+    result = CliRunner().invoke(main, ["show", *command.split()])
+    assert result.exit_code == 0, result.output
+    assert result.output == rest.split("```", 1)[0]
