@@ -184,3 +184,17 @@ def test_show_text_escapes_a_hostile_file_name(tmp_path):
                        '  sandbox_image = "registry.k8s.io/pause:3.9"\n')
     text = render_show(describe([hostile]), "text")
     assert "\x1b" not in text and "evil\\x1b[2Jname.toml" in text
+
+
+def test_a_runtime_config_that_cannot_be_read_is_shown_unknown_not_left_out(tmp_path):
+    # A binary etc/containerd/config.toml beside the kubelet's flags: show said "no
+    # runtime" and rules compared the flag with nothing; the runtime is there, unknown.
+    (tmp_path / "etc/containerd").mkdir(parents=True)
+    (tmp_path / "etc/containerd/config.toml").write_bytes(b"version = 2\x00\n")
+    write(tmp_path, {"var/lib/kubelet/kubeadm-flags.env":
+                     'KUBELET_KUBEADM_ARGS="--pod-infra-container-image=registry.k8s.io/pause:3.9"\n'})
+    (entry,) = describe([tmp_path], runtimes=((Component.CONTAINERD, "1.7.24"),))
+    (runtime,) = entry["runtimes"]
+    assert runtime["name"] == "containerd" and runtime["accepted"] is False
+    assert "binary file" in runtime["refusal"]
+    assert runtime["sandbox_image"]["origin"] == "unknown"

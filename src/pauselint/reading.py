@@ -91,6 +91,9 @@ def read_inputs(files: Iterable[InputFile], forced: InputType | None,
         if item.error is not None:
             errors.append(item.error)
             checked += 1
+            unread = _unread_config(item, forced)
+            if unread is not None:
+                configs.append(unread)
             continue
         kind = forced or detect(item)
         if kind is None:
@@ -118,6 +121,21 @@ def read_inputs(files: Iterable[InputFile], forced: InputType | None,
         configs.extend(ReadConfig(c, entry.kind, group) for c in read)
         errors.extend(read_errors)
     return ReadResult(configs, _unique(errors), checked)
+
+
+def _unread_config(item: InputFile, forced: InputType | None) -> ReadConfig | None:
+    """A file that could not be read but whose name says what it is (a binary
+    etc/containerd/config.toml) as a config of that kind that was not parsed: its
+    runtime then exists with an unknown sandbox image, never "no runtime here"."""
+    kind = forced or detect(item._replace(text=""))  # by its name alone
+    if kind is None:
+        return None
+    entry = registry.format_for(kind)
+    if entry.read_together is not None:  # read with its companions, which report it
+        return None
+    error = item.error or InputError(item.path, None, "could not be read")
+    return ReadConfig(ConfigFile(item.path, entry.component, errors=(error,), parsed=False),
+                      kind, item.group)
 
 
 def detect(item: InputFile) -> InputType | None:
