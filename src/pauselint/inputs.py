@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO, NamedTuple
 
 from pauselint.model import InputError
-from pauselint.node_layout import known_files, node_root_of, normalize_root
+from pauselint.node_layout import MAX_DROPINS, known_files, node_root_of, normalize_root
 
 STDIN_NAME = "<stdin>"
 # Files larger than this are not node configs; refusing them keeps a mistaken
@@ -386,9 +386,46 @@ def node_root(folder: str, path: str) -> str:
     return normalize_root(folder)
 
 
-def _identity(path: str) -> str:
-    """One key per file however it was written (``./a`` and ``a``), so none is read twice."""
-    return os.path.normcase(os.path.abspath(path))
+def _identity(path: str) -> tuple[str, str]:
+    """One key per file however it was written, so none is read twice.
+
+    A file of a node is its place in the node: the node root's real path (so
+    ``nodes/a``, ``$PWD/nodes/a``, ``nodes/b/../a`` and a link to ``nodes/a`` agree) and
+    the path below it. Its own links are not resolved: ``etc/containerd/config.toml``
+    linked to ``config-v2.toml`` beside it is still the file containerd reads by that
+    name, and a config linked into two node roots is each node's file. A file with no
+    node layout is its absolute path (``./a`` and ``a`` agree).
+    """
+    root = node_root_of(path)
+    if root is None:
+        return "", os.path.normcase(os.path.abspath(path))
+    below = os.path.relpath(os.path.normpath(path), root)
+    return os.path.normcase(os.path.realpath(root)), os.path.normcase(below)
+
+
+class _NodeRoots:
+    """The node roots a run touches, each under one spelling.
+
+    ``nodes/a``, ``$PWD/nodes/a``, ``nodes/b/../a`` and a symlink to ``nodes/a`` are
+    one node: judged once, together, under the spelling the user wrote first.
+    """
+
+    def __init__(self) -> None:
+        self._spelling: dict[str, str] = {}
+        self.touched: dict[str, None] = {}  # spellings of roots whose node is completed
+
+    def spell(self, root: str) -> str:
+        """The one spelling of ``root`` (a group name): the first one seen."""
+        if not root:
+            return root
+        key = os.path.normcase(os.path.realpath(root))
+        return self._spelling.setdefault(key, root)
+
+    def touch(self, root: str) -> str:
+        """``root``'s spelling, remembered as a node to complete with its known files."""
+        spelled = self.spell(root)
+        self.touched.setdefault(spelled)
+        return spelled
 
 
 def collect(arguments: Iterable[str], stdin: InputFile | str | None = None,
@@ -413,12 +450,8 @@ def collect(arguments: Iterable[str], stdin: InputFile | str | None = None,
     checked against it. No file is read twice.
     """
     out: list[InputFile] = []
-    seen: set[str] = set()
-    roots: dict[str, None] = {}  # node roots touched, in order
-
-    def add(item: InputFile) -> None:
-        out.append(item)
-        seen.add(_identity(item.path))
+    seen: set[tuple[str, str]] = set()
+    roots = _NodeRoots()
 
     for arg in arguments:
         if arg == "-":
@@ -430,34 +463,34 @@ def collect(arguments: Iterable[str], stdin: InputFile | str | None = None,
         elif os.path.isdir(arg):
             named_root = node_root_of(arg)
             if named_root is not None:
-                roots.setdefault(named_root)
+                roots.touch(named_root)
             unlisted: list[InputError] = []
             for path in walk(arg, skip, notes, unlisted, skipped):
-                if _identity(path) in seen:
+                has_layout = node_root_of(path) is not None
+                group = roots.touch(node_root(arg, path)) if has_layout \
+                    else roots.spell(node_root(arg, path))
+                key = _identity(path)
+                if key in seen:
                     continue
-                seen.add(_identity(path))
+                seen.add(key)
                 item = read_walked(path, read_all=read_all, skipped=skipped)
-                if item is None:
-                    continue
-                group = node_root(arg, path)
-                if node_root_of(path) is not None:
-                    roots.setdefault(group)
-                add(item._replace(group=group))
-            out.extend(InputFile(e.path or arg, None, True, e, group=normalize_root(arg))
-                       for e in unlisted)
+                if item is not None:
+                    out.append(item._replace(group=group))
+            out.extend(InputFile(e.path or arg, None, True, e,
+                                 group=roots.spell(normalize_root(arg))) for e in unlisted)
         elif not (skip and skip(arg)):
+            root = node_root_of(arg)
+            group = roots.touch(root) if root is not None else ""
             if _identity(arg) in seen:
                 continue
-            root = node_root_of(arg)
-            if root is not None:
-                roots.setdefault(root)
-            add(read_path(arg, explicit=True)._replace(named=True, group=root or ""))
-    for root in roots:
+            seen.add(_identity(arg))
+            out.append(read_path(arg, explicit=True)._replace(named=True, group=group))
+    for root in roots.touched:
         out.extend(_rest_of_node(root, seen, skip, notes))
     return out
 
 
-def _rest_of_node(root: str, seen: set[str], skip: Callable[[str], bool] | None,
+def _rest_of_node(root: str, seen: set[tuple[str, str]], skip: Callable[[str], bool] | None,
                   notes: list[WalkNote] | None) -> Iterator[InputFile]:
     """The known files of node ``root`` not read yet, each read in the node's group.
 
@@ -465,7 +498,8 @@ def _rest_of_node(root: str, seen: set[str], skip: Callable[[str], bool] | None,
     the host's file (or another node's), not this node's.
     """
     real_root = os.path.realpath(root)
-    for path in known_files(root):
+    crowded: list[tuple[str, int]] = []
+    for path in known_files(root, crowded):
         key = _identity(path)
         if key in seen or (skip and skip(path)):
             continue
@@ -475,3 +509,12 @@ def _rest_of_node(root: str, seen: set[str], skip: Callable[[str], bool] | None,
                 notes.append(WalkNote(path, "symlink to outside the node: not read"))
             continue
         yield read_path(path, explicit=False)._replace(group=root)
+    for folder, count in crowded:
+        rootkey, below = _identity(os.path.join(folder, "-"))
+        below = os.path.dirname(below) + os.sep
+        if sum(1 for key, path in seen if key == rootkey and path.startswith(below)) >= count:
+            continue  # all read already: the folder was walked
+        yield InputFile(folder, None, False, InputError(
+            folder, None, f"{count:,} files: only the first {MAX_DROPINS} (in the order the "
+            "runtime reads them) were read to complete the node, so what the rest set, and "
+            "the node's effective configuration, is unknown"), group=root)

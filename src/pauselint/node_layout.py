@@ -18,7 +18,8 @@ from __future__ import annotations
 import glob
 import os
 
-__all__ = ["KNOWN_FILES", "LAYOUT_PARTS", "known_files", "node_root_of", "normalize_root"]
+__all__ = ["KNOWN_FILES", "LAYOUT_PARTS", "MAX_DROPINS", "known_files", "node_root_of",
+           "normalize_root"]
 
 # Folders of a node's filesystem that hold configs pauselint reads, longest first where
 # one ends another (``usr/lib/systemd`` before ``lib/systemd``), so a path is cut at the
@@ -66,6 +67,11 @@ KNOWN_FILES: tuple[str, ...] = (
 )
 
 
+# The most files read from one drop-in folder of a node (a real node holds a handful):
+# a folder of 100,000 files must not cost minutes of every commit.
+MAX_DROPINS = 256
+
+
 def _parts(path: str) -> list[str]:
     return path.replace(os.sep, "/").split("/")
 
@@ -77,8 +83,13 @@ def node_root_of(path: str) -> str | None:
     ``etc/containerd/config.toml`` -> ``.``; ``/etc/containerd/config.toml`` -> ``/``;
     a folder inside a node (``etc/containerd``) answers like its files. A path with no
     layout folder in it (``config.toml``, ``docs/notes.md``) has no node: None.
+
+    ``..`` is resolved first (as written, no symlinks followed), so that
+    ``nodes/a/etc/containerd/../../../b/etc/crio/crio.conf`` belongs to ``nodes/b``.
     """
     parts = _parts(path)
+    if ".." in parts:
+        parts = _parts(os.path.normpath(path))
     absolute = parts[0] == "" and len(parts) > 1
     for index in range(len(parts)):
         for layout in LAYOUT_PARTS:
@@ -104,16 +115,25 @@ def _join(parts: list[str], absolute: bool) -> str:
     return os.path.join(*kept) if kept else "."
 
 
-def known_files(root: str) -> list[str]:
+def known_files(root: str, crowded: list[tuple[str, int]] | None = None) -> list[str]:
     """The known configs that exist under node ``root``, sorted, as paths under it.
 
     Only regular files (or links to them) are listed: what a folder walk would read.
+    A drop-in folder holding more than :data:`MAX_DROPINS` files gives its first ones
+    (in the lexical order runtimes read them); it goes to ``crowded`` with its count, so
+    the caller says the rest, and so the node's effective configuration, is unknown.
     """
     found: set[str] = set()
     for pattern in KNOWN_FILES:
         # Under ``.`` the files are written as a user names them: etc/..., not ./etc/...
         full = pattern if root == "." else os.path.join(root, pattern)
-        matches = glob.glob(glob.escape(os.path.dirname(full)) + "/" + os.path.basename(full)) \
-            if "*" in pattern else [full]
-        found.update(path for path in matches if os.path.isfile(path))
+        if "*" not in pattern:
+            found.update([full] if os.path.isfile(full) else [])
+            continue
+        folder = os.path.dirname(full)
+        matches = sorted(glob.glob(glob.escape(folder) + "/" + os.path.basename(full)))
+        files = [path for path in matches if os.path.isfile(path)]
+        if len(files) > MAX_DROPINS and crowded is not None:
+            crowded.append((folder, len(files)))
+        found.update(files[:MAX_DROPINS])
     return sorted(found)

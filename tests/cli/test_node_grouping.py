@@ -4,6 +4,7 @@ named file's node is read whole."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,66 @@ def test_excluded_node_files_are_not_read_to_complete_the_node(repo: Path) -> No
                       "nodes/node3/etc/kubernetes/kubeadm-config.yaml")
     assert code == 0  # the 1.35-breaking flag file was excluded, so never read
     assert doc["findings"] and not any("/var/" in path for _, path in findings(doc))
+
+
+@pytest.mark.parametrize("spelling", ["absolute", "dotdot", "symlink"])
+def test_one_node_spelled_two_ways_is_one_node(repo: Path, spelling: str) -> None:
+    # Review of issue 9: `$PWD/nodes/node3/...` beside `nodes/node3/...` made two nodes,
+    # the kubeadm 1.35.2 file in one and the flag in the other: PL301 missed, exit 0.
+    kubeadm = "nodes/node3/etc/kubernetes/kubeadm-config.yaml"
+    if spelling == "absolute":
+        kubeadm = str(repo / kubeadm)
+    elif spelling == "dotdot":
+        kubeadm = "nodes/node1/etc/containerd/../../../node3/etc/kubernetes/kubeadm-config.yaml"
+    else:
+        (repo / "alias").symlink_to("nodes/node3")
+        kubeadm = "alias/etc/kubernetes/kubeadm-config.yaml"
+    code, doc = check(kubeadm, FLAGS.format("node3"))
+    assert code == 1
+    assert [node["name"] for node in doc["nodes"]] == [os.path.dirname(os.path.dirname(
+        os.path.dirname(os.path.normpath(kubeadm))))]
+    assert "PL301" in {rule for rule, _ in findings(doc)}
+    # The node's files are read once each, whichever spelling reached them first.
+    (node,) = doc["nodes"]
+    places = [os.path.relpath(os.path.realpath(f["path"]), os.path.realpath(node["name"]))
+              for f in node["files"]]
+    assert sorted(places) == sorted(set(places)) == [
+        "etc/containerd/config.toml", "etc/kubernetes/kubeadm-config.yaml",
+        "var/lib/kubelet/kubeadm-flags.env"]
+
+
+def test_a_node_file_linked_to_a_sibling_is_still_read_by_its_own_name(repo: Path) -> None:
+    # etc/containerd/config.toml -> config-v2.toml: containerd reads config.toml; the
+    # link and its target are two files of the node, neither dropped as a duplicate.
+    folder = repo / "nodes/node2/etc/containerd"
+    (folder / "config.toml").rename(folder / "config-v2.toml")
+    (folder / "config.toml").symlink_to("config-v2.toml")
+    _, doc = check("nodes/node2")
+    (node,) = doc["nodes"]
+    (runtime,) = node["runtimes"]
+    assert runtime["files"] == ["nodes/node2/etc/containerd/config.toml"]
+    assert runtime["sandbox_image"]["path"] == "nodes/node2/etc/containerd/config.toml"
+
+
+def test_a_crowded_drop_in_folder_is_read_bounded_and_said(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # Review of issue 9: 100,000 files in crio.conf.d cost a commit 11 minutes. A node
+    # is completed with at most MAX_DROPINS of them, and the run says the rest are unknown.
+    from pauselint.node_layout import MAX_DROPINS
+
+    dropins = tmp_path / "etc/crio/crio.conf.d"
+    dropins.mkdir(parents=True)
+    (tmp_path / "etc/crio/crio.conf").write_text(
+        '[crio.image]\npause_image = "registry.k8s.io/pause:3.9"\n')
+    for index in range(MAX_DROPINS + 20):
+        (dropins / f"{index:04d}.conf").write_text('[crio.runtime]\nlog_level = "info"\n')
+    monkeypatch.chdir(tmp_path)
+    files = collect(["etc/crio/crio.conf"])
+    assert len(files) == 1 + MAX_DROPINS + 1
+    assert files[-1].path == "etc/crio/crio.conf.d"
+    code, doc = check("etc/crio/crio.conf")
+    assert code == 2
+    assert [(e["path"], e["message"].split(":")[0]) for e in doc["errors"]] == [
+        ("etc/crio/crio.conf.d", f"{MAX_DROPINS + 20:,} files")]
+    code, doc = check(".")  # a walk reads them all: nothing is unknown
+    assert code == 0 and doc["errors"] == []

@@ -211,7 +211,8 @@ def layer(files: Sequence[tuple[ConfigFile, str]], context: LayerContext) -> Lay
     for members in groups.values():
         dropins = sorted((f for f in members if in_folder_named(f.path, DROPIN_DIR_NAME)),
                          key=lambda f: os.path.basename(f.path))
-        mains = [f for f in members if f not in dropins]
+        dropin_ids = {id(f) for f in dropins}  # by identity: `in` a list compares tuples
+        mains = [f for f in members if id(f) not in dropin_ids]
         main = mains[0] if mains else None
         nodes.append(runtime_node(Component.CRIO, [*mains, *dropins],
                                   crio_effective(main, dropins)))
