@@ -198,3 +198,81 @@ def test_a_runtime_config_that_cannot_be_read_is_shown_unknown_not_left_out(tmp_
     assert runtime["name"] == "containerd" and runtime["accepted"] is False
     assert "binary file" in runtime["refusal"]
     assert runtime["sandbox_image"]["origin"] == "unknown"
+
+
+CRI_39 = 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "registry.k8s.io/pause:3.9"\n'
+
+
+def test_a_toml_beside_the_nodes_config_that_it_does_not_import_is_no_runtime(tmp_path):
+    # Review of issue 9: conf.d/a.toml, never imported, became a second containerd of
+    # the node: PL202 judged a file containerd never reads, PL303 was skipped.
+    write(tmp_path, {
+        "etc/containerd/config.toml": CRI_39,
+        "etc/containerd/conf.d/a.toml": CRI_39.replace("3.9", "3.6"),
+        "var/lib/kubelet/kubeadm-flags.env":
+            'KUBELET_KUBEADM_ARGS="--pod-infra-container-image=registry.k8s.io/pause:3.8"\n',
+        "etc/kubernetes/kubeadm-config.yaml":
+            "apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\n"
+            "kubernetesVersion: v1.28.4\n",
+    })
+    (entry,) = describe([tmp_path / "etc/containerd/conf.d/a.toml"])
+    (runtime,) = entry["runtimes"]
+    assert runtime["files"] == [str(tmp_path / "etc/containerd/config.toml")]
+    assert runtime["sandbox_image"]["value"] == "registry.k8s.io/pause:3.9"
+    roles = {Path(f["path"]).name: f["role"] for f in entry["files"]}
+    assert roles["a.toml"] == "not-read" and roles["config.toml"] == "main"
+    report = engine.check_files(collect([str(tmp_path)]), engine.Options(), TABLE)
+    rules = {(f.rule, Path(f.location.path).name) for f in report.findings}
+    assert ("PL303", "kubeadm-flags.env") in rules  # the flag against the runtime's 3.9
+    assert not any(name == "a.toml" for _, name in rules)
+
+
+def test_an_import_of_the_nodes_config_is_still_layered(tmp_path):
+    write(tmp_path, {
+        "etc/containerd/config.toml": 'imports = ["conf.d/*.toml"]\n' + CRI_39,
+        "etc/containerd/conf.d/a.toml": CRI_39.replace("3.9", "3.10"),
+    })
+    (entry,) = describe([tmp_path])
+    (runtime,) = entry["runtimes"]
+    assert runtime["sandbox_image"]["value"] == "registry.k8s.io/pause:3.10"
+    assert {Path(f["path"]).name: f["role"] for f in entry["files"]}["a.toml"] == "import"
+
+
+@pytest.mark.parametrize(("version", "accepted"), [("1.7.24", False), ("2.1.9", True)])
+def test_a_config_version_the_runtime_refuses_is_not_accepted(tmp_path, version, accepted):
+    # Review of issue 9: check said PL402 (containerd 1.7.24 refuses `version = 3`)
+    # while show said accepted: true.
+    write(tmp_path, {"etc/containerd/config.toml":
+                     'version = 3\n[plugins."io.containerd.cri.v1.images".pinned_images]\n'
+                     '  sandbox = "registry.k8s.io/pause:3.10"\n'})
+    (entry,) = describe([tmp_path], runtimes=((Component.CONTAINERD, version),))
+    (runtime,) = entry["runtimes"]
+    assert runtime["accepted"] is accepted
+    if not accepted:
+        assert runtime["refusal"] == (
+            f"{tmp_path}/etc/containerd/config.toml:1: containerd 1.7.24 refuses to start "
+            "with `version = 3` (the max version is 2)")
+    report = engine.check_files(collect([str(tmp_path)]),
+                                engine.Options(runtimes=((Component.CONTAINERD, version),)),
+                                TABLE)
+    assert ("PL402" in {f.rule for f in report.findings}) is not accepted
+
+
+def test_a_version_1_plugin_key_in_a_version_2_file_is_a_refusal(tmp_path):
+    write(tmp_path, {"etc/containerd/config.toml":
+                     'version = 2\n\n[plugins.cri.containerd]\n  snapshotter = "overlayfs"\n'})
+    (entry,) = describe([tmp_path])
+    (runtime,) = entry["runtimes"]
+    assert runtime["accepted"] is False
+    assert runtime["refusal"].startswith(f"{tmp_path}/etc/containerd/config.toml:4: "
+                                         "`[plugins.cri]` is a version 1 key")
+
+
+def test_a_value_that_is_no_image_reference_is_no_refusal(tmp_path):
+    # containerd starts with any string as its sandbox image; the pull fails later.
+    write(tmp_path, {"etc/containerd/config.toml": CRI_39.replace(
+        "registry.k8s.io/pause:3.9", "registry.k8s.io/pause:3.9 extra")})
+    (entry,) = describe([tmp_path])
+    (runtime,) = entry["runtimes"]
+    assert runtime["accepted"] is True and runtime["refusal"] is None
+    assert runtime["sandbox_image"]["value"] == "registry.k8s.io/pause:3.9 extra"

@@ -64,10 +64,14 @@ class SandboxDefault(NamedTuple):
 
 def describe_node(view: NodeView, errors: Sequence[InputError], platform: Platform | None,
                   versions: dict[Component, RuntimeVersion],
-                  defaults: dict[int, SandboxDefault]) -> dict[str, Any]:
-    """The entry for one node. ``errors`` are every input error of the run (a runtime
-    that has one on its files would refuse its configuration); ``defaults`` maps
-    ``id(facts)`` of each runtime without an effective value to its built-in image."""
+                  defaults: dict[int, SandboxDefault],
+                  refusals: dict[int, str] | None = None) -> dict[str, Any]:
+    """The entry for one node. ``errors`` are the run's reading and layering errors (a
+    runtime that has one on its files would refuse its configuration); ``defaults`` maps
+    ``id(facts)`` of each runtime without an effective value to its built-in image, and
+    ``refusals`` each runtime whose version refuses its files to why (the compat
+    table's verdict: ``version = 3`` for containerd 1.7.24)."""
+    refusals = refusals or {}
     return {
         "name": view.name,
         "files": _files(view),
@@ -75,7 +79,7 @@ def describe_node(view: NodeView, errors: Sequence[InputError], platform: Platfo
         "kubernetes_version_from": view.kubernetes_from,
         "platform": str(platform) if platform else None,
         "runtimes": [_runtime(facts, errors, versions.get(facts.runtime),
-                              defaults.get(id(facts)))
+                              defaults.get(id(facts)), refusals.get(id(facts)))
                      for facts in view.facts if facts.runtime is not None],
         "kubelet": _values(pod_infra_container_image=_pod_infra_flag(view)),
         "kubeadm": _values(image_repository=view.image_repository,
@@ -89,6 +93,9 @@ def _files(view: NodeView) -> list[dict[str, Any]]:
     roles = _runtime_roles(view.facts)
     for config, kind in view.configs:
         role = roles.get(config.path) or _KIND_ROLE.get(kind) or _systemd_role(config.path, kind)
+        if kind == "containerd" and config.path not in roles and any(
+                f.runtime is Component.CONTAINERD for f in view.facts):
+            role = "not-read"  # beside the node's config.toml, never imported by it
         entries.setdefault(config.path, {"path": config.path, "kind": kind, "role": role})
     for facts in view.facts:
         for config in facts.files:
@@ -118,9 +125,9 @@ def _systemd_role(path: str, kind: str) -> str:
 
 
 def _runtime(facts: NodeFacts, errors: Sequence[InputError], version: RuntimeVersion | None,
-             default: SandboxDefault | None) -> dict[str, Any]:
+             default: SandboxDefault | None, by_version: str | None) -> dict[str, Any]:
     assert facts.runtime is not None
-    refusal = _refusal(facts, errors)
+    refusal = _refusal(facts, errors) or by_version
     return {
         "name": facts.runtime.value,
         "version": version.text if version else None,
@@ -138,14 +145,15 @@ def _refusal(facts: NodeFacts, errors: Sequence[InputError]) -> str | None:
     """Why the runtime would not start with these files, in words, or None.
 
     An input error on one of its files (invalid TOML, a missing or invalid import, a
-    file that cannot be read) is taken as a refusal. That is pauselint's reading, not
-    yet each runtime version's own verdict: the schema says so.
+    file that cannot be read) is taken as a refusal, and so is what its reader found
+    the runtime refuses in a file that parses (``ConfigFile.refusals``). That is
+    pauselint's reading, not yet each runtime version's own verdict: the schema says so.
     """
     paths = {config.path for config in facts.files}
-    for error in errors:
-        if error.path in paths:
-            where = f"{error.path}:{error.line}" if error.line else error.path
-            return f"{where}: {error.message}"
+    refused = [error for config in facts.files for error in config.refusals]
+    for error in [*(e for e in errors if e.path in paths), *refused]:
+        where = f"{error.path}:{error.line}" if error.line else error.path
+        return f"{where}: {error.message}"
     unread = facts.unread_config
     return f"{unread}: could not be read" if unread else None
 

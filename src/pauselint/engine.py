@@ -381,7 +381,7 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
         inputs=run.read.checked,
         sources=_sources(files, run.read, run.groups, options.input_type),
         context=_given_context(run.given, options, run.runtimes),
-        nodes=_describe(run, options, table, errors),
+        nodes=_describe(run, options, table, run.errors),
     )
 
 
@@ -401,6 +401,9 @@ def _given_context(given: Version | None, options: Options,
 
 def _describe(run: _Run, options: Options, table: CompatTable,
               errors: Sequence[InputError]) -> list[dict]:
+    """Each node's entry. ``errors`` are reading and layering errors only: a sandbox
+    value that is no image reference is the pull's failure, not the runtime's refusal
+    of its configuration (containerd starts with any string there)."""
     from pauselint.describe import RuntimeVersion, SandboxDefault, describe_node
 
     origins = dict(options.runtime_from)
@@ -418,8 +421,26 @@ def _describe(run: _Run, options: Options, table: CompatTable,
             defaults[id(facts)] = SandboxDefault(
                 image, None if image else f"the compat table has no built-in sandbox image "
                 f"for {info.name.value} {info.text}")
-        entries.append(describe_node(view, errors, options.platform, versions, defaults))
+        refusals = {id(facts): why for facts in view.facts
+                    if (why := _version_refusal(facts, by_name.get(facts.runtime), table))}
+        entries.append(describe_node(view, errors, options.platform, versions, defaults,
+                                     refusals))
     return entries
+
+
+def _version_refusal(facts: NodeFacts, info: RuntimeInfo | None,
+                     table: CompatTable) -> str | None:
+    """Why this runtime version refuses to start with the node's config version (the
+    compat table's ``containerd.refuses_newer_config``, what PL402 reports), or None."""
+    if info is None or facts.runtime is not Component.CONTAINERD or facts.config_version is None:
+        return None
+    highest = table.containerd_max_config_version(info.version)
+    if highest is None or facts.config_version <= highest:
+        return None
+    loc = facts.config_version_location or Location(facts.runtime_config_path)
+    where = f"{loc.path}:{loc.line}" if loc.line else loc.path
+    return (f"{where}: containerd {info.text} refuses to start with `version = "
+            f"{facts.config_version}` (the max version is {highest})")
 
 
 def _sources(files: Sequence[InputFile], read: ReadResult,
@@ -465,10 +486,7 @@ def describe_files(files: Sequence[InputFile], options: Options,
     """What pauselint read and derived, per node, without judging (`pauselint show`):
     the JSON-ready node entries that `check --format json` also carries as ``nodes``."""
     run = _prepare(files, options, table)
-    errors = list(run.errors)
-    for view in run.views:  # a value that is no image reference is an error here too
-        errors.extend(image_uses(view.facts, table, run.runtimes, options.platform)[1])
-    return _describe(run, options, table, list(dict.fromkeys(errors)))
+    return _describe(run, options, table, run.errors)
 
 
 def override_severity(findings: list[Finding], overrides: dict[str, Severity]) -> list[Finding]:

@@ -124,6 +124,10 @@ class ConfigFile(NamedTuple):
     # template): what it sets is then unknown, which is not the same as setting
     # nothing -- no runtime default may be assumed for it.
     parsed: bool = True
+    # Why the runtime refuses to start with this file although it parses (a version 1
+    # plugin key in a containerd version 2 file): not a reading error, the runtime's
+    # verdict, so `show` says the configuration is not accepted.
+    refusals: tuple[InputError, ...] = ()
 
 
 class Suppression(NamedTuple):

@@ -8,6 +8,7 @@ docs/cri/config.md per release); no other judgement is made here.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -160,7 +161,21 @@ def read_containerd(path: str, text: str) -> ConfigFile:
         errors=tuple(errors),
         imports=imports,
         config_version=written_version,
+        refusals=_refusals(data, path, written_version, positions),
     )
+
+
+def _refusals(data: dict, path: str, version: int | None,
+              positions: dict[TomlPath, tuple[int, int]]) -> tuple[InputError, ...]:
+    """What makes containerd refuse this file although it is valid TOML: a version 1
+    plugin table (``[plugins.cri]``) in a version 2 file, whatever it holds."""
+    plugins = data.get("plugins")
+    if version != 2 or not isinstance(plugins, dict) or "cri" not in plugins:
+        return ()
+    lines = [line for key, (line, _) in positions.items() if key[:2] == CRI_V1]
+    return (InputError(path, min(lines) if lines else None,
+                       '`[plugins.cri]` is a version 1 key: containerd 1.5+ refuses it in a '
+                       "version 2 file ('invalid plugin key URI \"cri\"')"),)
 
 
 def containerd_effective(files: Sequence[ConfigFile]) -> tuple[Setting, ...]:
@@ -458,6 +473,11 @@ def layer(files: Sequence[tuple[ConfigFile, str]], context: LayerContext) -> Lay
     # so that no input goes unchecked.
     mains = [i for i, f in enumerate(configs) if path_key(f.path) not in imported]
     order = [*mains, *sorted(set(range(len(configs))) - set(mains))]
+    # Where a node's etc/containerd/config.toml is among them, that is the file
+    # containerd reads: another config beside it that it does not import
+    # (conf.d/a.toml, config.toml.orig) is never read, so it is no runtime of its own.
+    if any(is_default_main(configs[i].path) for i in mains):
+        order = [i for i in order if is_default_main(configs[i].path)]
     for index in order:
         if path_key(configs[index].path) in covered:
             continue
@@ -466,6 +486,13 @@ def layer(files: Sequence[tuple[ConfigFile, str]], context: LayerContext) -> Lay
         nodes.append(runtime_node(Component.CONTAINERD, chain, containerd_effective(chain)))
     # An import shared by two chains is reported once.
     return Layered(nodes=tuple(nodes), errors=tuple(dict.fromkeys(errors)))
+
+
+def is_default_main(path: str) -> bool:
+    """Whether ``path`` is where containerd reads its config by default
+    (``etc/containerd/config.toml`` of a node root)."""
+    parts = os.path.normpath(path).replace(os.sep, "/").split("/")
+    return parts[-3:] == ["etc", "containerd", "config.toml"]
 
 
 def _import_chain(main: ConfigFile, config_at: Callable[[Path], ConfigFile | None],
