@@ -147,3 +147,22 @@ def test_exclude_applies_to_show(tmp_path: Path) -> None:
     code, out, _ = show("--format", "json", "--exclude", str(tmp_path / "b"), str(tmp_path))
     assert code == 0
     assert [n["name"] for n in json.loads(out)["nodes"]] == [str(tmp_path / "a")]
+
+
+def test_an_unreadable_file_of_the_node_is_said_and_never_overwritten(tmp_path: Path) -> None:
+    # Review of issue 9: `show -o` protected only named and readable files, so the
+    # node's unreadable kubeadm-flags.env could be replaced by the report.
+    node = tmp_path / "node"
+    config = node / "etc" / "containerd" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(CONTAINERD)
+    flags = node / "var" / "lib" / "kubelet" / "kubeadm-flags.env"
+    flags.parent.mkdir(parents=True)
+    flags.write_bytes(b"KUBELET_KUBEADM_ARGS=\xff\n")
+    code, out, err = show(str(config), "-o", str(flags))
+    assert code == 2 and "is one of the inputs" in err
+    assert flags.read_bytes() == b"KUBELET_KUBEADM_ARGS=\xff\n"
+    code, out, err = show(str(config))
+    assert code == 2  # as check: the node's flags are unknown
+    assert f"{flags}:1: error: not UTF-8 text" in err
+    assert str(config) in out

@@ -65,13 +65,14 @@ def show_command(inputs: InputArgs, output_format: str, output_path: str | None)
 
 
 def _unshown(gathered) -> list[str]:
-    """Why a file given on the command line is in no node shown: it could not be read,
-    or is of no kind pauselint reads (what `check` reports as input errors)."""
+    """What `check` reports as input errors about the files themselves: a file given
+    or of a node shown that could not be read (its node is shown with it unknown), or
+    a named file of no kind pauselint reads."""
     from pauselint.reading import READABLE, detect
 
     problems = []
     for item in gathered.files:
-        if item.error is not None and (item.named or item.explicit):
+        if item.error is not None:
             where = f"{item.error.path}:{item.error.line}" if item.error.line else item.error.path
             problems.append(f"{where}: error: {item.error.message}")
         elif item.explicit and gathered.options.input_type is None and detect(item) is None:
@@ -81,14 +82,15 @@ def _unshown(gathered) -> list[str]:
 
 
 def _write(text: str, output_path: str | None, gathered, entries: list[dict]) -> None:
-    """To stdout, or to ``output_path`` unless that is one of the files read (named,
-    walked, or reached through imports and drop-ins: every node's files)."""
+    """To stdout, or to ``output_path`` unless that is one of the files collected
+    (named, walked, a node's other files, readable or not) or reached through imports
+    and drop-ins: every node's files."""
     if not output_path:
         click.echo(text, nl=not text.endswith("\n"))
         return
     from pauselint.report.output_file import input_named_by, write_report
 
-    read = [f.path for f in gathered.files if f.named or f.text is not None]
+    read = [f.path for f in gathered.files]
     read += [item["path"] for node in entries for item in node.get("files", ())
              if isinstance(item, dict) and item.get("path")]
     if gathered.config is not None:
