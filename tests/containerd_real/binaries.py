@@ -1,0 +1,291 @@
+"""Real containerd binaries for the differential tests: Debian's packages, cached.
+
+``fetch()`` gives the ``containerd`` binary of Debian's containerd 1.6.20 (bookworm),
+1.7.24 (trixie) and 2.1.9 (sid). Each is downloaded once with ``apt-get download``
+through a private apt configuration made under the cache folder (its own sources
+list, lists, cache and status file, Debian's archive keyring, no part of the
+machine's apt configuration read), unpacked with ``dpkg -x`` into a temporary folder
+and renamed into place. The archive address is the one this machine's own apt
+sources name; it is never written into the project.
+
+The cache is ``$PAUSELINT_RUNTIME_CACHE`` or ``~/.cache/pauselint/runtimes``; with
+every binary there, ``fetch()`` does no network at all. An fcntl lock on the cache
+folder lets two test processes fetch at once.
+
+Run as a script it fetches and prints ``<version> <path> <containerd --version>``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+# Upstream version -> the Debian suite that ships it.
+SUITES: dict[str, str] = {"1.6.20": "bookworm", "1.7.24": "trixie", "2.1.9": "sid"}
+PACKAGE = "containerd"
+KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
+BINARY = Path("usr/bin/containerd")
+
+# Debian's own suite names: an apt source naming one of these is Debian's archive.
+_DEBIAN_SUITES = frozenset({
+    "buster", "bullseye", "bookworm", "trixie", "forky", "duke", "sid",
+    "oldoldstable", "oldstable", "stable", "testing", "unstable",
+})
+_UPDATE_TIMEOUT = 600
+_DOWNLOAD_TIMEOUT = 300
+
+
+class FetchError(Exception):
+    """The binaries cannot be had here; ``str()`` says why (tests skip with it)."""
+
+
+def cache_root() -> Path:
+    """Where the unpacked runtimes live, outside any checkout."""
+    configured = os.environ.get("PAUSELINT_RUNTIME_CACHE")
+    if configured:
+        return Path(configured).expanduser()
+    return Path.home() / ".cache" / "pauselint" / "runtimes"
+
+
+def binary_path(version: str, root: Path | None = None) -> Path:
+    """Where ``containerd`` of ``version`` is once fetched."""
+    return (root or cache_root()) / f"containerd-{version}" / BINARY
+
+
+def fetch(versions: tuple[str, ...] = tuple(SUITES)) -> dict[str, Path]:
+    """The ``containerd`` binary of each Debian version, fetched where not cached.
+
+    Raises FetchError with the reason where any cannot be had.
+    """
+    root = cache_root()
+    found = {v: binary_path(v, root) for v in versions}
+    if all(p.is_file() for p in found.values()):
+        return found
+    unknown = [v for v in versions if v not in SUITES]
+    if unknown:
+        raise FetchError(f"no Debian suite known for containerd {', '.join(unknown)}")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FetchError(f"cannot create the runtime cache {root}: {exc}") from exc
+    with _locked(root / ".lock"):
+        missing = [v for v in versions if not found[v].is_file()]
+        if missing:
+            apt = _PrivateApt(root / "apt", _archive_address())
+            apt.update()
+            for version in missing:
+                _install(apt, version, root)
+            # The lists (some 300 MB) serve only a fetch, which updates them anew.
+            shutil.rmtree(root / "apt", ignore_errors=True)
+    return found
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _install(apt: _PrivateApt, version: str, root: Path) -> None:
+    suite = SUITES[version]
+    debian_version = apt.debian_version(version, suite)
+    target = root / f"containerd-{version}"
+    work = Path(tempfile.mkdtemp(prefix=f".containerd-{version}-", dir=root))
+    try:
+        deb = apt.download(debian_version, work)
+        tree = work / "tree"
+        _run(["dpkg", "-x", str(deb), str(tree)], f"unpacking {deb.name}", _DOWNLOAD_TIMEOUT)
+        if not (tree / BINARY).is_file():
+            raise FetchError(f"{deb.name} has no {BINARY}")
+        if target.exists():  # a half-made folder from an older layout: replace it
+            shutil.rmtree(target)
+        tree.rename(target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+class _PrivateApt:
+    """apt-get and apt-cache with a configuration of their own under ``folder``."""
+
+    def __init__(self, folder: Path, archive: str) -> None:
+        if shutil.which("apt-get") is None or shutil.which("dpkg") is None:
+            raise FetchError("apt-get or dpkg is not on this machine (Debian tools needed)")
+        if not KEYRING.is_file():
+            raise FetchError(f"Debian's archive keyring {KEYRING} is missing")
+        self.archive = archive
+        etc = folder / "etc"
+        for sub in ("etc/parts", "etc/preferences.d", "etc/sources.list.d",
+                    "lists/partial", "cache/archives/partial"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        sources = etc / "sources.list"
+        sources.write_text("".join(
+            f"deb [signed-by={KEYRING}] {archive} {suite} main\n"
+            for suite in dict.fromkeys(SUITES.values())))
+        (etc / "preferences").write_text("")
+        (folder / "status").write_text("")
+        settings = {
+            "Dir::Etc::Main": "/dev/null",
+            "Dir::Etc::Parts": str(etc / "parts"),
+            "Dir::Etc::SourceList": str(sources),
+            "Dir::Etc::SourceParts": str(etc / "sources.list.d"),
+            "Dir::Etc::Preferences": str(etc / "preferences"),
+            "Dir::Etc::PreferencesParts": str(etc / "preferences.d"),
+            "Dir::State": str(folder),
+            "Dir::State::Lists": str(folder / "lists"),
+            "Dir::State::status": str(folder / "status"),
+            "Dir::Cache": str(folder / "cache"),
+            "Acquire::Languages": "none",
+            # The archive may be a dated mirror whose Release files are past Valid-Until
+            # (sid's last a week); signatures are still checked against the keyring.
+            "Acquire::Check-Valid-Until": "false",
+            # The cache may sit in root's home, which apt's _apt user cannot enter.
+            "APT::Sandbox::User": "root",
+        }
+        config = etc / "apt.conf"
+        config.write_text("".join(f'{key} "{value}";\n' for key, value in settings.items()))
+        # APT_CONFIG is read before anything else, and its Dir::Etc::* point away from /etc/apt.
+        self.env = {**os.environ, "APT_CONFIG": str(config), "LC_ALL": "C"}
+        self.options = [arg for key, value in settings.items() for arg in ("-o", f"{key}={value}")]
+
+    def update(self) -> None:
+        out = _run(["apt-get", *self.options, "-q", "update"], "apt-get update",
+                   _UPDATE_TIMEOUT, self.env)
+        failed = [line for line in out.splitlines() if line.startswith(("Err:", "E:", "W:"))]
+        if failed:
+            raise FetchError(f"apt-get update against {self.archive} failed: "
+                             + " | ".join(failed[:4]))
+
+    def debian_version(self, upstream: str, suite: str) -> str:
+        """The Debian version of the package in ``suite`` whose upstream part is ``upstream``."""
+        out = _run(["apt-cache", *self.options, "madison", PACKAGE], "apt-cache madison",
+                   60, self.env)
+        offered: list[str] = []
+        for line in out.splitlines():
+            fields = [f.strip() for f in line.split("|")]
+            if len(fields) < 3 or fields[0] != PACKAGE:
+                continue
+            where = fields[2].split()
+            if len(where) < 2 or where[1].split("/")[0] != suite:
+                continue
+            offered.append(fields[1])
+            if _upstream_part(fields[1]) == upstream:
+                return fields[1]
+        raise FetchError(f"Debian {suite} offers no {PACKAGE} {upstream} "
+                         f"(it offers: {', '.join(offered) or 'none'})")
+
+    def download(self, debian_version: str, folder: Path) -> Path:
+        _run(["apt-get", *self.options, "-q", "download", f"{PACKAGE}={debian_version}"],
+             f"apt-get download {PACKAGE}={debian_version}", _DOWNLOAD_TIMEOUT, self.env,
+             cwd=folder)
+        debs = sorted(folder.glob(f"{PACKAGE}_*.deb"))
+        if len(debs) != 1:
+            raise FetchError(f"apt-get download {PACKAGE}={debian_version} left {len(debs)} .deb")
+        return debs[0]
+
+
+def _upstream_part(debian_version: str) -> str:
+    """``1:1.6.20~ds1-1+b1`` -> ``1.6.20``: no epoch, revision or repack suffix."""
+    version = debian_version.split(":", 1)[-1]
+    if "-" in version:
+        version = version.rsplit("-", 1)[0]
+    return re.split(r"[~+]", version, maxsplit=1)[0]
+
+
+def _archive_address() -> str:
+    """The Debian archive this machine's own apt sources name."""
+    etc = Path("/etc/apt")
+    files = [etc / "sources.list"] if (etc / "sources.list").is_file() else []
+    parts = etc / "sources.list.d"
+    if parts.is_dir():
+        files += sorted(p for p in parts.iterdir() if p.suffix in (".list", ".sources"))
+    for path in files:
+        try:
+            text = path.read_text(errors="replace")
+        except OSError:
+            continue
+        reader = _deb822_sources if path.suffix == ".sources" else _one_line_sources
+        for uri, suites in reader(text):
+            if uri.startswith(("http://", "https://")) and _DEBIAN_SUITES & set(suites):
+                return uri.rstrip("/")
+    raise FetchError("no Debian archive found in /etc/apt/sources.list or sources.list.d")
+
+
+def _one_line_sources(text: str) -> Iterator[tuple[str, list[str]]]:
+    for line in text.splitlines():
+        line = re.sub(r"\[[^\]]*\]", " ", line.split("#", 1)[0])
+        fields = line.split()
+        if len(fields) >= 3 and fields[0] == "deb":
+            yield fields[1], [fields[2]]
+
+
+def _deb822_sources(text: str) -> Iterator[tuple[str, list[str]]]:
+    for stanza in re.split(r"\n\s*\n", text):
+        fields: dict[str, str] = {}
+        for line in stanza.splitlines():
+            if line.startswith("#") or ":" not in line or line[:1].isspace():
+                continue
+            key, value = line.split(":", 1)
+            fields[key.strip().lower()] = value.strip()
+        if "deb" not in fields.get("types", "").split():
+            continue
+        if fields.get("enabled", "yes").lower() == "no":
+            continue
+        for uri in fields.get("uris", "").split():
+            yield uri, fields.get("suites", "").split()
+
+
+def _run(command: list[str], what: str, timeout: float, env: dict[str, str] | None = None,
+         cwd: Path | None = None) -> str:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                              env=env, cwd=cwd, check=False)
+    except FileNotFoundError as exc:
+        raise FetchError(f"{what}: {command[0]} not found") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise FetchError(f"{what}: no answer in {timeout:.0f} s (archive unreachable?)") from exc
+    if done.returncode != 0:
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        raise FetchError(f"{what} failed (exit {done.returncode}): "
+                         + " | ".join(lines[-3:]))
+    return done.stdout + done.stderr
+
+
+def version_line(binary: Path) -> str:
+    """What ``containerd --version`` prints (or why it could not run)."""
+    try:
+        done = subprocess.run([str(binary), "--version"], capture_output=True, text=True,
+                              timeout=30, check=False)
+    except OSError as exc:
+        return f"cannot run: {exc}"
+    return (done.stdout or done.stderr).strip()
+
+
+def main() -> int:
+    """Fetch every version; print where each is and what it says it is."""
+    start = time.monotonic()
+    try:
+        binaries = fetch()
+    except FetchError as exc:
+        print(f"cannot fetch containerd: {exc}", file=sys.stderr)
+        return 1
+    for version, path in binaries.items():
+        print(version, path, version_line(path))
+    print(f"({time.monotonic() - start:.1f} s)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
