@@ -80,12 +80,14 @@ def fetch(versions: tuple[str, ...] = tuple(SUITES)) -> dict[str, Path]:
     with _locked(root / ".lock"):
         missing = [v for v in versions if not found[v].is_file()]
         if missing:
-            apt = _PrivateApt(root / "apt", _archive_address())
-            apt.update()
-            for version in missing:
-                _install(apt, version, root)
-            # The lists (some 300 MB) serve only a fetch, which updates them anew.
-            shutil.rmtree(root / "apt", ignore_errors=True)
+            try:
+                apt = _PrivateApt(root / "apt", _archive_address())
+                apt.update()
+                for version in missing:
+                    _install(apt, version, root)
+            finally:
+                # The lists (some 300 MB) serve only a fetch, which updates them anew.
+                shutil.rmtree(root / "apt", ignore_errors=True)
     return found
 
 
