@@ -22,6 +22,9 @@ Two answers are read from the daemon:
   no CNI is needed), read from containerd's error ``failed to get sandbox image "X"``.
   This is the image the node would really run, for every version.
 
+Both are None where the daemon serves no CRI (``disabled_plugins`` names its CRI
+plugin): it answers ``Version`` UNIMPLEMENTED, and ``Daemon.cri`` is False.
+
 Needs root (containerd and ``unshare --mount`` do); ``why_not_here()`` says when not.
 """
 
@@ -77,13 +80,15 @@ class DaemonError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Daemon:
-    """A started containerd: its PID, CRI socket, main config file and CRI client."""
+    """A started containerd: its PID, gRPC socket, main config file and CRI client;
+    ``cri`` is False where it serves no CRI at all (its CRI plugin disabled)."""
 
     pid: int
     socket: Path
     config: Path
     log: Path
     runtime: api_pb2_grpc.RuntimeServiceStub
+    cri: bool
 
 
 def why_not_here() -> str | None:
@@ -139,8 +144,8 @@ def running(binary: Path, config_text: str, files: dict[str, str] | None = None,
         channel = grpc.insecure_channel(f"unix://{socket}")
         try:
             runtime = api_pb2_grpc.RuntimeServiceStub(channel)
-            namespace = _wait_ready(process, runtime, socket, log)
-            yield Daemon(process.pid, socket, config, log, runtime)
+            cri, namespace = _wait_ready(process, runtime, socket, log)
+            yield Daemon(process.pid, socket, config, log, runtime, cri)
         finally:
             channel.close()
     finally:
@@ -152,7 +157,9 @@ def running(binary: Path, config_text: str, files: dict[str, str] | None = None,
 
 def sandbox_image(daemon: Daemon) -> str | None:
     """``Status(verbose=True)``'s ``info["config"]["sandboxImage"]``; None where the
-    daemon reports no such key (containerd 2.x)."""
+    daemon reports no such key (containerd 2.x) or serves no CRI."""
+    if not daemon.cri:
+        return None
     response = daemon.runtime.Status(api_pb2.StatusRequest(verbose=True),
                                      timeout=CALL_TIMEOUT)
     raw = response.info.get("config")
@@ -168,6 +175,8 @@ def run_pod_sandbox_error(daemon: Daemon) -> str:
     It always fails here (no registry can be reached); a success would mean a sandbox
     ran, which this module never wants, so it raises then.
     """
+    if not daemon.cri:
+        raise DaemonError("the daemon serves no CRI (its CRI plugin is disabled)")
     metadata = api_pb2.PodSandboxMetadata(name="pauselint-probe", uid="pauselint-probe",
                                           namespace="default", attempt=0)
     host_network = api_pb2.LinuxPodSandboxConfig(
@@ -183,8 +192,11 @@ def run_pod_sandbox_error(daemon: Daemon) -> str:
                       "no registry should have been reachable")
 
 
-def pod_sandbox_image(daemon: Daemon) -> str:
-    """The image containerd tries to get when asked to create a pod sandbox."""
+def pod_sandbox_image(daemon: Daemon) -> str | None:
+    """The image containerd tries to get when asked to create a pod sandbox; None
+    where it serves no CRI, so makes no pod sandbox at all."""
+    if not daemon.cri:
+        return None
     error = run_pod_sandbox_error(daemon)
     found = _SANDBOX_IMAGE_ERROR.search(error)
     if found is None:
@@ -232,8 +244,9 @@ def _environment(folder: Path) -> dict[str, str]:
 
 
 def _wait_ready(process: subprocess.Popen[bytes], runtime: api_pb2_grpc.RuntimeServiceStub,
-                socket: Path, log: Path) -> str | None:
-    """Poll until CRI ``Version`` answers; return the daemon's mount namespace."""
+                socket: Path, log: Path) -> tuple[bool, str | None]:
+    """Poll until gRPC answers CRI ``Version``; return whether CRI is served (a daemon
+    without it answers UNIMPLEMENTED) and the daemon's mount namespace."""
     deadline = time.monotonic() + READY_WITHIN
     last = "no socket yet"
     while time.monotonic() < deadline:
@@ -247,14 +260,18 @@ def _wait_ready(process: subprocess.Popen[bytes], runtime: api_pb2_grpc.RuntimeS
             raise DaemonRefused(_error_line(text) or f"exit {returncode}", text, returncode)
         if not socket.exists():
             continue
+        cri = True
         try:
             runtime.Version(api_pb2.VersionRequest(), timeout=1.0)
         except grpc.RpcError as exc:
             last = f"{exc.code()}: {exc.details()}"  # type: ignore[attr-defined]
-            continue
-        with suppress(OSError):
-            return os.readlink(f"/proc/{process.pid}/ns/mnt")
-        return None
+            if exc.code() is not grpc.StatusCode.UNIMPLEMENTED:  # type: ignore[attr-defined]
+                continue
+            cri = False
+        try:
+            return cri, os.readlink(f"/proc/{process.pid}/ns/mnt")
+        except OSError:
+            return cri, None
     raise DaemonError(f"containerd (pid {process.pid}) did not answer on {socket} within "
                       f"{READY_WITHIN:.0f} s ({last}); its log: "
                       + _error_line(log.read_text(errors="replace")))

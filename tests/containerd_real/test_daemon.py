@@ -67,6 +67,17 @@ version = 2
   sandbox_image = ""
 """
 V3_PINNED_EMPTY = V3_PINNED_310.replace('"registry.k8s.io/pause:3.10"', '""')
+V1_PAUSE_39 = """\
+[plugins.cri]
+  sandbox_image = "registry.k8s.io/pause:3.9"
+"""
+V2_CRI_DISABLED = """\
+version = 2
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "registry.k8s.io/pause:3.9"
+"""
 
 EMPTY_IMAGE_ERROR = ('failed to get sandbox image "": failed to pull image "": '
                      'failed to parse image reference "": invalid reference format')
@@ -75,8 +86,9 @@ EMPTY_IMAGE_ERROR = ('failed to get sandbox image "": failed to pull image "": '
 class Case(NamedTuple):
     """One daemon: a version on files, and what that daemon was seen to answer.
 
-    ``image``: the image RunPodSandbox tries to get (None: refused to start);
-    ``refusal``: containerd's stderr line when it refuses; ``pod_error``: the exact
+    ``image``: the image RunPodSandbox tries to get (None: it serves no CRI, or
+    refused to start); ``refusal``: the end of containerd's stderr line when it
+    refuses (the case is then one of refusal); ``pod_error``: the exact
     RunPodSandbox error where it is the point of the case; ``pauselint``: pauselint's
     answer today where it differs (None: it agrees), which makes the comparison a
     strict xfail.
@@ -107,11 +119,20 @@ CASES = [
     Case("v3-read-as-v2-1.6.20", "1.6.20", V3_PINNED_39, {}, "registry.k8s.io/pause:3.6"),
     Case("v3-refused-1.7.24", "1.7.24", V3_PINNED_310, {}, None,
          refusal="unsupported config version `3`"),
+    # A version-1 file: 1.x reads [plugins.cri]; 2.1.9 ignores it for its default.
+    Case("v1-1.7.24", "1.7.24", V1_PAUSE_39, {}, "registry.k8s.io/pause:3.9"),
+    Case("v1-ignored-2.1.9", "2.1.9", V1_PAUSE_39, {}, "registry.k8s.io/pause:3.10"),
+    # CRI disabled: the daemon starts and serves no CRI, so there is no sandbox image.
+    *(Case(f"cri-disabled-{version}", version, V2_CRI_DISABLED, {}, None, pauselint=default)
+      for version, default in (("1.6.20", "registry.k8s.io/pause:3.6"),
+                               ("1.7.24", "registry.k8s.io/pause:3.8"),
+                               ("2.1.9", "registry.k8s.io/pause:3.10"))),
     # An empty image stays empty in 1.x: Status says "" and no sandbox can be made.
     Case("empty-1.7.24", "1.7.24", V2_EMPTY, {}, "", pod_error=EMPTY_IMAGE_ERROR),
     Case("empty-1.6.20", "1.6.20", V2_EMPTY, {}, "", pod_error=EMPTY_IMAGE_ERROR),
-    # 2.1.9 uses its default for an empty image, from a v2 or a v3 file alike (while
-    # `config dump` prints the empty value).
+    # 2.1.9 uses its default for an empty image, from a v2 or a v3 file alike, while
+    # `config dump` prints the empty value: the podsandbox controller's
+    # getSandboxImageName() (internal/cri/server/podsandbox) falls back when it is "".
     Case("empty-v2-2.1.9", "2.1.9", V2_EMPTY, {}, "registry.k8s.io/pause:3.10", pauselint=""),
     Case("empty-v3-2.1.9", "2.1.9", V3_PINNED_EMPTY, {}, "registry.k8s.io/pause:3.10",
          pauselint=""),
@@ -125,8 +146,8 @@ class PauselintDisagrees(AssertionError):
 def _param(case: Case) -> object:
     if case.pauselint is None:
         return pytest.param(case, id=case.id)
-    reason = (f"containerd {case.version} daemon uses {case.image!r}; "
-              f"pauselint show says {case.pauselint!r}")
+    uses = f"uses {case.image!r}" if case.image is not None else "serves no CRI, so no image"
+    reason = f"containerd {case.version} daemon {uses}; pauselint show says {case.pauselint!r}"
     return pytest.param(case, id=case.id, marks=pytest.mark.xfail(
         strict=True, raises=PauselintDisagrees, reason=reason))
 
@@ -158,7 +179,7 @@ def test_running_daemon_agrees_with_show(case: Case, containerd_binaries: dict[s
         pytest.skip(reason)
     shown = _shown(tmp_path, case)
     binary = containerd_binaries[case.version]
-    if case.image is None:
+    if case.refusal:
         with pytest.raises(DaemonRefused) as refused, running(binary, case.config, case.files):
             pass
         assert refused.value.line.startswith("containerd: failed to load TOML from ")
@@ -174,7 +195,9 @@ def test_running_daemon_agrees_with_show(case: Case, containerd_binaries: dict[s
         used = pod_sandbox_image(daemon)
     # What the daemon says, whatever pauselint says.
     assert used == case.image
-    if case.version.startswith("1."):
+    if case.image is None:
+        assert status is None and not daemon.cri, "a daemon without CRI has no image"
+    elif case.version.startswith("1."):
         assert status == case.image, "1.x reports the image it uses in Status"
     else:
         assert status is None, "2.x has no config.sandboxImage in Status"
