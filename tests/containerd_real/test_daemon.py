@@ -12,7 +12,7 @@ containerd=V`` on the same texts must say the same: accepted or refused, and
 strict xfail limited to that comparison, so it flips once the reader is fixed.
 
 Wall time: some 0.2 s per case here (start to stop); bounded by daemon.READY_WITHIN +
-3 * daemon.CALL_TIMEOUT + daemon.STOP_WITHIN per case.
+3 * daemon.CALL_TIMEOUT + 2 * daemon.STOP_WITHIN (SIGTERM, then SIGKILL) per case.
 """
 
 from __future__ import annotations
