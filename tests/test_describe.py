@@ -250,22 +250,38 @@ def test_a_config_version_the_runtime_refuses_is_not_accepted(tmp_path, version,
     assert runtime["accepted"] is accepted
     if not accepted:
         assert runtime["refusal"] == (
-            f"{tmp_path}/etc/containerd/config.toml:1: containerd 1.7.24 refuses to start "
-            "with `version = 3` (the max version is 2)")
+            f"{tmp_path}/etc/containerd/config.toml:1: containerd 1.7.24 refuses to start: "
+            "config version `3` is not supported, the max version is `2`")
     report = engine.check_files(collect([str(tmp_path)]),
                                 engine.Options(runtimes=((Component.CONTAINERD, version),)),
                                 TABLE)
     assert ("PL402" in {f.rule for f in report.findings}) is not accepted
 
 
-def test_a_version_1_plugin_key_in_a_version_2_file_is_a_refusal(tmp_path):
+def test_a_version_1_plugin_key_in_a_version_2_file_is_refused_by_1x_only(tmp_path):
+    # Verified with Debian's binaries: 1.6.20 and 1.7.24 refuse ('invalid plugin key URI
+    # "cri"'), 2.1.9 starts and ignores the table.
     write(tmp_path, {"etc/containerd/config.toml":
                      'version = 2\n\n[plugins.cri.containerd]\n  snapshotter = "overlayfs"\n'})
+    for version in ("1.6.20", "1.7.24"):
+        (entry,) = describe([tmp_path], runtimes=((Component.CONTAINERD, version),))
+        (runtime,) = entry["runtimes"]
+        assert runtime["accepted"] is False and runtime["read_as"] == version
+        assert runtime["refusal"] == (
+            f"{tmp_path}/etc/containerd/config.toml:4: containerd {version} refuses to start: "
+            'invalid plugin key URI "cri" expect io.containerd.x.vx (a version 2 config names '
+            "plugins by URI: `[plugins.cri]` is version 1's)")
+    (entry,) = describe([tmp_path], runtimes=((Component.CONTAINERD, "2.1.9"),))
+    (runtime,) = entry["runtimes"]
+    assert runtime["accepted"] is True
+    assert runtime["sandbox_image"]["value"] == "registry.k8s.io/pause:3.10"
+    # Version unknown: read as the newest line that starts, and every line said.
     (entry,) = describe([tmp_path])
     (runtime,) = entry["runtimes"]
-    assert runtime["accepted"] is False
-    assert runtime["refusal"].startswith(f"{tmp_path}/etc/containerd/config.toml:4: "
-                                         "`[plugins.cri]` is a version 1 key")
+    assert runtime["accepted"] is True and runtime["read_as"] == "2.3.0 line"
+    assert [(r["version"], r["accepted"]) for r in runtime["releases"]] == [
+        ("1.6.32", False), ("1.7.17", False), ("2.0.0", True), ("2.2.0", True),
+        ("2.3.0", True)]
 
 
 def test_a_value_that_is_no_image_reference_is_no_refusal(tmp_path):

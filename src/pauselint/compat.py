@@ -144,6 +144,30 @@ class Pinning(NamedTuple):
     source: str
 
 
+class Loading(NamedTuple):
+    """How one containerd release loads its config files (``containerd.loading``).
+
+    ``merge``: "replace-plugin" (1.x: an import's ``[plugins.X]`` replaces the whole
+    table) or "deep"; ``glob_base``: "cwd" or "config" (what a relative glob import is
+    matched against); ``plugin_key_rule``: "four-parts", "io.containerd-prefix" or
+    "none"; ``max_version``: the highest config version it loads, None where it loads
+    any (1.6 before 1.6.32 reads 3, 4, 5 as 2).
+    """
+
+    version: Version
+    merge: str
+    glob_base: str
+    plugin_key_rule: str
+    max_version: int | None
+    decoder: str  # "go-toml-v1" or "go-toml-v2"
+    keeps_empty: bool  # an empty sandbox image stays empty (else: the default is used)
+    sources: tuple[str, ...]
+
+    @property
+    def major(self) -> int:
+        return self.version.major
+
+
 class ConfigVersionInfo(NamedTuple):
     version: int
     min_containerd: str
@@ -462,7 +486,7 @@ class CompatTable:
         return out
 
     def _load_containerd(self, data: Any) -> None:
-        keys = ("config_versions", "refuses_newer_config", "defaults", "pins_sandbox",
+        keys = ("config_versions", "refuses_newer_config", "loading", "defaults", "pins_sandbox",
                 "kubernetes_support", "cri_v1_required_from", "cri_v1_floor", "cri_v1_source",
                 "v1_unsupported_from", "v1_unsupported_source")
         _check_keys("containerd", data, keys, keys)
@@ -477,6 +501,13 @@ class CompatTable:
         self._config_versions = versions
         self._refuses = self._ranges("containerd.refuses_newer_config",
                                      data["refuses_newer_config"], ("max_version",))
+        loading = data["loading"]
+        facts = {"import_merge": "merge", "relative_glob_base": "base",
+                 "plugin_key_rule": "rule", "toml_decoder": "decoder",
+                 "empty_sandbox": "keeps_empty", "max_config_version": "max_version"}
+        _check_keys("containerd.loading", loading, tuple(facts), tuple(facts))
+        self._loading = {name: self._ranges(f"containerd.loading.{name}", loading[name], (key,))
+                         for name, key in facts.items()}
         self._cd_defaults = self._ranges("containerd.defaults", data["defaults"],
                                          ("image", "windows_image"))
         self._pins = self._ranges("containerd.pins_sandbox", data["pins_sandbox"],
@@ -659,6 +690,41 @@ class CompatTable:
             if runtime in spec:
                 return int(e["max_version"])
         return None
+
+    def containerd_loading(self, runtime: Version) -> Loading | None:
+        """How this containerd loads its config, or None where the table does not say
+        (a release older than every fact, or a fact missing for it)."""
+        found: dict[str, Any] = {}
+        sources = []
+        for name, entries in self._loading.items():
+            entry = next((e for spec, e in entries if runtime in spec), None)
+            if entry is None and name != "max_config_version":
+                return None
+            if entry is not None:
+                sources.append(entry["source"])
+            found[name] = entry
+        highest = self.containerd_max_config_version(runtime)
+        if found["max_config_version"] is not None:
+            highest = int(found["max_config_version"]["max_version"])
+        return Loading(runtime, found["import_merge"]["merge"],
+                       found["relative_glob_base"]["base"], found["plugin_key_rule"]["rule"],
+                       highest, found["toml_decoder"]["decoder"],
+                       bool(found["empty_sandbox"]["keeps_empty"]), tuple(sources))
+
+    def containerd_lines(self) -> list[Version]:
+        """One release per containerd line (1.6, 1.7, 2.0, ...) standing for the whole line
+        where the version is unknown: the newest behaviour the table knows in it (the
+        highest floor of any fact within the line), never an invented release."""
+        floors: dict[tuple[int, int], Version] = {}
+        ranges = [*self._refuses, *self._cd_defaults,
+                  *(entry for entries in self._loading.values() for entry in entries)]
+        for spec, _ in ranges:
+            floor = spec.floor
+            if floor < Version("1.6"):
+                continue
+            line = (floor.major, floor.minor)
+            floors[line] = max(floors.get(line, floor), floor)
+        return [floors[line] for line in sorted(floors)]
 
     def containerd_default(self, runtime: Version) -> RuntimeDefault | None:
         for spec, e in self._cd_defaults:

@@ -64,14 +64,10 @@ class SandboxDefault(NamedTuple):
 
 def describe_node(view: NodeView, errors: Sequence[InputError], platform: Platform | None,
                   versions: dict[Component, RuntimeVersion],
-                  defaults: dict[int, SandboxDefault],
-                  refusals: dict[int, str] | None = None) -> dict[str, Any]:
+                  defaults: dict[int, SandboxDefault]) -> dict[str, Any]:
     """The entry for one node. ``errors`` are the run's reading and layering errors (a
     runtime that has one on its files would refuse its configuration); ``defaults`` maps
-    ``id(facts)`` of each runtime without an effective value to its built-in image, and
-    ``refusals`` each runtime whose version refuses its files to why (the compat
-    table's verdict: ``version = 3`` for containerd 1.7.24)."""
-    refusals = refusals or {}
+    ``id(facts)`` of each runtime without an effective value to its built-in image."""
     return {
         "name": view.name,
         "files": _files(view),
@@ -79,7 +75,7 @@ def describe_node(view: NodeView, errors: Sequence[InputError], platform: Platfo
         "kubernetes_version_from": view.kubernetes_from,
         "platform": str(platform) if platform else None,
         "runtimes": [_runtime(facts, errors, versions.get(facts.runtime),
-                              defaults.get(id(facts)), refusals.get(id(facts)))
+                              defaults.get(id(facts)))
                      for facts in view.facts if facts.runtime is not None],
         "kubelet": _values(pod_infra_container_image=_pod_infra_flag(view)),
         "kubeadm": _values(image_repository=view.image_repository,
@@ -125,9 +121,9 @@ def _systemd_role(path: str, kind: str) -> str:
 
 
 def _runtime(facts: NodeFacts, errors: Sequence[InputError], version: RuntimeVersion | None,
-             default: SandboxDefault | None, by_version: str | None) -> dict[str, Any]:
+             default: SandboxDefault | None) -> dict[str, Any]:
     assert facts.runtime is not None
-    refusal = _refusal(facts, errors) or by_version
+    refusal = _refusal(facts, errors)
     return {
         "name": facts.runtime.value,
         "version": version.text if version else None,
@@ -138,6 +134,12 @@ def _runtime(facts: NodeFacts, errors: Sequence[InputError], version: RuntimeVer
         "refusal": refusal,
         "sandbox_image": _sandbox(facts, version, default),
         "overridden": _overridden(facts),
+        # The release whose reading this is: the given one, or where the version is
+        # not known, the newest line that starts with these files; and what every line
+        # would do (they differ: an upgrade changes the pause image, PL409).
+        "read_as": facts.read_as,
+        "releases": [{"version": v, "accepted": ok, "sandbox_image": image}
+                     for v, ok, image in facts.by_release],
     }
 
 
@@ -146,11 +148,11 @@ def _refusal(facts: NodeFacts, errors: Sequence[InputError]) -> str | None:
 
     An input error on one of its files (invalid TOML, a missing or invalid import, a
     file that cannot be read) is taken as a refusal, and so is what its reader found
-    the runtime refuses in a file that parses (``ConfigFile.refusals``). That is
-    pauselint's reading, not yet each runtime version's own verdict: the schema says so.
+    the runtime refuses although its files parse (``NodeFacts.refusal``: the release
+    in ``NodeFacts.read_as`` refuses them).
     """
     paths = {config.path for config in facts.files}
-    refused = [error for config in facts.files for error in config.refusals]
+    refused = [facts.refusal] if facts.refusal is not None else []
     for error in [*(e for e in errors if e.path in paths), *refused]:
         where = f"{error.path}:{error.line}" if error.line else error.path
         return f"{where}: {error.message}"
@@ -159,7 +161,9 @@ def _refusal(facts: NodeFacts, errors: Sequence[InputError]) -> str | None:
 
 
 def _sandbox(facts: NodeFacts, version: RuntimeVersion | None,
-             default: SandboxDefault | None) -> dict[str, Any]:
+             default: SandboxDefault | None) -> dict[str, Any] | None:
+    if facts.no_sandbox:  # the CRI plugin is disabled: no pod sandbox is ever made
+        return None
     if facts.unread_config is not None:
         return {"value": None, "origin": "unknown", "path": facts.unread_config, "line": None,
                 "column": None, "why": f"{facts.unread_config} could not be read: it may set "

@@ -129,15 +129,19 @@ def runtime_infos(given: Sequence[tuple[Component, str]]) -> tuple[RuntimeInfo, 
 
 
 def build_groups(read: ReadResult, root: Path | None,
+                 runtimes: Sequence[RuntimeInfo] = (), table: CompatTable | None = None,
                  ) -> tuple[dict[str, list[NodeFacts]], list[InputError]]:
-    """The nodes of every group (each node folder, and the loose files together)."""
+    """The nodes of every group (each node folder, and the loose files together), each
+    runtime read as its given release reads its files."""
+    versions = {info.name: info.version for info in runtimes}
     configs_by_group: dict[str, list[tuple[ConfigFile, str]]] = {}
     for item in read.configs:
         configs_by_group.setdefault(item.group, []).append((item.config, item.kind.value))
     groups: dict[str, list[NodeFacts]] = {}
     errors: list[InputError] = []
     for group, configs in configs_by_group.items():
-        groups[group], group_errors = assemble_group(configs, root=group_root(group, root))
+        groups[group], group_errors = assemble_group(configs, root=group_root(group, root),
+                                                     versions=versions, table=table)
         errors.extend(group_errors)
     return groups, errors
 
@@ -193,7 +197,7 @@ def _default_use(node: NodeFacts, runtime: RuntimeInfo, table: CompatTable,
     it. A default that is no image reference (a system-default-registry written as a
     URL or a placeholder) is an error at the value that made it so.
     """
-    if node.effective_sandbox is not None or node.unread_config is not None:
+    if node.effective_sandbox is not None or node.unread_config is not None or node.no_sandbox:
         return None
     image, registry = _default_for(node, runtime, table, platform)
     if image is None:
@@ -288,7 +292,7 @@ def _prepare(files: Sequence[InputFile], options: Options, table: CompatTable) -
     given = resolve_kubernetes(options.kubernetes, table) if options.kubernetes else None
     runtimes = runtime_infos(options.runtimes)
     read = read_inputs(files, options.input_type, options.root)
-    groups, errors = build_groups(read, options.root)
+    groups, errors = build_groups(read, options.root, runtimes, table)
     errors = [*read.errors, *errors]
     views: list[NodeView] = []
     contexts: list[tuple[RuleContext, str | None]] = []
@@ -421,26 +425,8 @@ def _describe(run: _Run, options: Options, table: CompatTable,
             defaults[id(facts)] = SandboxDefault(
                 image, None if image else f"the compat table has no built-in sandbox image "
                 f"for {info.name.value} {info.text}")
-        refusals = {id(facts): why for facts in view.facts
-                    if (why := _version_refusal(facts, by_name.get(facts.runtime), table))}
-        entries.append(describe_node(view, errors, options.platform, versions, defaults,
-                                     refusals))
+        entries.append(describe_node(view, errors, options.platform, versions, defaults))
     return entries
-
-
-def _version_refusal(facts: NodeFacts, info: RuntimeInfo | None,
-                     table: CompatTable) -> str | None:
-    """Why this runtime version refuses to start with the node's config version (the
-    compat table's ``containerd.refuses_newer_config``, what PL402 reports), or None."""
-    if info is None or facts.runtime is not Component.CONTAINERD or facts.config_version is None:
-        return None
-    highest = table.containerd_max_config_version(info.version)
-    if highest is None or facts.config_version <= highest:
-        return None
-    loc = facts.config_version_location or Location(facts.runtime_config_path)
-    where = f"{loc.path}:{loc.line}" if loc.line else loc.path
-    return (f"{where}: containerd {info.text} refuses to start with `version = "
-            f"{facts.config_version}` (the max version is {highest})")
 
 
 def _sources(files: Sequence[InputFile], read: ReadResult,

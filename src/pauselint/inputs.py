@@ -59,6 +59,9 @@ class InputFile(NamedTuple):
     # Named on the command line (or standard input). Unlike ``explicit``, which
     # --ignore-unknown clears, this stays: --output never overwrites a named file.
     named: bool = False
+    # The bytes began with a UTF-8 BOM (decode() drops it): a format whose program
+    # refuses one (containerd 2.x) gets it back (``Format.sees_bom``).
+    bom: bool = False
 
 
 def decode(path: str, data: bytes) -> tuple[str | None, InputError | None]:
@@ -120,7 +123,8 @@ def read_path(path: str, *, explicit: bool) -> InputFile:
     if len(data) > MAX_BYTES:
         return InputFile(path, None, explicit, InputError(path, None, _too_big()))
     text, error = decode(path, data)
-    return InputFile(path, text, explicit, error, cr_line_ends=has_cr_line_ends(data))
+    return InputFile(path, text, explicit, error, cr_line_ends=has_cr_line_ends(data),
+                     bom=data.startswith(codecs.BOM_UTF8))
 
 
 def read_stream(stream: BinaryIO, name: str = STDIN_NAME) -> InputFile:
@@ -130,7 +134,8 @@ def read_stream(stream: BinaryIO, name: str = STDIN_NAME) -> InputFile:
     if len(data) > MAX_BYTES:
         return InputFile(name, None, True, InputError(name, None, _too_big()), named=True)
     text, error = decode(name, data)
-    return InputFile(name, text, True, error, cr_line_ends=has_cr_line_ends(data), named=True)
+    return InputFile(name, text, True, error, cr_line_ends=has_cr_line_ends(data), named=True,
+                     bom=data.startswith(codecs.BOM_UTF8))
 
 
 def _too_big() -> str:
@@ -359,7 +364,8 @@ def read_walked(path: str, *, read_all: bool = False,
     if error is not None:
         return refused(SKIP_BINARY if text is None and "binary" in error.message
                        else SKIP_NOT_UTF8, error.message)
-    return InputFile(path, text, False, cr_line_ends=has_cr_line_ends(data))
+    return InputFile(path, text, False, cr_line_ends=has_cr_line_ends(data),
+                     bom=data.startswith(codecs.BOM_UTF8))
 
 
 # Top-level folders of a node's filesystem: in a walk, a file under one of these that

@@ -124,10 +124,10 @@ class ConfigFile(NamedTuple):
     # template): what it sets is then unknown, which is not the same as setting
     # nothing -- no runtime default may be assumed for it.
     parsed: bool = True
-    # Why the runtime refuses to start with this file although it parses (a version 1
-    # plugin key in a containerd version 2 file): not a reading error, the runtime's
-    # verdict, so `show` says the configuration is not accepted.
-    refusals: tuple[InputError, ...] = ()
+    # What the format's own layering needs beyond settings (containerd: the file's
+    # plugin tables, disabled plugins and raw version, to load it as each release
+    # does); opaque to everyone else.
+    structure: object = None
 
 
 class Suppression(NamedTuple):
@@ -175,6 +175,20 @@ class NodeFacts(NamedTuple):
     config_version_location: Location | None = None
     # The file the runtime configuration lives in (for runtime-default findings).
     runtime_config_path: str | None = None
+    # Why the runtime refuses to start with these files (a missing import, a config
+    # version it does not load, an invalid plugin key), in its own terms, where it is.
+    refusal: InputError | None = None
+    # The runtime release whose reading these facts are ("1.7.24", or a line's release
+    # where the version is not known), and what every line that loads the files would
+    # use, for rules that compare releases: (release, accepted, sandbox image or None).
+    read_as: str | None = None
+    by_release: tuple[tuple[str, bool, str | None], ...] = ()
+    # True when the runtime has no sandbox image at all (its CRI plugin is disabled).
+    no_sandbox: bool = False
+    # Import tables that replaced a whole plugin table of an earlier file (containerd
+    # 1.x): (the replaced table's place, the import that replaced it, whether the
+    # effective sandbox image changed because of it).
+    replaced: tuple[tuple[Location, str, bool], ...] = ()
 
     @property
     def unread_config(self) -> str | None:

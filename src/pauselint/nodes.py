@@ -10,10 +10,11 @@ every rule sees the same effective sandbox image.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pauselint.model import ConfigFile, InputError, NodeFacts, Setting
+from pauselint.model import Component, ConfigFile, InputError, NodeFacts, Setting
 from pauselint.sources import registry
 from pauselint.sources.kinds import InputType
 from pauselint.sources.layering import (
@@ -23,6 +24,11 @@ from pauselint.sources.layering import (
     ReferenceLoader,
     path_key,
 )
+
+if TYPE_CHECKING:
+    from packaging.version import Version
+
+    from pauselint.compat import CompatTable
 
 __all__ = ["ImportLoader", "assemble_group", "same_path"]
 
@@ -42,6 +48,8 @@ def same_path(a: str | Path, b: str | Path) -> bool:
 
 def assemble_group(configs: Sequence[tuple[ConfigFile, str]],
                    load_import: ImportLoader | None = None, root: Path | None = None,
+                   versions: Mapping[Component, Version] | None = None,
+                   table: CompatTable | None = None,
                    ) -> tuple[list[NodeFacts], list[InputError]]:
     """All inputs of one node group, as nodes: the runtime configurations, and the
     settings that join the runtime they should agree with (kubelet flags, kubeadm's).
@@ -55,7 +63,7 @@ def assemble_group(configs: Sequence[tuple[ConfigFile, str]],
     :func:`pauselint.reading.load_referenced`, as the kind the referencing format
     says; ``load_import`` (a containerd-only loader, the former interface) overrides.
     """
-    context = LayerContext(_reference_loader(load_import), root)
+    context = LayerContext(_reference_loader(load_import), root, versions or {}, table)
     nodes: list[NodeFacts] = []
     errors: list[InputError] = []
     attached: list[Setting] = []

@@ -53,7 +53,14 @@ def load_referenced(path: Path, kind: InputType) -> ConfigFile | None:
     if item.text is None:
         error = item.error or InputError(str(path), None, "could not be read")
         return ConfigFile(str(path), entry.component, errors=(error,), parsed=False)
-    return entry.read_source(SourceText(item.text, str(path)))
+    return entry.read_source(SourceText(text_for(entry, item), str(path)))
+
+
+def text_for(entry: registry.Format, item: InputFile) -> str:
+    """The text ``entry``'s reader gets: with the file's BOM back where the format's
+    program decides what a BOM means (``Format.sees_bom``)."""
+    text = item.text or ""
+    return "\ufeff" + text if item.bom and entry.sees_bom else text
 
 
 class ReadConfig(NamedTuple):
@@ -110,7 +117,7 @@ def read_inputs(files: Iterable[InputFile], forced: InputType | None,
         if entry.read_together is not None:
             together.setdefault((entry.name, item.group), []).append(item)
             continue
-        config = entry.read_source(SourceText(item.text or "", item.path))
+        config = entry.read_source(SourceText(text_for(entry, item), item.path))
         configs.append(ReadConfig(config, kind, item.group))
         errors.extend(config.errors)
     for (name, group), members in together.items():

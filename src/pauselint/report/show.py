@@ -54,7 +54,15 @@ def _runtime_lines(runtime: dict[str, Any]) -> list[str]:
     head = f"  {runtime['name']} {said}"
     if runtime["config_version"] is not None:
         head += f", config version {runtime['config_version']}"
-    lines = [head, "    reads, in order:"]
+    lines = [head]
+    if runtime.get("read_as") and not version:
+        lines.append(f"    read as containerd {runtime['read_as']} (the newest line that "
+                     "starts with these files; give --runtime-version to pick one)")
+    for release in runtime.get("releases", ()):
+        said = (release["sandbox_image"] or "no sandbox image") if release["accepted"] \
+            else "refuses these files"
+        lines.append(f"      containerd {release['version']} line: {said}")
+    lines.append("    reads, in order:")
     lines += [f"      {path}" for path in runtime["files"]]
     lines.append("    accepts this configuration" if runtime["accepted"]
                  else f"    refuses this configuration: {runtime['refusal']}")

@@ -97,6 +97,7 @@ def read_containerd(path: str, text: str) -> ConfigFile:
     Never raises: invalid TOML (templates included) gives a ConfigFile with one
     InputError and no settings, because a file containerd cannot load sets nothing.
     """
+    bom = text.startswith("\ufeff")
     text = text.removeprefix("\ufeff")
     limit = check_toml_limits(text)
     if limit is not None:
@@ -161,21 +162,77 @@ def read_containerd(path: str, text: str) -> ConfigFile:
         errors=tuple(errors),
         imports=imports,
         config_version=written_version,
-        refusals=_refusals(data, path, written_version, positions),
+        structure=_shape(data, location, positions, text)._replace(bom=bom),
     )
 
 
-def _refusals(data: dict, path: str, version: int | None,
-              positions: dict[TomlPath, tuple[int, int]]) -> tuple[InputError, ...]:
-    """What makes containerd refuse this file although it is valid TOML: a version 1
-    plugin table (``[plugins.cri]``) in a version 2 file, whatever it holds."""
+class Value(NamedTuple):
+    """A key of a plugin table as written, its value and where."""
+
+    key: str
+    value: object
+    location: Location
+
+
+class PluginTable(NamedTuple):
+    """One ``[plugins.X]`` table of a file: what containerd's loading needs of it."""
+
+    plugin: str  # the key under [plugins], TOML escapes resolved
+    location: Location  # its first value
+    keys: tuple[Value, ...]  # its top-level keys that are no table
+    pinned: tuple[Value, ...]  # its pinned_images table's entries (the images plugin)
+    escaped: bool = False  # the key is written with a TOML escape somewhere
+
+
+class Shape(NamedTuple):
+    """A containerd file as containerd's config loader sees it (``ConfigFile.structure``)."""
+
+    version: object  # as decoded; None when the file has no version line
+    version_location: Location
+    imports_location: Location
+    tables: tuple[PluginTable, ...]
+    disabled_plugins: tuple[str, ...]
+    bom: bool = False  # the file starts with a UTF-8 BOM
+
+
+# A plugin key written with a TOML escape in its quotes (`"io.containerd.grpc.v1\u002ecri"`):
+# go-toml v1 (containerd 1.x) keeps such a key as written, so it names no plugin.
+_ESCAPED_PLUGIN_KEY = re.compile(r'plugins\s*\.\s*"((?:[^"\\\n]|\\.)*\\(?:[^"\\\n]|\\.)*)"')
+
+
+def _escaped_plugin_keys(text: str) -> frozenset[str]:
+    """The plugin keys that some header or dotted key writes with an escape, unescaped."""
+    found = set()
+    for match in _ESCAPED_PLUGIN_KEY.finditer(text):
+        try:
+            found.add(tomllib.loads(f'k = "{match.group(1)}"')["k"])
+        except tomllib.TOMLDecodeError:
+            continue
+    return frozenset(found)
+
+
+def _shape(data: dict, location: Callable[[TomlPath], Location],
+           positions: dict[TomlPath, tuple[int, int]], text: str) -> Shape:
     plugins = data.get("plugins")
-    if version != 2 or not isinstance(plugins, dict) or "cri" not in plugins:
-        return ()
-    lines = [line for key, (line, _) in positions.items() if key[:2] == CRI_V1]
-    return (InputError(path, min(lines) if lines else None,
-                       '`[plugins.cri]` is a version 1 key: containerd 1.5+ refuses it in a '
-                       "version 2 file ('invalid plugin key URI \"cri\"')"),)
+    tables = []
+    for name, table in (plugins.items() if isinstance(plugins, dict) else ()):
+        if not isinstance(table, dict):
+            continue
+        lines = sorted(pos for key, pos in positions.items() if key[:2] == ("plugins", name))
+        first = Location(location(("plugins", name)).path, *(lines[0] if lines else (None, None)))
+        keys = tuple(Value(k, v, location(("plugins", name, k)))
+                     for k, v in table.items() if not isinstance(v, dict))
+        pinned_table = table.get("pinned_images")
+        pinned = tuple(Value(k, v, location(("plugins", name, "pinned_images", k)))
+                       for k, v in (pinned_table.items() if isinstance(pinned_table, dict)
+                                    else ()))
+        tables.append(PluginTable(name, first, keys, pinned,
+                                  escaped=name in _escaped_plugin_keys(text)))
+    disabled = data.get("disabled_plugins")
+    return Shape(data.get("version"), location(("version",)), location(("imports",)),
+                 tuple(tables),
+                 tuple(p for p in disabled if isinstance(p, str))
+                 if isinstance(disabled, list) else ())
 
 
 def containerd_effective(files: Sequence[ConfigFile]) -> tuple[Setting, ...]:
@@ -386,15 +443,9 @@ def _config_version(
         errors.append(InputError(path, where.line, message))
         return None, None
     if raw != 0 and raw not in SUPPORTED_VERSIONS:
-        errors.append(
-            InputError(
-                path,
-                where.line,
-                f"unknown containerd config version {raw} (known: 1 to "
-                f"{max(SUPPORTED_VERSIONS)}); containerd refuses to start",
-            )
-        )
-        return None, None
+        # Not an error of the file: whether a release loads it is the release's
+        # (containerd 1.6.20 reads `version = 5` as 2; 1.7.24 and 2.x refuse it).
+        return raw, None
     return raw, raw or DEFAULT_VERSION
 
 
@@ -483,9 +534,87 @@ def layer(files: Sequence[tuple[ConfigFile, str]], context: LayerContext) -> Lay
             continue
         chain = chains[index]
         covered.update(path_key(f.path) for f in chain)
-        nodes.append(runtime_node(Component.CONTAINERD, chain, containerd_effective(chain)))
+        node = runtime_node(Component.CONTAINERD, chain, containerd_effective(chain))
+        if context.table is not None and chain[0].parsed:
+            node = _as_released(node, chain[0], context, config_at, errors)
+        nodes.append(node)
     # An import shared by two chains is reported once.
     return Layered(nodes=tuple(nodes), errors=tuple(dict.fromkeys(errors)))
+
+
+def _as_released(node: NodeFacts, main: ConfigFile, context: LayerContext,
+                 config_at: Callable[[Path], ConfigFile | None],
+                 errors: list[InputError]) -> NodeFacts:
+    """``node`` as the given containerd release reads its files -- or, the release not
+    known, as each line does: the facts are then the newest line's that starts with
+    them, and ``by_release`` says what every line would use."""
+    from pauselint.sources import containerd_load
+
+    table = context.table
+    assert table is not None
+    given = context.versions.get(Component.CONTAINERD)
+    releases = [given] if given is not None else table.containerd_lines()
+    loadings = [loading for v in releases if (loading := table.containerd_loading(v))]
+    if not loadings:  # a release older than every fact: the files' own reading stands
+        return node
+    # The version-agnostic chain above resolved every import against its file's
+    # folder and said what it could not expand; the releases reuse that work.
+    found: list[InputError] = []
+    resolve = containerd_load.resolver(context.root, found)
+    readings = [containerd_load.read(main, loading, config_at, context.root, resolve)
+                for loading in loadings]
+    reported = {(e.path, e.message) for e in errors}
+    errors.extend(e for e in found if (e.path, e.message) not in reported)
+    accepted = [r for r in readings if r.refusal is None]
+    chosen = readings[0] if given is not None else (accepted or readings)[-1]
+    by_release = () if given is not None else tuple(
+        (str(r.release.version), r.refusal is None, _value_of(r, table)) for r in readings)
+    return _facts_of(node, chosen, by_release, "" if given is not None else " line")
+
+
+def _value_of(reading, table) -> str | None:
+    """The sandbox image a reading ends with: set, the release's default, or None."""
+    if reading.refusal is not None or reading.no_sandbox:
+        return None
+    if reading.found is not None:
+        return reading.found.value
+    default = table.containerd_default(reading.release.version)
+    return default.image if default else None
+
+
+def _facts_of(node: NodeFacts, reading, by_release: tuple, line: str) -> NodeFacts:
+    """``node`` with the files, refusal and effective sandbox image of ``reading``."""
+    found = reading.found
+    settings = [s for config in reading.files for s in node.sandbox_settings
+                if s.location.path == config.path]
+    winner = None
+    if found is not None:
+        winner = next((s for s in settings if s.location == found.location), None)
+        if winner is None:  # a spelling only this release reads (go-toml v1: any case)
+            winner = Setting(Component.CONTAINERD, Role.SANDBOX_IMAGE, found.key, found.value,
+                             found.location)
+            settings.append(winner)
+        winner = winner._replace(effective=True, ignored=False, ignored_reason=None)
+    marked = tuple(winner if winner is not None and s.location == winner.location
+                   else s._replace(effective=False) for s in settings)
+    if winner is not None and winner not in marked:
+        marked = (*marked, winner)
+    release = reading.release.version
+    return node._replace(
+        files=tuple(reading.files) or node.files,
+        sandbox_settings=tuple(sorted(marked, key=lambda s: _load_rank(s, reading.files))),
+        effective_sandbox=winner,
+        refusal=reading.refusal,
+        read_as=f"{release}{line}" if line else str(release),
+        by_release=by_release,
+        no_sandbox=reading.no_sandbox,
+        replaced=reading.replaced,
+    )
+
+
+def _load_rank(setting: Setting, files) -> tuple[int, int]:
+    index = next((i for i, f in enumerate(files) if f.path == setting.location.path), len(files))
+    return index, setting.location.line or 0
 
 
 def is_default_main(path: str) -> bool:

@@ -9,12 +9,18 @@ configure no runtime of their own (kubelet flags, kubeadm's) to the node's runti
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from types import MappingProxyType
+from typing import TYPE_CHECKING, NamedTuple
 
 from pauselint.model import Component, ConfigFile, InputError, NodeFacts, Role, Setting
 from pauselint.sources.kinds import InputType
+
+if TYPE_CHECKING:
+    from packaging.version import Version
+
+    from pauselint.compat import CompatTable
 
 # Reads a file found through a reference (an import) that was not among the inputs.
 ImportLoader = Callable[[Path], ConfigFile | None]
@@ -23,10 +29,14 @@ ReferenceLoader = Callable[[Path, InputType], ConfigFile | None]
 
 
 class LayerContext(NamedTuple):
-    """What layering may need beyond the files: how to load a referenced file, the root."""
+    """What layering may need beyond the files: how to load a referenced file, the root,
+    and, for formats whose reading depends on the runtime's release (containerd), the
+    releases given (``--runtime-version``) and the compat table that says how each reads."""
 
     load: ReferenceLoader
     root: Path | None
+    versions: Mapping[Component, Version] = MappingProxyType({})
+    table: CompatTable | None = None
 
 
 class Layered(NamedTuple):

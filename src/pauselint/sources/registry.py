@@ -85,6 +85,9 @@ class Format:
     layer: str | None = None
     layer_rank: int = 0
     references: str | None = None
+    # The format's program decides what a UTF-8 BOM means (containerd 2.x refuses
+    # one): its reader gets the text with the BOM decode() dropped.
+    sees_bom: bool = False
 
     def function(self, name: str) -> Callable[..., Any]:
         """A function of this format's module, imported on first use."""
@@ -167,7 +170,7 @@ FORMATS: tuple[Format, ...] = (
                       r"(?=(?:[^\n]*\n){0,8}?[ \t]*\[\[?[ \t]*plugins[.\"'])"
                       r"|^version[ \t]*=[ \t]*[23][ \t]*(?:#.*)?$"
                       r"|^[^#\s].*io\.containerd\.", re.M), _containerd_name,
-           lf_only=True, layer="layer", layer_rank=10, references="references"),
+           lf_only=True, layer="layer", layer_rank=10, references="references", sees_bom=True),
     Format("k3s", InputType.K3S, "pauselint.sources.k3s", Component.K3S,
            re.compile(r"^[\"']?pause-image[\"']?[ \t]*:", re.M), _k3s_name,
            layer="layer", layer_rank=30),

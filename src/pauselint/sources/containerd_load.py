@@ -1,0 +1,331 @@
+"""containerd's config loading, release by release: which files it loads, whether it
+starts, and which sandbox image it ends up with.
+
+The reader (``containerd.py``) reads one file; this module does what containerd's
+``LoadConfig`` does with a main file and its imports, for one release, from the facts
+of ``containerd.loading`` in data/compat.yaml (each with its source):
+
+* the files, breadth-first from the main one, each path once; a missing import, a
+  glob that matches a folder or a file that does not parse makes the daemon refuse
+  to start (its ``LoadConfig`` returns the error);
+* a relative glob import matched against the daemon's working directory (``/``
+  under systemd) before 1.6.29 / 1.7.16, against the importing file's folder after;
+* the merge: 1.x replaces an earlier file's whole ``[plugins.X]`` table with an
+  import's (so an import that only sets ``SystemdCgroup`` drops the main file's
+  ``sandbox_image``); 2.x merges the tables key by key. The config version is the last
+  non-zero one in load order (mergo's override), and 2.x migrates a version 0/1 file to
+  the version merged so far first (``plugins.cri`` becomes ``io.containerd.grpc.v1.cri``);
+* the checks after loading (``ValidateV2`` / ``ValidateVersion``): a version above
+  what the release loads, a disabled plugin or plugin key that is no plugin URI;
+* where the sandbox image is read: 1.x decodes ``plugins.cri`` (version 1) or
+  ``plugins."io.containerd.grpc.v1.cri"`` (any other version) onto its defaults,
+  matching ``sandbox_image`` whatever its case (go-toml v1); 2.x reads
+  ``plugins."io.containerd.cri.v1.images".pinned_images.sandbox`` after migrating a
+  version 2 config's ``sandbox_image`` there. A disabled CRI plugin means no sandbox
+  image at all. Nothing set: the release's built-in default.
+
+The TOML decoders differ too (verified against Debian's 1.6.20, 1.7.24 and 2.1.9):
+go-toml v1 (1.x) accepts a UTF-8 BOM, matches ``sandbox_image`` also as
+``SANDBOX_IMAGE`` (it tries a field's tag and its title case) and keeps a quoted key
+written with an escape as written, so ``"io.containerd.grpc.v1\u002ecri"`` names no
+plugin; go-toml v2 (2.x) refuses a BOM, matches keys exactly and resolves escapes.
+An empty sandbox image stays empty in 1.x (every sandbox then fails to pull ``""``);
+2.x's sandbox controller uses its default instead.
+
+What differs from the real binaries is a bug here, found by tests/containerd_real.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from pauselint.compat import Loading
+from pauselint.model import ConfigFile, InputError, Location
+from pauselint.sources.layering import path_key
+from pauselint.sources.node_paths import resolve_written
+
+CRI_PLUGIN = "io.containerd.grpc.v1.cri"
+IMAGES_PLUGIN = "io.containerd.cri.v1.images"
+V1_CRI = "cri"
+# The config version a 2.x release starts from (its defaultConfig) before any file.
+_V2_START_VERSION = 3
+
+
+class Found(NamedTuple):
+    """The sandbox value containerd takes, and the file it took it from."""
+
+    value: str
+    location: Location
+    key: str
+
+
+class Reading(NamedTuple):
+    """What one containerd release makes of a main config and its imports."""
+
+    release: Loading
+    files: tuple[ConfigFile, ...]  # loaded, in load order
+    refusal: InputError | None  # why the daemon does not start; None: it starts
+    found: Found | None  # the sandbox image set in the files (None: none set, or no CRI)
+    no_sandbox: bool  # the CRI plugin is disabled: no sandbox image at all
+    version: int  # the merged config version
+    # (the replaced table's first value, the import that replaced it, whether the
+    # replaced table set the sandbox image)
+    replaced: tuple[tuple[Location, str, bool], ...] = ()
+    # An empty value set where the release then uses its default (2.x) instead.
+    empty: Found | None = None
+
+
+ConfigAt = Callable[[Path], ConfigFile | None]
+
+
+Resolve = Callable[[str, str], list[Path]]
+
+
+def resolver(root: Path | None, errors: list[InputError]) -> Resolve:
+    """Expands an import (pattern, importing file) once per run, whichever releases ask:
+    a glob bounded at 10,000 folder entries costs that once, and says so once."""
+    done: dict[tuple[str, str], list[Path]] = {}
+
+    def resolve(pattern: str, importer: str) -> list[Path]:
+        key = (pattern, importer)
+        if key not in done:
+            resolved = resolve_written(pattern, importer, root, globs=True)
+            if resolved.problem is not None:
+                errors.append(InputError(importer, None, f"imports: {resolved.problem}"))
+            done[key] = resolved.paths
+        return done[key]
+
+    return resolve
+
+
+def read(main: ConfigFile, release: Loading, config_at: ConfigAt,
+         root: Path | None, resolve: Resolve) -> Reading:
+    """``main`` and its imports as ``release`` loads them."""
+    files, refusal = load_files(main, release, config_at, root, resolve)
+    if refusal is None and release.decoder == "go-toml-v2":
+        refusal = next((_bom_refusal(config, release) for config in files
+                        if config.structure is not None and config.structure.bom), None)
+    if refusal is not None:
+        return Reading(release, tuple(files), refusal, None, False, 0)
+    reading = _read_v1_line(release, files) if release.major < 2 else _read_v2_line(release, files)
+    found = reading.found
+    if found is not None and found.value == "" and not release.keeps_empty:
+        return reading._replace(found=None, empty=found)  # the controller's default is used
+    return reading
+
+
+def load_files(main: ConfigFile, release: Loading, config_at: ConfigAt, root: Path | None,
+               resolve: Resolve) -> tuple[list[ConfigFile], InputError | None]:
+    """The files ``release`` loads, in its order, and the error that stops it, if any.
+
+    Breadth-first, each path once (``LoadConfig``'s ``loaded`` map); an import is
+    opened when its turn comes, so the first missing or unparsable file in that order
+    is the one containerd names.
+    """
+    files: list[ConfigFile] = []
+    loaded: set[str] = set()
+    pending: deque[tuple[Path, ConfigFile | None]] = deque([(Path(main.path), None)])
+    while pending:
+        path, importer = pending.popleft()
+        key = path_key(path)
+        if key in loaded:
+            continue
+        config = main if importer is None else None
+        if importer is not None:
+            if path.is_dir():
+                return files, _refused(importer, f"import {_shown(path, root)} is a folder: "
+                                       "containerd fails to read it ('is a directory') "
+                                       "and does not start")
+            if not path.is_file():
+                return files, _refused(importer, f"import {_shown(path, root)} does not exist: "
+                                       "containerd fails to open it ('no such file or "
+                                       "directory') and does not start")
+            config = config_at(path)
+            if config is None:
+                continue
+        assert config is not None
+        files.append(config)
+        if not config.parsed:
+            first = config.errors[0] if config.errors else None
+            why = first.message if first else "it cannot be read"
+            return files, InputError(config.path, first.line if first else None,
+                                     f"containerd cannot load this file ({why}) and does "
+                                     "not start")
+        loaded.add(key)
+        for target in _imports(config, release, resolve):
+            pending.append((target, config))
+    return files, None
+
+
+def _imports(config: ConfigFile, release: Loading, resolve: Resolve) -> list[Path]:
+    """The paths ``config`` imports, as ``release`` resolves them (``resolveImports``)."""
+    found: list[Path] = []
+    for written in config.imports:
+        pattern = written
+        if "*" in written and not written.startswith("/") and release.glob_base == "cwd":
+            pattern = "/" + written  # the daemon's working directory: / under systemd
+        found.extend(resolve(pattern, config.path))
+    return found
+
+
+def _imports_line(config: ConfigFile) -> int | None:
+    shape = config.structure
+    return shape.imports_location.line if shape is not None else None
+
+
+def _refused(importer: ConfigFile, why: str) -> InputError:
+    return InputError(importer.path, _imports_line(importer), why)
+
+
+def _shown(path: Path, root: Path | None) -> str:
+    if root is None:
+        return str(path)
+    try:
+        return "/" + str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _bom_refusal(config: ConfigFile, release: Loading) -> InputError:
+    return InputError(config.path, 1, f"containerd {release.version} refuses to start: the "
+                      "file begins with a UTF-8 BOM ('failed to unmarshal TOML at row 1 column "
+                      "1: toml: invalid character at start of key: U+00EF'); save it without one")
+
+
+def _version_of(config: ConfigFile) -> int:
+    """The file's ``version`` as containerd decodes it (0 when absent)."""
+    raw = config.structure.version if config.structure is not None else None
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) else 0
+
+
+def _read_v1_line(release: Loading, files: Sequence[ConfigFile]) -> Reading:
+    version = 0
+    tables: dict[str, tuple[object, ConfigFile]] = {}
+    replaced: list[tuple[str, Location, str, bool]] = []
+    disabled: list[str] = []
+    for config in files:
+        shape = config.structure
+        version = _version_of(config) or version
+        for table in shape.tables:
+            name = _GO_TOML_V1_RAW + table.plugin if table.escaped else table.plugin
+            earlier = tables.get(name)
+            if earlier is not None:
+                had = _sandbox_key(earlier[0].keys, any_case=True) is not None
+                replaced.append((name, earlier[0].location, config.path, had))
+            tables[name] = (table, config)
+        disabled.extend(shape.disabled_plugins)
+    merged = version or 1
+    refusal = _validate_v1_line(release, merged, tables, disabled, files[0])
+    if refusal is not None:
+        return Reading(release, tuple(files), refusal, None, False, merged)
+    plugin = V1_CRI if merged == 1 else CRI_PLUGIN
+    # Only the CRI plugin's own table holds the sandbox image.
+    cri_replaced = tuple((where, by, had) for name, where, by, had in replaced if name == plugin)
+    if plugin in disabled:
+        return Reading(release, tuple(files), None, None, True, merged, cri_replaced)
+    entry = tables.get(plugin)
+    found = _sandbox_key(entry[0].keys, any_case=True) if entry else None
+    return Reading(release, tuple(files), None, found, False, merged, cri_replaced)
+
+
+def _validate_v1_line(release: Loading, version: int, tables: dict, disabled: list[str],
+                      main: ConfigFile) -> InputError | None:
+    """``ValidateV2`` of 1.x: nothing to check below version 2."""
+    if version < 2:
+        return None
+    if release.max_version is not None and version > release.max_version:
+        return InputError(main.path, _version_line(main),
+                          f"containerd {release.version} refuses to start: config version "
+                          f"`{version}` is not supported, the max version is "
+                          f"`{release.max_version}`")
+    for name in disabled:
+        if not _plugin_uri(name, release.plugin_key_rule):
+            return InputError(main.path, None, f"containerd {release.version} refuses to "
+                              f"start: invalid disabled plugin URI \"{name}\" expect "
+                              "io.containerd.x.vx")
+    for name, (table, _config) in tables.items():
+        if not _plugin_uri(name, release.plugin_key_rule):
+            return InputError(table.location.path, table.location.line,
+                              f"containerd {release.version} refuses to start: invalid plugin "
+                              f"key URI \"{name}\" expect io.containerd.x.vx (a version "
+                              f"{version} config names plugins by URI: `[plugins.cri]` is "
+                              "version 1's)")
+    return None
+
+
+def _version_line(config: ConfigFile) -> int | None:
+    shape = config.structure
+    return shape.version_location.line if shape is not None else None
+
+
+def _plugin_uri(name: str, rule: str) -> bool:
+    name = name.removeprefix(_GO_TOML_V1_RAW)
+    if rule == "four-parts":
+        return len(name.split(".")) >= 4
+    if rule == "io.containerd-prefix":
+        return name.startswith("io.containerd.") and len(name.split(".", 3)) >= 4
+    return True
+
+
+# An escaped plugin key as go-toml v1 keeps it: never equal to a plugin's URI, and
+# still a dotted io.containerd. name for 1.x's plugin key check.
+_GO_TOML_V1_RAW = "\\"
+
+
+def _sandbox_key(keys: Sequence, any_case: bool) -> Found | None:
+    """The ``sandbox_image`` key of a plugin table. go-toml v1 (``any_case``) tries the
+    field's tag and its title case (``SANDBOX_IMAGE``), the tag first; v2 only the tag."""
+    exact = [k for k in keys if k.key == "sandbox_image"]
+    loose = [k for k in keys if any_case and k.key == "SANDBOX_IMAGE"]
+    chosen = (exact or loose or [None])[-1]
+    if chosen is None or not isinstance(chosen.value, str):
+        return None
+    return Found(chosen.value, chosen.location, chosen.key)
+
+
+def _read_v2_line(release: Loading, files: Sequence[ConfigFile]) -> Reading:
+    version = _V2_START_VERSION
+    cri_sandbox: Found | None = None  # plugins."io.containerd.grpc.v1.cri".sandbox_image
+    pinned: Found | None = None  # plugins."io.containerd.cri.v1.images".pinned_images.sandbox
+    disabled: list[str] = []
+    for config in files:
+        shape = config.structure
+        written = _version_of(config)
+        migrated = written in (0, 1)
+        version = version if migrated else written
+        for table in shape.tables:
+            plugin = _v1_migrated(table.plugin) if migrated else table.plugin
+            if plugin == CRI_PLUGIN:  # the plugin maps merge key by key, "" included
+                cri_sandbox = _sandbox_key(table.keys, any_case=False) or cri_sandbox
+            elif plugin == IMAGES_PLUGIN:
+                entry = next((k for k in table.pinned if k.key == "sandbox"), None)
+                if entry is not None and isinstance(entry.value, str):
+                    pinned = Found(entry.value, entry.location,
+                                   'plugins."io.containerd.cri.v1.images".pinned_images.sandbox')
+        disabled.extend(_v1_migrated(p) if migrated else p for p in shape.disabled_plugins)
+    if release.max_version is not None and version > release.max_version:
+        return Reading(release, tuple(files),
+                       InputError(files[0].path, _version_line(files[0]),
+                                  f"containerd {release.version} refuses to start: expected "
+                                  "containerd config version equal to or less than "
+                                  f"`{release.max_version}`, got `{version}`"),
+                       None, False, version)
+    for name in disabled:
+        if "." not in name:
+            return Reading(release, tuple(files), InputError(
+                files[0].path, None, f"containerd {release.version} refuses to start: invalid "
+                f"disabled plugin URI \"{name}\" expect io.containerd.x.vx"), None, False,
+                version)
+    if version < 3 and cri_sandbox is not None:  # the images plugin's config migration
+        pinned = cri_sandbox
+    if CRI_PLUGIN in disabled or IMAGES_PLUGIN in disabled:
+        return Reading(release, tuple(files), None, None, True, version)
+    return Reading(release, tuple(files), None, pinned, False, version)
+
+
+def _v1_migrated(plugin: str) -> str:
+    """A version 1 plugin name as 2.x's v1Migrate renames it (only ``cri`` matters here)."""
+    return CRI_PLUGIN if plugin == V1_CRI else plugin
