@@ -178,6 +178,7 @@ class NodeFacts(NamedTuple):
     # Why the runtime refuses to start with these files (a missing import, a config
     # version it does not load, an invalid plugin key), in its own terms, where it is.
     refusal: InputError | None = None
+    refusal_kind: str | None = None  # "import", "version", "plugin-key", "bom", ...
     # The runtime release whose reading these facts are ("1.7.24", or a line's release
     # where the version is not known), and what every line that loads the files would
     # use, for rules that compare releases: (release, accepted, sandbox image or None).

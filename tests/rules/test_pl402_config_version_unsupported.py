@@ -27,12 +27,14 @@ def _node(version, runtime=Component.CONTAINERD):
         ("1.6.32", 4, "containerd 1.6.32 refuses to start with `version = 4` (the max version "
                       "is 2): write the file for `version = 2` (`version = 4` needs containerd "
                       "2.3.0)"),
-        ("1.6.10", 3, "containerd 1.6.10 does not read config `version = 3` (containerd 2.0.0 "
-                      "or later does): its sandbox image key is not applied; regenerate the "
+        ("1.6.10", 3, "containerd 1.6.10 does not know config `version = 3` (containerd 2.0.0 "
+                      "or later does): it reads the file as version 2, so its version 3 "
+                      "sandbox key (pinned_images.sandbox) is not applied; regenerate the "
                       "file with `containerd config default` or upgrade containerd"),
-        ("2.2.1", 4, "containerd 2.2.1 does not read config `version = 4` (containerd 2.3.0 "
-                     "or later does): its sandbox image key is not applied; regenerate the "
-                     "file with `containerd config default` or upgrade containerd"),
+        # 2.0-2.2 load at most version 3 (version/version.go ConfigVersion): a refusal.
+        ("2.2.1", 4, "containerd 2.2.1 refuses to start with `version = 4` (the max version "
+                     "is 3): write the file for `version = 3` (`version = 4` needs containerd "
+                     "2.3.0)"),
     ],
 )
 def test_fires(context, runtime, version, message):

@@ -35,6 +35,10 @@ _MODULES = (
     "pl403_shadowed_setting",
     "pl404_runtime_default_used",
     "pl405_runtime_unsupported",
+    "pl406_runtime_refuses_config",
+    "pl407_import_replaces_section",
+    "pl408_empty_sandbox_image",
+    "pl409_sandbox_changes_with_runtime",
     "pl501_node_drift",
     "pl502_kubelet_version_skew",
 )

@@ -605,6 +605,7 @@ def _facts_of(node: NodeFacts, reading, by_release: tuple, line: str) -> NodeFac
         sandbox_settings=tuple(sorted(marked, key=lambda s: _load_rank(s, reading.files))),
         effective_sandbox=winner,
         refusal=reading.refusal,
+        refusal_kind=reading.refusal_kind,
         read_as=f"{release}{line}" if line else str(release),
         by_release=by_release,
         no_sandbox=reading.no_sandbox,

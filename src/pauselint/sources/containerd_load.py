@@ -76,6 +76,9 @@ class Reading(NamedTuple):
     replaced: tuple[tuple[Location, str, bool], ...] = ()
     # An empty value set where the release then uses its default (2.x) instead.
     empty: Found | None = None
+    # What the refusal is about: "import", "unparsed", "version", "plugin-key",
+    # "disabled-plugin" or "bom" (rules report each kind once: PL402 the version).
+    refusal_kind: str | None = None
 
 
 ConfigAt = Callable[[Path], ConfigFile | None]
@@ -105,11 +108,15 @@ def read(main: ConfigFile, release: Loading, config_at: ConfigAt,
          root: Path | None, resolve: Resolve) -> Reading:
     """``main`` and its imports as ``release`` loads them."""
     files, refusal = load_files(main, release, config_at, root, resolve)
-    if refusal is None and release.decoder == "go-toml-v2":
+    kind = None
+    if refusal is not None:
+        kind = "unparsed" if not files[-1].parsed else "import"
+    elif release.decoder == "go-toml-v2":
         refusal = next((_bom_refusal(config, release) for config in files
                         if config.structure is not None and config.structure.bom), None)
+        kind = "bom" if refusal is not None else None
     if refusal is not None:
-        return Reading(release, tuple(files), refusal, None, False, 0)
+        return Reading(release, tuple(files), refusal, None, False, 0, refusal_kind=kind)
     reading = _read_v1_line(release, files) if release.major < 2 else _read_v2_line(release, files)
     found = reading.found
     if found is not None and found.value == "" and not release.keeps_empty:
@@ -218,9 +225,9 @@ def _read_v1_line(release: Loading, files: Sequence[ConfigFile]) -> Reading:
             tables[name] = (table, config)
         disabled.extend(shape.disabled_plugins)
     merged = version or 1
-    refusal = _validate_v1_line(release, merged, tables, disabled, files[0])
+    refusal, kind = _validate_v1_line(release, merged, tables, disabled, files[0])
     if refusal is not None:
-        return Reading(release, tuple(files), refusal, None, False, merged)
+        return Reading(release, tuple(files), refusal, None, False, merged, refusal_kind=kind)
     plugin = V1_CRI if merged == 1 else CRI_PLUGIN
     # Only the CRI plugin's own table holds the sandbox image.
     cri_replaced = tuple((where, by, had) for name, where, by, had in replaced if name == plugin)
@@ -232,28 +239,28 @@ def _read_v1_line(release: Loading, files: Sequence[ConfigFile]) -> Reading:
 
 
 def _validate_v1_line(release: Loading, version: int, tables: dict, disabled: list[str],
-                      main: ConfigFile) -> InputError | None:
-    """``ValidateV2`` of 1.x: nothing to check below version 2."""
+                      main: ConfigFile) -> tuple[InputError | None, str | None]:
+    """``ValidateV2`` of 1.x (nothing to check below version 2): the refusal and its kind."""
     if version < 2:
-        return None
+        return None, None
     if release.max_version is not None and version > release.max_version:
         return InputError(main.path, _version_line(main),
                           f"containerd {release.version} refuses to start: config version "
                           f"`{version}` is not supported, the max version is "
-                          f"`{release.max_version}`")
+                          f"`{release.max_version}`"), "version"
     for name in disabled:
         if not _plugin_uri(name, release.plugin_key_rule):
             return InputError(main.path, None, f"containerd {release.version} refuses to "
                               f"start: invalid disabled plugin URI \"{name}\" expect "
-                              "io.containerd.x.vx")
+                              "io.containerd.x.vx"), "disabled-plugin"
     for name, (table, _config) in tables.items():
         if not _plugin_uri(name, release.plugin_key_rule):
             return InputError(table.location.path, table.location.line,
                               f"containerd {release.version} refuses to start: invalid plugin "
                               f"key URI \"{name}\" expect io.containerd.x.vx (a version "
                               f"{version} config names plugins by URI: `[plugins.cri]` is "
-                              "version 1's)")
-    return None
+                              "version 1's)"), "plugin-key"
+    return None, None
 
 
 def _version_line(config: ConfigFile) -> int | None:
@@ -312,13 +319,13 @@ def _read_v2_line(release: Loading, files: Sequence[ConfigFile]) -> Reading:
                                   f"containerd {release.version} refuses to start: expected "
                                   "containerd config version equal to or less than "
                                   f"`{release.max_version}`, got `{version}`"),
-                       None, False, version)
+                       None, False, version, refusal_kind="version")
     for name in disabled:
         if "." not in name:
             return Reading(release, tuple(files), InputError(
                 files[0].path, None, f"containerd {release.version} refuses to start: invalid "
                 f"disabled plugin URI \"{name}\" expect io.containerd.x.vx"), None, False,
-                version)
+                version, refusal_kind="disabled-plugin")
     if version < 3 and cri_sandbox is not None:  # the images plugin's config migration
         pinned = cri_sandbox
     if CRI_PLUGIN in disabled or IMAGES_PLUGIN in disabled:

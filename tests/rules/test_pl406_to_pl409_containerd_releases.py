@@ -1,0 +1,111 @@
+"""PL406-PL409: what containerd releases make of real config files (each expectation is
+what Debian's containerd 1.6.20, 1.7.24 and 2.1.9 do with the same files:
+tests/containerd_real proves the model behind them against the binaries)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pauselint import engine
+from pauselint.compat import load_table
+from pauselint.inputs import collect
+from pauselint.model import Component, Severity
+
+TABLE = load_table()
+MAIN_39 = ('version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\n'
+           '[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "registry.k8s.io/pause:3.9"\n')
+SYSTEMD = ('version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]\n'
+           "  SystemdCgroup = true\n")
+
+
+def check(root: Path, files: dict[str, str], version: str | None = None):
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    runtimes = ((Component.CONTAINERD, version),) if version else ()
+    report = engine.check_files(collect([str(root)]), engine.Options(runtimes=runtimes), TABLE)
+    return {(f.rule, f.severity, Path(f.location.path or "-").name, f.location.line): f
+            for f in report.findings}
+
+
+@pytest.mark.parametrize("version", ["1.6.20", "1.7.24"])
+def test_pl407_the_systemd_drop_in_drops_the_main_files_sandbox_image_in_1x(tmp_path, version):
+    found = check(tmp_path, {"etc/containerd/config.toml": MAIN_39,
+                             "etc/containerd/conf.d/99-systemd.toml": SYSTEMD}, version)
+    finding = found[("PL407", Severity.ERROR, "config.toml", 4)]
+    assert finding.message.startswith(f"containerd {version} drops this whole CRI plugin table, "
+                                      "sandbox_image included: ")
+    assert finding.message.endswith("it uses its built-in default")
+    # The default then applies and is named (3.6 / 3.8), not the main file's 3.9.
+    default = TABLE.containerd_default(engine.parse_version(version)).image
+    assert any(rule == "PL404" and default in f.message for (rule, *_), f in found.items())
+
+
+def test_pl407_not_in_2x_which_merges(tmp_path):
+    found = check(tmp_path, {"etc/containerd/config.toml": MAIN_39,
+                             "etc/containerd/conf.d/99-systemd.toml": SYSTEMD}, "2.1.9")
+    assert not any(rule == "PL407" for rule, *_ in found)
+    assert not any(rule == "PL404" for rule, *_ in found)  # 3.9 is set and used
+
+
+def test_pl409_version_unknown_and_the_lines_disagree(tmp_path):
+    found = check(tmp_path, {"etc/containerd/config.toml": MAIN_39,
+                             "etc/containerd/conf.d/99-systemd.toml": SYSTEMD})
+    (finding,) = [f for (rule, *_), f in found.items() if rule == "PL409"]
+    assert "1.6.32: registry.k8s.io/pause:3.6; 1.7.17: registry.k8s.io/pause:3.8; " \
+           "2.0.0: registry.k8s.io/pause:3.9" in finding.message
+    # Read as the newest line (2.x merges): 3.9 is the effective value, no PL407.
+    assert not any(rule == "PL407" for rule, *_ in found)
+
+
+def test_pl409_silent_when_every_line_uses_the_same_image(tmp_path):
+    found = check(tmp_path, {"etc/containerd/config.toml":
+                             'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
+                             '  sandbox_image = "registry.k8s.io/pause:3.10"\n'})
+    assert not any(rule == "PL409" for rule, *_ in found)
+
+
+@pytest.mark.parametrize(("version", "fires"), [("1.6.20", True), ("1.7.24", True),
+                                                ("2.1.9", False)])
+def test_pl408_empty_sandbox_image_where_the_release_keeps_it(tmp_path, version, fires):
+    found = check(tmp_path, {"etc/containerd/config.toml":
+                             'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
+                             '  sandbox_image = ""\n'}, version)
+    assert (("PL408", Severity.ERROR, "config.toml", 3) in found) is fires
+    # 2.1.9's sandbox controller uses its default for "": PL404 names it.
+    assert any(rule == "PL404" for rule, *_ in found) is not fires
+
+
+@pytest.mark.parametrize("version", ["1.6.20", "1.7.24", "2.1.9"])
+def test_pl406_a_missing_import_is_refused_by_every_release(tmp_path, version):
+    found = check(tmp_path, {"etc/containerd/config.toml":
+                             'version = 2\nimports = ["/etc/containerd/extra.toml"]\n'}, version)
+    finding = found[("PL406", Severity.ERROR, "config.toml", 2)]
+    assert finding.message == (
+        "import /etc/containerd/extra.toml does not exist: containerd fails to open it ('no "
+        "such file or directory') and does not start")
+
+
+def test_pl406_v1_plugin_key_in_a_v2_file_refused_by_1x_ignored_by_2x(tmp_path):
+    files = {"etc/containerd/config.toml": 'version = 2\n[plugins.cri]\n  enable_selinux = false\n'}
+    assert ("PL406", Severity.ERROR, "config.toml", 3) in check(tmp_path, files, "1.7.24")
+    assert not any(rule == "PL406" for rule, *_ in check(tmp_path, files, "2.1.9"))
+
+
+def test_pl406_a_bom_is_refused_by_2x_only(tmp_path):
+    config = tmp_path / "etc/containerd/config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_bytes(b"\xef\xbb\xbf" + MAIN_39.replace("imports", "#").encode())
+    assert ("PL406", Severity.ERROR, "config.toml", 1) in check(tmp_path, {}, "2.1.9")
+    assert not any(rule == "PL406" for rule, *_ in check(tmp_path, {}, "1.7.24"))
+
+
+def test_pl406_when_every_line_refuses_it_says_so(tmp_path):
+    found = check(tmp_path, {"etc/containerd/config.toml":
+                             'version = 2\nimports = ["/etc/containerd/gone.toml"]\n'})
+    finding = found[("PL406", Severity.ERROR, "config.toml", 2)]
+    assert finding.message.endswith("(so does every containerd line pauselint knows: 1.6.32, "
+                                    "1.7.17, 2.0.0, 2.2.0, 2.3.0)")
