@@ -1,0 +1,269 @@
+"""containerd configurations for the differential tests: file sets and how to make them.
+
+A ``FileSet`` is a main ``etc/containerd/config.toml`` and the files beside it, each
+a relative path and its text, with ``{D}`` standing for the folder the set is written
+into (so an absolute import names the written file). ``file_sets()`` is the
+hypothesis strategy; ``corpus_files()`` the real files of the project and the corpus.
+
+Every generated text is real TOML (written by ``_render`` from a small model, checked
+with tomllib before it is used): the differences found are containerd's reading,
+never a parser's error recovery. Files that are not TOML come only from the corpus.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+
+from hypothesis import strategies as st
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+from pauselint.inputs import read_path
+from pauselint.reading import detect
+from pauselint.sources.kinds import InputType
+
+MAIN = "etc/containerd/config.toml"
+HERE = "etc/containerd"
+BOM = "\ufeff"
+CHECKOUT = Path(__file__).resolve().parents[2]
+# Where containerd files are looked for; the shared corpus may be absent.
+PROJECT_ROOTS = (CHECKOUT / "tests", CHECKOUT / "examples")
+CORPUS = CHECKOUT.parent / "shared" / "corpus"
+
+
+@dataclass(frozen=True)
+class FileSet:
+    """A main config and its companions: (relative path, text) pairs, main first."""
+
+    files: tuple[tuple[str, str], ...]
+
+    def write(self, folder: Path) -> Path:
+        """Write every file under ``folder`` (``{D}`` replaced by it); the main file's path."""
+        for relative, text in self.files:
+            path = folder / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(text.replace("{D}", str(folder)).encode("utf-8"))
+        return folder / MAIN
+
+    def shown(self, folder: Path) -> str:
+        """Every file's path and full text, as written (for a failure message)."""
+        parts = []
+        for relative, text in self.files:
+            written = text.replace("{D}", str(folder))
+            bom = " (begins with a UTF-8 BOM)" if written.startswith(BOM) else ""
+            parts.append(f"--- {folder / relative}{bom}\n{written.removeprefix(BOM)}")
+        return "\n".join(parts)
+
+
+# ---------------------------------------------------------------- the real files
+
+
+def is_containerd_file(path: Path) -> bool:
+    """Detected as containerd by pauselint, or a ``*.toml`` under a ``containerd`` folder."""
+    if path.suffix == ".toml" and "containerd" in path.parent.parts:
+        return True
+    return detect(read_path(str(path), explicit=True)) == InputType.CONTAINERD
+
+
+def corpus_files(roots: tuple[Path, ...]) -> list[Path]:
+    """Every containerd config file under ``roots`` (missing roots give none)."""
+    found: list[Path] = []
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for path in sorted(root.rglob("*")):
+            if (path.is_file() and "__pycache__" not in path.parts
+                    and path.suffix not in (".py", ".pyc") and is_containerd_file(path)):
+                found.append(path)
+    return found
+
+
+def write_copy(path: Path, folder: Path) -> Path:
+    """``path`` copied byte for byte to ``folder/etc/containerd/config.toml``."""
+    target = folder / MAIN
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(path.read_bytes())
+    return target
+
+
+# ---------------------------------------------------------------- the model
+
+VERSIONS = (None, "0", "1", "2", "3", "4", "5", "-1", '"2"')
+CRI_KEYS = ("sandbox_image", "SANDBOX_IMAGE", "Sandbox_Image", "sandbox-image")
+PINNED_KEYS = ("sandbox", "SANDBOX")
+# The common spellings drawn more often than the exotic ones.
+_VERSION_CHOICES = (None, "2", "2", "3", *VERSIONS[1:])
+_KEY_CHOICES = ("sandbox_image", "sandbox_image", "sandbox_image", *CRI_KEYS[1:])
+IMAGES = ('""', '"registry.k8s.io/pause:3.9"', '"example.com/pause:1"', '"example.com/other:2"')
+NON_STRINGS = ("5", "true")
+# How a plugin's table is named; the first field is its identity (one table per file:
+# two spellings of one key would be a duplicate table, which is no TOML).
+PLUGINS = {
+    "cri": ("cri", "cri"),
+    "grpc": ("grpc", '"io.containerd.grpc.v1.cri"'),
+    "grpc-literal": ("grpc", "'io.containerd.grpc.v1.cri'"),
+    "grpc-escaped": ("grpc", '"io.containerd.grpc.v1\\u002ecri"'),
+    "images": ("images", '"io.containerd.cri.v1.images"'),
+    "other": ("other", '"io.containerd.internal.v1.opt"'),
+}
+DISABLED = ('"cri"', '"io.containerd.grpc.v1.cri"', '"io.containerd.cri.v1.images"')
+# Files beside the main one (relative to etc/containerd).
+COMPANIONS = ("conf.d/10-a.toml", "conf.d/20-b.toml", "conf.d/.30-hidden.toml", "extra.toml")
+
+
+@dataclass(frozen=True)
+class Section:
+    """One plugin's settings in one file."""
+
+    plugin: str  # a PLUGINS key
+    dotted: bool  # its own keys written as root-level dotted keys, not under a header
+    sandbox: tuple[str, str] | None  # (key, TOML value)
+    snapshotter: bool  # containerd.snapshotter = "overlayfs" (a dotted key)
+    selinux: bool  # enable_selinux = false
+    runc_options: bool  # [plugins.P.containerd.runtimes.runc.options] SystemdCgroup = true
+
+
+@dataclass(frozen=True)
+class Import:
+    """One ``imports`` entry: what it points at and how it is written."""
+
+    kind: str  # "file", "glob", "glob-none", "missing", "glob-folder"
+    target: str  # for "file": a relative path of the set (MAIN or a companion)
+    absolute: bool
+
+
+@dataclass(frozen=True)
+class File:
+    path: str
+    bom: bool
+    version: str | None
+    imports: tuple[Import, ...] | None
+    disabled: tuple[str, ...] | None
+    sections: tuple[Section, ...]
+
+
+def _sections() -> st.SearchStrategy[tuple[Section, ...]]:
+    section = st.builds(
+        Section,
+        plugin=st.sampled_from(tuple(PLUGINS)),
+        dotted=st.booleans(),
+        sandbox=st.none() | st.tuples(st.sampled_from(_KEY_CHOICES),
+                                      st.sampled_from(IMAGES + NON_STRINGS)),
+        snapshotter=st.booleans(),
+        selinux=st.booleans(),
+        runc_options=st.booleans(),
+    )
+    return st.lists(section, max_size=3,
+                    unique_by=lambda s: PLUGINS[s.plugin][0]).map(tuple)
+
+
+def _imports(path: str, names: tuple[str, ...]) -> st.SearchStrategy[tuple[Import, ...] | None]:
+    targets = (MAIN, *names)
+    entry = st.one_of(
+        st.builds(Import, kind=st.just("file"), target=st.sampled_from(targets),
+                  absolute=st.booleans()),
+        st.builds(Import, kind=st.sampled_from(("glob", "glob-none", "missing")),
+                  target=st.just(""), absolute=st.booleans()),
+        st.builds(Import, kind=st.just("glob-folder"), target=st.just(""),
+                  absolute=st.just(True)),
+    )
+    return st.none() | st.lists(entry, max_size=3).map(tuple)
+
+
+@st.composite
+def _file(draw: st.DrawFn, path: str, names: tuple[str, ...]) -> File:
+    return File(
+        path=path,
+        bom=draw(st.integers(0, 9)) == 0,
+        version=draw(st.sampled_from(_VERSION_CHOICES)),
+        imports=draw(_imports(path, names)),
+        disabled=draw(st.none() | st.lists(st.sampled_from(DISABLED), min_size=1,
+                                           max_size=2, unique=True).map(tuple)),
+        sections=draw(_sections()),
+    )
+
+
+def _written(entry: Import, importer: str) -> str:
+    """The import as written in ``importer``: absolute, or relative to its folder."""
+    target = {
+        "file": entry.target,
+        "glob": f"{HERE}/conf.d/*.toml",
+        "glob-none": f"{HERE}/none.d/*.toml",
+        "missing": f"{HERE}/missing.toml",
+        "glob-folder": f"{HERE}/*",
+    }[entry.kind]
+    if entry.absolute:
+        return "{D}/" + target
+    relative = posixpath.relpath(target, posixpath.dirname(importer))
+    return relative.removeprefix("./")
+
+
+def _value_lines(section: Section) -> list[tuple[str, str]]:
+    """The section's own keys (dotted within the plugin's table) and their values."""
+    if section.plugin == "images":
+        if section.sandbox is None:
+            return []
+        key = PINNED_KEYS[section.sandbox[0] == "SANDBOX_IMAGE"]
+        return [(f"pinned_images.{key}", section.sandbox[1])]
+    if section.plugin == "other":
+        return [("path", '"/opt/containerd"')] if section.snapshotter else []
+    lines = []
+    if section.sandbox is not None:
+        lines.append(section.sandbox)
+    if section.snapshotter:
+        lines.append(("containerd.snapshotter", '"overlayfs"'))
+    if section.selinux:
+        lines.append(("enable_selinux", "false"))
+    return lines
+
+
+def _render(file: File) -> str:
+    root: list[str] = []
+    tables: list[str] = []
+    if file.version is not None:
+        root.append(f"version = {file.version}")
+    if file.imports is not None:
+        written = ", ".join(f'"{_written(i, file.path)}"' for i in file.imports)
+        root.append(f"imports = [{written}]")
+    if file.disabled is not None:
+        root.append(f"disabled_plugins = [{', '.join(file.disabled)}]")
+    for section in file.sections:
+        name = PLUGINS[section.plugin][1]
+        values = _value_lines(section)
+        if section.dotted:
+            root.extend(f"plugins.{name}.{key} = {value}" for key, value in values)
+        elif section.plugin == "images" and values:  # [plugins."...images".pinned_images]
+            tables.append(f"\n[plugins.{name}.pinned_images]")
+            tables.extend(f"  {key.removeprefix('pinned_images.')} = {value}"
+                          for key, value in values)
+        elif values or not section.runc_options:
+            tables.append(f"\n[plugins.{name}]")
+            tables.extend(f"  {key} = {value}" for key, value in values)
+        if section.runc_options and section.plugin not in ("images", "other"):
+            tables.append(f"\n[plugins.{name}.containerd.runtimes.runc.options]")
+            tables.append("  SystemdCgroup = true")
+    text = "\n".join(root + tables).lstrip("\n") + "\n"
+    tomllib.loads(text)  # a model that writes no TOML is this file's bug: fail loudly
+    return (BOM if file.bom else "") + text
+
+
+@st.composite
+def file_sets(draw: st.DrawFn) -> FileSet:
+    """A main config plus 0-3 companions in ``conf.d/`` or beside it, importing each
+    other (absolute, relative, globs, missing, a folder, themselves) in real TOML."""
+    chosen = draw(st.lists(st.sampled_from(COMPANIONS), max_size=3, unique=True))
+    names = tuple(f"{HERE}/{name}" for name in chosen)
+    files = [draw(_file(path, names)) for path in (MAIN, *names)]
+    return FileSet(tuple((f.path, _render(f)) for f in files))
+
+
+def example_count(default: int) -> int:
+    """``$PAUSELINT_DIFF_EXAMPLES`` where set (a long local run), else ``default``."""
+    configured = os.environ.get("PAUSELINT_DIFF_EXAMPLES", "")
+    return int(configured) if configured.strip() else default
