@@ -67,7 +67,10 @@ def dump(binary: Path, config: Path, cwd: str | Path = "/") -> Verdict:
         dumped = tomllib.loads(done.stdout)
     except tomllib.TOMLDecodeError as exc:  # would be a containerd bug; say so
         return Verdict(True, None, f"config dump printed invalid TOML: {exc}", log)
-    return Verdict(True, sandbox_image(dumped), "", log)
+    # 1.x warns at load when the merged version is 1 (ValidateV2); its dump then says
+    # version 2 all the same, so the warning is what tells which disabled filter applies.
+    version_one = V1_WARNING in started.stderr
+    return Verdict(True, sandbox_image(dumped, version_one), "", log)
 
 
 def _run(command: list[str], cwd: str | Path) -> subprocess.CompletedProcess[str] | Verdict:
@@ -85,7 +88,12 @@ def error_line(stderr: str) -> str:
     return (reasons or lines or [""])[-1]
 
 
-def sandbox_image(dumped: dict) -> str | None:
+V1_CRI_ID = "cri"
+# What 1.x logs while loading a config whose merged version is 1 (ValidateV2).
+V1_WARNING = "containerd config version `1` has been deprecated"
+
+
+def sandbox_image(dumped: dict, version_one: bool = False) -> str | None:
     """The sandbox image in a dumped configuration, by the dump's own version."""
     disabled = set(dumped.get("disabled_plugins") or ())
     plugins = dumped.get("plugins") or {}
@@ -94,7 +102,11 @@ def sandbox_image(dumped: dict) -> str | None:
             return None
         value = (plugins.get(IMAGES_V2X) or {}).get("pinned_images", {}).get("sandbox")
     else:
-        if CRI_V1X in disabled:
+        # 1.x filters disabled plugins by ID ("cri") in a version 1 config and by URI
+        # otherwise (services/server/server.go @v1.6.20: V1DisabledFilter when
+        # GetVersion() == 1): the URI in a version 1 config disables nothing (the
+        # daemon test v1-uri-not-disabled shows it).
+        if (V1_CRI_ID if version_one else CRI_V1X) in disabled:
             return None
         value = (plugins.get(CRI_V1X) or {}).get("sandbox_image")
     return value if isinstance(value, str) else None

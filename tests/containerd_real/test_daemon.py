@@ -71,6 +71,12 @@ V1_PAUSE_39 = """\
 [plugins.cri]
   sandbox_image = "registry.k8s.io/pause:3.9"
 """
+V1_URI_DISABLED = """\
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+
+[plugins.cri]
+  sandbox_image = "registry.k8s.io/pause:3.9"
+"""
 V2_CRI_DISABLED = """\
 version = 2
 disabled_plugins = ["io.containerd.grpc.v1.cri"]
@@ -125,6 +131,12 @@ CASES = [
     # CRI disabled: the daemon starts and serves no CRI, so there is no sandbox image.
     *(Case(f"cri-disabled-{version}", version, V2_CRI_DISABLED, {}, None)
       for version in ("1.6.20", "1.7.24", "2.1.9")),
+    # 1.x filters disabled plugins by ID in a version 1 config (server.go @v1.6.20:
+    # V1DisabledFilter when GetVersion() == 1): the URI disables nothing there. `config
+    # dump` cannot show it (it prints version 2), so the daemon decides.
+    *(Case(f"v1-uri-not-disabled-{version}", version, V1_URI_DISABLED, {}, image)
+      for version, image in (("1.6.20", "registry.k8s.io/pause:3.9"),
+                             ("1.7.24", "registry.k8s.io/pause:3.9"))),
     # An empty image stays empty in 1.x: Status says "" and no sandbox can be made.
     Case("empty-1.7.24", "1.7.24", V2_EMPTY, {}, "", pod_error=EMPTY_IMAGE_ERROR),
     Case("empty-1.6.20", "1.6.20", V2_EMPTY, {}, "", pod_error=EMPTY_IMAGE_ERROR),

@@ -109,3 +109,17 @@ def test_pl406_when_every_line_refuses_it_says_so(tmp_path):
     finding = found[("PL406", Severity.ERROR, "config.toml", 2)]
     assert finding.message.endswith("(so does every containerd line pauselint knows: 1.6.32, "
                                     "1.7.17, 2.0.0, 2.2.0, 2.3.0)")
+
+
+@pytest.mark.parametrize(("version", "refused"), [("1.6.20", True), ("2.1.9", False)])
+def test_pl406_a_sandbox_image_that_is_no_string_where_the_release_decodes_it(
+        tmp_path, version, refused):
+    # Verified: 1.6.20 reads `version = 3` as 2 and fails to decode the grpc key's 3.10
+    # ("Can't convert"); 2.1.9 reads a version 3 file's pinned_images only and starts.
+    found = check(tmp_path, {"etc/containerd/config.toml":
+                             'version = 3\n[plugins."io.containerd.grpc.v1.cri"]\n'
+                             "  sandbox_image = 3.10\n"}, version)
+    assert (("PL406", Severity.ERROR, "config.toml", 3) in found) is refused
+    if refused:
+        assert found[("PL406", Severity.ERROR, "config.toml", 3)].message == (
+            "containerd 1.6.20 refuses to start: `sandbox_image` must be a string, not 3.1")

@@ -119,6 +119,11 @@ def read(main: ConfigFile, release: Loading, config_at: ConfigAt,
         return Reading(release, tuple(files), refusal, None, False, 0, refusal_kind=kind)
     reading = _read_v1_line(release, files) if release.major < 2 else _read_v2_line(release, files)
     found = reading.found
+    wrong = _not_a_string(found, release)
+    if wrong is not None:
+        return reading._replace(refusal=wrong, found=None, refusal_kind="value")
+    if reading.no_sandbox:
+        return reading._replace(found=None)
     if found is not None and found.value == "" and not release.keeps_empty:
         return reading._replace(found=None, empty=found)  # the controller's default is used
     return reading
@@ -288,9 +293,20 @@ def _sandbox_key(keys: Sequence, any_case: bool) -> Found | None:
     exact = [k for k in keys if k.key == "sandbox_image"]
     loose = [k for k in keys if any_case and k.key == "SANDBOX_IMAGE"]
     chosen = (exact or loose or [None])[-1]
-    if chosen is None or not isinstance(chosen.value, str):
+    if chosen is None:
         return None
-    return Found(chosen.value, chosen.location, chosen.key)
+    return Found(chosen.value, chosen.location, chosen.key)  # type: ignore[arg-type]
+
+
+def _not_a_string(found: Found | None, release: Loading) -> InputError | None:
+    """containerd fails to decode a sandbox image that is no string ("Can't convert 5(int64)
+    to string"), and does not start."""
+    if found is None or isinstance(found.value, str):
+        return None
+    shown = str(found.value).lower() if isinstance(found.value, bool) else repr(found.value)
+    return InputError(found.location.path, found.location.line,
+                      f"containerd {release.version} refuses to start: `{found.key}` must be "
+                      f"a string, not {shown}", found.location.column)
 
 
 def _read_v2_line(release: Loading, files: Sequence[ConfigFile]) -> Reading:
@@ -309,7 +325,7 @@ def _read_v2_line(release: Loading, files: Sequence[ConfigFile]) -> Reading:
                 cri_sandbox = _sandbox_key(table.keys, any_case=False) or cri_sandbox
             elif plugin == IMAGES_PLUGIN:
                 entry = next((k for k in table.pinned if k.key == "sandbox"), None)
-                if entry is not None and isinstance(entry.value, str):
+                if entry is not None:
                     pinned = Found(entry.value, entry.location,
                                    'plugins."io.containerd.cri.v1.images".pinned_images.sandbox')
         disabled.extend(_v1_migrated(p) if migrated else p for p in shape.disabled_plugins)
@@ -329,7 +345,9 @@ def _read_v2_line(release: Loading, files: Sequence[ConfigFile]) -> Reading:
     if version < 3 and cri_sandbox is not None:  # the images plugin's config migration
         pinned = cri_sandbox
     if CRI_PLUGIN in disabled or IMAGES_PLUGIN in disabled:
-        return Reading(release, tuple(files), None, None, True, version)
+        # The images plugin still decodes its config unless it is the one disabled.
+        kept = pinned if IMAGES_PLUGIN not in disabled else None
+        return Reading(release, tuple(files), None, kept, True, version)
     return Reading(release, tuple(files), None, pinned, False, version)
 
 

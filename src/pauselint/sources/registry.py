@@ -202,11 +202,12 @@ def detect(path: str, text: str) -> Format | None:
         for entry in FORMATS:
             if entry.content is not None and entry.content.search(head):
                 return entry
-        if NOT_A_CONFIG.search(head):
-            return None
         pure = PurePath(path.replace("\\", "/"))
         name = pure.name.lower()
         parents = [part.lower() for part in pure.parent.parts]
+        # ...except where containerd reads its config whatever it holds.
+        if NOT_A_CONFIG.search(head) and (name, parents[-1:]) != ("config.toml", ["containerd"]):
+            return None
         for entry in FORMATS:
             if entry.by_name is not None and entry.by_name(name, parents):
                 return entry
