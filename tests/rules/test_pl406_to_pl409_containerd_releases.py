@@ -123,3 +123,19 @@ def test_pl406_a_sandbox_image_that_is_no_string_where_the_release_decodes_it(
     if refused:
         assert found[("PL406", Severity.ERROR, "config.toml", 3)].message == (
             "containerd 1.6.20 refuses to start: `sandbox_image` must be a string, not 3.1")
+
+
+def test_pl409_info_a_known_1x_release_against_the_2x_line_kubernetes_136_needs(tmp_path):
+    found = check(tmp_path, {"etc/containerd/config.toml": MAIN_39,
+                             "etc/containerd/conf.d/99-systemd.toml": SYSTEMD}, "1.7.24")
+    finding = found[("PL409", Severity.INFO, "config.toml", None)]
+    assert finding.message == (
+        "containerd 1.7.24 uses registry.k8s.io/pause:3.8; Kubernetes 1.36 requires "
+        "containerd 2.2.0+, which for these files uses registry.k8s.io/pause:3.9")
+
+
+def test_pl409_no_info_when_both_lines_use_the_same_image(tmp_path):
+    found = check(tmp_path, {"etc/containerd/config.toml":
+                             'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
+                             '  sandbox_image = "registry.k8s.io/pause:3.10"\n'}, "1.7.24")
+    assert not any(rule == "PL409" for rule, *_ in found)

@@ -43,6 +43,7 @@ _ELSEWHERE = frozenset({"version", "unparsed"})
 
 def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
     """One error per refused containerd configuration, where containerd says."""
+    unknown = ctx.runtime_for(Component.CONTAINERD) is None
     for node in ctx.nodes:
         refusal = node.refusal
         if node.runtime is not Component.CONTAINERD or refusal is None:
@@ -51,7 +52,8 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
             continue
         lines = [release for release, accepted, _ in node.by_release if not accepted]
         every = (f" (so does every containerd line pauselint knows: {', '.join(lines)})"
-                 if node.by_release and len(lines) == len(node.by_release) else "")
+                 if unknown and node.by_release and len(lines) == len(node.by_release)
+                 else "")
         yield finding(_RULE, refusal.message + every,
                       location=Location(refusal.path, refusal.line, refusal.column),
                       node=node.name)

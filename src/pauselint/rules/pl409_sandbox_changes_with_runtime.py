@@ -4,7 +4,9 @@ What it finds
     The containerd release is not known, and the containerd lines that start with
     these files (1.6, 1.7, 2.0, 2.2, 2.3 as the compat table knows them) would not all
     use the same sandbox image -- typically 1.x's replacing imports or relative globs
-    against 2.x's merge, or a built-in default that changes with every line.
+    against 2.x's merge, or a built-in default that changes with every line. With a
+    known 1.x release, an info where the first 2.x line that the Kubernetes minor
+    dropping containerd 1.x requires (1.36: 2.2) would use another image.
 
 Why it breaks
     The pause image changes under the node at the next containerd upgrade: a mirror
@@ -26,6 +28,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 
+from packaging.version import Version
+
 from pauselint.display import cut
 from pauselint.model import Component, Finding, Location, Severity, Skip
 from pauselint.rules.framework import RuleContext, finding
@@ -38,9 +42,15 @@ _RULE = sys.modules[__name__]
 
 
 def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
-    """One warning per node whose accepting containerd lines disagree."""
+    """A warning per node whose accepting containerd lines disagree (release unknown);
+    an info where a known 1.x release's image is not the one of the first line the
+    Kubernetes that drops 1.x supports."""
+    runtime = ctx.runtime_for(Component.CONTAINERD)
     for node in ctx.nodes:
         if node.runtime is not Component.CONTAINERD or not node.by_release:
+            continue
+        if runtime is not None:
+            yield from _next_line(ctx, node, runtime)
             continue
         accepted = [(release, image) for release, ok, image in node.by_release if ok]
         if len({image for _, image in accepted}) < 2:
@@ -56,3 +66,44 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
             "image",
             location=where, node=node.name,
             fix="set the sandbox image explicitly; give --runtime-version containerd=X")
+
+
+def _next_line(ctx: RuleContext, node, runtime) -> Iterator[Finding]:
+    """Info: containerd 1.x in hand, and the first 2.x line that the Kubernetes minor
+    dropping 1.x requires would use another image for the same files."""
+    table = ctx.table
+    if not table.containerd_is_v1(runtime.version) or node.refusal is not None:
+        return
+    support = table.containerd_support(table.containerd_v1_unsupported_from)
+    floors = sorted(Version(v) for v in support.minimums) if support else []
+    if not floors:
+        return
+    needed = floors[0]
+    line = next(((release, ok, image) for release, ok, image in node.by_release
+                 if Version(release) >= needed), None)
+    if line is None:
+        return
+    _, ok, image = line
+    if node.no_sandbox:
+        current = None
+    elif node.effective_sandbox is not None:
+        current = node.effective_sandbox.value
+    else:
+        current = _default(ctx, runtime)
+    if ok and image == current:
+        return
+    then = (cut(image) if image else "no sandbox image") if ok else "refuses these files"
+    where = (node.effective_sandbox.location if node.effective_sandbox is not None
+             else Location(node.runtime_config_path))
+    yield finding(
+        _RULE,
+        f"containerd {runtime.text} uses {cut(current) if current else 'no sandbox image'}; "
+        f"Kubernetes {table.containerd_v1_unsupported_from} requires containerd {needed}+, "
+        f"which for these files {'uses ' + then if ok else then}",
+        location=where, severity=Severity.INFO, node=node.name,
+        fix="set the sandbox image explicitly, in the key both lines read")
+
+
+def _default(ctx: RuleContext, runtime) -> str | None:
+    default = ctx.table.containerd_default(runtime.version)
+    return default.image if default else None

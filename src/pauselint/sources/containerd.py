@@ -173,7 +173,12 @@ class PluginTable(NamedTuple):
     location: Location  # its first value
     keys: tuple[Value, ...]  # its top-level keys that are no table
     pinned: tuple[Value, ...]  # its pinned_images table's entries (the images plugin)
-    escaped: bool = False  # the key is written with a TOML escape somewhere
+    # go-toml v1 (1.x) files the keys under a header whose plugin name has a TOML escape
+    # under that name as written: ``escaped`` says such a table exists, ``raw_keys``
+    # which keys it holds, ``resolved`` whether the plugin's own table exists too.
+    escaped: bool = False
+    raw_keys: frozenset[str] = frozenset()
+    resolved: bool = True
 
 
 class Shape(NamedTuple):
@@ -187,32 +192,60 @@ class Shape(NamedTuple):
     bom: bool = False  # the file starts with a UTF-8 BOM
 
 
-# A plugin key written with a TOML escape in its quotes in a table header
-# (`[plugins."io.containerd.grpc.v1\u002ecri"]`): go-toml v1 (containerd 1.x) keeps it as
-# written there, so it names no plugin (a dotted key's escape it resolves: verified).
-_ESCAPED_PLUGIN_KEY = re.compile(
-    r'^[ \t]*\[\[?[ \t]*plugins[ \t]*\.[ \t]*"((?:[^"\\\n]|\\.)*\\(?:[^"\\\n]|\\.)*)"', re.M)
+# A table header naming a plugin: `[plugins.NAME...]`, NAME bare, "quoted" or 'literal'.
+_PLUGIN_HEADER = re.compile(
+    r"""^[ \t]*\[\[?[ \t]*plugins[ \t]*\.[ \t]*("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[A-Za-z0-9_-]+)""")
+_ANY_HEADER = re.compile(r"^[ \t]*\[")
 
 
-def _escaped_plugin_keys(text: str) -> frozenset[str]:
-    """The plugin keys that some header or dotted key writes with an escape, unescaped."""
-    found = set()
-    for match in _ESCAPED_PLUGIN_KEY.finditer(text):
-        try:
-            found.add(tomllib.loads(f'k = "{match.group(1)}"')["k"])
-        except tomllib.TOMLDecodeError:
+def _plugin_headers(text: str) -> tuple[list[int], dict[int, tuple[str, bool]]]:
+    """Every table header's line, and for those naming a plugin: (its name, whether the
+    name is written with a TOML escape). go-toml v1 (containerd 1.x) keeps an escaped
+    name in a header as written, so that table names no plugin; an escape in a dotted
+    key it resolves (both verified against 1.6.20 and 1.7.24)."""
+    lines: list[int] = []
+    plugins: dict[int, tuple[str, bool]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not _ANY_HEADER.match(line):
             continue
-    return frozenset(found)
+        lines.append(number)
+        match = _PLUGIN_HEADER.match(line)
+        if match is None:
+            continue
+        written = match.group(1)
+        name, escaped = written, False
+        if written.startswith('"'):
+            escaped = "\\" in written
+            try:
+                name = tomllib.loads(f"k = {written}")["k"]
+            except tomllib.TOMLDecodeError:
+                continue
+        elif written.startswith("'"):
+            name = written[1:-1]
+        plugins[number] = (name, escaped)
+    return lines, plugins
 
 
 def _shape(data: dict, location: Callable[[TomlPath], Location],
            positions: dict[TomlPath, tuple[int, int]], text: str) -> Shape:
     plugins = data.get("plugins")
     tables = []
+    header_lines, plugin_headers = _plugin_headers(text)
+
+    def under_escaped_header(name: str, line: int) -> bool:
+        owner = max((h for h in header_lines if h <= line), default=None)
+        return plugin_headers.get(owner, ("", False)) == (name, True)
+
     for name, table in (plugins.items() if isinstance(plugins, dict) else ()):
         if not isinstance(table, dict):
             continue
         lines = sorted(pos for key, pos in positions.items() if key[:2] == ("plugins", name))
+        escaped_headers = [h for h, (n, esc) in plugin_headers.items() if n == name and esc]
+        plain_headers = [h for h, (n, esc) in plugin_headers.items() if n == name and not esc]
+        placed = [(key, under_escaped_header(name, line)) for key, (line, _) in positions.items()
+                  if key[:2] == ("plugins", name)]
+        raw_keys = frozenset(key[2] for key, raw in placed if raw and len(key) == 3)
+        resolved = bool(plain_headers) or any(not raw for _, raw in placed)
         first = Location(location(("plugins", name)).path, *(lines[0] if lines else (None, None)))
         keys = tuple(Value(k, v, location(("plugins", name, k)))
                      for k, v in table.items() if not isinstance(v, dict))
@@ -220,8 +253,8 @@ def _shape(data: dict, location: Callable[[TomlPath], Location],
         pinned = tuple(Value(k, v, location(("plugins", name, "pinned_images", k)))
                        for k, v in (pinned_table.items() if isinstance(pinned_table, dict)
                                     else ()))
-        tables.append(PluginTable(name, first, keys, pinned,
-                                  escaped=name in _escaped_plugin_keys(text)))
+        tables.append(PluginTable(name, first, keys, pinned, escaped=bool(escaped_headers),
+                                  raw_keys=raw_keys, resolved=resolved or not escaped_headers))
     disabled = data.get("disabled_plugins")
     return Shape(data.get("version"), location(("version",)), location(("imports",)),
                  tuple(tables),
@@ -540,16 +573,23 @@ def _as_released(node: NodeFacts, main: ConfigFile, context: LayerContext,
                  config_at: Callable[[Path], ConfigFile | None],
                  errors: list[InputError]) -> NodeFacts:
     """``node`` as the given containerd release reads its files -- or, the release not
-    known, as each line does: the facts are then the newest line's that starts with
-    them, and ``by_release`` says what every line would use."""
+    known, as the newest line that starts with them; ``by_release`` says what every
+    line would use either way."""
     from pauselint.sources import containerd_load
 
     table = context.table
     assert table is not None
     given = context.versions.get(Component.CONTAINERD)
-    releases = [given] if given is not None else table.containerd_lines()
-    loadings = [loading for v in releases if (loading := table.containerd_loading(v))]
-    if not loadings:  # a release older than every fact: the files' own reading stands
+    lines = [loading for v in table.containerd_lines() if (loading := table.containerd_loading(v))]
+    # Every line is read either way: without a version to choose one, with one to say
+    # what the next line would do (PL409).
+    loadings = lines
+    if given is not None:
+        own = table.containerd_loading(given)
+        if own is None:  # a release older than every fact: the files' own reading stands
+            return node
+        loadings = [own, *lines]
+    if not loadings:
         return node
     # The version-agnostic chain above resolved every import against its file's
     # folder and said what it could not expand; the releases reuse that work.
@@ -559,9 +599,12 @@ def _as_released(node: NodeFacts, main: ConfigFile, context: LayerContext,
                 for loading in loadings]
     reported = {(e.path, e.message) for e in errors}
     errors.extend(e for e in found if (e.path, e.message) not in reported)
-    accepted = [r for r in readings if r.refusal is None]
-    chosen = readings[0] if given is not None else (accepted or readings)[-1]
-    by_release = () if given is not None else tuple(
+    if given is not None:
+        chosen, readings = readings[0], readings[1:]
+    else:
+        accepted = [r for r in readings if r.refusal is None]
+        chosen = (accepted or readings)[-1]
+    by_release = tuple(
         (str(r.release.version), r.refusal is None, _value_of(r, table)) for r in readings)
     return _facts_of(node, chosen, by_release, "" if given is not None else " line")
 

@@ -221,8 +221,8 @@ def _read_v1_line(release: Loading, files: Sequence[ConfigFile]) -> Reading:
     for config in files:
         shape = config.structure
         version = _version_of(config) or version
-        for table in shape.tables:
-            name = _GO_TOML_V1_RAW + table.plugin if table.escaped else table.plugin
+        for table in _go_toml_v1_tables(shape.tables):
+            name = table.plugin
             earlier = tables.get(name)
             if earlier is not None:
                 had = _sandbox_key(earlier[0].keys, any_case=True) is not None
@@ -285,6 +285,21 @@ def _plugin_uri(name: str, rule: str) -> bool:
 # An escaped plugin key as go-toml v1 keeps it: never equal to a plugin's URI, and
 # still a dotted io.containerd. name for 1.x's plugin key check.
 _GO_TOML_V1_RAW = "\\"
+
+
+def _go_toml_v1_tables(tables: Sequence) -> list:
+    """A file's plugin tables as go-toml v1 sees them: a header written with an escape
+    makes a table of its own, named as written (so it names no plugin)."""
+    out = []
+    for table in tables:
+        if table.resolved:
+            out.append(table._replace(keys=tuple(k for k in table.keys
+                                                 if k.key not in table.raw_keys)))
+        if table.escaped:
+            out.append(table._replace(plugin=_GO_TOML_V1_RAW + table.plugin,
+                                      keys=tuple(k for k in table.keys
+                                                 if k.key in table.raw_keys)))
+    return out
 
 
 def _sandbox_key(keys: Sequence, any_case: bool) -> Found | None:
