@@ -50,7 +50,8 @@ from pauselint.sources.node_paths import resolve_written
 CRI_PLUGIN = "io.containerd.grpc.v1.cri"
 IMAGES_PLUGIN = "io.containerd.cri.v1.images"
 V1_CRI = "cri"
-# The config version a 2.x release starts from (its defaultConfig) before any file.
+# The config version a 2.x release starts from (its defaultConfig) where the table
+# gives none: containerd 2.0's ConfigVersion.
 _V2_START_VERSION = 3
 
 
@@ -325,7 +326,12 @@ def _not_a_string(found: Found | None, release: Loading) -> InputError | None:
 
 
 def _read_v2_line(release: Loading, files: Sequence[ConfigFile]) -> Reading:
-    version = _V2_START_VERSION
+    # The release's ConfigVersion (its max_version): where its default config starts,
+    # and below which its images plugin migrates grpc.v1.cri's sandbox_image -- so in
+    # 2.3 (ConfigVersion 4) a version 3 file's sandbox_image is migrated too
+    # (plugins/cri/images/plugin.go configMigration @v2.3.0).
+    config_version = release.max_version or _V2_START_VERSION
+    version = config_version
     cri_sandbox: Found | None = None  # plugins."io.containerd.grpc.v1.cri".sandbox_image
     pinned: Found | None = None  # plugins."io.containerd.cri.v1.images".pinned_images.sandbox
     disabled: list[str] = []
@@ -357,7 +363,7 @@ def _read_v2_line(release: Loading, files: Sequence[ConfigFile]) -> Reading:
                 files[0].path, None, f"containerd {release.version} refuses to start: invalid "
                 f"disabled plugin URI \"{name}\" expect io.containerd.x.vx"), None, False,
                 version, refusal_kind="disabled-plugin")
-    if version < 3 and cri_sandbox is not None:  # the images plugin's config migration
+    if version < config_version and cri_sandbox is not None:  # the images plugin's migration
         pinned = cri_sandbox
     if CRI_PLUGIN in disabled or IMAGES_PLUGIN in disabled:
         # The images plugin still decodes its config unless it is the one disabled.
