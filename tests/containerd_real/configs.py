@@ -122,7 +122,9 @@ class Section:
     """One plugin's settings in one file."""
 
     plugin: str  # a PLUGINS key
-    dotted: bool  # its own keys written as root-level dotted keys, not under a header
+    # Where its own keys are written: "table" under [plugins.P], "dotted" as root-level
+    # plugins.P.key, "plugins" as P.key under a [plugins] header.
+    form: str
     sandbox: tuple[str, str] | None  # (key, TOML value)
     snapshotter: bool  # containerd.snapshotter = "overlayfs" (a dotted key)
     selinux: bool  # enable_selinux = false
@@ -152,7 +154,7 @@ def _sections() -> st.SearchStrategy[tuple[Section, ...]]:
     section = st.builds(
         Section,
         plugin=st.sampled_from(tuple(PLUGINS)),
-        dotted=st.booleans(),
+        form=st.sampled_from(("table", "dotted", "plugins")),
         sandbox=st.none() | st.tuples(st.sampled_from(_KEY_CHOICES),
                                       st.sampled_from(IMAGES + NON_STRINGS)),
         snapshotter=st.booleans(),
@@ -225,6 +227,7 @@ def _value_lines(section: Section) -> list[tuple[str, str]]:
 
 def _render(file: File) -> str:
     root: list[str] = []
+    under_plugins: list[str] = []
     tables: list[str] = []
     if file.version is not None:
         root.append(f"version = {file.version}")
@@ -233,10 +236,14 @@ def _render(file: File) -> str:
         root.append(f"imports = [{written}]")
     if file.disabled is not None:
         root.append(f"disabled_plugins = [{', '.join(file.disabled)}]")
+    # A [plugins] header and root-level plugins.* keys cannot both define `plugins`.
+    header = any(s.form == "plugins" and _value_lines(s) for s in file.sections)
     for section in file.sections:
         name = PLUGINS[section.plugin][1]
         values = _value_lines(section)
-        if section.dotted:
+        if section.form == "plugins" or (section.form == "dotted" and header):
+            under_plugins.extend(f"  {name}.{key} = {value}" for key, value in values)
+        elif section.form == "dotted":
             root.extend(f"plugins.{name}.{key} = {value}" for key, value in values)
         elif section.plugin == "images" and values:  # [plugins."...images".pinned_images]
             tables.append(f"\n[plugins.{name}.pinned_images]")
@@ -248,6 +255,8 @@ def _render(file: File) -> str:
         if section.runc_options and section.plugin not in ("images", "other"):
             tables.append(f"\n[plugins.{name}.containerd.runtimes.runc.options]")
             tables.append("  SystemdCgroup = true")
+    if under_plugins:
+        tables = ["\n[plugins]", *under_plugins, *tables]
     text = "\n".join(root + tables).lstrip("\n") + "\n"
     tomllib.loads(text)  # a model that writes no TOML is this file's bug: fail loudly
     return (BOM if file.bom else "") + text
@@ -267,3 +276,39 @@ def example_count(default: int) -> int:
     """``$PAUSELINT_DIFF_EXAMPLES`` where set (a long local run), else ``default``."""
     configured = os.environ.get("PAUSELINT_DIFF_EXAMPLES", "")
     return int(configured) if configured.strip() else default
+
+
+def _set(*files: tuple[str, str]) -> FileSet:
+    return FileSet(tuple((f"{HERE}/{name}", text) for name, text in files))
+
+
+_CRI = '[plugins."io.containerd.grpc.v1.cri"]\n'
+_PINNED = '[plugins."io.containerd.cri.v1.images".pinned_images]\n'
+# Disagreements the differential tests found (issue 10), kept as explicit examples so
+# every run checks them whatever the generator draws.
+FOUND: tuple[FileSet, ...] = (
+    # A non-string value where the release never decodes it (a disabled plugin, a table
+    # the config version does not read, 1.x's missing images plugin) is no refusal.
+    _set(("config.toml", f'version = 2\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n'
+                         f'{_CRI}sandbox_image = 5\n')),
+    _set(("config.toml", f"version = 2\n{_PINNED}sandbox = 5\n")),
+    _set(("config.toml", "[plugins.cri]\nsandbox_image = true\n")),
+    _set(("config.toml", f"{_CRI}sandbox_image = 5\n")),
+    _set(("config.toml", f"version = 3\n{_CRI}sandbox_image = 5\n")),
+    # ...and where it does, whatever the key's case: go-toml v1's title case; 2.x's
+    # pinned_images is a map[string]string, every value decoded.
+    _set(("config.toml", f"version = 2\n{_CRI}SANDBOX_IMAGE = true\n")),
+    _set(("config.toml", f"version = 3\n{_PINNED}SANDBOX = true\n")),
+    _set(("config.toml", f"version = 2\n{_PINNED}foo = 5\n")),
+    # go-toml v1 resolves the escape in a dotted key, not in a table header.
+    _set(("config.toml", 'version = 2\nplugins."io.containerd.grpc.v1\\u002ecri".sandbox_image'
+                         ' = "example.com/pause:1"\n')),
+    # 1.x filters a version 1 config's disabled_plugins by plugin ID, not URI.
+    _set(("config.toml", 'disabled_plugins = ["io.containerd.grpc.v1.cri"]\n')),
+    # A glob that matches a folder.
+    _set(("config.toml", 'imports = ["{D}/etc/containerd/*"]\n'), ("conf.d/a.toml", "")),
+    # 2.x migrates a version 0/1 import to the version merged so far: above 3 it panics.
+    _set(("config.toml", 'version = 4\nimports = ["{D}/etc/containerd/a.toml", '
+                         '"{D}/etc/containerd/b.toml"]\n'),
+         ("a.toml", ""), ("b.toml", "version = 3\n")),
+)

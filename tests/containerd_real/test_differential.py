@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from packaging.version import Version
 
 from pauselint import engine
@@ -111,9 +111,17 @@ def test_real_file_read_as_containerd_reads_it(source: Path, tmp_path: Path,
                        + main.read_text(encoding="utf-8", errors="replace"))
 
 
+def _found(test):
+    """Every disagreement found so far (configs.FOUND) as an explicit example."""
+    for file_set in reversed(configs.FOUND):
+        test = example(file_set=file_set)(test)
+    return test
+
+
 @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(file_set=configs.file_sets())
+@_found
 def test_generated_configs_read_as_containerd_reads_them(
         file_set: configs.FileSet, containerd_binaries: dict[str, Path]) -> None:
     with tempfile.TemporaryDirectory(prefix="pauselint-diff-") as folder:
