@@ -311,4 +311,8 @@ FOUND: tuple[FileSet, ...] = (
     _set(("config.toml", 'version = 4\nimports = ["{D}/etc/containerd/a.toml", '
                          '"{D}/etc/containerd/b.toml"]\n'),
          ("a.toml", ""), ("b.toml", "version = 3\n")),
+    # ...and below 0 it migrates nothing: a version -1 main leaves an import's
+    # [plugins.cri] unrenamed, so its sandbox_image is read by no plugin.
+    _set(("config.toml", 'version = -1\nimports = ["{D}/etc/containerd/a.toml"]\n'),
+         ("a.toml", '[plugins.cri]\nsandbox_image = "example.com/pause:1"\n')),
 )
