@@ -139,3 +139,25 @@ def test_pl409_no_info_when_both_lines_use_the_same_image(tmp_path):
                              'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
                              '  sandbox_image = "registry.k8s.io/pause:3.10"\n'}, "1.7.24")
     assert not any(rule == "PL409" for rule, *_ in found)
+
+
+def test_pl401_a_key_the_release_does_not_read_is_ignored_there(tmp_path):
+    # 2.1.9 migrates a version 1 main file to version 3 without the CRI plugin's own
+    # migration: its [plugins.cri] sandbox_image is dropped for the default (verified).
+    files = {"etc/containerd/config.toml": '[plugins.cri]\n  sandbox_image = "registry.k8s.io/pause:3.9"\n'}
+    finding = check(tmp_path, files, "2.1.9")[("PL401", Severity.ERROR, "config.toml", 2)]
+    assert "containerd 2.1.9 does not read it: it reads `sandbox` under " \
+           '[plugins."io.containerd.cri.v1.images".pinned_images] of a version 3 config' \
+           in finding.message
+    assert not any(rule == "PL401" for rule, *_ in check(tmp_path / "b", files, "1.7.24"))
+
+
+def test_version_unknown_a_file_is_judged_as_its_config_version_says(tmp_path):
+    # 2.3 also migrates a version 3 file's grpc.v1.cri sandbox_image (ConfigVersion 4);
+    # 2.0-2.2 ignore it. Judged as written: PL401, and PL409 names what each line uses.
+    found = check(tmp_path, {"etc/containerd/config.toml":
+                             'version = 3\n[plugins."io.containerd.grpc.v1.cri"]\n'
+                             '  sandbox_image = "registry.k8s.io/pause:3.9"\n'})
+    assert ("PL401", Severity.ERROR, "config.toml", 3) in found
+    (drift,) = [f for (rule, *_), f in found.items() if rule == "PL409"]
+    assert "2.3.0: registry.k8s.io/pause:3.9" in drift.message

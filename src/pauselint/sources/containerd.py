@@ -191,6 +191,17 @@ class Shape(NamedTuple):
     disabled_plugins: tuple[str, ...]
     bom: bool = False  # the file starts with a UTF-8 BOM
 
+    def relocate(self, move: Callable[[Location], Location]) -> Shape:
+        """The same shape with every place moved (text embedded in another file)."""
+        def values(items: tuple[Value, ...]) -> tuple[Value, ...]:
+            return tuple(v._replace(location=move(v.location)) for v in items)
+
+        return self._replace(
+            version_location=move(self.version_location),
+            imports_location=move(self.imports_location),
+            tables=tuple(t._replace(location=move(t.location), keys=values(t.keys),
+                                    pinned=values(t.pinned)) for t in self.tables))
+
 
 # A table header naming a plugin: `[plugins.NAME...]`, NAME bare, "quoted" or 'literal'.
 _PLUGIN_HEADER = re.compile(
@@ -573,8 +584,8 @@ def _as_released(node: NodeFacts, main: ConfigFile, context: LayerContext,
                  config_at: Callable[[Path], ConfigFile | None],
                  errors: list[InputError]) -> NodeFacts:
     """``node`` as the given containerd release reads its files -- or, the release not
-    known, as the newest line that starts with them; ``by_release`` says what every
-    line would use either way."""
+    known, as the newest line that starts with them and reads them as their config
+    version says; ``by_release`` says what every line would use either way."""
     from pauselint.sources import containerd_load
 
     table = context.table
@@ -602,8 +613,13 @@ def _as_released(node: NodeFacts, main: ConfigFile, context: LayerContext,
     if given is not None:
         chosen, readings = readings[0], readings[1:]
     else:
+        # The newest line that starts with the files and reads them as their config
+        # version says: 2.3 also migrates a version 3 file's grpc.v1.cri sandbox_image
+        # (ConfigVersion 4), which 2.0-2.2 ignore -- judged as written, PL401 says so.
         accepted = [r for r in readings if r.refusal is None]
-        chosen = (accepted or readings)[-1]
+        ignored = {x.location for x in node.sandbox_settings if x.ignored}
+        as_written = [r for r in accepted if r.found is None or r.found.location not in ignored]
+        chosen = (as_written or accepted or readings)[-1]
     by_release = tuple(
         (str(r.release.version), r.refusal is None, _value_of(r, table)) for r in readings)
     return _facts_of(node, chosen, by_release, "" if given is not None else " line")
@@ -632,11 +648,11 @@ def _facts_of(node: NodeFacts, reading, by_release: tuple, line: str) -> NodeFac
                              found.location)
             settings.append(winner)
         winner = winner._replace(effective=True, ignored=False, ignored_reason=None)
+    release = reading.release.version
     marked = tuple(winner if winner is not None and s.location == winner.location
-                   else s._replace(effective=False) for s in settings)
+                   else _as_read(s, reading, f"{release}{line}") for s in settings)
     if winner is not None and winner not in marked:
         marked = (*marked, winner)
-    release = reading.release.version
     return node._replace(
         files=tuple(reading.files) or node.files,
         sandbox_settings=tuple(sorted(marked, key=lambda s: _load_rank(s, reading.files))),
@@ -648,6 +664,18 @@ def _facts_of(node: NodeFacts, reading, by_release: tuple, line: str) -> NodeFac
         no_sandbox=reading.no_sandbox,
         replaced=reading.replaced,
     )
+
+
+def _as_read(setting: Setting, reading, release: str) -> Setting:
+    """A setting that is not the effective one, as the release treats it: overridden
+    by a later value, dropped with its table (PL407), or not read at all (PL401)."""
+    setting = setting._replace(effective=False)
+    if reading.refusal is not None or reading.no_sandbox or setting.location in reading.read:
+        return setting
+    if setting.ignored:  # the file's own format already says why
+        return setting
+    return setting._replace(ignored=True, ignored_reason=(
+        f"containerd {release} does not read it: it reads {reading.reads}"))
 
 
 def _load_rank(setting: Setting, files) -> tuple[int, int]:

@@ -80,6 +80,11 @@ class Reading(NamedTuple):
     # What the refusal is about: "import", "unparsed", "version", "plugin-key",
     # "disabled-plugin" or "bom" (rules report each kind once: PL402 the version).
     refusal_kind: str | None = None
+    # Where the release decodes a sandbox value (a later one may override it), where
+    # a value sat in a table an import replaced (1.x), and the key(s) it reads, in words.
+    read: frozenset[Location] = frozenset()
+    dropped: frozenset[Location] = frozenset()
+    reads: str = ""
 
 
 ConfigAt = Callable[[Path], ConfigFile | None]
@@ -226,8 +231,8 @@ def _read_v1_line(release: Loading, files: Sequence[ConfigFile]) -> Reading:
             name = table.plugin
             earlier = tables.get(name)
             if earlier is not None:
-                had = _sandbox_key(earlier[0].keys, any_case=True) is not None
-                replaced.append((name, earlier[0].location, config.path, had))
+                lost = _sandbox_key(earlier[0].keys, any_case=True)
+                replaced.append((name, earlier[0].location, config.path, lost))
             tables[name] = (table, config)
         disabled.extend(shape.disabled_plugins)
     merged = version or 1
@@ -235,13 +240,22 @@ def _read_v1_line(release: Loading, files: Sequence[ConfigFile]) -> Reading:
     if refusal is not None:
         return Reading(release, tuple(files), refusal, None, False, merged, refusal_kind=kind)
     plugin = V1_CRI if merged == 1 else CRI_PLUGIN
+    reads = (f"`sandbox_image` under [plugins.{plugin}]" if plugin == V1_CRI
+             else f'`sandbox_image` under [plugins."{plugin}"]') + \
+        f" of a version {merged} config"
     # Only the CRI plugin's own table holds the sandbox image.
-    cri_replaced = tuple((where, by, had) for name, where, by, had in replaced if name == plugin)
+    cri_replaced = tuple((where, by, lost is not None)
+                         for name, where, by, lost in replaced if name == plugin)
+    dropped = frozenset(lost.location for name, _, _, lost in replaced
+                        if name == plugin and lost is not None)
     if plugin in disabled:
-        return Reading(release, tuple(files), None, None, True, merged, cri_replaced)
+        return Reading(release, tuple(files), None, None, True, merged, cri_replaced,
+                       reads=reads)
     entry = tables.get(plugin)
     found = _sandbox_key(entry[0].keys, any_case=True) if entry else None
-    return Reading(release, tuple(files), None, found, False, merged, cri_replaced)
+    read = frozenset([found.location]) if found is not None else frozenset()
+    return Reading(release, tuple(files), None, found, False, merged, cri_replaced,
+                   read=read | dropped, dropped=dropped, reads=reads)
 
 
 def _validate_v1_line(release: Loading, version: int, tables: dict, disabled: list[str],
@@ -334,19 +348,40 @@ def _read_v2_line(release: Loading, files: Sequence[ConfigFile]) -> Reading:
     version = config_version
     cri_sandbox: Found | None = None  # plugins."io.containerd.grpc.v1.cri".sandbox_image
     pinned: Found | None = None  # plugins."io.containerd.cri.v1.images".pinned_images.sandbox
+    cri_seen: list[Location] = []
+    pinned_seen: list[Location] = []
+    pinned_map: dict[str, object] = {}  # every pinned_images entry, merged key by key
     disabled: list[str] = []
     for config in files:
         shape = config.structure
         written = _version_of(config)
-        migrated = written in (0, 1)
-        version = version if migrated else written
+        # A version 0/1 file is migrated to the version merged so far (MigrateConfigTo:
+        # one step at a time while below it; v1Migrate renames plugins on the step from
+        # 1), then merged: a non-zero version overrides (mergo).
+        migrated = False
+        if written in (0, 1):
+            if version > config_version:  # migrations[] has no step from ConfigVersion
+                return Reading(release, tuple(files), InputError(
+                    config.path, None, f"containerd {release.version} crashes at start "
+                    f"('index out of range' in MigrateConfigTo): this file has no version "
+                    f"above 1 and is migrated to version {version}, set by a file loaded "
+                    f"before it, beyond {config_version}, the highest it knows"),
+                    None, False, version, refusal_kind="version")
+            migrated = version >= 2
+            written = max(written, version)
+        version = written or version
         for table in shape.tables:
             plugin = _v1_migrated(table.plugin) if migrated else table.plugin
             if plugin == CRI_PLUGIN:  # the plugin maps merge key by key, "" included
-                cri_sandbox = _sandbox_key(table.keys, any_case=False) or cri_sandbox
+                found = _sandbox_key(table.keys, any_case=False)
+                if found is not None:
+                    cri_sandbox = found
+                    cri_seen.append(found.location)
             elif plugin == IMAGES_PLUGIN:
+                pinned_map.update((k.key, k) for k in table.pinned)
                 entry = next((k for k in table.pinned if k.key == "sandbox"), None)
                 if entry is not None:
+                    pinned_seen.append(entry.location)
                     pinned = Found(entry.value, entry.location,
                                    'plugins."io.containerd.cri.v1.images".pinned_images.sandbox')
         disabled.extend(_v1_migrated(p) if migrated else p for p in shape.disabled_plugins)
@@ -363,13 +398,26 @@ def _read_v2_line(release: Loading, files: Sequence[ConfigFile]) -> Reading:
                 files[0].path, None, f"containerd {release.version} refuses to start: invalid "
                 f"disabled plugin URI \"{name}\" expect io.containerd.x.vx"), None, False,
                 version, refusal_kind="disabled-plugin")
-    if version < config_version and cri_sandbox is not None:  # the images plugin's migration
+    migrates = version < config_version
+    if migrates and cri_sandbox is not None:  # the images plugin's migration
         pinned = cri_sandbox
+    # pinned_images is a map of strings: any other value fails the images plugin's decode.
+    wrong = next((k for key, k in pinned_map.items() if key != "sandbox"
+                  and not isinstance(k.value, str)), None)
+    if wrong is not None and IMAGES_PLUGIN not in disabled:
+        return Reading(release, tuple(files), _not_a_string(
+            Found(wrong.value, wrong.location, f"pinned_images.{wrong.key}"), release),
+            None, False, version, refusal_kind="value")
+    read = frozenset(pinned_seen) | (frozenset(cri_seen) if migrates else frozenset())
+    reads = ('`sandbox` under [plugins."io.containerd.cri.v1.images".pinned_images]'
+             + (' (and, migrated over it, `sandbox_image` under '
+                f'[plugins."io.containerd.grpc.v1.cri"]) of a version {version} config'
+                if migrates else f" of a version {version} config"))
     if CRI_PLUGIN in disabled or IMAGES_PLUGIN in disabled:
         # The images plugin still decodes its config unless it is the one disabled.
         kept = pinned if IMAGES_PLUGIN not in disabled else None
-        return Reading(release, tuple(files), None, kept, True, version)
-    return Reading(release, tuple(files), None, pinned, False, version)
+        return Reading(release, tuple(files), None, kept, True, version, reads=reads)
+    return Reading(release, tuple(files), None, pinned, False, version, read=read, reads=reads)
 
 
 def _v1_migrated(plugin: str) -> str:

@@ -84,11 +84,16 @@ class SourceText:
         """
         if self.outer is None and config.path == self.path:
             return config
+        structure = config.structure
+        if structure is not None and hasattr(structure, "relocate"):
+            # A format's own summary (containerd's plugin tables) moves its places too.
+            structure = structure.relocate(lambda where: self.location(where.line, where.column))
         return config._replace(
             path=self.path,
             settings=tuple(self._setting(s) for s in config.settings),
             errors=tuple(self._error(e) for e in config.errors),
             suppressions=tuple(self._suppression(s) for s in config.suppressions),
+            structure=structure,
         )
 
     def _setting(self, setting: Setting) -> Setting:
