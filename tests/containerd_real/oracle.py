@@ -85,7 +85,8 @@ def error_line(stderr: str) -> str:
     """containerd's own reason for refusing: its last ``containerd: `` line."""
     lines = [line for line in stderr.splitlines() if line.strip()]
     reasons = [line for line in lines if line.startswith("containerd: ")]
-    return (reasons or lines or [""])[-1]
+    panics = [line for line in lines if line.startswith("panic: ")]  # a crash: its cause
+    return (reasons or panics or lines or [""])[-1]
 
 
 V1_CRI_ID = "cri"

@@ -161,3 +161,15 @@ def test_version_unknown_a_file_is_judged_as_its_config_version_says(tmp_path):
     assert ("PL401", Severity.ERROR, "config.toml", 3) in found
     (drift,) = [f for (rule, *_), f in found.items() if rule == "PL409"]
     assert "2.3.0: registry.k8s.io/pause:3.9" in drift.message
+
+
+def test_pl406_an_imports_version_the_release_refuses_is_reported_at_the_import(tmp_path):
+    # In 1.x the last non-zero version wins: a version 3 import makes 1.7.24 refuse the
+    # whole configuration, naming no line of the main file (PL402 reads the main's).
+    found = check(tmp_path, {"etc/containerd/config.toml":
+                             'version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\n',
+                             "etc/containerd/conf.d/a.toml": "version = 3\n"}, "1.7.24")
+    finding = found[("PL406", Severity.ERROR, "a.toml", 1)]
+    assert finding.message == ("containerd 1.7.24 refuses to start: config version `3` is not "
+                               "supported, the max version is `2`")
+    assert not any(rule == "PL402" for rule, *_ in found)

@@ -20,7 +20,8 @@ Facts and sources
     ``containerd.loading`` in data/compat.yaml (each release's LoadConfig and
     ValidateV2/ValidateVersion, read at the release tags), checked against Debian's
     containerd 1.6.20, 1.7.24 and 2.1.9 (tests/containerd_real). A config version the
-    release does not load is PL402's; a file that is no valid TOML is an input error.
+    release does not load is PL402's when the main file sets it (an import's is here);
+    a file that is no valid TOML is an input error.
 """
 
 from __future__ import annotations
@@ -36,9 +37,6 @@ NAME = "runtime-refuses-config"
 SEVERITY = Severity.ERROR
 DEFAULT_ENABLED = True
 _RULE = sys.modules[__name__]
-# Refusals reported elsewhere: the config version (PL402), a file that does not parse
-# (an input error at the file).
-_ELSEWHERE = frozenset({"version", "unparsed"})
 
 
 def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
@@ -48,8 +46,9 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
         refusal = node.refusal
         if node.runtime is not Component.CONTAINERD or refusal is None:
             continue
-        if node.refusal_kind in _ELSEWHERE:
-            continue
+        if node.refusal_kind == "unparsed" or (
+                node.refusal_kind == "version" and refusal.path == node.runtime_config_path):
+            continue  # an input error, or PL402 at the main file's `version` line
         lines = [release for release, accepted, _ in node.by_release if not accepted]
         every = (f" (so does every containerd line pauselint knows: {', '.join(lines)})"
                  if unknown and node.by_release and len(lines) == len(node.by_release)

@@ -221,12 +221,14 @@ def _version_of(config: ConfigFile) -> int:
 
 def _read_v1_line(release: Loading, files: Sequence[ConfigFile]) -> Reading:
     version = 0
+    version_file = files[0]  # the file whose `version` line is the merged one
     tables: dict[str, tuple[object, ConfigFile]] = {}
     replaced: list[tuple[str, Location, str, bool]] = []
     disabled: list[str] = []
     for config in files:
         shape = config.structure
-        version = _version_of(config) or version
+        if _version_of(config):
+            version, version_file = _version_of(config), config
         for table in _go_toml_v1_tables(shape.tables):
             name = table.plugin
             earlier = tables.get(name)
@@ -236,7 +238,7 @@ def _read_v1_line(release: Loading, files: Sequence[ConfigFile]) -> Reading:
             tables[name] = (table, config)
         disabled.extend(shape.disabled_plugins)
     merged = version or 1
-    refusal, kind = _validate_v1_line(release, merged, tables, disabled, files[0])
+    refusal, kind = _validate_v1_line(release, merged, tables, disabled, version_file)
     if refusal is not None:
         return Reading(release, tuple(files), refusal, None, False, merged, refusal_kind=kind)
     plugin = V1_CRI if merged == 1 else CRI_PLUGIN
