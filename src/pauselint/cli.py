@@ -21,8 +21,28 @@ from pauselint.commands.rules import explain_command, rules_command
 from pauselint.commands.show import show_command
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--version``: the program's and what its compat table knows, which is what
+    decides whether a finding about a new release can be trusted."""
+    if not value or ctx.resilient_parsing:
+        return
+    from pauselint.compat import CompatError, load_table
+
+    try:
+        table = load_table()
+    except CompatError as exc:
+        click.echo(f"pauselint {__version__} (compat table unreadable: {exc})")
+        ctx.exit(EXIT_ERROR)
+    click.echo(f"pauselint {__version__}\ncompat table {table.date}: Kubernetes through "
+               f"{table.kubernetes_through}, containerd through {table.containerd_through}, "
+               f"CRI-O through {table.crio_through}")
+    ctx.exit(0)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, "--version", prog_name="pauselint")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=_print_version,
+              help="Show the version and what the compat table knows, and exit.")
 def main() -> None:
     """Find broken or drifting Kubernetes pause (sandbox) images before they break a node.
 

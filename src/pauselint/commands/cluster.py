@@ -90,8 +90,9 @@ def cluster_command(kubeconfig: str | None, contexts: tuple[str, ...], all_conte
     try:
         from pauselint.sources.cluster import read_clusters
     except ImportError as exc:
-        raise Fatal(f"pauselint cluster needs the kubernetes client: pip install "
-                    f"'pauselint[cluster]' ({exc})") from None
+        raise Fatal(f"the kubernetes client, a dependency of pauselint, cannot be imported "
+                    f"({exc}): reinstall with `pip install --force-reinstall pauselint`"
+                    ) from None
 
     # The progress line is for people: text output to a terminal, never machine formats.
     interactive = output_path is None and output_format == "text" and sys.stderr.isatty()

@@ -10,13 +10,23 @@ from pauselint.commands.errors import Fatal
 
 
 @click.command("rules")
-@click.option("--format", "output_format", type=click.Choice(("text", "markdown")),
+@click.option("--format", "output_format", type=click.Choice(("text", "markdown", "json")),
               default="text", show_default=True,
-              help="markdown prints the table the README carries.")
+              help="markdown prints the table the README carries; json a list of "
+                   "{id, name, severity, enabled, summary} for tools.")
 def rules_command(output_format: str) -> None:
     """List every rule: ID, name, severity, and whether it is on by default."""
     from pauselint.rules import RULES, doc_summary
 
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps([{"id": rule_id, "name": module.NAME,
+                                "severity": module.SEVERITY.label,
+                                "enabled": bool(module.DEFAULT_ENABLED),
+                                "summary": doc_summary(module)}
+                               for rule_id, module in RULES.items()], indent=2))
+        return
     if output_format == "markdown":
         click.echo("| ID | name | severity | default | what it finds |")
         click.echo("|---|---|---|---|---|")
