@@ -278,10 +278,10 @@ def test_a_version_1_plugin_key_in_a_version_2_file_is_refused_by_1x_only(tmp_pa
     # Version unknown: read as the newest line that starts, and every line said.
     (entry,) = describe([tmp_path])
     (runtime,) = entry["runtimes"]
-    assert runtime["accepted"] is True and runtime["read_as"] == "2.3.0 line"
+    # (2.3's per-file migration is not modelled: compat.yaml says why.)
+    assert runtime["accepted"] is True and runtime["read_as"] == "2.2.0 line"
     assert [(r["version"], r["accepted"]) for r in runtime["releases"]] == [
-        ("1.6.32", False), ("1.7.17", False), ("2.0.0", True), ("2.2.0", True),
-        ("2.3.0", True)]
+        ("1.6.32", False), ("1.7.17", False), ("2.0.0", True), ("2.2.0", True)]
 
 
 def test_a_value_that_is_no_image_reference_is_no_refusal(tmp_path):

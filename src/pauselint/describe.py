@@ -164,6 +164,11 @@ def _sandbox(facts: NodeFacts, version: RuntimeVersion | None,
              default: SandboxDefault | None) -> dict[str, Any] | None:
     if facts.no_sandbox:  # the CRI plugin is disabled: no pod sandbox is ever made
         return None
+    if facts.refusal is not None:
+        return {"value": None, "origin": "unknown", "path": facts.refusal.path,
+                "line": facts.refusal.line, "column": None,
+                "why": "the runtime refuses these files and does not start: no pod sandbox "
+                       "is made at all"}
     if facts.unread_config is not None:
         return {"value": None, "origin": "unknown", "path": facts.unread_config, "line": None,
                 "column": None, "why": f"{facts.unread_config} could not be read: it may set "

@@ -197,8 +197,9 @@ def _default_use(node: NodeFacts, runtime: RuntimeInfo, table: CompatTable,
     it. A default that is no image reference (a system-default-registry written as a
     URL or a placeholder) is an error at the value that made it so.
     """
-    if node.effective_sandbox is not None or node.unread_config is not None or node.no_sandbox:
-        return None
+    if (node.effective_sandbox is not None or node.unread_config is not None
+            or node.no_sandbox or node.refusal is not None):
+        return None  # set, unknown, none at all, or a runtime that does not start
     image, registry = _default_for(node, runtime, table, platform)
     if image is None:
         return None

@@ -108,7 +108,7 @@ def test_pl406_when_every_line_refuses_it_says_so(tmp_path):
                              'version = 2\nimports = ["/etc/containerd/gone.toml"]\n'})
     finding = found[("PL406", Severity.ERROR, "config.toml", 2)]
     assert finding.message.endswith("(so does every containerd line pauselint knows: 1.6.32, "
-                                    "1.7.17, 2.0.0, 2.2.0, 2.3.0)")
+                                    "1.7.17, 2.0.0, 2.2.0)")
 
 
 @pytest.mark.parametrize(("version", "refused"), [("1.6.20", True), ("2.1.9", False)])
@@ -152,15 +152,16 @@ def test_pl401_a_key_the_release_does_not_read_is_ignored_there(tmp_path):
     assert not any(rule == "PL401" for rule, *_ in check(tmp_path / "b", files, "1.7.24"))
 
 
-def test_version_unknown_a_file_is_judged_as_its_config_version_says(tmp_path):
-    # 2.3 also migrates a version 3 file's grpc.v1.cri sandbox_image (ConfigVersion 4);
-    # 2.0-2.2 ignore it. Judged as written: PL401, and PL409 names what each line uses.
+def test_version_unknown_a_version_3_file_with_the_grpc_key_is_judged_by_2x(tmp_path):
+    # 1.x refuses version 3; 2.0-2.2 ignore the grpc.v1.cri key of a version 3 file:
+    # PL401, and PL409 names each line's default.
     found = check(tmp_path, {"etc/containerd/config.toml":
                              'version = 3\n[plugins."io.containerd.grpc.v1.cri"]\n'
                              '  sandbox_image = "registry.k8s.io/pause:3.9"\n'})
     assert ("PL401", Severity.ERROR, "config.toml", 3) in found
     (drift,) = [f for (rule, *_), f in found.items() if rule == "PL409"]
-    assert "2.3.0: registry.k8s.io/pause:3.9" in drift.message
+    assert "2.0.0: registry.k8s.io/pause:3.10; 2.2.0: registry.k8s.io/pause:3.10.1" \
+        in drift.message
 
 
 def test_pl406_an_imports_version_the_release_refuses_is_reported_at_the_import(tmp_path):
@@ -173,3 +174,40 @@ def test_pl406_an_imports_version_the_release_refuses_is_reported_at_the_import(
     assert finding.message == ("containerd 1.7.24 refuses to start: config version `3` is not "
                                "supported, the max version is `2`")
     assert not any(rule == "PL402" for rule, *_ in found)
+
+
+def test_pl407_is_a_warning_where_the_image_is_what_a_merge_gives(tmp_path):
+    # The import repeats the main file's image (PL407's own fix): the table is still
+    # replaced, but the sandbox image is the same as 2.x's merge gives.
+    found = check(tmp_path, {"etc/containerd/config.toml": MAIN_39,
+                             "etc/containerd/conf.d/99-systemd.toml": SYSTEMD +
+                             '[plugins."io.containerd.grpc.v1.cri"]\n'
+                             '  sandbox_image = "registry.k8s.io/pause:3.9"\n'}, "1.7.24")
+    assert ("PL407", Severity.WARNING, "config.toml", 4) in found
+    assert not any(rule == "PL407" and sev is Severity.ERROR for rule, sev, *_ in found)
+
+
+def test_pl406_a_2x_version_refusal_by_an_import_is_at_the_import(tmp_path):
+    found = check(tmp_path, {"etc/containerd/config.toml":
+                             'version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\n',
+                             "etc/containerd/conf.d/a.toml": "version = 4\n"}, "2.1.9")
+    assert ("PL406", Severity.ERROR, "a.toml", 1) in found
+    assert not any(rule == "PL404" for rule, *_ in found)  # it does not start at all
+
+
+def test_pl408_release_unknown_and_1x_keeps_the_empty_image(tmp_path):
+    found = check(tmp_path, {"etc/containerd/config.toml":
+                             'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
+                             '  sandbox_image = ""\n'})
+    finding = found[("PL408", Severity.ERROR, "config.toml", 3)]
+    assert finding.message.startswith("`plugins.\"io.containerd.grpc.v1.cri\".sandbox_image` "
+                                      "is empty: containerd 1.6.32, 1.7.17 keep it")
+
+
+def test_pl402_counts_the_merged_version(tmp_path):
+    # 1.x: the last non-zero version wins, so a version 2 import makes a version 3 main
+    # file load on 1.7.24 (truth table e-cases): no "refuses to start".
+    found = check(tmp_path, {"etc/containerd/config.toml":
+                             'version = 3\nimports = ["/etc/containerd/conf.d/*.toml"]\n',
+                             "etc/containerd/conf.d/a.toml": "version = 2\n"}, "1.7.24")
+    assert not any(rule in ("PL402", "PL406") for rule, *_ in found)

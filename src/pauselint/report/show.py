@@ -59,8 +59,9 @@ def _runtime_lines(runtime: dict[str, Any]) -> list[str]:
         lines.append(f"    read as containerd {runtime['read_as']} (the newest line that "
                      "starts with these files; give --runtime-version to pick one)")
     for release in runtime.get("releases", ()):
-        said = (release["sandbox_image"] or "no sandbox image") if release["accepted"] \
-            else "refuses these files"
+        image = release["sandbox_image"]
+        said = ("no sandbox image" if image is None else image or '"" (empty)') \
+            if release["accepted"] else "refuses these files"
         lines.append(f"      containerd {release['version']} line: {said}")
     lines.append("    reads, in order:")
     lines += [f"      {path}" for path in runtime["files"]]

@@ -25,7 +25,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 
-from pauselint.model import Finding, Severity, Skip
+from pauselint.model import Component, Finding, Severity, Skip
 from pauselint.rules.framework import RuleContext, finding
 
 ID = "PL408"
@@ -36,10 +36,27 @@ _RULE = sys.modules[__name__]
 
 
 def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
-    """One error per node whose effective sandbox image is the empty string."""
+    """One error per node whose effective sandbox image is the empty string -- or, the
+    release not known, that a line which starts with the files keeps empty."""
+    known = ctx.runtime_for(Component.CONTAINERD) is not None
     for node in ctx.nodes:
         setting = node.effective_sandbox
-        if setting is None or setting.value != "" or node.refusal is not None:
+        if node.refusal is not None:
+            continue
+        keeping = [release for release, ok, image in node.by_release if ok and image == ""]
+        if (setting is None or setting.value != "") and not known and keeping:
+            empty = [s for s in node.sandbox_settings if s.value == "" and not s.ignored]
+            if empty:
+                yield finding(
+                    _RULE,
+                    f"`{empty[-1].key}` is empty: containerd {', '.join(keeping)} keep it (no "
+                    "default applies), so every pod sandbox fails there ('failed to pull "
+                    "image \"\": ... invalid reference format'); 2.x uses its built-in "
+                    "default instead",
+                    location=empty[-1].location, image="", node=node.name,
+                    fix="set the pause image kubeadm expects, or remove the line")
+            continue
+        if setting is None or setting.value != "":
             continue
         runtime = node.runtime.value if node.runtime else "the runtime"
         release = f" {node.read_as}" if node.read_as else ""

@@ -55,8 +55,7 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
         accepted = [(release, image) for release, ok, image in node.by_release if ok]
         if len({image for _, image in accepted}) < 2:
             continue
-        said = "; ".join(f"{release}: {cut(image) if image else 'no sandbox image'}"
-                         for release, image in accepted)
+        said = "; ".join(f"{release}: {_image_text(image)}" for release, image in accepted)
         where = (node.effective_sandbox.location if node.effective_sandbox is not None
                  else Location(node.runtime_config_path))
         yield finding(
@@ -92,12 +91,12 @@ def _next_line(ctx: RuleContext, node, runtime) -> Iterator[Finding]:
         current = _default(ctx, runtime)
     if ok and image == current:
         return
-    then = (cut(image) if image else "no sandbox image") if ok else "refuses these files"
+    then = _image_text(image) if ok else "refuses these files"
     where = (node.effective_sandbox.location if node.effective_sandbox is not None
              else Location(node.runtime_config_path))
     yield finding(
         _RULE,
-        f"containerd {runtime.text} uses {cut(current) if current else 'no sandbox image'}; "
+        f"containerd {runtime.text} uses {_image_text(current)}; "
         f"Kubernetes {table.containerd_v1_unsupported_from} requires containerd {needed}+, "
         f"which for these files {'uses ' + then if ok else then}",
         location=where, severity=Severity.INFO, node=node.name,
@@ -107,3 +106,10 @@ def _next_line(ctx: RuleContext, node, runtime) -> Iterator[Finding]:
 def _default(ctx: RuleContext, runtime) -> str | None:
     default = ctx.table.containerd_default(runtime.version)
     return default.image if default else None
+
+
+def _image_text(image: str | None) -> str:
+    """An image as a line uses it: None is no sandbox image (CRI disabled), "" empty."""
+    if image is None:
+        return "no sandbox image"
+    return cut(image) if image else '"" (empty: every sandbox fails)'

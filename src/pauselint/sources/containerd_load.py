@@ -72,8 +72,8 @@ class Reading(NamedTuple):
     found: Found | None  # the sandbox image set in the files (None: none set, or no CRI)
     no_sandbox: bool  # the CRI plugin is disabled: no sandbox image at all
     version: int  # the merged config version
-    # (the replaced table's first value, the import that replaced it, whether the
-    # replaced table set the sandbox image)
+    # (the replaced table's first value, the import that replaced it, whether that
+    # dropped a sandbox image and so changed the one used, against a merge)
     replaced: tuple[tuple[Location, str, bool], ...] = ()
     # An empty value set where the release then uses its default (2.x) instead.
     empty: Found | None = None
@@ -242,19 +242,28 @@ def _read_v1_line(release: Loading, files: Sequence[ConfigFile]) -> Reading:
     if refusal is not None:
         return Reading(release, tuple(files), refusal, None, False, merged, refusal_kind=kind)
     plugin = V1_CRI if merged == 1 else CRI_PLUGIN
+    # What a key-by-key merge would have given: the last sandbox key in load order.
+    merged_found = None
+    for config in files:
+        for table in _go_toml_v1_tables(config.structure.tables):
+            if table.plugin == plugin:
+                merged_found = _sandbox_key(table.keys, any_case=True) or merged_found
     reads = (f"`sandbox_image` under [plugins.{plugin}]" if plugin == V1_CRI
              else f'`sandbox_image` under [plugins."{plugin}"]') + \
         f" of a version {merged} config"
-    # Only the CRI plugin's own table holds the sandbox image.
-    cri_replaced = tuple((where, by, lost is not None)
+    entry = tables.get(plugin)
+    found = _sandbox_key(entry[0].keys, any_case=True) if entry else None
+    # Only the CRI plugin's own table holds the sandbox image; a replacement changes it
+    # where the value differs from what a merge would give (PL407's error).
+    changed = (None if found is None else found.value) != (
+        None if merged_found is None else merged_found.value)
+    cri_replaced = tuple((where, by, lost is not None and changed)
                          for name, where, by, lost in replaced if name == plugin)
     dropped = frozenset(lost.location for name, _, _, lost in replaced
                         if name == plugin and lost is not None)
     if plugin in disabled:
         return Reading(release, tuple(files), None, None, True, merged, cri_replaced,
                        reads=reads)
-    entry = tables.get(plugin)
-    found = _sandbox_key(entry[0].keys, any_case=True) if entry else None
     read = frozenset([found.location]) if found is not None else frozenset()
     return Reading(release, tuple(files), None, found, False, merged, cri_replaced,
                    read=read | dropped, dropped=dropped, reads=reads)
@@ -348,6 +357,7 @@ def _read_v2_line(release: Loading, files: Sequence[ConfigFile]) -> Reading:
     # (plugins/cri/images/plugin.go configMigration @v2.3.0).
     config_version = release.max_version or _V2_START_VERSION
     version = config_version
+    version_file: ConfigFile | None = None  # the file whose `version` line is the merged one
     cri_sandbox: Found | None = None  # plugins."io.containerd.grpc.v1.cri".sandbox_image
     pinned: Found | None = None  # plugins."io.containerd.cri.v1.images".pinned_images.sandbox
     cri_seen: list[Location] = []
@@ -371,6 +381,8 @@ def _read_v2_line(release: Loading, files: Sequence[ConfigFile]) -> Reading:
                     None, False, version, refusal_kind="version")
             migrated = version >= 2
             written = max(written, version)
+        elif written:
+            version_file = config
         version = written or version
         for table in shape.tables:
             plugin = _v1_migrated(table.plugin) if migrated else table.plugin
@@ -388,8 +400,9 @@ def _read_v2_line(release: Loading, files: Sequence[ConfigFile]) -> Reading:
                                    'plugins."io.containerd.cri.v1.images".pinned_images.sandbox')
         disabled.extend(_v1_migrated(p) if migrated else p for p in shape.disabled_plugins)
     if release.max_version is not None and version > release.max_version:
+        where = version_file or files[0]
         return Reading(release, tuple(files),
-                       InputError(files[0].path, _version_line(files[0]),
+                       InputError(where.path, _version_line(where),
                                   f"containerd {release.version} refuses to start: expected "
                                   "containerd config version equal to or less than "
                                   f"`{release.max_version}`, got `{version}`"),
