@@ -211,3 +211,15 @@ def test_pl402_counts_the_merged_version(tmp_path):
                              'version = 3\nimports = ["/etc/containerd/conf.d/*.toml"]\n',
                              "etc/containerd/conf.d/a.toml": "version = 2\n"}, "1.7.24")
     assert not any(rule in ("PL402", "PL406") for rule, *_ in found)
+
+
+def test_a_version_1_table_in_a_version_2_file_one_finding_per_release(tmp_path):
+    files = {"etc/containerd/config.toml":
+             'version = 2\n[plugins.cri]\n  sandbox_image = "registry.k8s.io/pause:3.9"\n'}
+    on_1x = check(tmp_path, files, "1.7.24")
+    assert ("PL406", Severity.ERROR, "config.toml", 3) in on_1x
+    assert not any(rule == "PL401" for rule, *_ in on_1x)  # the refusal says it once
+    on_2x = check(tmp_path / "b", files, "2.1.9")
+    finding = on_2x[("PL401", Severity.ERROR, "config.toml", 3)]
+    assert "containerd 2.1.9 does not read it" in finding.message
+    assert "refuses" not in finding.message  # 2.1.9 starts with it (truth table g1)

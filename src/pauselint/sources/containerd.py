@@ -672,8 +672,11 @@ def _as_read(setting: Setting, reading, release: str) -> Setting:
     setting = setting._replace(effective=False)
     if reading.refusal is not None or reading.no_sandbox or setting.location in reading.read:
         return setting
-    if setting.ignored:  # the file's own format already says why
-        return setting
+    if setting.ignored and not (setting.key.startswith("plugins.cri.")
+                                and reading.refusal is None):
+        return setting  # the file's own format already says why
+    # (`[plugins.cri]` in a version 2 file: 1.x refuses it, PL406; a release that starts
+    # with it ignores it, and says what it reads instead.)
     return setting._replace(ignored=True, ignored_reason=(
         f"containerd {release} does not read it: it reads {reading.reads}"))
 
