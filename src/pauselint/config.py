@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from packaging.version import Version
 
+from pauselint import platforms
 from pauselint.display import shown
 from pauselint.inputs import STDIN_NAME
 from pauselint.model import FAIL_ON, RUNTIME_NAMES, Severity
@@ -334,7 +335,13 @@ def _kubernetes_version(check: _Checker) -> str | None:
 
 
 def _platform(check: _Checker) -> str | None:
-    platform, arch, os_name = check.string("platform"), check.string("arch"), check.string("os")
+    """The platform as ``os/arch[:osversion]`` in canonical names, read as ``--platform`` is."""
+    platform, os_name = check.string("platform"), check.string("os")
+    arch_entry = check.get("arch")
+    if arch_entry is not None and type(arch_entry.value) is int:
+        arch = str(arch_entry.value)  # arch: 386 is a YAML number
+    else:
+        arch = check.string("arch")
     if platform and (arch or os_name):
         raise check.fail(check.get("platform"), "give either platform or arch/os, not both")
     if platform is None:
@@ -343,27 +350,18 @@ def _platform(check: _Checker) -> str | None:
         if not arch:
             return None
         os_part, _, os_version = (os_name or "linux").partition(":")
-        if "/" in arch or ":" in arch:
+        # arm/v7 is an architecture with its variant; linux/arm64 names an OS.
+        if ":" in arch or arch.partition("/")[0].lower() in platforms.OPERATING_SYSTEMS:
             raise check.fail(check.get("arch"), f"{arch!r}: give only the architecture "
                                                 "(amd64, arm64, ...); the OS goes in os")
         platform = f"{os_part}/{arch}:{os_version}" if os_version else f"{os_part}/{arch}"
     entry = check.get("platform") or check.get("os") or check.get("arch")
-    os_arch, _, os_version = platform.partition(":")
-    os_part, sep, arch_part = os_arch.partition("/")
-    if not sep or not os_part or not arch_part:
-        raise check.fail(entry, f"{platform!r}: use os/arch[:osversion], e.g. linux/arm64 "
-                                "or windows/amd64:ltsc2022")
-    if os_part.lower() not in ("linux", "windows"):
-        raise check.fail(entry, f"{platform!r}: unknown OS {os_part!r} (linux or windows)")
-    if os_version:
-        if os_part.lower() != "windows":
-            raise check.fail(entry, f"{platform!r}: an OS version is only meaningful "
-                                    "for windows")
-        from pauselint.compat import load_table
+    from pauselint.compat import load_table
 
-        if load_table().windows_version(os_version) is None:
-            raise check.fail(entry, f"{platform!r}: unknown Windows version {os_version!r}")
-    return platform.lower()
+    try:
+        return str(platforms.parse_platform(platform, load_table()))
+    except platforms.PlatformError as exc:
+        raise check.fail(entry, str(exc)) from None
 
 
 def _runtime_versions(check: _Checker) -> tuple[str, ...]:

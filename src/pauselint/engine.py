@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from packaging.version import Version
 
+from pauselint import platforms
 from pauselint import rules as rule_registry
 from pauselint.compat import CompatTable, minor_of, parse_version
 from pauselint.describe import NodeView
@@ -66,20 +67,14 @@ class Options(NamedTuple):
 
 
 def parse_platform(text: str, table: CompatTable) -> Platform:
-    """``linux/arm64`` or ``windows/amd64:ltsc2022`` (Windows version names canonicalized)."""
-    os_arch, _, os_version = text.strip().partition(":")
-    os_name, sep, arch = os_arch.partition("/")
-    if not sep or not os_name or not arch:
-        raise UsageError(f"--platform {text!r}: use os/arch[:osversion], e.g. linux/arm64 "
-                         "or windows/amd64:ltsc2022")
-    version = None
-    if os_version:
-        if os_name != "windows":
-            raise UsageError(f"--platform {text!r}: an OS version is only meaningful for windows")
-        version = table.windows_version(os_version)
-        if version is None:
-            raise UsageError(f"--platform {text!r}: unknown Windows version {os_version!r}")
-    return Platform(os_name.lower(), arch.lower(), version)
+    """``--platform``: ``linux/x86_64``, ``linux/arm/v7`` or ``windows/amd64:ltsc2022``.
+
+    Read by :func:`pauselint.platforms.parse_platform`, as the config file's is.
+    """
+    try:
+        return platforms.parse_platform(text, table)
+    except platforms.PlatformError as exc:
+        raise UsageError(f"--platform {exc}") from None
 
 
 def parse_runtime(text: str) -> tuple[Component, str]:

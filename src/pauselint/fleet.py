@@ -30,6 +30,7 @@ from pauselint.model import (
     Role,
     Skip,
 )
+from pauselint.platforms import node_platform
 from pauselint.rules.framework import ImageUse, RuleContext, RuntimeInfo
 
 # Rules that judge one node from live facts, and rules that judge a whole cluster.
@@ -57,7 +58,8 @@ def platform_of(node: ClusterNode, table: CompatTable) -> Platform:
     os_version = None
     if node.operating_system == "windows" and node.windows_build:
         os_version = table.windows_version_for_build(node.windows_build)
-    return Platform(node.operating_system, node.architecture, os_version)
+    # Nodes report uname-style names too (x86_64, aarch64): read them as the flag is.
+    return node_platform(node.operating_system, node.architecture, os_version)
 
 
 def cluster_version(facts: ClusterFacts, override: Version | None) -> Version | None:

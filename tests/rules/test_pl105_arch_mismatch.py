@@ -41,6 +41,24 @@ def _run(context, use_of, image: str, platform: str | None) -> list:
          f"{MCR}:3.5-windows-1809-amd64 is built for windows/amd64 only (per-arch tag), but "
          "the node is linux/amd64",
          None),
+        # Linux-only on Windows: an error whatever the arch, and the fix is a tag whose
+        # manifest list has the node's Windows (3.2's has none; 3.10.2 is the newest).
+        ("registry.k8s.io/pause-amd64:3.2", "windows/amd64:ltsc2022",
+         "registry.k8s.io/pause-amd64:3.2 is a Linux image (linux/amd64 only, per-arch "
+         "repository): the pod sandbox cannot start on this windows/amd64:ltsc2022 node, so "
+         "no pod can run there; use registry.k8s.io/pause:3.10.2",
+         "registry.k8s.io/pause:3.10.2"),
+        (f"{SWR}:3.9-linuxarm64", "windows/amd64:ltsc2025",
+         f"{SWR}:3.9-linuxarm64 is a Linux image (linux/arm64 only, per-arch tag): the pod "
+         "sandbox cannot start on this windows/amd64:ltsc2025 node, so no pod can run there; "
+         "use registry.k8s.io/pause:3.10.2",
+         "registry.k8s.io/pause:3.10.2"),
+        # Without the Windows version no tag can be chosen for it.
+        ("registry.k8s.io/pause-amd64:3.2", "windows/amd64",
+         "registry.k8s.io/pause-amd64:3.2 is a Linux image (linux/amd64 only, per-arch "
+         "repository): the pod sandbox cannot start on this windows/amd64 node, so no pod "
+         "can run there",
+         None),
     ],
 )
 def test_fires(context, use_of, image, platform, message, expected):

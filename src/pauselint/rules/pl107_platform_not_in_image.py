@@ -39,6 +39,7 @@ from collections.abc import Iterator
 
 from pauselint.compat import CompatTable, PauseTag, Repository
 from pauselint.model import Finding, Platform, Severity, Skip
+from pauselint.platforms import carries, tag_for_platform
 from pauselint.rules.framework import ImageUse, RuleContext, finding
 from pauselint.rules.images import checked_uses, lookup_tag, pinned_platform, written_name
 
@@ -102,7 +103,7 @@ def _upstream_tag(use: ImageUse, table: CompatTable) -> tuple[Repository, PauseT
 
 def _covers(table: CompatTable, tag: PauseTag, platform: Platform) -> bool | Skip:
     if platform.os == _LINUX:
-        return platform.arch in tag.linux
+        return carries(table, tag, platform)
     if platform.os != _WINDOWS:
         return True  # the table says nothing about other systems: no verdict
     if not platform.os_version:
@@ -112,7 +113,7 @@ def _covers(table: CompatTable, tag: PauseTag, platform: Platform) -> bool | Ski
     if version is None:
         return Skip(rule=ID, reason=f"Windows OS version {platform.os_version} is not in "
                                     "the compat table")
-    if version in {table.windows_version(w) or w for w in tag.windows}:
+    if carries(table, tag, platform):
         return True
     if version in {table.windows_version(w) or w for w in tag.windows_unverified}:
         return Skip(rule=ID, reason=f"whether pause {tag.tag} carries a "
@@ -132,18 +133,8 @@ def _windows_version(table: CompatTable, text: str) -> str | None:
 def _expected(ctx: RuleContext, use: ImageUse, repository: Repository,
               platform: Platform) -> str | None:
     """kubeadm's tag when it covers the platform, else the newest carried tag that does."""
-    table = ctx.table
-    carried = [t for t in table.pause_tags()
-               if t.tag in (repository.tags or ()) and _covers(table, t, platform) is True]
-    if not carried:
-        return None
-    choice = carried[-1]
-    if ctx.kubernetes is not None:
-        expectation = table.kubeadm_expectation(ctx.kubernetes)
-        for candidate in carried:
-            if expectation is not None and candidate.tag == expectation.pause:
-                choice = candidate
-    return f"{written_name(use.ref)}:{choice.tag}"
+    tag = tag_for_platform(ctx.table, repository, platform, ctx.kubernetes)
+    return None if tag is None else f"{written_name(use.ref)}:{tag}"
 
 
 def _describe(platform: Platform) -> str:
