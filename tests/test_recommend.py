@@ -222,3 +222,30 @@ def test_render() -> None:
         '      sandbox_image = "registry.k8s.io/pause:3.10"\n\n'
         "- kubeadm 1.31 expects pause 3.10 (")
     assert text.endswith("\n") and text.count("\n- ") == len(r.notes)
+
+
+@pytest.mark.parametrize("kubernetes", ["1.29", "1.33", "1.35", "1.36"])
+def test_without_a_version_a_snippet_per_containerd_line_each_checked_by_its_line(
+        tmp_path, kubernetes) -> None:
+    # Issue 11: a 1.x node needs version 2, a 2.x node reads version 3; neither snippet
+    # may be one PL402/PL406 flag for the release it is for.
+    from click.testing import CliRunner
+
+    from pauselint.cli import main
+    from pauselint.recommend import containerd_choices
+
+    table = load_table()
+    choices = containerd_choices(table, Version(kubernetes))
+    majors = [release.major for _, release in choices]
+    # The lines of the support row (1.29 predates 2.0; 1.36 supports 2.x only).
+    support = table.containerd_support(Version(kubernetes))
+    assert majors == sorted({Version(m).major for m in support.minimums})
+    printed = CliRunner().invoke(main, ["recommend", "-k", kubernetes]).output
+    for index, (head, release) in enumerate(choices):
+        assert (f"== {head} ==" in printed) is (len(choices) > 1)
+        r = recommend(table, Version(kubernetes), runtime="containerd", runtime_version=release)
+        assert r.snippet.startswith(f"version = {2 if release.major == 1 else 3}\n")
+        report = run_check(tmp_path / str(index), r, kubernetes, str(release))
+        assert not {"PL402", "PL406", "PL407"} & {f.rule for f in report.findings}, \
+            report.findings
+        assert rules_at_or_above(report, Severity.WARNING) == []

@@ -169,12 +169,38 @@ def _containerd(table: CompatTable, kubernetes: Version, image: str,
     if default is not None and default.image == image:
         notes.append(f"This is also containerd {version}'s built-in default; setting it "
                      "keeps it fixed across containerd upgrades.")
-    notes.append(f"If {CONTAINERD_CONFIG} exists, add only the [{table_path}] table to it "
-                 "(it may hold settings such as SystemdCgroup); an imported drop-in may not "
-                 "have a higher version than the main file.")
+    if table.containerd_is_v1(version):
+        notes.append(f"If {CONTAINERD_CONFIG} exists, set `{key}` in its [{table_path}] "
+                     "table (a second header of that table is invalid TOML). Not in an "
+                     "imported drop-in beside other files' keys of that table: containerd "
+                     "1.x replaces the whole table with the drop-in's (PL407).")
+    else:
+        notes.append(f"If {CONTAINERD_CONFIG} exists, add only the [{table_path}] table to "
+                     "it (it may hold settings such as SystemdCgroup); an imported drop-in "
+                     "may not have a higher version than the main file.")
     if runtime_version is not None:
         notes.extend(_containerd_support(table, kubernetes, runtime_version))
     return CONTAINERD_CONFIG, snippet, notes
+
+
+def containerd_choices(table: CompatTable, kubernetes: Version) -> list[tuple[str, Version]]:
+    """Where the containerd version is not given: one release per major line that
+    Kubernetes ``kubernetes`` supports (the newest 1.x and 2.x lines of its support
+    row), each with a heading saying which nodes its snippet is for -- a 1.x node
+    needs ``version = 2``, a 2.x node reads ``version = 3``."""
+    support = table.containerd_support(kubernetes)
+    if support is None:  # recommend() says why, or assumes the nearest row
+        return []
+    minimums = [Version(m) for m in support.minimums]
+    choices = []
+    for major in (1, 2):
+        line = [m for m in minimums if m.major == major]
+        if not line:
+            continue
+        release = max(line, key=minor_of)
+        choices.append((f"for containerd {major}.x nodes (e.g. {release.major}."
+                        f"{release.minor}, from {release})", release))
+    return choices
 
 
 def _assumed_containerd(table: CompatTable, kubernetes: Version) -> tuple[Version, str]:

@@ -37,7 +37,7 @@ def recommend_command(kubernetes_version: str, registry: str | None, runtime: st
                       runtime_version: str | None) -> None:
     from pauselint import engine
     from pauselint.compat import CompatError, load_table, parse_version
-    from pauselint.recommend import recommend, render
+    from pauselint.recommend import containerd_choices, recommend, render
 
     try:
         table = load_table()
@@ -49,8 +49,24 @@ def recommend_command(kubernetes_version: str, registry: str | None, runtime: st
             except ValueError:
                 raise engine.UsageError(
                     f"--runtime-version {runtime_version!r} is not a version") from None
-        rec = recommend(table, kubernetes, registry=registry, runtime=runtime,
-                        runtime_version=version)
+        choices = containerd_choices(table, kubernetes) if runtime == "containerd" else []
+        if version is None and len(choices) > 1:
+            # The config syntax depends on the line: a snippet per line the target
+            # supports, each headed by the nodes it is for.
+            recs = [(head, recommend(table, kubernetes, registry=registry, runtime=runtime,
+                                     runtime_version=release))
+                    for head, release in choices]
+        else:
+            recs = [("", recommend(table, kubernetes, registry=registry, runtime=runtime,
+                                   runtime_version=version))]
     except (engine.UsageError, CompatError, ValueError) as exc:
         raise Fatal(str(exc)) from None
-    click.echo(render(rec), nl=False)
+    if len(recs) > 1:
+        click.echo("No --runtime-version given: one snippet per containerd line "
+                   f"Kubernetes {kubernetes} supports.\n")
+    for index, (head, rec) in enumerate(recs):
+        if index:
+            click.echo("")
+        if len(recs) > 1:
+            click.echo(f"== {head} ==\n")
+        click.echo(render(rec), nl=False)
