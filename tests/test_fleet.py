@@ -100,3 +100,16 @@ def test_a_pause_image_that_is_not_a_reference_is_that_nodes_error() -> None:
         f"cluster prod: node {name}: pause image not checked: image reference 'pause:\\x00' "
         "contains the character '\\x00'" for name in ("a", "b")]
     assert report.node_counts == {"prod": 3}
+
+
+@pytest.mark.parametrize(("image", "rule"), [
+    ("k8s.gcr.io/pause:3.9", "PL103"),  # frozen registry (silent in cluster mode before)
+    ("registry.k8s.io/pause:3.4", "PL101"),  # a tag never published
+    ("registry.k8s.io/pause:latest", "PL104"),
+    ("registry.k8s.io/pause-arm64:3.2", "PL105"),  # per-arch repo for another arch
+])
+def test_every_image_rule_judges_the_images_a_node_holds(image: str, rule: str) -> None:
+    # Issue 11: the images a live node holds get the same image rules as a configured one.
+    facts = ClusterFacts("prod", "v1.31.4", (node("a", images=(image,)),))
+    report = check_clusters([facts], load_table())
+    assert rule in {f.rule for f in report.findings if f.node == "a"}

@@ -34,7 +34,10 @@ from pauselint.platforms import node_platform
 from pauselint.rules.framework import ImageUse, RuleContext, RuntimeInfo
 
 # Rules that judge one node from live facts, and rules that judge a whole cluster.
-NODE_RULES = ("PL107", "PL201", "PL202", "PL203", "PL304", "PL405")
+# Every image rule judges the pause images a node holds, as it judges a configured one.
+IMAGE_RULES = ("PL101", "PL102", "PL103", "PL104", "PL105", "PL106", "PL107", "PL108",
+               "PL109", "PL110", "PL111")
+NODE_RULES = (*IMAGE_RULES, "PL201", "PL202", "PL203", "PL304", "PL405")
 CLUSTER_RULES = ("PL001", "PL501", "PL502")
 
 _RUNTIMES = {"containerd": Component.CONTAINERD, "cri-o": Component.CRIO}
