@@ -47,3 +47,24 @@ def test_the_kubernetes_client_is_an_ordinary_dependency() -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     assert any(dep.startswith("kubernetes") for dep in project["dependencies"])
     assert project["optional-dependencies"]["cluster"] == []
+
+
+def test_shell_completion_as_the_readme_documents_it() -> None:
+    # click's completion, through the installed entry point: what `eval "$(...)"` loads,
+    # and what it then answers for `pauselint ch<TAB>` and `pauselint check --fo<TAB>`.
+    import os
+    import shutil
+    import subprocess
+
+    exe = shutil.which("pauselint")
+    assert exe, "the pauselint entry point is installed with the project"
+    script = subprocess.run([exe], env={**os.environ, "_PAUSELINT_COMPLETE": "bash_source"},
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert "_pauselint_completion()" in script.stdout
+    for words, cword, expected in (("pauselint ch", "1", "plain,check"),
+                                   ("pauselint check --fo", "2", "plain,--format")):
+        answer = subprocess.run([exe], env={**os.environ, "_PAUSELINT_COMPLETE": "bash_complete",
+                                            "COMP_WORDS": words, "COMP_CWORD": cword},
+                                capture_output=True, text=True, timeout=60, check=False)
+        assert expected in answer.stdout.splitlines()
+    assert '_PAUSELINT_COMPLETE=bash_source pauselint' in (REPO / "README.md").read_text()
