@@ -382,6 +382,7 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
         sources=_sources(files, run.read, run.groups, options.input_type),
         context=_given_context(run.given, options, run.runtimes),
         nodes=_describe(run, options, table, run.errors),
+        rules_run=len(modules),
     )
 
 

@@ -294,3 +294,5 @@ class Report:
     # What a folder walk skipped without reading it as a config, counted by reason
     # ("no known kind", "binary", ...): shown in the summary, never listed one by one.
     files_skipped: dict[str, int] = field(default_factory=dict)
+    # How many rules ran (the text summary says how many could judge, how many skipped).
+    rules_run: int = 0

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from pauselint.cli import main
+from pauselint.rules import RULES
 
 V2_OLD_TAG = """version = 2
 [plugins."io.containerd.grpc.v1.cri"]
@@ -37,9 +38,24 @@ def write(folder: Path, name: str, text: str) -> str:
 
 def test_clean_file_exits_zero(tmp_path: Path) -> None:
     path = write(tmp_path, "config.toml", V2_GOOD)
-    result = run("check", "-k", "1.31", path)
+    result = run("check", "-k", "1.31", "--platform", "linux/amd64",
+                 "--runtime-version", "containerd=2.1.9", path)
     assert result.exit_code == 0, result.output
     assert result.output.endswith("1 file checked: no problems found\n")
+
+
+def test_clean_but_short_of_context_says_how_many_rules_could_judge(tmp_path: Path) -> None:
+    # Issue 11: a bare "no problems found" read as a clean bill while four rules (the
+    # runtime and platform ones) had not run at all.
+    path = write(tmp_path, "config.toml", V2_GOOD)
+    result = run("check", "-k", "1.31", path)
+    assert result.exit_code == 0, result.output
+    skipped = {line.split(":")[0].split()[1] for line in result.output.splitlines()
+               if line.startswith("skipped PL")}
+    enabled = sum(1 for module in RULES.values() if module.DEFAULT_ENABLED)
+    assert result.output.endswith(
+        f"1 file checked: no problems found by the {enabled - len(skipped)} rules that could "
+        f"run; {len(skipped)} skipped: give --runtime-version, --platform\n")
 
 
 def test_error_finding_exits_one_with_located_line(tmp_path: Path) -> None:

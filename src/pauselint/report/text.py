@@ -281,6 +281,12 @@ def _summary(report: Report) -> str:
     elif report.errors:
         # "no problems found" would be false when an input could not be read.
         result = "no findings"
+    elif report.skipped and report.rules_run:
+        # Nor when rules could not judge for want of context: say how many did.
+        skipped = len({skip.rule for skip in report.skipped})
+        ran = max(report.rules_run - skipped, 0)
+        result = (f"no problems found by the {_plural(ran, 'rule')} that could run; "
+                  f"{skipped} skipped{_context_hint(report.skipped)}")
     else:
         result = "no problems found"
     if report.errors:
@@ -288,6 +294,23 @@ def _summary(report: Report) -> str:
             "input error", "input errors")
         result += f"; {_plural(len(report.errors), what[0], what[1])}"
     return f"{checked}: {result}{_files_skipped(report.files_skipped)}"
+
+
+# What a skip's reason asks for, and the flag that gives it (most rules need the first).
+_CONTEXT_FLAGS = (("Kubernetes version unknown", "--kubernetes-version"),
+                  ("version unknown", "--runtime-version"),
+                  ("platform unknown", "--platform"))
+
+
+def _context_hint(skips) -> str:
+    """``: give --kubernetes-version, --runtime-version``: the flags that would let the
+    skipped rules run, in the order most rules need them."""
+    wanted = [flag for text, flag in _CONTEXT_FLAGS
+              if any(text in skip.reason for skip in skips)]
+    if "--kubernetes-version" in wanted and "--runtime-version" in wanted and not any(
+            "version unknown" in s.reason and "Kubernetes" not in s.reason for s in skips):
+        wanted.remove("--runtime-version")
+    return f": give {', '.join(wanted)}" if wanted else ""
 
 
 def _files_skipped(counts: dict[str, int]) -> str:
