@@ -19,7 +19,8 @@ How to fix
 
 Facts and sources
     ``table.date``, ``table.kubernetes_through``, ``table.containerd_through`` and
-    ``table.crio_through`` in data/compat.yaml (pause-facts.md, all sections).
+    ``table.crio_through`` in data/compat.yaml: the table's own stamp (every entry of
+    the table names its upstream source in its ``source`` field).
 """
 
 from __future__ import annotations

@@ -17,8 +17,9 @@ How to fix
     comment, for CI that must not accept them.
 
 Facts and sources
-    None from the compat table: this rule is about pauselint's own comments
-    (field-notes.md §2, rows 14, 15 and 17).
+    None from the compat table: this rule is about pauselint's own comments (the
+    requests behind it: stackrox/kube-linter#487 and #128, hadolint/hadolint#747 and
+    #370 on GitHub).
 """
 
 from __future__ import annotations

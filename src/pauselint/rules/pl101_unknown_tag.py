@@ -26,9 +26,14 @@ How to fix
 
 Facts and sources
     ``pause_tags`` (every published tag) and ``repositories``/``mirrors`` (which tags
-    each carries, ``tag_suffixes`` for a mirror's per-arch scheme) in data/compat.yaml;
-    pause-facts.md §3.1 (3.4 never promoted), §3.3 (per-arch tags not promoted),
-    §4.2 (tags per registry), §9 item 6.
+    each carries, ``tag_suffixes`` for a mirror's per-arch scheme) in data/compat.yaml.
+    Upstream: the registry.k8s.io promoter manifest, kubernetes/k8s.io
+    registry.k8s.io/images/k8s-staging-kubernetes/images.yaml @ecf019a88caa (its
+    ``pause`` entry has no 3.4 and no per-arch tags such as ``3.9-linux-amd64``);
+    kubernetes/kubernetes build/pause/CHANGELOG.md; 3.10.1 promoted in July 2025
+    (https://github.com/kubernetes/k8s.io/pull/8261); k8s.gcr.io frozen on 2023-04-03
+    (https://kubernetes.io/de/blog/2023/03/10/k8s-gcr-io-freeze-announcement/), so 3.10
+    and later were never pushed there.
 """
 
 from __future__ import annotations

@@ -22,8 +22,13 @@ How to fix
 
 Facts and sources
     ``repositories`` in data/compat.yaml (tags per repository, ``frozen``,
-    ``successor``, ``arch``) and ``pause_tags`` (promotion dates); pause-facts.md §3.3
-    (per-arch repositories), §4.1 (freeze) and §4.2 (which tags exist where).
+    ``successor``, ``arch``) and ``pause_tags`` (promotion dates). Upstream: the
+    promoter manifest kubernetes/k8s.io
+    registry.k8s.io/images/k8s-staging-kubernetes/images.yaml @005f14191335 and
+    @ecf019a88caa (the per-arch repositories ``pause-<arch>`` carry 3.2 and 3.3 only);
+    the k8s.gcr.io freeze on 2023-04-03
+    (https://kubernetes.io/de/blog/2023/03/10/k8s-gcr-io-freeze-announcement/):
+    k8s.gcr.io holds only the tags promoted before it.
 """
 
 from __future__ import annotations

@@ -19,9 +19,13 @@ How to fix
     the successor's multi-arch image covers every architecture.
 
 Facts and sources
-    ``repositories`` entries with ``frozen`` and ``successor`` in data/compat.yaml;
-    pause-facts.md §4.1 (freeze and redirect timeline, freeze blog 2023-03-10) and §9
-    item 10.
+    ``repositories`` entries with ``frozen`` and ``successor`` in data/compat.yaml.
+    Upstream: the kubernetes.io blog posts of 2023-03-10 "k8s.gcr.io Image Registry Will
+    Be Frozen From the 3rd of April 2023"
+    (https://kubernetes.io/de/blog/2023/03/10/k8s-gcr-io-freeze-announcement/) and
+    "k8s.gcr.io Redirect to registry.k8s.io - What You Need to Know"
+    (https://kubernetes.io/blog/2023/03/10/image-registry-redirect/): redirected from
+    2023-03-20, frozen from 2023-04-03.
 """
 
 from __future__ import annotations

@@ -17,9 +17,13 @@ How to fix
     for 1.29). Pass ``--kubernetes-version`` to get that suggestion.
 
 Facts and sources
-    ``pause_tags`` (no ``latest``) and ``kubeadm.pause_versions`` in data/compat.yaml;
-    pause-facts.md §3.1 (published tags) and §1.1 (kubeadm's tag per minor). The
-    default tag is distribution/reference's (normalize.go).
+    ``pause_tags`` (no ``latest``) and ``kubeadm.pause_versions`` in data/compat.yaml.
+    Upstream: the published tags in the promoter manifest, kubernetes/k8s.io
+    registry.k8s.io/images/k8s-staging-kubernetes/images.yaml @ecf019a88caa; kubeadm's
+    tag per minor, ``PauseVersion`` in kubernetes/kubernetes
+    cmd/kubeadm/app/constants/constants.go (every release listed in kubernetes/minikube
+    pkg/minikube/constants/constants_kubeadm_images.go @383c3aa4af9c). The default tag
+    is distribution/reference's (normalize.go).
 """
 
 from __future__ import annotations

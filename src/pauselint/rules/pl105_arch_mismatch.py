@@ -24,7 +24,9 @@ How to fix
 Facts and sources
     ``repositories`` entries with ``arch`` and ``mirrors`` ``tag_suffixes`` in
     data/compat.yaml; per-arch names follow the old Kubernetes Makefile
-    (``pause-<arch>``) and mirror tag schemes (pause-facts.md §0, §3.3).
+    (``pause-<arch>``: kubernetes/kubernetes build/pause/Makefile @038ee2770ab9,
+    ``ALL_ARCH``) and mirror tag schemes (a public registry mirror's listing shows
+    ``registry.k8s.io/pause:3.9-linuxarm64``, a tag upstream never published).
 """
 
 from __future__ import annotations
@@ -99,7 +101,8 @@ def _linux_only(pinned: PinnedPlatform) -> bool:
     A tag says its OS when it has one (``-linuxarm64``, ``-windows-1809-amd64``). A
     per-arch repository (``pause-amd64``) is always Linux: the pause Makefile built
     ``$(IMAGE)-$(ARCH)`` for its Linux architectures only, and those repositories stop
-    at 3.3, before the first Windows pause image (3.4.1; pause-facts.md §3.2, §3.3, §8).
+    at 3.3, before the first Windows pause image (3.4.1; kubernetes/kubernetes
+    build/pause/CHANGELOG.md).
     """
     return pinned.os == _LINUX or (pinned.os is None and pinned.by == "repository")
 

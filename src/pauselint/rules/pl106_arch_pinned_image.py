@@ -18,9 +18,13 @@ How to fix
     the table shows it exists.
 
 Facts and sources
-    ``repositories`` entries with ``arch`` (per-arch repositories carry 3.2/3.3 only, and
-    legacy 3.1) and ``mirrors`` ``tag_suffixes`` in data/compat.yaml; pause-facts.md §3.2
-    (platforms in each manifest list) and §3.3 (per-arch repos and tags).
+    ``repositories`` entries with ``arch`` (per-arch repositories carry 3.2/3.3 only,
+    and legacy 3.1) and ``mirrors`` ``tag_suffixes`` in data/compat.yaml. Upstream:
+    kubernetes/kubernetes build/pause/Makefile @038ee2770ab9 (``ALL_ARCH``: one manifest
+    list over amd64, arm, arm64, ppc64le and s390x, beside ``pause-<arch>`` images) and
+    the promoter manifest kubernetes/k8s.io
+    registry.k8s.io/images/k8s-staging-kubernetes/images.yaml @005f14191335 (per-arch
+    repositories for 3.2 and 3.3 only; per-arch tags never promoted).
 """
 
 from __future__ import annotations

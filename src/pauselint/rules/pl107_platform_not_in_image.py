@@ -25,11 +25,15 @@ How to fix
     there is no upstream pause image: build or mirror one and disable this rule for it.
 
 Facts and sources
-    ``pause_tags`` (``linux`` and ``windows`` platforms per tag) and ``windows_versions``
-    in data/compat.yaml; pause-facts.md §3.2 (platforms per manifest list; 20H2 in
-    3.4.1 is disputed and 1809 in 3.10.2 unverified: both are listed under
-    ``windows_unverified``, which gives a skip, not an error), §8 (Windows host/tag
-    table) and §9 item 7.
+    ``pause_tags`` (``linux`` and ``windows`` platforms per tag) and
+    ``windows_versions`` in data/compat.yaml. Upstream: kubernetes/kubernetes
+    build/pause/CHANGELOG.md (the Windows versions each tag adds or drops) and
+    build/pause/Makefile (``ALL_ARCH``, ``ALL_OSVERSIONS.windows``); 20H2 in 3.4.1 is
+    disputed (https://github.com/kubernetes/kubernetes/issues/100708) and 1809 in 3.10.2
+    unverified (https://github.com/kubernetes/kubernetes/pull/136960 adds ltsc2025):
+    both are listed under ``windows_unverified``, which gives a skip, not an error. A
+    Windows image must match the host's OS version
+    (https://github.com/kubernetes/kubernetes/issues/80032).
 """
 
 from __future__ import annotations

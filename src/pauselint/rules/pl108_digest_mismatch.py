@@ -21,7 +21,12 @@ How to fix
 Facts and sources
     ``pause_tags`` ``digest`` (manifest-list digests from the registry.k8s.io promoter
     manifest) and ``digests: upstream`` on ``repositories``/``mirrors`` in
-    data/compat.yaml; pause-facts.md §3.1 (digests; 3.10.2's is secondary) and §4.3.
+    data/compat.yaml. Upstream: kubernetes/k8s.io
+    registry.k8s.io/images/k8s-staging-kubernetes/images.yaml @005f14191335 (3.2-3.9)
+    and @ecf019a88caa (3.10, 3.10.1); 3.10.2's digest is secondary (quoted by unrelated
+    repositories, and equal to that of docker.io/rancher/mirrored-pause:3.10.2 in an
+    RKE2 image list). Mirrors: each ``mirrors`` entry's ``source`` (e.g. rancher/rke2
+    scripts/version.sh and pkg/images/images.go).
 """
 
 from __future__ import annotations

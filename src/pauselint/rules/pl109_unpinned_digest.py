@@ -18,8 +18,10 @@ How to fix
 
 Facts and sources
     ``pause_tags`` ``digest`` and ``digests: upstream`` on ``repositories``/``mirrors``
-    in data/compat.yaml; pause-facts.md §3.1 (manifest-list digests from the
-    registry.k8s.io promoter manifest).
+    in data/compat.yaml. Upstream: the manifest-list digests of the registry.k8s.io
+    promoter manifest, kubernetes/k8s.io
+    registry.k8s.io/images/k8s-staging-kubernetes/images.yaml @005f14191335 and
+    @ecf019a88caa.
 """
 
 from __future__ import annotations

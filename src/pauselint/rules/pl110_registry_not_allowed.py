@@ -24,7 +24,9 @@ How to fix
 
 Facts and sources
     Your ``allowed-registries`` setting; mirror prefixes from ``mirrors`` in
-    data/compat.yaml (pause-facts.md §4.3). Names are compared normalized
+    data/compat.yaml (each entry names its source, e.g. kubernetes/minikube
+    pkg/minikube/constants/constants.go ``AliyunMirror`` @eb25dbc70370, rancher/rke2
+    scripts/version.sh and pkg/images/images.go). Names are compared normalized
     (distribution/reference rules, see ``imageref.py``).
 """
 

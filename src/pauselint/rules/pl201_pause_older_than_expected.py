@@ -26,10 +26,13 @@ How to fix
     and PL203 name.
 
 Facts and sources
-    ``kubeadm.pause_versions`` in data/compat.yaml (pause-facts.md §1.1: kubeadm's
-    ``constants.PauseVersion`` per minor, e.g. 3.9 for 1.26-1.30, 3.10 for 1.31-1.33,
-    3.10.1 for 1.34-1.35, 3.10.2 for 1.36). Skipped when the Kubernetes version is
-    unknown or not in the table (see PL001).
+    ``kubeadm.pause_versions`` in data/compat.yaml: kubeadm's ``constants.PauseVersion``
+    per minor, e.g. 3.9 for 1.26-1.30, 3.10 for 1.31-1.33, 3.10.1 for 1.34-1.35, 3.10.2
+    for 1.36 (kubernetes/kubernetes cmd/kubeadm/app/constants/constants.go; every
+    release in kubernetes/minikube pkg/minikube/constants/constants_kubeadm_images.go
+    @383c3aa4af9c; the bumps https://github.com/kubernetes/kubernetes/pull/125112 to
+    3.10 and https://github.com/kubernetes/kubernetes/pull/130713 to 3.10.1). Skipped
+    when the Kubernetes version is unknown or not in the table (see PL001).
 """
 
 from __future__ import annotations

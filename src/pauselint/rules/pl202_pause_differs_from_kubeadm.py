@@ -27,10 +27,13 @@ How to fix
 
 Facts and sources
     ``kubeadm.pause_versions``, ``kubeadm.default_image_repository`` and
-    ``kubeadm.sandbox_warning_from`` in data/compat.yaml (pause-facts.md §1.1 and §1's
-    preflight check, k/k PR #115610; §9 item 8). Skipped for a node whose runtime
-    config (or a file it imports) could not be read: its sandbox image is unknown,
-    not unset.
+    ``kubeadm.sandbox_warning_from`` in data/compat.yaml: kubeadm's ``PauseVersion`` per
+    minor (kubernetes/kubernetes cmd/kubeadm/app/constants/constants.go) and its
+    preflight warning, added by https://github.com/kubernetes/kubernetes/pull/115610
+    (first in v1.27.0; kubernetes/kubernetes cmd/kubeadm/app/preflight/checks.go
+    ``ImagePullCheck``: exact string inequality, a warning only). Skipped for a node
+    whose runtime config (or a file it imports) could not be read: its sandbox image is
+    unknown, not unset.
 """
 
 from __future__ import annotations

@@ -25,10 +25,12 @@ How to fix
 
 Facts and sources
     ``kubeadm.pause_image_name`` and ``kubeadm.pause_versions`` in data/compat.yaml
-    (pause-facts.md §1.1; §1.2 kubeadm's preflight compares the same two values);
-    field-notes.md §3 items 3 and 4. Without a Kubernetes version the fix keeps the
-    image's own tag. Skipped for a node whose runtime config (or a file it imports)
-    could not be read: its sandbox image is unknown, not unset.
+    (kubeadm expects ``<imageRepository>/pause:<PauseVersion>``, and its preflight,
+    kubernetes/kubernetes cmd/kubeadm/app/preflight/checks.go, compares the same two
+    values); incidents https://github.com/kubernetes/kubeadm/issues/2801 and
+    https://github.com/kubernetes/kubernetes/issues/122577. Without a Kubernetes version
+    the fix keeps the image's own tag. Skipped for a node whose runtime config (or a
+    file it imports) could not be read: its sandbox image is unknown, not unset.
 """
 
 from __future__ import annotations

@@ -23,9 +23,10 @@ How to fix
 
 Facts and sources
     ``kubelet.pod_infra_flag`` and ``kubelet.pod_infra_flag_removed`` in
-    data/compat.yaml (pause-facts.md §2: CHANGELOG-1.35 Urgent Upgrade Notes, k/k PR
-    #133779; kubeadm side k/k PR #133778). Skipped when the Kubernetes version is
-    unknown.
+    data/compat.yaml: kubernetes/kubernetes CHANGELOG/CHANGELOG-1.35.md, "Urgent Upgrade
+    Notes"; https://github.com/kubernetes/kubernetes/pull/133779; the kubeadm side,
+    https://github.com/kubernetes/kubernetes/pull/133778. Skipped when the Kubernetes
+    version is unknown.
 """
 
 from __future__ import annotations

@@ -21,9 +21,12 @@ How to fix
 
 Facts and sources
     ``kubelet.pod_infra_flag_deprecated`` and ``kubelet.pod_infra_flag_removed`` in
-    data/compat.yaml (pause-facts.md §2: k/k PR #108045, CHANGELOG-1.35, k/k PR
-    #133779) and ``kubelet.pins_via_cri_from`` (k/k PR #118544). Skipped when the
-    Kubernetes version is unknown; silent before 1.24.
+    data/compat.yaml (https://github.com/kubernetes/kubernetes/pull/108045,
+    kubernetes/kubernetes CHANGELOG/CHANGELOG-1.35.md,
+    https://github.com/kubernetes/kubernetes/pull/133779) and
+    ``kubelet.pins_via_cri_from``
+    (https://github.com/kubernetes/kubernetes/pull/118544). Skipped when the Kubernetes
+    version is unknown; silent before 1.24.
 """
 
 from __future__ import annotations

@@ -25,10 +25,16 @@ How to fix
 
 Facts and sources
     ``kubelet.pins_via_cri_from`` in data/compat.yaml and, for runtime defaults,
-    ``containerd.defaults`` / ``crio.defaults`` (pause-facts.md §2, §5.1, §6; k/k PR
-    #118544; field-notes.md §3 items 7, 8, 10 and 16). Skipped for a node whose
-    runtime configuration is missing, ambiguous or could not be read, or whose runtime
-    default is unknown (runtime version not given).
+    ``containerd.defaults`` / ``crio.defaults`` (each release's code default, e.g.
+    https://github.com/containerd/containerd/blob/v2.0.0/internal/cri/config/config.go
+    ``DefaultSandboxImage``; cri-o/cri-o pkg/config/config.go per tag). With a remote
+    CRI runtime the flag never chose the sandbox image
+    (https://github.com/kubernetes/kubernetes/issues/62388); it kept the image from the
+    kubelet's garbage collection until
+    https://github.com/kubernetes/kubernetes/pull/118544. Incidents:
+    kubernetes/kubernetes#62732, #86081 and #81756, kubernetes/kubeadm#1927. Skipped for
+    a node whose runtime configuration is missing, ambiguous or could not be read, or
+    whose runtime default is unknown (runtime version not given).
 """
 
 from __future__ import annotations

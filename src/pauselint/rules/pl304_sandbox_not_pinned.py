@@ -32,14 +32,19 @@ How to fix
     the Kubernetes image, as PL111 suggests (``registry.k8s.io/pause:3.10``).
 
 Facts and sources
-    ``kubelet.pins_via_cri_from`` (k/k PR #118544, #123144), ``containerd.pins_sandbox``
-    (containerd commit 699d6701ae17; exact compare in 2.x ``getLabels``) and
-    ``crio.pins_pause_from`` (cri-o commit bbe9a7a2c530) in data/compat.yaml
-    (pause-facts.md §2, §5.2 "Pinning", §6 ``pinned_images``). Skipped when the
-    Kubernetes version or the runtime version is unknown, or the containerd version
-    is newer than the table (``table.containerd_through``); silent before 1.29. The
-    name check (containerd 2.x) is skipped for a node whose runtime config could not
-    be read.
+    ``kubelet.pins_via_cri_from`` (https://github.com/kubernetes/kubernetes/pull/118544;
+    https://github.com/kubernetes/kubernetes/pull/123144: 1.29.0 is the first release to
+    require the runtime's ``Image.pinned``), ``containerd.pins_sandbox`` ("Pinned image
+    support", first in v1.6.22 and v1.7.3,
+    https://github.com/containerd/containerd/commit/699d6701ae17bd3c12a7f86f5d9470cedf210169;
+    exact compare in 2.x ``getLabels``, containerd/containerd
+    internal/cri/server/images/image_pull.go @v2.0.0) and ``crio.pins_pause_from``
+    (``pinned_images``, first in v1.28.0,
+    https://github.com/cri-o/cri-o/commit/bbe9a7a2c5300a4548476204f86b1275f0c6cdeb) in
+    data/compat.yaml. Skipped when the Kubernetes version or the runtime version is
+    unknown, or the containerd version is newer than the table
+    (``table.containerd_through``); silent before 1.29. The name check (containerd 2.x)
+    is skipped for a node whose runtime config could not be read.
 """
 
 from __future__ import annotations

@@ -23,9 +23,14 @@ How to fix
 
 Facts and sources
     ``containerd.config_versions`` (``sandbox_key`` per version) and
-    ``crio.sandbox_key`` in data/compat.yaml (pause-facts.md §5.2 config versions and
-    where the key lives; §6 CRI-O ``[crio.image]``; §9 item 4). Which keys are ignored
-    is decided by the readers, which know the formats.
+    ``crio.sandbox_key`` in data/compat.yaml: the config versions table in
+    containerd/containerd RELEASES.md @301026e58c61; where the key lives per version,
+    https://github.com/containerd/containerd/blob/v1.7.0/docs/cri/config.md and
+    https://github.com/containerd/containerd/blob/v2.0.0/docs/cri/config.md (2.0-2.2
+    migrate no version-3 file: ``ConfigVersion = 3`` in containerd/containerd
+    version/version.go @v2.1.9); CRI-O's ``[crio.image]`` ``pause_image`` (cri-o/cri-o
+    docs/crio.conf.5.md). Which keys are ignored is decided by the readers, which know
+    the formats.
 """
 
 from __future__ import annotations

@@ -25,11 +25,13 @@ How to fix
 
 Facts and sources
     ``containerd.config_versions`` (``min_containerd``),
-    ``containerd.loading.max_config_version`` and
-    ``containerd.refuses_newer_config`` in data/compat.yaml (pause-facts.md §5.2:
-    RELEASES.md config versions table; ``services/server/config/config.go`` from
-    v1.6.32 / v1.7.17; §9 item 4). Skipped when the containerd version is unknown
-    (``--runtime-version containerd=X``).
+    ``containerd.loading.max_config_version`` and ``containerd.refuses_newer_config`` in
+    data/compat.yaml: the config versions table in containerd/containerd RELEASES.md
+    @301026e58c61; the refusal, first in v1.6.32 and v1.7.17, in
+    https://github.com/containerd/containerd/blob/v1.7.34/services/server/config/config.go;
+    ``ConfigVersion`` in containerd/containerd version/version.go @v2.1.9 (3) and
+    @v2.3.0 (4). Skipped when the containerd version is unknown (``--runtime-version
+    containerd=X``).
 """
 
 from __future__ import annotations

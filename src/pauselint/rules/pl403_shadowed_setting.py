@@ -18,10 +18,11 @@ How to fix
     management owns -- and delete it from the other, or make both the same.
 
 Facts and sources
-    pause-facts.md §5.2 (containerd ``imports``: "imported files will overwrite simple
-    fields like int or string (if not empty)"), §6 (crio.conf.d(5): drop-ins are
-    applied in lexical order, the last one wins) and §9 item 10. The readers decide
-    which setting is effective.
+    containerd ``imports``: "imported files will overwrite simple fields like int or
+    string (if not empty)" (containerd-config.toml(5),
+    https://github.com/containerd/containerd/blob/v2.3.0/docs/man/containerd-config.toml.5.md);
+    CRI-O drop-ins are applied in lexical order, the last one wins (crio.conf.d(5),
+    cri-o/cri-o docs/crio.conf.d.5.md). The readers decide which setting is effective.
 """
 
 from __future__ import annotations

@@ -19,11 +19,15 @@ How to fix
     (version 2) or ``pause_image`` under ``[crio.image]``.
 
 Facts and sources
-    ``containerd.defaults`` and ``crio.defaults`` in data/compat.yaml (pause-facts.md
-    §5.1 containerd default per release, §6 CRI-O default per minor, §9 item 9).
+    ``containerd.defaults`` and ``crio.defaults`` in data/compat.yaml: each release's
+    code default, read at its tag (containerd 2.x ``DefaultSandboxImage`` in
+    https://github.com/containerd/containerd/blob/v2.0.0/internal/cri/config/config.go,
+    1.5-1.7 containerd/containerd pkg/cri/config/config_unix.go; CRI-O ``pauseImage`` or
+    ``DefaultPauseImage`` in cri-o/cri-o pkg/config/config.go, changed last by
+    https://github.com/cri-o/cri-o/commit/c7474a34a946fb3ec35b07af44eeb43448c043ce).
     Skipped when the runtime version is unknown (``--runtime-version``), and for a
-    runtime config that could not be read (invalid TOML or YAML, a template): what
-    it sets is unknown, so no default is assumed.
+    runtime config that could not be read (invalid TOML or YAML, a template): what it
+    sets is unknown, so no default is assumed.
 """
 
 from __future__ import annotations

@@ -24,10 +24,12 @@ How to fix
 Facts and sources
     ``containerd.v1_unsupported_from``, ``containerd.cri_v1_required_from``,
     ``containerd.cri_v1_floor``, ``containerd.kubernetes_support`` and
-    ``crio.minor_follows_kubernetes`` in data/compat.yaml (pause-facts.md §5.3: the
-    RELEASES.md support matrix, the Kubernetes v1.34 release blog and KEP-4033; §6
-    CRI-O compatibility matrix; §9 items 2 and 3). Skipped when the Kubernetes
-    version or the runtime version is unknown.
+    ``crio.minor_follows_kubernetes`` in data/compat.yaml: the support matrix in
+    containerd/containerd RELEASES.md @91be73ba6233 (earlier revisions for 1.24-1.31;
+    its deprecated table: CRI v1 from Kubernetes 1.26); the Kubernetes v1.34 release
+    blog on kubernetes.io, "Containerd 1.X support ends in v1.36" (KEP-4033); the
+    "Compatibility matrix" of cri-o/cri-o README.md. Skipped when the Kubernetes version
+    or the runtime version is unknown.
 """
 
 from __future__ import annotations

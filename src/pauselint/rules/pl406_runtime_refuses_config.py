@@ -18,10 +18,12 @@ How to fix
 
 Facts and sources
     ``containerd.loading`` in data/compat.yaml (each release's LoadConfig and
-    ValidateV2/ValidateVersion, read at the release tags), checked against Debian's
-    containerd 1.6.20, 1.7.24 and 2.1.9 (tests/containerd_real). A config version the
-    release does not load is PL402's when the main file sets it (an import's is here);
-    a file that is no valid TOML is an input error.
+    ValidateV2/ValidateVersion, read at the release tags: containerd/containerd
+    services/server/config/config.go @v1.6.20 and @v1.7.24,
+    cmd/containerd/server/config/config.go @v2.1.9), checked against Debian's containerd
+    1.6.20, 1.7.24 and 2.1.9 (tests/containerd_real). A config version the release does
+    not load is PL402's when the main file sets it (an import's is here); a file that is
+    no valid TOML is an input error.
 """
 
 from __future__ import annotations

@@ -20,9 +20,10 @@ How to fix
     import that holds the plugin's table.
 
 Facts and sources
-    ``containerd.loading.import_merge`` in data/compat.yaml (containerd
-    services/server/config/config.go mergeConfig @v1.6.20/@v1.7.24; 2.x's deep merge),
-    checked against Debian's containerd 1.6.20, 1.7.24 and 2.1.9.
+    ``containerd.loading.import_merge`` in data/compat.yaml (containerd/containerd
+    services/server/config/config.go mergeConfig @v1.6.20/@v1.7.24; 2.x's deep merge,
+    cmd/containerd/server/config/config.go mergeConfig @v2.1.9), checked against
+    Debian's containerd 1.6.20, 1.7.24 and 2.1.9.
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ How to fix
 Facts and sources
     ``containerd.loading.empty_sandbox`` in data/compat.yaml: verified with Debian's
     containerd 1.6.20 and 1.7.24 daemons (CRI Status and RunPodSandbox) and 2.1.9's
-    (getSandboxImageName in internal/cri/server/podsandbox/sandbox_run.go).
+    (getSandboxImageName in containerd/containerd
+    internal/cri/server/podsandbox/sandbox_run.go @v2.1.9).
 """
 
 from __future__ import annotations

@@ -20,7 +20,9 @@ How to fix
 
 Facts and sources
     ``containerd.loading`` and ``containerd.defaults`` in data/compat.yaml, each line
-    read at the newest behaviour the table knows in it.
+    read at the newest behaviour the table knows in it (the release files each fact
+    names, e.g. containerd/containerd cmd/containerd/server/config/config.go @v2.1.9,
+    https://github.com/containerd/containerd/blob/v2.0.0/internal/cri/config/config.go).
 """
 
 from __future__ import annotations

@@ -29,10 +29,11 @@ How to fix
     current template).
 
 Facts and sources
-    Which images are pause images comes from the repositories and mirrors in
-    data/compat.yaml (``is_pause_image``); tags are ordered as pause versions
-    (pause-facts.md §3). Images come from the nodes' ``status.images``, read by
-    ``pauselint cluster``.
+    Which images are pause images comes from ``repositories`` and ``mirrors`` in
+    data/compat.yaml (``is_pause_image``); tags are ordered as pause versions (the tags
+    of the registry.k8s.io promoter manifest, kubernetes/k8s.io
+    registry.k8s.io/images/k8s-staging-kubernetes/images.yaml). Images come from the
+    nodes' ``status.images``, read by ``pauselint cluster``.
 """
 
 from __future__ import annotations

@@ -22,10 +22,12 @@ How to fix
     control plane must be upgraded first, or the node rolled back.
 
 Facts and sources
-    ``kubelet.skew`` in data/compat.yaml (the Kubernetes version skew policy;
-    KEP-3935 widened it to 3 older minors from 1.28). Skipped when the API server
-    version is unknown or older than the table's first skew entry; a node whose
-    kubelet version cannot be read is skipped with its name.
+    ``kubelet.skew`` in data/compat.yaml (the Kubernetes version skew policy,
+    https://kubernetes.io/releases/version-skew-policy/, kubernetes/website
+    content/en/releases/version-skew-policy.md; KEP-3935 widened it to 3 older minors
+    from 1.28). Skipped when the API server version is unknown or older than the table's
+    first skew entry; a node whose kubelet version cannot be read is skipped with its
+    name.
 """
 
 from __future__ import annotations
