@@ -33,10 +33,11 @@ def test_text_names_file_line_and_column(inputs: tuple[str, str]) -> None:
     result = run("-k", "1.30", "--runtime-version", "rke2=v1.33.13+rke2r2", rke2, other)
     assert result.returncode == 2
     assert "internal error" not in result.stderr
+    # Input errors go to stderr (issue 11), findings to stdout.
     assert (f"{rke2}:2:26: error: system-default-registry makes the built-in sandbox image "
             "of rke2 1.33.13+rke2r2 invalid: image reference 'https://registry.example.com:5000"
             "/rancher/mirrored-pause:3.10.2' starts with the URL scheme 'https://'"
-            ) in result.stdout
+            ) in result.stderr
     assert f"{other}:3:" in result.stdout  # the other node is still judged
 
 

@@ -67,7 +67,8 @@ def test_every_format_is_valid_utf8_without_raw_controls(hostile_folder: Path,
 
 
 def test_text_shows_names_escaped(hostile_folder: Path) -> None:
-    text = assert_safe(run_check(hostile_folder).stdout)
+    result = run_check(hostile_folder)
+    text = assert_safe(result.stdout) + assert_safe(result.stderr)  # errors: stderr
     assert "./caf\\xe9.toml:3:19: warning PL103 frozen-registry:" in text
     assert "./evil\\x1b[2J\\x07\\r\\u202e.toml:3:19: warning PL103 frozen-registry:" in text
     assert "./value.toml:3: error: invalid TOML:" in text

@@ -286,3 +286,27 @@ def test_a_walked_file_that_is_no_config_may_be_replaced(project: Path) -> None:
     result = check("node", "--output", "node/notes.txt", cwd=project)
     assert result.returncode == 1, result.stderr
     assert json.loads(notes.read_text())["summary"]["warning"] == 1
+
+
+def test_a_report_written_to_a_file_leaves_one_line_on_the_terminal(tmp_path: Path) -> None:
+    # Issue 11: with the report in a file a person saw nothing at all; a script (stderr
+    # not a terminal) still gets no noise (the tests above).
+    import pty
+
+    config = tmp_path / "config.toml"
+    config.write_text('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
+                      '  sandbox_image = "k8s.gcr.io/pause:3.9"\n')
+    report = tmp_path / "report.json"
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "pauselint", "check", "--no-config",
+                               "--format", "json", "--output", str(report), str(config)],
+                              stdout=subprocess.PIPE, stderr=follower, timeout=60, check=False)
+        os.close(follower)
+        said = os.read(leader, 4096).decode()
+    finally:
+        os.close(leader)
+    assert proc.returncode == 0 and proc.stdout == b""
+    assert said.strip() == (f"pauselint: 1 file checked: 0 errors, 1 warning, 0 info; report "
+                            f"written to {report}")
+    assert json.loads(report.read_text())["summary"]["warning"] == 1

@@ -48,7 +48,7 @@ def assert_cli_error(files: list[Path], message: str, *secrets: str) -> None:
     as_text = run_cli(files, fmt="text")
     assert as_json.returncode == as_text.returncode == 2, as_json.stderr
     assert [e["message"] for e in json.loads(as_json.stdout)["errors"]] == [message]
-    assert f"error: {message}\n" in as_text.stdout
+    assert f"error: {message}\n" in as_text.stderr  # input errors: stderr (issue 11)
     for run in (as_json, as_text):
         for secret in secrets:
             assert secret not in run.stdout + run.stderr

@@ -49,6 +49,17 @@ def emit(report: Report, output_format: str, output_path: str | None, quiet: boo
             raise Fatal(f"--output {output_path}{same} is one of the inputs: not written, "
                         f"choose another file")
     color = output_path is None and output_format == "text" and use_color(sys.stdout)
+    if not output_path and output_format == "text":
+        # Input errors are about the run, not findings: stderr, as every tool does, so
+        # `check ... | grep` sees findings only; the summary on stdout still counts them.
+        from pauselint.report.text import render_errors, render_text
+
+        text = render_text(report, color=color, quiet=quiet, errors=False)
+        click.echo(encoded(text, output_format, sys.stdout), nl=False)
+        if report.errors:
+            problems = render_errors(report, color=use_color(sys.stderr))
+            click.echo(encoded(problems, output_format, sys.stderr), nl=False, err=True)
+        return
     text = render(report, output_format, tool_version=__version__, table_date=table_date,
                   color=color, quiet=quiet)
     if not output_path:
@@ -60,6 +71,11 @@ def emit(report: Report, output_format: str, output_path: str | None, quiet: boo
         write_report(output_path, encoded(text, output_format, None))
     except OSError as exc:
         raise Fatal(f"cannot write {output_path}: {exc.strerror or exc}") from None
+    if not quiet and sys.stderr.isatty():  # the report went to a file: a line for the person
+        from pauselint.report.text import summary_line
+
+        click.echo(f"pauselint: {summary_line(report)}; report written to {output_path}",
+                   err=True)
 
 
 def encoded(text: str, output_format: str, stream) -> bytes:

@@ -35,7 +35,15 @@ _SEVERITY_COLOR = {
 NO_FILE = "(no file)"
 
 
-def render_text(report: Report, *, color: bool, quiet: bool = False) -> str:
+def render_errors(report: Report, *, color: bool) -> str:
+    """The input error lines alone, for stderr when the report goes to stdout."""
+    report = escape_strings(report, printable)
+    errors = sorted(report.errors, key=lambda e: (e.path or "", e.line or 0))
+    return "".join(f"{_error_line(e, color)}\n" for e in errors)
+
+
+def render_text(report: Report, *, color: bool, quiet: bool = False,
+                errors: bool = True) -> str:
     """Render ``report`` for a terminal; ``quiet`` keeps only the problem lines.
 
     Quiet output drops headers, the skipped block and the summary, but keeps input
@@ -45,9 +53,12 @@ def render_text(report: Report, *, color: bool, quiet: bool = False) -> str:
 
     Every string of the report is made printable first (escaping.py), so no file
     name or value can send a control sequence to the terminal; colour codes are
-    added after that, and only by this module.
+    added after that, and only by this module. ``errors=False`` leaves the input
+    error lines out (they go to stderr: :func:`render_errors`); the summary still
+    counts them.
     """
     report = escape_strings(report, printable)
+    shown_errors = errors
     findings = sorted(report.findings, key=Finding.sort_key)
     local = [f for f in findings if f.cluster is None]
     clusters = _group_by_cluster(f for f in findings if f.cluster is not None)
@@ -60,7 +71,8 @@ def render_text(report: Report, *, color: bool, quiet: bool = False) -> str:
                 line if line.startswith(" ") else prefix + line
                 for line in _cluster_lines(group, report.node_counts.get(name), color)
             ]
-        lines += [_error_line(e, color) for e in errors]
+        if shown_errors:
+            lines += [_error_line(e, color) for e in errors]
         return "".join(f"{line}\n" for line in lines)
 
     blocks: list[list[str]] = []
@@ -84,7 +96,7 @@ def render_text(report: Report, *, color: bool, quiet: bool = False) -> str:
             header += f" ({_plural(total, 'node')})"
         header = f"{_BOLD}{header}{_RESET}" if color else header
         blocks.append([header, *_cluster_lines(group, total, color)])
-    if errors:
+    if errors and shown_errors:
         blocks.append([_error_line(e, color) for e in errors])
     skips = skips_by_reason(report.skipped)
     if skips:
@@ -253,6 +265,11 @@ def _rule(rule: str, color: bool) -> str:
 
 def _plural(count: int, noun: str, plural: str | None = None) -> str:
     return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
+
+
+def summary_line(report: Report) -> str:
+    """The summary line alone (after a report written to a file)."""
+    return _summary(escape_strings(report, printable))
 
 
 def _summary(report: Report) -> str:
