@@ -185,3 +185,13 @@ def test_rules_and_explain() -> None:
 def test_help_teaches() -> None:
     result = run("check", "--help")
     assert "Exit codes" in result.output and "--kubernetes-version" in result.output
+
+
+def test_image_rules_apply_by_role_not_by_name(tmp_path: Path) -> None:
+    # Issue 11: a value set as the sandbox image is a pause image whatever its name.
+    path = write(tmp_path, "config.toml", 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
+                 '  sandbox_image = "sandbox-image:latest"\n')
+    result = run("check", "-k", "1.31", "--format", "json", path)
+    assert result.exit_code == 1
+    rules = {f["rule"] for f in json.loads(result.stdout)["findings"]}
+    assert {"PL104", "PL111", "PL202"} <= rules

@@ -64,11 +64,16 @@ def test_fires_without_expected_when_version_unknown(context, use_of, kubernetes
         "registry.k8s.io/pause:3.9",
         f"registry.k8s.io/pause@{DIGEST}",  # pinned by digest
         f"registry.k8s.io/pause:latest@{DIGEST}",
-        "example.com/sandbox",  # not a pause image
     ],
 )
 def test_quiet(context, use_of, image):
     assert _run(context, use_of, image, kubernetes="1.29") == []
+
+
+def test_by_role_a_sandbox_value_of_any_name_is_judged(context, use_of):
+    # Issue 11: `example.com/sandbox` set as the sandbox image floats like any other.
+    (found,) = _run(context, use_of, "example.com/sandbox", kubernetes="1.29")
+    assert found.message.startswith("example.com/sandbox has no tag")
 
 
 def test_docstring_has_the_four_sections():

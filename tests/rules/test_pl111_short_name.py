@@ -77,11 +77,16 @@ def test_known_copy_asks_for_the_full_name(context, use_of):
         "docker.io/library/pause:3.9",  # explicit: another rule's question
         "docker.io/rancher/mirrored-pause:3.6",
         "localhost/pause:3.9",
-        "acme/sandbox:1.0",  # not a pause image
     ],
 )
 def test_quiet(context, use_of, image):
     assert _run(context, use_of, image) == []
+
+
+def test_by_role_a_sandbox_value_of_any_name_is_judged(context, use_of):
+    # Issue 11: `acme/sandbox:1.0` as the sandbox image is pulled from Docker Hub too.
+    (found,) = _run(context, use_of, "acme/sandbox:1.0")
+    assert "docker.io/acme/sandbox:1.0" in found.message
 
 
 def test_docstring_has_the_four_sections():

@@ -85,8 +85,6 @@ def test_no_tag_no_expected(context, use_of):
         (ALIYUN, f"{ALIYUN}/pause:3.9"),
         # Host names compare case-insensitively, as the runtime normalizes them.
         ("Registry.Example.com/k8s", "registry.example.com/k8s/pause:3.10"),
-        # Not a pause image: other rules' business.
-        ("localhost:5000", "registry.k8s.io/coredns/coredns:v1.11.1"),
     ],
 )
 def test_silent(context, use_of, repository, image):
@@ -117,3 +115,11 @@ def test_docstring_has_the_four_sections():
     assert doc.startswith("PL203 registry-differs-from-image-repository: ")
     for section in ("What it finds", "Why it breaks", "How to fix", "Facts and sources"):
         assert f"\n{section}\n" in doc
+
+
+def test_by_role_a_sandbox_value_of_any_name_is_judged(context, use_of):
+    # Issue 11: the sandbox is pulled from wherever its value names, whatever it is called.
+    found = list(rule.check(context(images=[use_of("registry.k8s.io/coredns/coredns:v1.11.1")],
+                                    image_repository="localhost:5000",
+                                    image_repository_location=KUBEADM)))
+    assert [f.rule for f in found] == ["PL203"]

@@ -47,7 +47,9 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
     """Report pause images pinned by neither tag nor digest."""
     for use in ctx.images:
         ref = use.ref
-        if not ctx.table.is_pause_image(ref) or ref.digest is not None:
+        # By role: a value set as the sandbox image (or the kubelet's flag) is a pause
+        # image whatever its repository is called (`sandbox-image:latest`).
+        if ref.digest is not None:
             continue
         if not ctx.table.is_floating_tag(ref.tag):
             continue

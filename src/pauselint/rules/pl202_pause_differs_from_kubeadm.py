@@ -62,7 +62,8 @@ _RULE = sys.modules[__name__]
 def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
     """Compare each runtime's effective sandbox image with kubeadm's, normalized."""
     yield from unknown_sandbox_skips(ctx, ID)
-    uses = [u for u in ctx.images if is_effective_sandbox(u) and ctx.table.is_pause_image(u.ref)]
+    # By role: kubeadm compares whatever string the runtime's sandbox image is.
+    uses = [u for u in ctx.images if is_effective_sandbox(u)]
     if not uses:
         return
     if ctx.kubernetes is not None and not ctx.table.kubeadm_warns_on_mismatch(ctx.kubernetes):

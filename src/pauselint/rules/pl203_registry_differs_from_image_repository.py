@@ -63,7 +63,8 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
     if repository is None:
         return
     yield from unknown_sandbox_skips(ctx, ID)
-    uses = [u for u in ctx.images if is_effective_sandbox(u) and ctx.table.is_pause_image(u.ref)]
+    # By role: the sandbox is pulled from wherever the value names, whatever its name.
+    uses = [u for u in ctx.images if is_effective_sandbox(u)]
     if not uses:
         return
     try:
