@@ -41,7 +41,7 @@ def test_output_over_a_named_unknown_file_is_refused(tmp_path: Path, flags: list
     notes = tmp_path / "notes.txt"
     notes.write_text("hello\n")
     result = CliRunner().invoke(main, ["check", "--no-config", *flags, str(notes),
-                                       "-o", str(notes)])
+                                       "--output-file", str(notes)])
     assert result.exit_code == 2 and "is one of the inputs" in result.output
     assert notes.read_text() == "hello\n"
 
@@ -54,6 +54,6 @@ def test_a_report_in_the_walked_folder_is_no_input_on_the_next_run(
     monkeypatch.chdir(tmp_path)
     for _ in range(2):
         result = CliRunner().invoke(main, ["check", "--no-config", "--format", "json", ".",
-                                           "-o", "report.json"])
+                                           "--output-file", "report.json"])
         assert result.exit_code == 0, result.output
     assert Path("report.json").read_text().startswith("{")

@@ -57,7 +57,7 @@ class InputFile(NamedTuple):
     # that refuse that (TOML, systemd, env files) say so, with the settings still read.
     cr_line_ends: bool = False
     # Named on the command line (or standard input). Unlike ``explicit``, which
-    # --ignore-unknown clears, this stays: --output never overwrites a named file.
+    # --ignore-unknown clears, this stays: --output-file never overwrites a named file.
     named: bool = False
     # The bytes began with a UTF-8 BOM (decode() drops it): a format whose program
     # refuses one (containerd 2.x) gets it back (``Format.sees_bom``).

@@ -281,7 +281,7 @@ class Report:
     errors: list[InputError] = field(default_factory=list)
     inputs: int = 0
     # Every file the run read, as named or reached (imports, drop-ins, env files):
-    # --output refuses to overwrite any of them.
+    # --output-file refuses to overwrite any of them.
     sources: list[str] = field(default_factory=list)
     context: dict[str, str | None] = field(default_factory=dict)
     # Live clusters: how many nodes each checked cluster has (for "on 37 of 40 nodes").

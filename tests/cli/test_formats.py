@@ -52,7 +52,7 @@ def test_github_annotations(bad: str) -> None:
 def test_output_file_is_written_whole_and_stdout_stays_empty(bad: str, tmp_path: Path) -> None:
     target = tmp_path / "report.json"
     target.write_text("old report")
-    result = run("check", "-k", "1.31", "--no-config", "--format", "json", "--output",
+    result = run("check", "-k", "1.31", "--no-config", "--format", "json", "--output-file",
                  str(target), bad)
     assert result.exit_code == 1
     assert result.output == ""
@@ -61,7 +61,7 @@ def test_output_file_is_written_whole_and_stdout_stays_empty(bad: str, tmp_path:
 
 
 def test_output_into_a_missing_folder_is_a_usage_error(bad: str, tmp_path: Path) -> None:
-    result = run("check", "--no-config", "--output", str(tmp_path / "no" / "r.txt"), bad)
+    result = run("check", "--no-config", "--output-file", str(tmp_path / "no" / "r.txt"), bad)
     assert result.exit_code == 2 and "cannot write" in result.output
 
 

@@ -126,7 +126,7 @@ def test_latin1_terminal_gets_text_and_json_stays_utf8(hostile_folder: Path) -> 
 def test_output_file_with_hostile_names_is_written(hostile_folder: Path, tmp_path: Path,
                                                    output_format: str) -> None:
     out = tmp_path / "report.out"
-    result = run_check(hostile_folder, "--format", output_format, "--output", str(out))
+    result = run_check(hostile_folder, "--format", output_format, "--output-file", str(out))
     assert result.returncode == 2 and result.stdout == b""
     assert b"Traceback" not in result.stderr
     assert_safe(out.read_bytes())
@@ -135,7 +135,7 @@ def test_output_file_with_hostile_names_is_written(hostile_folder: Path, tmp_pat
 def test_fatal_message_never_prints_a_raw_control(tmp_path: Path) -> None:
     folder = tmp_path / "no\x1b[2Jdir"  # --output into a folder that is not there
     result = subprocess.run(
-        [sys.executable, "-m", "pauselint", "check", "--no-config", "--output",
+        [sys.executable, "-m", "pauselint", "check", "--no-config", "--output-file",
          str(folder / "r.json"), "-"], input=FROZEN.encode(), capture_output=True,
         check=False)
     assert result.returncode == 2

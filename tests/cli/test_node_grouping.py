@@ -185,7 +185,7 @@ def test_named_files_stay_protected_from_output_with_ignore_unknown(repo: Path) 
     target = FLAGS.format("node1")
     before = Path(target).read_text()
     result = CliRunner().invoke(main, ["check", "--no-config", "--ignore-unknown",
-                                       "nodes/node1/etc/containerd/config.toml", "-o", target])
+                                       "nodes/node1/etc/containerd/config.toml", "--output-file", target])
     assert result.exit_code == 2
     assert "is one of the inputs" in result.output
     assert Path(target).read_text() == before  # a node file read, never overwritten

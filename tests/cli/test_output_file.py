@@ -84,11 +84,11 @@ def test_output_onto_an_input_is_refused(project: Path, inputs: list[str], outpu
     before = snapshot(project / victim)
     config = [] if "--config" in inputs else ["--no-config"]
     result = pauselint("check", *config, "-k", "1.31", "--format", "json", *inputs,
-                       "--output", output, cwd=project)
+                       "--output-file", output, cwd=project)
     assert result.returncode == 2
     assert result.stdout == b""
     message = result.stderr.decode()
-    assert message.startswith(f"pauselint: error: --output {output}")
+    assert message.startswith(f"pauselint: error: --output-file {output}")
     assert "is one of the inputs: not written, choose another file" in message
     assert snapshot(project / victim) == before
     assert not list(project.rglob(".pauselint-*"))
@@ -97,10 +97,10 @@ def test_output_onto_an_input_is_refused(project: Path, inputs: list[str], outpu
 def test_output_onto_redirected_stdin_is_refused(project: Path) -> None:
     before = snapshot(project / "config.toml")
     with open(project / "config.toml", "rb") as stdin:
-        result = check("--type", "containerd", "-", "--output", "config.toml", cwd=project,
+        result = check("--type", "containerd", "-", "--output-file", "config.toml", cwd=project,
                        stdin=stdin)
     assert result.returncode == 2
-    assert b"--output config.toml (the same file as /dev/stdin) is one of the inputs" \
+    assert b"--output-file config.toml (the same file as /dev/stdin) is one of the inputs" \
         in result.stderr
     assert snapshot(project / "config.toml") == before
 
@@ -111,14 +111,14 @@ def test_cluster_output_onto_a_kubeconfig_is_refused(tmp_path: Path, how: str) -
     (tmp_path / "kube.yaml").write_text(KUBECONFIG)
     before = snapshot(tmp_path / "kube.yaml")
     env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
-    args = ["cluster", "--no-config", "--request-timeout", "2", "--output", "kube.yaml"]
+    args = ["cluster", "--no-config", "--request-timeout", "2", "--output-file", "kube.yaml"]
     if how == "--kubeconfig":
         args += ["--kubeconfig", "kube.yaml"]
     else:  # the second entry of a colon-separated list
         env["KUBECONFIG"] = f"first.yaml{os.pathsep}{tmp_path / 'kube.yaml'}"
     result = pauselint(*args, cwd=tmp_path, env=env)
     assert result.returncode == 2
-    assert b"--output kube.yaml" in result.stderr
+    assert b"--output-file kube.yaml" in result.stderr
     assert b"is one of the inputs" in result.stderr
     assert snapshot(tmp_path / "kube.yaml") == before
 
@@ -129,7 +129,7 @@ def test_a_device_is_written_to_not_replaced(project: Path) -> None:
     os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))
     (project / "to-null").symlink_to(device)
     for output in (str(device), "to-null"):
-        result = check("config.toml", "--output", output, cwd=project)
+        result = check("config.toml", "--output-file", output, cwd=project)
         assert result.returncode == 1, result.stderr
         assert stat.S_ISCHR(os.stat(project / output).st_mode)
     assert (project / "to-null").is_symlink()
@@ -137,7 +137,7 @@ def test_a_device_is_written_to_not_replaced(project: Path) -> None:
 
 
 def test_dev_null_stays_a_device(project: Path) -> None:
-    result = check("config.toml", "--output", "/dev/null", cwd=project)
+    result = check("config.toml", "--output-file", "/dev/null", cwd=project)
     assert result.returncode == 1, result.stderr
     assert result.stdout == b"" and result.stderr == b""
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
@@ -148,7 +148,7 @@ def test_a_fifo_is_written_to(project: Path) -> None:
     os.mkfifo(fifo)
     writer = subprocess.Popen(
         [sys.executable, "-m", "pauselint", "check", "--no-config", "-k", "1.31", "--format",
-         "json", "config.toml", "--output", str(fifo)], cwd=project, stderr=subprocess.PIPE)
+         "json", "config.toml", "--output-file", str(fifo)], cwd=project, stderr=subprocess.PIPE)
     with open(fifo, "rb") as reader:  # blocks until the writer opens it
         data = reader.read()
     assert writer.wait(timeout=60) == 1, writer.stderr.read()
@@ -162,7 +162,7 @@ def test_stdout_by_name_appends_to_what_it_is(project: Path, output: str) -> Non
     log = project / "ci.log"
     log.write_bytes(b"an earlier step's line\n")
     with open(log, "ab") as stdout:  # `>> ci.log`
-        result = check("config.toml", "--output", output, cwd=project, capture_output=False,
+        result = check("config.toml", "--output-file", output, cwd=project, capture_output=False,
                        stdout=stdout, stderr=subprocess.PIPE)
     assert result.returncode == 1, result.stderr
     earlier, _, report = log.read_bytes().partition(b"\n")
@@ -177,7 +177,7 @@ def test_existing_file_keeps_mode_and_owner_and_is_replaced(project: Path) -> No
     os.chmod(report, 0o640)
     os.chown(report, 1234, 5678)  # another user's file, as root may write it
     old_inode = report.stat().st_ino
-    result = check("config.toml", "--output", "report.json", cwd=project)
+    result = check("config.toml", "--output-file", "report.json", cwd=project)
     assert result.returncode == 1, result.stderr
     info = report.stat()
     assert (stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid) == (0o640, 1234, 5678)
@@ -194,7 +194,7 @@ def test_a_symlink_is_kept_and_its_target_replaced(project: Path) -> None:
     (project / "report.json").symlink_to("shared/report.json")
     (project / "dangling.json").symlink_to("shared/new.json")
     for link, target in (("report.json", "report.json"), ("dangling.json", "new.json")):
-        result = check("config.toml", "--output", link, cwd=project)
+        result = check("config.toml", "--output-file", link, cwd=project)
         assert result.returncode == 1, result.stderr
         assert (project / link).is_symlink()
         assert os.readlink(project / link) == f"shared/{target}"
@@ -214,7 +214,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(project: Path) -> N
     report = project / "report.json"
     report.write_text("the old report\n")
     before = snapshot(report)
-    result = check("config.toml", "--output", "report.json", cwd=project,
+    result = check("config.toml", "--output-file", "report.json", cwd=project,
                    preexec_fn=_small_file_limit)
     assert result.returncode == 2
     assert result.stderr == b"pauselint: error: cannot write report.json: File too large\n"
@@ -223,7 +223,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(project: Path) -> N
 
 
 def test_a_folder_is_refused(project: Path) -> None:
-    result = check("config.toml", "--output", "sub", cwd=project)
+    result = check("config.toml", "--output-file", "sub", cwd=project)
     assert result.returncode == 2
     assert result.stderr == b"pauselint: error: cannot write sub: Is a directory\n"
 
@@ -236,7 +236,7 @@ CLEAN = FROZEN.replace("k8s.gcr.io", "registry.k8s.io")
     [
         ("node", FROZEN, 1),
         ("clean", CLEAN, 0),
-        (".", None, 1),  # `pauselint check . -o report.json`, the usual CI step
+        (".", None, 1),  # `pauselint check . --output-file report.json`, the usual CI step
     ],
     ids=["findings", "clean", "dot"],
 )
@@ -250,7 +250,7 @@ def test_a_report_in_the_walked_folder_is_not_an_input_next_time(
     output = os.path.join(folder, "report.json")
     reports = []
     for _ in range(2):
-        result = check(folder, "--output", output, cwd=project)
+        result = check(folder, "--output-file", output, cwd=project)
         assert result.returncode == expected, result.stderr
         assert result.stdout == b"" and result.stderr == b""
         reports.append(json.loads((project / output).read_text()))
@@ -274,7 +274,7 @@ def test_inputs_beyond_the_report_are_still_refused(project: Path, inputs: list[
     (project / "notes.txt").write_text("not a config\n")
     (project / "node" / "etc" / "notes.txt").write_text('title = "no marker, no name"\n')
     before = snapshot(project / output)
-    result = check(*inputs, "--output", output, cwd=project)
+    result = check(*inputs, "--output-file", output, cwd=project)
     assert result.returncode == 2
     assert b"is one of the inputs: not written" in result.stderr
     assert snapshot(project / output) == before
@@ -283,7 +283,7 @@ def test_inputs_beyond_the_report_are_still_refused(project: Path, inputs: list[
 def test_a_walked_file_that_is_no_config_may_be_replaced(project: Path) -> None:
     notes = project / "node" / "notes.txt"
     notes.write_text("not a config\n")
-    result = check("node", "--output", "node/notes.txt", cwd=project)
+    result = check("node", "--output-file", "node/notes.txt", cwd=project)
     assert result.returncode == 1, result.stderr
     assert json.loads(notes.read_text())["summary"]["warning"] == 1
 
@@ -300,7 +300,7 @@ def test_a_report_written_to_a_file_leaves_one_line_on_the_terminal(tmp_path: Pa
     leader, follower = pty.openpty()
     try:
         proc = subprocess.run([sys.executable, "-m", "pauselint", "check", "--no-config",
-                               "--format", "json", "--output", str(report), str(config)],
+                               "--format", "json", "--output-file", str(report), str(config)],
                               stdout=subprocess.PIPE, stderr=follower, timeout=60, check=False)
         os.close(follower)
         said = os.read(leader, 4096).decode()

@@ -69,7 +69,7 @@ def test_output_file_gets_an_ordinary_mode(project: Path) -> None:
     (project / "config.toml").write_text(FROZEN)
     old = os.umask(0o022)
     try:
-        check("--no-config", "--output", "report.json", "config.toml")
+        check("--no-config", "--output-file", "report.json", "config.toml")
     finally:
         os.umask(old)
     assert stat.S_IMODE((project / "report.json").stat().st_mode) == 0o644

@@ -27,7 +27,7 @@ def option_names(command) -> set[str]:
 def test_show_takes_every_input_and_context_option_of_check_and_no_rule_option() -> None:
     shared = {"--kubernetes-version", "-k", "--platform", "--runtime-version", "--type",
               "--root", "--config", "--no-config", "--exclude", "--ignore-unknown",
-              "--format", "--output", "-o"}
+              "--format", "--output", "--output-file", "-o"}
     assert shared <= option_names(show_command)
     assert shared <= option_names(check_command)
     rule_options = {"--enable", "--disable", "--allowed-registry", "--fail-on",
@@ -42,7 +42,7 @@ def test_help_teaches_with_examples() -> None:
     result = CliRunner().invoke(main, ["show", "--help"])
     assert result.exit_code == 0
     examples = re.findall(r"^\s+pauselint show .+$", result.output, re.M)
-    assert len(examples) >= 3 and any("--format json" in e for e in examples)
+    assert len(examples) >= 3 and any("-o json --output-file" in e for e in examples)
     assert "Exit codes: 0 shown, 2 usage error" in result.output
     assert "show" in CliRunner().invoke(main, ["--help"]).output
 
@@ -130,11 +130,11 @@ def test_output_is_written_but_never_over_an_input(tmp_path: Path) -> None:
     config = node / "etc" / "containerd" / "config.toml"
     config.parent.mkdir(parents=True)
     config.write_text(CONTAINERD)
-    code, _, err = show(str(node), "-o", str(config))
+    code, _, err = show(str(node), "--output-file", str(config))
     assert code == 2 and "is one of the inputs" in err
     assert config.read_text() == CONTAINERD
     target = tmp_path / "show.json"
-    code, out, err = show(str(node), "--format", "json", "-o", str(target))
+    code, out, err = show(str(node), "--format", "json", "--output-file", str(target))
     assert code == 0 and out == "", err
     assert json.loads(target.read_text())["nodes"][0]["name"] == str(node)
 
@@ -159,10 +159,23 @@ def test_an_unreadable_file_of_the_node_is_said_and_never_overwritten(tmp_path: 
     flags = node / "var" / "lib" / "kubelet" / "kubeadm-flags.env"
     flags.parent.mkdir(parents=True)
     flags.write_bytes(b"KUBELET_KUBEADM_ARGS=\xff\n")
-    code, out, err = show(str(config), "-o", str(flags))
+    code, out, err = show(str(config), "--output-file", str(flags))
     assert code == 2 and "is one of the inputs" in err
     assert flags.read_bytes() == b"KUBELET_KUBEADM_ARGS=\xff\n"
     code, out, err = show(str(config))
     assert code == 2  # as check: the node's flags are unknown
     assert f"{flags}:1: error: not UTF-8 text" in err
     assert str(config) in out
+
+
+def test_o_is_the_output_format_and_a_file_name_there_is_pointed_to_output_file() -> None:
+    # Issue 11: as in kubectl, pluto, kubent and popeye, -o takes the format; before, -o
+    # json wrote a file named json, printed nothing and exited 1.
+    shown = CliRunner().invoke(main, ["show", "--no-config", "-o", "json",
+                                      str(EXAMPLES / "crio-node")])
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["nodes"]
+    wrong = CliRunner().invoke(main, ["check", "--no-config", "-o", "report.json",
+                                      str(EXAMPLES / "crio-node")])
+    assert wrong.exit_code == 2
+    assert ("'report.json' is not an output format (text, json, sarif, github); the report "
+            "file is --output-file report.json") in wrong.output

@@ -45,8 +45,8 @@ files of no known kind) are counted in the summary, /proc, /sys, /dev and
 Examples:
   pauselint check /etc/containerd/config.toml --kubernetes-version 1.31
   pauselint check node-root/ --runtime-version containerd=1.7.20
-  pauselint check etc/crio/ --format json --output report.json
-  pauselint check . --format sarif --output pauselint.sarif
+  pauselint check etc/crio/ -o json --output-file report.json
+  pauselint check . -o sarif --output-file pauselint.sarif
   pauselint check nodes/ --exclude 'nodes/old-*'
   cat config.toml | pauselint check - --type containerd
 

@@ -30,7 +30,7 @@ credentials. The RBAC it needs is in deploy/rbac.yaml.
 Examples:
   pauselint cluster                                  # current context
   pauselint cluster --context prod --context staging
-  pauselint cluster --all-contexts --format json --output fleet.json
+  pauselint cluster --all-contexts -o json --output-file fleet.json
   pauselint cluster --in-cluster --format json       # as the deploy/ CronJob runs it
 
 \b

@@ -14,17 +14,40 @@ from pauselint.model import Report, Severity
 from pauselint.report import FORMATS, render, use_color
 
 
+class FormatChoice(click.Choice):
+    """An output format; a value that looks like a file name is told where it belongs
+    (``-o report.json`` meant the report file before ``-o`` took the format, as in
+    kubectl, pluto, kubent and popeye)."""
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        if isinstance(value, str) and value not in self.choices and any(
+                mark in value for mark in "./\\"):
+            self.fail(f"{value!r} is not an output format ({', '.join(self.choices)}); "
+                      f"the report file is --output-file {value}", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+def format_option(formats: tuple[str, ...]) -> Callable:
+    """``-o/--output FORMAT`` (``--format`` an accepted spelling), on every command."""
+    return click.option("--output", "-o", "--format", "output_format",
+                        type=FormatChoice(formats), default="text", show_default=True,
+                        help="Output format (github: workflow-command annotations).")
+
+
+def file_option() -> Callable:
+    return click.option(
+        "--output-file", "output_path", metavar="FILE",
+        help="Write the report to FILE instead of stdout: a file is replaced in one step, "
+             "keeping its mode and owner; a symlink's target is replaced and the link "
+             "kept; a device or pipe (/dev/stdout) is written to. Refused if FILE is one "
+             "of the inputs.")
+
+
 def output_options(command: Callable) -> Callable:
-    """--format, --output, --quiet and --fail-on, identical on every command."""
+    """-o/--output FORMAT, --output-file, --quiet and --fail-on, identical on every command."""
     for option in reversed((
-        click.option("--format", "output_format", type=click.Choice(FORMATS), default="text",
-                     show_default=True,
-                     help="Output format (github: workflow-command annotations)."),
-        click.option("--output", "-o", "output_path", metavar="FILE",
-                     help="Write the report to FILE instead of stdout: a file is replaced "
-                          "in one step, keeping its mode and owner; a symlink's target is "
-                          "replaced and the link kept; a device or pipe (/dev/stdout) is "
-                          "written to. Refused if FILE is one of the inputs."),
+        format_option(FORMATS),
+        file_option(),
         click.option("--quiet", "-q", is_flag=True, help="Print only the findings."),
         click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
                      help="Lowest severity that makes the exit code 1 [default: error]."),
@@ -46,7 +69,7 @@ def emit(report: Report, output_format: str, output_path: str | None, quiet: boo
         overwritten = input_named_by(output_path, inputs)
         if overwritten is not None:
             same = "" if overwritten == output_path else f" (the same file as {overwritten})"
-            raise Fatal(f"--output {output_path}{same} is one of the inputs: not written, "
+            raise Fatal(f"--output-file {output_path}{same} is one of the inputs: not written, "
                         f"choose another file")
     color = output_path is None and output_format == "text" and use_color(sys.stdout)
     if not output_path and output_format == "text":

@@ -1,4 +1,4 @@
-"""The files a run read, so that ``--output`` can refuse to overwrite any of them.
+"""The files a run read, so that ``--output-file`` can refuse to overwrite any of them.
 
 A report written over its own input loses the user's file for good (``pauselint check
 config.toml -o config.toml`` after a tab-completion slip), so each command lists

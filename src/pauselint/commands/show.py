@@ -13,6 +13,7 @@ import click
 
 from pauselint.commands.errors import EXIT_ERROR, EXIT_OK, Fatal
 from pauselint.commands.inputs_options import InputArgs, gather_inputs, input_options
+from pauselint.commands.output import file_option, format_option
 
 SHOW_HELP = """Show what pauselint read and derived for each node, without judging it.
 
@@ -27,7 +28,7 @@ default applies), and every value overridden or ignored, with why.
 \b
 Examples:
   pauselint show examples/kubeadm-mirror-node
-  pauselint show nodes/ --format json --output nodes.json
+  pauselint show nodes/ -o json --output-file nodes.json
   pauselint show /etc/containerd/config.toml --runtime-version containerd=1.7.24
 
 \b
@@ -38,10 +39,8 @@ or is no config pauselint reads (the nodes that could be shown still are).
 
 @click.command("show", help=SHOW_HELP)
 @input_options
-@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text",
-              show_default=True, help="Output format.")
-@click.option("--output", "-o", "output_path", metavar="FILE",
-              help="Write to FILE instead of stdout. Refused if FILE is one of the inputs.")
+@format_option(("text", "json"))
+@file_option()
 def show_command(inputs: InputArgs, output_format: str, output_path: str | None) -> None:
     from pauselint import engine
 
@@ -98,7 +97,7 @@ def _write(text: str, output_path: str | None, gathered, entries: list[dict]) ->
     overwritten = input_named_by(output_path, read)
     if overwritten is not None:
         same = "" if overwritten == output_path else f" (the same file as {overwritten})"
-        raise Fatal(f"--output {output_path}{same} is one of the inputs: not written, "
+        raise Fatal(f"--output-file {output_path}{same} is one of the inputs: not written, "
                     f"choose another file")
     try:
         write_report(output_path, text.encode("utf-8"))

@@ -1,6 +1,6 @@
 """Reporters turn a Report into text; this module picks one.
 
-Writing the result to ``--output`` is output_file.py's job (never losing a file);
+Writing the result to ``--output-file`` is output_file.py's job (never losing a file);
 how input strings are shown in every format is escaping.py's.
 """
 

@@ -1,4 +1,4 @@
-"""Writing a report to ``--output FILE`` without ever losing a file.
+"""Writing a report to ``--output-file FILE`` without ever losing a file.
 
 What FILE is decides how it is written:
 
