@@ -56,9 +56,10 @@ _V2_START_VERSION = 3
 
 
 class Found(NamedTuple):
-    """The sandbox value containerd takes, and the file it took it from."""
+    """The sandbox value containerd takes, where, and under which key. ``value`` is as
+    decoded: a value that is no string makes the release refuse (``_not_a_string``)."""
 
-    value: str
+    value: object
     location: Location
     key: str
 
@@ -336,7 +337,7 @@ def _sandbox_key(keys: Sequence, any_case: bool) -> Found | None:
     chosen = (exact or loose or [None])[-1]
     if chosen is None:
         return None
-    return Found(chosen.value, chosen.location, chosen.key)  # type: ignore[arg-type]
+    return Found(chosen.value, chosen.location, chosen.key)
 
 
 def _not_a_string(found: Found | None, release: Loading) -> InputError | None:
