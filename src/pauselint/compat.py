@@ -698,7 +698,8 @@ class CompatTable:
         sources = []
         for name, entries in self._loading.items():
             entry = next((e for spec, e in entries if runtime in spec), None)
-            if entry is None and name != "max_config_version":
+            # 1.x has no max_config_version fact (refuses_newer_config says it); 2.x must.
+            if entry is None and (name != "max_config_version" or runtime.major >= 2):
                 return None
             if entry is not None:
                 sources.append(entry["source"])
@@ -715,12 +716,15 @@ class CompatTable:
         """One release per containerd line (1.6, 1.7, 2.0, ...) standing for the whole line
         where the version is unknown: the newest behaviour the table knows in it (the
         highest floor of any fact within the line), never an invented release."""
+        # The lines Kubernetes still supports: from the oldest in the support matrix.
+        oldest = min((Version(m) for _, row in self._support for m in row.minimums),
+                     key=minor_of)
         floors: dict[tuple[int, int], Version] = {}
         ranges = [*self._refuses, *self._cd_defaults,
                   *(entry for entries in self._loading.values() for entry in entries)]
         for spec, _ in ranges:
             floor = spec.floor
-            if floor < Version("1.6"):
+            if minor_of(floor) < minor_of(oldest):
                 continue
             line = (floor.major, floor.minor)
             floors[line] = max(floors.get(line, floor), floor)

@@ -184,6 +184,9 @@ class NodeFacts(NamedTuple):
     # use, for rules that compare releases: (release, accepted, sandbox image or None).
     read_as: str | None = None
     by_release: tuple[tuple[str, bool, str | None], ...] = ()
+    # The config version the runtime loads the files as (the last non-zero `version` in
+    # load order, after 2.x's migrations); None where it refuses them or was not read.
+    loaded_version: int | None = None
     # True when the runtime has no sandbox image at all (its CRI plugin is disabled).
     no_sandbox: bool = False
     # Import tables that replaced a whole plugin table of an earlier file (containerd

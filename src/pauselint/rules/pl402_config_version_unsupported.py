@@ -73,11 +73,11 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
         if version is None:
             continue
         location = node.config_version_location or Location(node.runtime_config_path)
-        if node.read_as is not None and node.refusal_kind != "version":
+        if node.loaded_version is not None:
             # Read as the release loads the files: the merged version is what counts (an
-            # import's `version = 2` makes a version 3 main file load on 1.7.24), and a
+            # import's `version = 2` makes a version 3 main file load on 1.7.24); a
             # refusal by an import's version is PL406's.
-            version = _merged_version(node, version)
+            version = node.loaded_version
         message = _problem(ctx, runtime.version, runtime.text, version)
         if message is None or (location, node.name) in seen:
             continue
@@ -108,13 +108,3 @@ def _problem(ctx: RuleContext, runtime: Version, text: str, version: int) -> str
         )
     return None
 
-
-def _merged_version(node, main_version: int) -> int:
-    """The last non-zero ``version`` in load order among the node's files (mergo's
-    override), for a node the per-release model read."""
-    merged = main_version
-    for config in node.files[1:]:
-        written = config.config_version
-        if isinstance(written, int) and written:
-            merged = written
-    return merged

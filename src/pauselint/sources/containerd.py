@@ -659,6 +659,7 @@ def _facts_of(node: NodeFacts, reading, by_release: tuple, line: str) -> NodeFac
         effective_sandbox=winner,
         refusal=reading.refusal,
         refusal_kind=reading.refusal_kind,
+        loaded_version=reading.version if reading.refusal is None else None,
         read_as=f"{release}{line}" if line else str(release),
         by_release=by_release,
         no_sandbox=reading.no_sandbox,

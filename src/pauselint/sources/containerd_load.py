@@ -50,9 +50,6 @@ from pauselint.sources.node_paths import resolve_written
 CRI_PLUGIN = "io.containerd.grpc.v1.cri"
 IMAGES_PLUGIN = "io.containerd.cri.v1.images"
 V1_CRI = "cri"
-# The config version a 2.x release starts from (its defaultConfig) where the table
-# gives none: containerd 2.0's ConfigVersion.
-_V2_START_VERSION = 3
 
 
 class Found(NamedTuple):
@@ -356,7 +353,8 @@ def _read_v2_line(release: Loading, files: Sequence[ConfigFile]) -> Reading:
     # and below which its images plugin migrates grpc.v1.cri's sandbox_image -- so in
     # 2.3 (ConfigVersion 4) a version 3 file's sandbox_image is migrated too
     # (plugins/cri/images/plugin.go configMigration @v2.3.0).
-    config_version = release.max_version or _V2_START_VERSION
+    config_version = release.max_version
+    assert config_version is not None  # compat.containerd_loading requires it for 2.x
     version = config_version
     version_file: ConfigFile | None = None  # the file whose `version` line is the merged one
     cri_sandbox: Found | None = None  # plugins."io.containerd.grpc.v1.cri".sandbox_image
