@@ -32,6 +32,7 @@ from pauselint.model import (
 )
 from pauselint.platforms import node_platform
 from pauselint.rules.framework import ImageUse, RuleContext, RuntimeInfo
+from pauselint.verdicts import compose
 
 # Rules that judge one node from live facts, and rules that judge a whole cluster.
 # Every image rule judges the pause images a node holds, as it judges a configured one.
@@ -160,10 +161,10 @@ def check_clusters(results: Sequence[ClusterFacts | ClusterError], table: Compat
                           for name in names for problem in bad_images)
             verdicts = [item for module in node_modules for item in module.check(ctx)]
             skipped.extend(item for item in verdicts if isinstance(item, Skip))
-            for item in verdicts:
-                if isinstance(item, Finding):
-                    findings.extend(item._replace(node=name, cluster=facts.name,
-                                                  location=Location(None)) for name in names)
+            shape_findings = [item._replace(location=Location(None)) for item in verdicts
+                              if isinstance(item, Finding)]
+            for item in compose(shape_findings, ctx, node_modules):
+                findings.extend(item._replace(node=name, cluster=facts.name) for name in names)
         ctx = RuleContext(table=table, kubernetes=target, kubernetes_from=origin,
                           clusters=(facts,))
         for module in cluster_modules:

@@ -256,6 +256,23 @@ class Finding(NamedTuple):
     cluster: str | None = None
     fixable: bool = False
     fix: str | None = None
+    # Rule ids this finding makes moot on its value (set by the rule, read by
+    # verdicts.compose); never printed.
+    supersedes: tuple[str, ...] = ()
+    # The findings on the same value this one superseded (verdicts.compose): kept,
+    # reported under it, not counted.
+    related: tuple[Finding, ...] = ()
+
+    def value_key(self) -> tuple | None:
+        """Which value the finding is about: its place in a file (path, line, column),
+        else the image it names where it has no line (a runtime's built-in default, a
+        live node's image), on its node and cluster. None: about no one value."""
+        loc = self.location
+        if loc.line is not None:
+            return (self.cluster, self.node, loc.path, loc.line, loc.column)
+        if self.image is not None:
+            return (self.cluster, self.node, loc.path, None, self.image)
+        return None
 
     def sort_key(self) -> tuple[str, str, int, int, str, str, str]:
         """Path, line, column, rule (the contract's order); cluster first and node and

@@ -123,8 +123,18 @@ def apply_suppressions(findings: Sequence[Finding], suppressions: Sequence[Suppr
         covering = by_line.get((os.path.normpath(path), line), []) if path and line else []
         matches = [i for i in covering if finding.rule in suppressions[i].rules]
         used.update((i, finding.rule) for i in matches)
-        if not matches:
-            kept.append(finding)
+        if matches:
+            continue
+        # A superseded finding under it is suppressed by its own rule id as before.
+        related = []
+        for moot in finding.related:
+            silencing = [i for i in covering if moot.rule in suppressions[i].rules]
+            used.update((i, moot.rule) for i in silencing)
+            if not silencing:
+                related.append(moot)
+        if len(related) != len(finding.related):
+            finding = finding._replace(related=tuple(related))
+        kept.append(finding)
     unused: list[Suppression] = []
     for index, suppression in enumerate(suppressions):
         idle = tuple(rule for rule in suppression.rules if (index, rule) not in used)

@@ -68,7 +68,7 @@ def test_output_into_a_missing_folder_is_a_usage_error(bad: str, tmp_path: Path)
 def test_quiet_prints_only_findings(bad: str) -> None:
     result = run("check", "-k", "1.31", "--no-config", "--quiet", bad)
     lines = result.output.splitlines()
-    assert lines and all(line.startswith((bad, "    fix:")) for line in lines)
+    assert lines and all(line.startswith((bad, "    and ", "    fix:")) for line in lines)
 
 
 def test_ignore_unknown_skips_files_pauselint_does_not_read(bad: str, tmp_path: Path) -> None:

@@ -41,12 +41,13 @@ def test_example_node_folder_finds_the_cross_file_problems() -> None:
     assert where(doc) == {
         ("PL201", "config.toml", 6),
         ("PL203", "config.toml", 6),
-        ("PL201", "kubeadm-flags.env", 1),
         ("PL301", "kubeadm-flags.env", 1),
-        ("PL303", "kubeadm-flags.env", 1),
     }
     pl301 = next(f for f in doc["findings"] if f["rule"] == "PL301")
     assert pl301["column"] == 119 and pl301["severity"] == "error"
+    # A kubelet that refuses the flag makes "ignores the flag" (PL303) and the flag's
+    # image age (PL201) moot: kept under PL301, not beside it.
+    assert [r["rule"] for r in pl301["related"]] == ["PL201", "PL303"]
 
 
 def test_flag_wins_over_kubeadm_version() -> None:

@@ -20,6 +20,7 @@ FINDING_KEYS = [
     "node",
     "cluster",
     "fixable",
+    "related",
 ]
 
 REMOVED_FLAG = Finding(
@@ -31,6 +32,11 @@ REMOVED_FLAG = Finding(
     image="registry.k8s.io/pause:3.9",
     fixable=True,
     fix="remove --pod-infra-container-image=registry.k8s.io/pause:3.9",
+    related=(Finding(
+        rule="PL201", name="pause-older-than-expected", severity=Severity.WARNING,
+        message="registry.k8s.io/pause:3.9 is pause 3.9, older than pause 3.10",
+        location=Location("var/lib/kubelet/kubeadm-flags.env", 1, 60),
+        image="registry.k8s.io/pause:3.9", fix="use registry.k8s.io/pause:3.10"),),
 )
 UNKNOWN_TAG = Finding(
     rule="PL101",
@@ -110,6 +116,7 @@ def test_full_document_matches_the_contract() -> None:
                 "node": None,
                 "cluster": None,
                 "fixable": False,
+                "related": [],
             },
             {
                 "rule": "PL101",
@@ -124,6 +131,7 @@ def test_full_document_matches_the_contract() -> None:
                 "node": None,
                 "cluster": None,
                 "fixable": True,
+                "related": [],
             },
             {
                 "rule": "PL103",
@@ -138,6 +146,7 @@ def test_full_document_matches_the_contract() -> None:
                 "node": None,
                 "cluster": None,
                 "fixable": False,
+                "related": [],
             },
             {
                 "rule": "PL301",
@@ -152,6 +161,11 @@ def test_full_document_matches_the_contract() -> None:
                 "node": None,
                 "cluster": None,
                 "fixable": True,
+                # Superseded on the same value: named, with its message, not counted.
+                "related": [{"rule": "PL201", "name": "pause-older-than-expected",
+                             "severity": "warning",
+                             "message": "registry.k8s.io/pause:3.9 is pause 3.9, older "
+                                        "than pause 3.10"}],
             },
         ],
         "skipped": [

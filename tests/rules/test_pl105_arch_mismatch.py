@@ -67,7 +67,7 @@ def test_fires(context, use_of, image, platform, message, expected):
             rule="PL105", name="arch-mismatch", severity=Severity.ERROR, message=message,
             location=Location("etc/containerd/config.toml", 5, 3), image=image,
             expected=expected, fixable=expected is not None,
-            fix=f"use {expected}" if expected else None,
+            fix=f"use {expected}" if expected else None, supersedes=("PL106",),
         )
     ]
 

@@ -70,6 +70,10 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "node": finding.node,
         "cluster": finding.cluster,
         "fixable": finding.fixable,
+        # Additive (rules.md): the findings on the same value this one made moot
+        # (verdicts.compose) -- reported, not counted.
+        "related": [{"rule": moot.rule, "name": moot.name, "severity": moot.severity.label,
+                     "message": moot.message} for moot in finding.related],
     }
 
 

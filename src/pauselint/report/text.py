@@ -64,7 +64,7 @@ def render_text(report: Report, *, color: bool, quiet: bool = False,
     clusters = _group_by_cluster(f for f in findings if f.cluster is not None)
     errors = sorted(report.errors, key=lambda e: (e.path or "", e.line or 0))
     if quiet:
-        lines = [line for f in local for line in _finding_lines(f, color)]
+        lines = [line for group in _by_value(local) for line in _value_lines(group, color)]
         for name, group in clusters.items():
             prefix = f"cluster {name}: "
             lines += [
@@ -121,8 +121,23 @@ def _file_lines(findings: list[Finding], color: bool) -> list[str]:
         if lines:
             lines.append("")
         lines.append(f"{_BOLD}{where}{_RESET}" if color else where)
-        lines += [line for f in group for line in _finding_lines(f, color)]
+        lines += [line for value in _by_value(group) for line in _value_lines(value, color)]
     return lines
+
+
+def _by_value(findings: list[Finding]) -> list[list[Finding]]:
+    """Sorted findings, those about one value together (they sort next to each other),
+    most severe first; a finding about no one value alone."""
+    groups: list[list[Finding]] = []
+    last = None
+    for finding in findings:
+        key = finding.value_key()
+        if key is not None and key == last:
+            groups[-1].append(finding)
+        else:
+            groups.append([finding])
+        last = key
+    return [sorted(group, key=lambda f: (-f.severity, f.rule)) for group in groups]
 
 
 def _node_heading(node: str, color: bool) -> str:
@@ -235,15 +250,23 @@ def _position(where: str, line: int | None, column: int | None) -> str:
     return f"{where}:{line}:{column}"
 
 
-def _finding_lines(finding: Finding, color: bool) -> list[str]:
-    loc = finding.location
-    severity = _severity(finding.severity, color)
+def _value_lines(findings: list[Finding], color: bool) -> list[str]:
+    """One value's verdict: the most severe finding on the located line, the others on
+    that value under it, what they made moot, and the value's one fix."""
+    first = findings[0]
+    loc = first.location
+    severity = _severity(first.severity, color)
     lines = [
-        f"{_position(_where(finding), loc.line, loc.column)}: {severity} "
-        f"{_rule(finding.rule, color)} {finding.name}: {finding.message}"
+        f"{_position(_where(first), loc.line, loc.column)}: {severity} "
+        f"{_rule(first.rule, color)} {first.name}: {first.message}"
     ]
-    if finding.fix:
-        lines.append(f"    fix: {finding.fix}")
+    lines += [f"    and {_severity(f.severity, color)} {_rule(f.rule, color)} {f.name}: "
+              f"{f.message}" for f in findings[1:]]
+    moot = [m for f in findings for m in f.related]
+    if moot:
+        lines.append("    supersedes " + ", ".join(f"{m.rule} {m.name}" for m in moot))
+    fixes = list(dict.fromkeys(f.fix for f in findings if f.fix))
+    lines += [f"    fix: {fix}" for fix in fixes]
     return lines
 
 

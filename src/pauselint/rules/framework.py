@@ -33,6 +33,13 @@ from pauselint.model import (
 # engine appends why it could not be resolved to reasons that start with it).
 KUBERNETES_UNKNOWN = "Kubernetes version unknown (use --kubernetes-version)"
 
+# The rules that judge an image as an image (does it exist, for this platform, under
+# this registry, at the version kubeadm expects). Their findings are moot on a value
+# the runtime or kubelet never uses -- a flag that must go, a value another one
+# shadows -- and a fix for a value must pass all of them (verdicts.compose).
+IMAGE_VALUE_RULES = ("PL101", "PL102", "PL103", "PL104", "PL105", "PL106", "PL107", "PL108",
+                     "PL109", "PL110", "PL111", "PL201", "PL202", "PL203")
+
 
 class ImageUse(NamedTuple):
     """One pause image reference, parsed, wherever it was found.
@@ -108,8 +115,13 @@ def finding(
     fix: str | None = None,
     severity: Severity | None = None,
     node: str | None = None,
+    supersedes: tuple[str, ...] | None = None,
 ) -> Finding:
-    """Build a finding for ``rule`` at an image use or an explicit location."""
+    """Build a finding for ``rule`` at an image use or an explicit location.
+
+    ``supersedes`` names the rules this finding makes moot on its value; by default
+    the rule module's ``SUPERSEDES`` (none when it has none).
+    """
     if location is None:
         location = use.location if use is not None else Location(None)
     if image is None and use is not None:
@@ -126,6 +138,7 @@ def finding(
         cluster=use.cluster if use else None,
         fixable=fix is not None and expected is not None,
         fix=fix,
+        supersedes=supersedes if supersedes is not None else getattr(rule, "SUPERSEDES", ()),
     )
 
 

@@ -49,6 +49,8 @@ ID = "PL105"
 NAME = "arch-mismatch"
 SEVERITY = Severity.ERROR
 DEFAULT_ENABLED = True
+# On a node of another platform, "pinned to one platform" (PL106) is this, weaker.
+SUPERSEDES = ("PL106",)
 _RULE = sys.modules[__name__]
 
 _LINUX = "linux"

@@ -37,12 +37,20 @@ from collections.abc import Iterator
 from pauselint.compat import minor_of
 from pauselint.display import cut
 from pauselint.model import Component, Finding, Severity, Skip
-from pauselint.rules.framework import KUBERNETES_UNKNOWN, RuleContext, finding, pod_infra_flags
+from pauselint.rules.framework import (
+    IMAGE_VALUE_RULES,
+    KUBERNETES_UNKNOWN,
+    RuleContext,
+    finding,
+    pod_infra_flags,
+)
 
 ID = "PL301"
 NAME = "pod-infra-flag-removed"
 SEVERITY = Severity.ERROR
 DEFAULT_ENABLED = True
+# A kubelet that will not start makes every question about the flag's image moot.
+SUPERSEDES = (*IMAGE_VALUE_RULES, "PL302", "PL303")
 _RULE = sys.modules[__name__]
 
 def check(ctx: RuleContext) -> Iterator[Finding | Skip]:

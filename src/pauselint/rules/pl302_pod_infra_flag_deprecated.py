@@ -37,7 +37,13 @@ from collections.abc import Iterator
 from pauselint.compat import minor_of
 from pauselint.display import cut
 from pauselint.model import Finding, Severity, Skip
-from pauselint.rules.framework import KUBERNETES_UNKNOWN, RuleContext, finding, pod_infra_flags
+from pauselint.rules.framework import (
+    IMAGE_VALUE_RULES,
+    KUBERNETES_UNKNOWN,
+    RuleContext,
+    finding,
+    pod_infra_flags,
+)
 
 ID = "PL302"
 NAME = "pod-infra-flag-deprecated"
@@ -77,4 +83,6 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
             image=setting.value,
             node=node.name,
             fix="remove the flag" if pinned_by_runtime else None,
+            # A flag to remove: its image no longer matters.
+            supersedes=IMAGE_VALUE_RULES if pinned_by_runtime else (),
         )

@@ -46,6 +46,7 @@ from pauselint.compat import minor_of
 from pauselint.display import shown
 from pauselint.model import Finding, NodeFacts, Severity, Skip
 from pauselint.rules.framework import (
+    IMAGE_VALUE_RULES,
     ImageUse,
     RuleContext,
     finding,
@@ -123,7 +124,7 @@ def _mismatch(ctx: RuleContext, flag: ImageUse, runtime_use: ImageUse) -> Findin
         why = (f"kubelet {ctx.kubernetes} ignores the flag (the runtime pins the sandbox "
                f"image), so it only misleads")
         return finding(_RULE, f"{head}: {why}; remove the flag", use=flag,
-                       fix="remove the flag")
+                       fix="remove the flag", supersedes=IMAGE_VALUE_RULES)
     if ctx.kubernetes is None:
         why = f"before kubelet {pins}, {gc}; from {pins} the flag is ignored"
     else:

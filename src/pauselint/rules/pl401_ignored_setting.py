@@ -46,6 +46,8 @@ ID = "PL401"
 NAME = "ignored-setting"
 SEVERITY = Severity.ERROR
 DEFAULT_ENABLED = True
+# A value the runtime never reads: nothing else about it matters until it is moved.
+SUPERSEDES = ("*",)
 _RULE = sys.modules[__name__]
 
 

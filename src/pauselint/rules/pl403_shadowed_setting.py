@@ -33,7 +33,13 @@ from collections.abc import Iterator
 from pauselint.compat import CompatTable
 from pauselint.display import cut
 from pauselint.model import Finding, Severity, Skip
-from pauselint.rules.framework import RuleContext, finding, location_text, same_image
+from pauselint.rules.framework import (
+    IMAGE_VALUE_RULES,
+    RuleContext,
+    finding,
+    location_text,
+    same_image,
+)
 
 ID = "PL403"
 NAME = "shadowed-setting"
@@ -75,6 +81,8 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
                 location=hidden.location,
                 image=hidden.value,
                 node=node.name,
+                # A value the runtime does not use: only its shadowing is news.
+                supersedes=IMAGE_VALUE_RULES,
             )
 
 
