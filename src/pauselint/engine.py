@@ -38,7 +38,7 @@ from pauselint.nodes import assemble_group
 from pauselint.reading import ReadResult, detect, group_root, read_inputs
 from pauselint.rules.framework import ImageUse, Policy, RuleContext, RuntimeInfo
 from pauselint.sources.detect import InputType
-from pauselint.verdicts import compose
+from pauselint.verdicts import FixTrials, compose
 
 
 class UsageError(ValueError):
@@ -356,13 +356,14 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
     errors = list(run.errors)
     findings: list[Finding] = []
     skipped: list[Skip] = []
+    trials = FixTrials()
     for view, (ctx, unresolved) in zip(run.views, run.contexts, strict=True):
         uses, use_errors = image_uses(view.facts, table, run.runtimes, options.platform)
         errors.extend(use_errors)
         node_ctx = ctx._replace(nodes=view.facts, images=tuple(uses))
         node_findings, node_skipped = run_rules(node_ctx, modules)
         node_findings = [f if f.node else f._replace(node=view.name) for f in node_findings]
-        findings.extend(compose(node_findings, node_ctx, modules))
+        findings.extend(compose(node_findings, node_ctx, modules, trials))
         if unresolved:
             node_skipped = [s._replace(reason=f"{s.reason}: {unresolved}")
                             if s.reason.startswith(KUBERNETES_UNKNOWN) else s

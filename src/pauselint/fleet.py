@@ -32,7 +32,7 @@ from pauselint.model import (
 )
 from pauselint.platforms import node_platform
 from pauselint.rules.framework import ImageUse, RuleContext, RuntimeInfo
-from pauselint.verdicts import compose
+from pauselint.verdicts import FixTrials, compose
 
 # Rules that judge one node from live facts, and rules that judge a whole cluster.
 # Every image rule judges the pause images a node holds, as it judges a configured one.
@@ -130,6 +130,7 @@ def check_clusters(results: Sequence[ClusterFacts | ClusterError], table: Compat
     skipped: list[Skip] = []
     errors: list[InputError] = []
     counts: dict[str, int] = {}
+    trials = FixTrials()
     context: dict[str, str | None] = {"kubernetes_version": None,
                                       "kubernetes_version_from": None, "mode": "cluster"}
     for facts in results:
@@ -163,7 +164,7 @@ def check_clusters(results: Sequence[ClusterFacts | ClusterError], table: Compat
             skipped.extend(item for item in verdicts if isinstance(item, Skip))
             shape_findings = [item._replace(location=Location(None)) for item in verdicts
                               if isinstance(item, Finding)]
-            for item in compose(shape_findings, ctx, node_modules):
+            for item in compose(shape_findings, ctx, node_modules, trials):
                 findings.extend(item._replace(node=name, cluster=facts.name) for name in names)
         ctx = RuleContext(table=table, kubernetes=target, kubernetes_from=origin,
                           clusters=(facts,))

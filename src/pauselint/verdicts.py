@@ -34,7 +34,7 @@ from packaging.version import InvalidVersion, Version
 from pauselint import rules as rule_registry
 from pauselint.imageref import ImageRefError, parse_image
 from pauselint.model import Finding
-from pauselint.rules.framework import IMAGE_VALUE_RULES, ImageUse, RuleContext
+from pauselint.rules.framework import IMAGE_VALUE_RULES, ImageUse, RuleContext, sandbox_unknown
 from pauselint.rules.images import known_digest, written_name
 
 # Rules a fix must pass even where the run disabled them (see the module docstring).
@@ -44,11 +44,27 @@ _REMOVING = ("remove ", "move ", "delete ")
 _USE = "use "
 
 
-def compose(findings: Sequence[Finding], ctx: RuleContext,
-            modules: Sequence[ModuleType]) -> list[Finding]:
+class FixTrials:
+    """What trying a candidate fix found, kept for one run.
+
+    Fleets and config repositories repeat a few values thousands of times; trying the
+    same candidate on the same kind of value in the same context gives the same
+    answer, so it is asked once. The key holds everything the image rules read: the
+    candidate, how the value is used (role, origin, whether it is the one in effect --
+    framework.is_effective_sandbox's inputs), and the context they judge it by.
+    """
+
+    def __init__(self) -> None:
+        self.answers: dict[tuple, tuple[bool, str | None]] = {}
+
+
+def compose(findings: Sequence[Finding], ctx: RuleContext, modules: Sequence[ModuleType],
+            trials: FixTrials | None = None) -> list[Finding]:
     """The findings of one node (``ctx`` is that node's context, ``modules`` the rules
     that ran), one verdict per value: superseded findings under the one that
-    supersedes them, one fix for every finding on a value that has a fix."""
+    supersedes them, one fix for every finding on a value that has a fix. Give one
+    ``trials`` to every call of a run to try each candidate once."""
+    trials = trials if trials is not None else FixTrials()
     groups: dict[tuple, list[Finding]] = {}
     composed: list[Finding] = []
     for item in findings:
@@ -60,7 +76,7 @@ def compose(findings: Sequence[Finding], ctx: RuleContext,
     checks = _fix_checks(modules)
     for group in groups.values():
         survivors = _supersede(group)
-        composed.extend(_one_fix(survivors, ctx, checks))
+        composed.extend(_one_fix(survivors, ctx, checks, trials))
     return composed
 
 
@@ -112,8 +128,8 @@ def _image_of(fix: str | None) -> str | None:
     return fix[len(_USE):] if fix is not None and fix.startswith(_USE) else None
 
 
-def _one_fix(survivors: list[Finding], ctx: RuleContext,
-             checks: Sequence[ModuleType]) -> list[Finding]:
+def _one_fix(survivors: list[Finding], ctx: RuleContext, checks: Sequence[ModuleType],
+             trials: FixTrials) -> list[Finding]:
     fixes = [s.fix for s in survivors if s.fix]
     if not fixes:
         return survivors
@@ -131,7 +147,7 @@ def _one_fix(survivors: list[Finding], ctx: RuleContext,
             if use is None:  # nothing to try fixes on: the leading finding's stands
                 image = proposals[0]
             else:
-                image, step = _choose(use, proposals, ctx, checks, needs_exact)
+                image, step = _choose(use, proposals, ctx, checks, needs_exact, trials)
         parts = [*([f"{_USE}{image}"] if image else []), *([step] if step else []), *actions]
         fix = "; ".join(parts) or None
     return [_with_fix(s, fix, image) for s in survivors]
@@ -161,13 +177,13 @@ def _use_for(item: Finding, ctx: RuleContext) -> ImageUse | None:
 
 
 def _choose(use: ImageUse, proposals: Sequence[str], ctx: RuleContext,
-            checks: Sequence[ModuleType], needs_exact: bool,
+            checks: Sequence[ModuleType], needs_exact: bool, trials: FixTrials,
             ) -> tuple[str | None, str | None]:
     """The first candidate no check flags and the further step it needs (or None,
     None). Candidates, best first: each proposed name, in its proposer's rank, at the
     highest proposed tag first; then the proposals as written."""
     for candidate in _candidates(use, proposals, ctx, needs_exact):
-        ok, step = _passes(candidate, use, ctx, checks)
+        ok, step = _tried(candidate, use, ctx, checks, trials)
         if ok:
             return candidate, step
     return None, None
@@ -232,6 +248,19 @@ def _trial(candidate: str, use: ImageUse, ctx: RuleContext) -> ImageUse | None:
     upstream, mirror = ctx.table.resolve(ref)
     setting = use.setting._replace(value=candidate) if use.setting is not None else None
     return use._replace(ref=ref, upstream=upstream, mirror=mirror, setting=setting)
+
+
+def _tried(candidate: str, use: ImageUse, ctx: RuleContext, checks: Sequence[ModuleType],
+           trials: FixTrials) -> tuple[bool, str | None]:
+    setting = use.setting
+    in_effect = (use.effective and sandbox_unknown(use.node) is None
+                 and (setting is None or (setting.effective and not setting.ignored)))
+    key = (candidate, use.role, use.origin, in_effect, ctx.kubernetes, ctx.platform,
+           ctx.image_repository, ctx.policy, id(ctx.table), tuple(m.ID for m in checks))
+    answer = trials.answers.get(key)
+    if answer is None:
+        answer = trials.answers[key] = _passes(candidate, use, ctx, checks)
+    return answer
 
 
 def _passes(candidate: str, use: ImageUse, ctx: RuleContext,
