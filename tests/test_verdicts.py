@@ -16,7 +16,9 @@ from pauselint.cli import main
 from pauselint.compat import load_table
 from pauselint.fleet import check_clusters
 from pauselint.imageref import parse_image
-from pauselint.model import ClusterFacts, ClusterNode
+from pauselint.model import ClusterFacts, ClusterNode, Finding, Location, Severity
+from pauselint.rules.framework import RuleContext
+from pauselint.verdicts import compose
 
 CONTAINERD = 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "{image}"\n'
 FLAGS = "KUBELET_KUBEADM_ARGS=\"--pod-infra-container-image={image}\"\n"
@@ -165,3 +167,14 @@ def test_live_nodes_get_one_verdict_per_image_too() -> None:
     assert "PL106" not in {f.rule for f in mine}
     assert {m.rule for f in mine for m in f.related} == {"PL106"}
     assert {f.fix for f in mine if f.fix} == {"use registry.k8s.io/pause:3.10"}
+
+
+def test_findings_that_moot_each_other_in_a_ring_all_stay() -> None:
+    """No declaration makes a ring today; if one ever does, nothing is lost."""
+    where = Location("config.toml", 3, 19)
+    ring = [Finding(rule, rule.lower(), Severity.WARNING, f"{rule} says so", where,
+                    image="registry.k8s.io/pause:3.10", supersedes=(moots,))
+            for rule, moots in (("PL101", "PL102"), ("PL102", "PL103"), ("PL103", "PL101"))]
+    kept = compose(ring, RuleContext(table=load_table()), [])
+    assert sorted(f.rule for f in kept) == ["PL101", "PL102", "PL103"]
+    assert all(not f.related for f in kept)

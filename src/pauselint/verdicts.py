@@ -103,17 +103,19 @@ def _supersede(group: list[Finding]) -> list[Finding]:
             if _moots(by, item) and not _moots(item, by):
                 parent[id(item)] = by
                 break
-    survivors = [item for item in ranked if id(item) not in parent]
-    related: dict[int, list[Finding]] = {id(s): [] for s in survivors}
+    tops: dict[int, Finding] = {}
     for item in ranked:
-        if id(item) not in parent:
-            continue
-        top, seen = parent[id(item)], {id(item)}
+        top, seen = item, set()
         while id(top) in parent and id(top) not in seen:
             seen.add(id(top))
             top = parent[id(top)]
-        if id(top) in related:  # a cycle has no top: the finding stays moot
-            related[id(top)].append(item._replace(related=(), supersedes=()))
+        # A cycle (A moots B moots C moots A) has no top: its findings all stay.
+        tops[id(item)] = item if id(top) in parent else top
+    survivors = [item for item in ranked if tops[id(item)] is item]
+    related: dict[int, list[Finding]] = {id(s): [] for s in survivors}
+    for item in ranked:
+        if tops[id(item)] is not item:
+            related[id(tops[id(item)])].append(item._replace(related=(), supersedes=()))
     return [s._replace(related=(*s.related, *related[id(s)])) if related[id(s)] else s
             for s in survivors]
 
