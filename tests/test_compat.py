@@ -219,3 +219,11 @@ def test_overlay_conflicts_and_mistakes_are_errors(overlay: dict, message: str) 
     with pytest.raises(CompatError) as info:
         load_table().extended(overlay, "overlay.yaml")
     assert message in str(info.value)
+
+
+@pytest.mark.parametrize("kubernetes", ["1.30", "1.31"])
+def test_containerd_2_1_is_a_supported_line_for_1_30_and_1_31(kubernetes: str) -> None:
+    """containerd RELEASES.md's last revisions with these rows list 2.1.0+ (issue 12)."""
+    support = load_table().containerd_support(Version(kubernetes))
+    assert support is not None and "2.1.0" in support.minimums
+    assert "RELEASES.md @" in support.source
