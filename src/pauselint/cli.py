@@ -19,6 +19,7 @@ from pauselint.commands.errors import EXIT_ERROR
 from pauselint.commands.recommend import recommend_command
 from pauselint.commands.rules import explain_command, rules_command
 from pauselint.commands.show import show_command
+from pauselint.commands.table import table_command
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -49,8 +50,9 @@ def main() -> None:
     \b
     Start with `pauselint check PATH`; `pauselint show PATH` prints what was read
     and derived per node, `pauselint rules` lists what is checked,
-    `pauselint explain PL101` explains one rule, and `pauselint recommend -k 1.31`
-    prints the image and config snippet to use.
+    `pauselint explain PL101` explains one rule, `pauselint recommend -k 1.31`
+    prints the image and config snippet to use, and `pauselint table` what the
+    compat table behind every verdict knows.
 
     \b
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error,
@@ -64,6 +66,7 @@ main.add_command(rules_command)
 main.add_command(explain_command)
 main.add_command(recommend_command)
 main.add_command(cluster_command)
+main.add_command(table_command)
 
 
 def run() -> None:

@@ -15,7 +15,7 @@ import itertools
 import json
 import re
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -281,6 +281,21 @@ def _optional(where: str, entry: Mapping[str, Any], key: str, kind: type | tuple
     return value
 
 
+_DATE = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
+
+
+def _dates_in(data: Any) -> Iterator[str]:
+    """Every YYYY-MM-DD date written anywhere in ``data`` (values and source texts)."""
+    if isinstance(data, str):
+        yield from _DATE.findall(data)
+    elif isinstance(data, dict):
+        for value in data.values():
+            yield from _dates_in(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _dates_in(value)
+
+
 def _date(where: str, text: Any) -> str:
     if not isinstance(text, str) or not _DATE.match(text):
         raise CompatError(f"{where}: dates are quoted YYYY-MM-DD strings, got {text!r}")
@@ -311,6 +326,7 @@ class CompatTable:
         self._load_containerd(raw["containerd"])
         self._load_crio(raw["crio"])
         self._load_distributions(raw["rke2"], raw["cri_dockerd"])
+        self._raw = raw  # for newest_fact_date, asked only by `pauselint table` and tests
 
     # -- loading ---------------------------------------------------------------
 
@@ -558,6 +574,20 @@ class CompatTable:
     def oldest_kubernetes(self) -> Version:
         return self._kubeadm_pauses[0][0]
 
+    def newest_fact_date(self) -> str | None:
+        """The newest date any fact or its source names, outside ``table`` itself.
+
+        ``table.date`` must not be older: a row added without bumping the date would
+        make the table claim less than it knows, or a stale date look current.
+        """
+        dates = list(_dates_in({k: v for k, v in self._raw.items() if k != "table"}))
+        return max(dates) if dates else None
+
+    def kubeadm_minors(self) -> tuple[Expectation, ...]:
+        """kubeadm's expectation for every minor the table knows, oldest first."""
+        found = (self.kubeadm_expectation(since) for since, _pause, _src in self._kubeadm_pauses)
+        return tuple(e for e in found if e is not None)
+
     def kubeadm_image_repository(self, kubernetes: Version) -> str | None:
         found = None
         for since, repo, _src in self._kubeadm_repos:
@@ -597,6 +627,9 @@ class CompatTable:
 
     def repository(self, name: str) -> Repository | None:
         return self._repos.get(name)
+
+    def repositories(self) -> tuple[Repository, ...]:
+        return tuple(self._repos.values())
 
     def extended(self, overlay: Mapping[str, Any], origin: str) -> CompatTable:
         """A copy with a user's additions (a compat overlay, or config `mirrors`).
