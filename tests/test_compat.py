@@ -227,3 +227,16 @@ def test_containerd_2_1_is_a_supported_line_for_1_30_and_1_31(kubernetes: str) -
     support = load_table().containerd_support(Version(kubernetes))
     assert support is not None and "2.1.0" in support.minimums
     assert "RELEASES.md @" in support.source
+
+
+@pytest.mark.parametrize(
+    ("runtime", "version", "image"),
+    [("containerd", "2.4.1", "registry.k8s.io/pause:3.10.2"),  # read at v2.4.0-beta.0
+     ("containerd", "2.3.0", "registry.k8s.io/pause:3.10.2"),
+     ("cri-o", "1.37.0", "registry.k8s.io/pause:3.10.1"),  # the release-1.37 branch's
+     ("cri-o", "1.27.0", "registry.k8s.io/pause:3.6"),  # 3.9 came in v1.27.1 (PR #6987)
+     ("cri-o", "1.27.1", "registry.k8s.io/pause:3.9")],
+)
+def test_runtime_defaults_of_late_2026_releases(runtime: str, version: str, image: str) -> None:
+    table = load_table()
+    assert table.runtime_default(runtime, Version(version)).image == image

@@ -16,10 +16,10 @@ from pauselint.rules.framework import RuleContext, RuntimeInfo
         ("1.37", None, ["Kubernetes 1.37 is newer than the compat table (2026-11-28)",
                         "describes up to 1.36", "upgrade pauselint", "compat overlay"]),
         ("1.37.2", None, ["Kubernetes 1.37.2 is newer than the compat table (2026-11-28)"]),
-        ("1.29", "containerd=2.4.0", ["containerd 2.4.0 is newer than the compat table "
-                                      "(2026-11-28), which describes up to 2.3"]),
-        (None, "cri-o=1.37.1", ["cri-o 1.37.1 is newer than the compat table (2026-11-28)",
-                                "describes up to 1.36"]),
+        ("1.29", "containerd=2.5.0", ["containerd 2.5.0 is newer than the compat table "
+                                      "(2026-11-28), which describes up to 2.4"]),
+        (None, "cri-o=1.38.1", ["cri-o 1.38.1 is newer than the compat table (2026-11-28)",
+                                "describes up to 1.37"]),
     ],
 )
 def test_fires_for_versions_beyond_the_table(context, kubernetes, runtime, fragments):
@@ -44,7 +44,7 @@ def test_kubernetes_and_runtime_both_too_new_give_two_findings(table):
     ctx = RuleContext(
         table=table,
         kubernetes=Version("1.37"),
-        runtimes=(RuntimeInfo(rule.Component.CONTAINERD, Version("2.4.1"), "2.4.1"),),
+        runtimes=(RuntimeInfo(rule.Component.CONTAINERD, Version("2.5.1"), "2.5.1"),),
     )
     messages = [f.message for f in rule.check(ctx)]
-    assert [m.split(" is newer")[0] for m in messages] == ["Kubernetes 1.37", "containerd 2.4.1"]
+    assert [m.split(" is newer")[0] for m in messages] == ["Kubernetes 1.37", "containerd 2.5.1"]

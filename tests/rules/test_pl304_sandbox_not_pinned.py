@@ -173,7 +173,7 @@ def test_other_runtimes_are_not_checked(context):
         (None, "containerd=1.7.2", "Kubernetes version unknown (use --kubernetes-version)"),
         ("1.30", None, "runtime version unknown: cannot tell whether containerd pins the "
                        "sandbox image (use --runtime-version containerd=X)"),
-        ("1.31", "containerd=2.4.0", "containerd 2.4.0 is newer than the compat table "
+        ("1.31", "containerd=2.5.0", "containerd 2.5.0 is newer than the compat table "
                                      "(2026-11-28): cannot tell whether it pins the sandbox image"),
     ],
 )

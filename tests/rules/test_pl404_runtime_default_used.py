@@ -14,9 +14,11 @@ from pauselint.rules import pl404_runtime_default_used as rule
         ("containerd=1.7.20", "registry.k8s.io/pause:3.8", Component.CONTAINERD,
          "etc/containerd/config.toml", "containerd v1.7.x pkg/cri/config/config_unix.go"),
         ("containerd=2.3.0", "registry.k8s.io/pause:3.10.2", Component.CONTAINERD,
-         "etc/containerd/config.toml", "containerd commit 05d3b31586fb (2026-04-03)"),
+         "etc/containerd/config.toml", "containerd commit 05d3b31586fb (2026-04-03, PR #13156, "
+         "first in v2.3.0-beta.1)"),
         ("cri-o=1.30.4", "registry.k8s.io/pause:3.9", Component.CRIO, "etc/crio/crio.conf",
-         "cri-o commit 21b47b11c4a3 (v1.27.1)"),
+         "cri-o commit 21b47b11c4a3 (first in v1.28.0); on release-1.27 as 49cfa2060736 "
+         "through PR #6987 (merge 55f1d5c5bfa3, first in v1.27.1; v1.27.0 has 3.6)"),
     ],
 )
 def test_names_the_default(context, use_of, runtime, image, component, path, source):
@@ -55,8 +57,8 @@ def _node(runtime, effective=None):
         (Component.CRIO, "containerd=1.7.20",
          "runtime version unknown: cannot tell which built-in default applies "
          "(use --runtime-version cri-o=X)"),
-        (Component.CONTAINERD, "containerd=2.4.0",
-         "containerd 2.4.0 is not in the compat table (2026-11-28): cannot tell which "
+        (Component.CONTAINERD, "containerd=2.5.0",
+         "containerd 2.5.0 is not in the compat table (2026-11-28): cannot tell which "
          "built-in default applies"),
     ],
 )
