@@ -71,10 +71,17 @@ def test_every_entry_has_a_source() -> None:
 
 @pytest.mark.parametrize(
     ("kubernetes", "expected"),
-    [("1.18", "k8s.gcr.io/pause:3.2"), ("1.24", "k8s.gcr.io/pause:3.7"),
+    [("1.13", "k8s.gcr.io/pause:3.1"), ("1.17.4", "k8s.gcr.io/pause:3.1"),
+     ("1.18", "k8s.gcr.io/pause:3.2"),
+     # kubeadm moved to registry.k8s.io in December 2022 patches of 1.22-1.24 (k/k
+     # #113388, #113393, #113395); a minor without its patch means its newest patch.
+     ("1.22.16", "k8s.gcr.io/pause:3.5"), ("1.22.17", "registry.k8s.io/pause:3.5"),
+     ("1.23.14", "k8s.gcr.io/pause:3.6"), ("1.23.15", "registry.k8s.io/pause:3.6"),
+     ("1.24.8", "k8s.gcr.io/pause:3.7"), ("1.24.9", "registry.k8s.io/pause:3.7"),
+     ("1.24", "registry.k8s.io/pause:3.7"),
      ("1.25", "registry.k8s.io/pause:3.8"), ("1.29.3", "registry.k8s.io/pause:3.9"),
      ("1.31", "registry.k8s.io/pause:3.10"), ("1.35", "registry.k8s.io/pause:3.10.1"),
-     ("1.36", "registry.k8s.io/pause:3.10.2")],
+     ("1.36", "registry.k8s.io/pause:3.10.2"), ("1.37.1", "registry.k8s.io/pause:3.10.2")],
 )
 def test_kubeadm_expectation(kubernetes: str, expected: str) -> None:
     assert load_table().kubeadm_expectation(Version(kubernetes)).image == expected
@@ -82,8 +89,8 @@ def test_kubeadm_expectation(kubernetes: str, expected: str) -> None:
 
 def test_kubeadm_expectation_unknown_minor_is_none_not_a_guess() -> None:
     table = load_table()
-    assert table.kubeadm_expectation(Version("1.37")) is None
-    assert not table.known_kubernetes(Version("1.37"))
+    assert table.kubeadm_expectation(Version("1.38")) is None
+    assert not table.known_kubernetes(Version("1.38"))
     assert table.kubeadm_expectation(Version("1.29"), "registry.example/k8s").image == (
         "registry.example/k8s/pause:3.9")
 
@@ -95,7 +102,9 @@ def test_tag_and_repository_facts() -> None:
     assert table.pause_tag("3.9").windows_unverified == ()
     # Disputed / unverified Windows versions are neither carried nor missing (§3.2).
     assert table.pause_tag("3.4.1").windows_unverified == ("20H2",)
-    assert table.pause_tag("3.10.2").windows_unverified == ("1809",)
+    # 1809 in 3.10.2: RKE2 pulls its image (secondary), so it is listed, not disputed.
+    assert table.pause_tag("3.10.2").windows == ("1809", "ltsc2022", "ltsc2025")
+    assert table.pause_tag("3.10.2").windows_unverified == ()
     assert table.windows_aliases("1809") == ("ltsc2019",)
     gcr = table.repository("k8s.gcr.io/pause")
     assert gcr.frozen == "2023-04-03" and "3.10" not in gcr.tags and "3.9" in gcr.tags

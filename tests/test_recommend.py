@@ -139,12 +139,12 @@ def test_short_registry_is_fully_qualified_for_pinning(tmp_path) -> None:
 
 
 def test_frozen_kubeadm_default_moves_to_successor(tmp_path) -> None:
-    # kubeadm 1.24 defaults to k8s.gcr.io, which PL103 reports as frozen.
-    r = rec("1.24", None, "containerd", "1.7.0")
+    # kubeadm 1.24.0-1.24.8 default to k8s.gcr.io, which PL103 reports as frozen.
+    r = rec("1.24.8", None, "containerd", "1.7.0")
     assert r.image == "registry.k8s.io/pause:3.7"
     assert r.snippet == V2.format("registry.k8s.io/pause:3.7")
     assert any("defaults to k8s.gcr.io, frozen since 2023-04-03" in n for n in r.notes)
-    node = run_check(tmp_path, r, "1.24", "1.7.0", image_repository="registry.k8s.io")
+    node = run_check(tmp_path, r, "1.24.8", "1.7.0", image_repository="registry.k8s.io")
     assert (node.errors, node.findings) == ([], [])
 
 
@@ -193,8 +193,8 @@ def test_k3s_version_mismatch_is_noted() -> None:
 
 
 @pytest.mark.parametrize(("kubernetes", "message"), [
-    ("1.37", "Kubernetes 1.37 is newer than pauselint's compat table"),
-    ("1.17", "Kubernetes 1.17 is older than anything pauselint knows (it knows 1.18 and later)"),
+    ("1.38", "Kubernetes 1.38 is newer than pauselint's compat table"),
+    ("1.12", "Kubernetes 1.12 is older than anything pauselint knows (it knows 1.13 and later)"),
 ])
 def test_unknown_kubernetes_is_an_error(kubernetes, message) -> None:
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):

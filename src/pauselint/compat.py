@@ -589,9 +589,16 @@ class CompatTable:
         return tuple(e for e in found if e is not None)
 
     def kubeadm_image_repository(self, kubernetes: Version) -> str | None:
+        """kubeadm's default imageRepository for this release.
+
+        Rows may start at a patch release (1.22.17 moved to registry.k8s.io within
+        1.22). A version given without its patch (``1.24``) means the minor as it is
+        now, its newest patch: the row that applies is the last one of that minor.
+        """
+        patch_known = len(kubernetes.release) >= 3
         found = None
         for since, repo, _src in self._kubeadm_repos:
-            if minor_of(since) <= minor_of(kubernetes):
+            if since <= kubernetes if patch_known else minor_of(since) <= minor_of(kubernetes):
                 found = repo
         return found
 

@@ -142,7 +142,7 @@ def test_missing_file_is_exit_two_with_reason(tmp_path: Path) -> None:
 
 def test_newer_kubernetes_is_reported_not_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "config.toml", V2_GOOD)
-    doc = json.loads(run("check", "-k", "1.37", "--format", "json", path).output)
+    doc = json.loads(run("check", "-k", "1.38", "--format", "json", path).output)
     assert any(f["rule"] == "PL001" for f in doc["findings"])
     assert any(s["rule"] == "PL201" for s in doc["skipped"])
 
@@ -195,3 +195,15 @@ def test_image_rules_apply_by_role_not_by_name(tmp_path: Path) -> None:
     assert result.exit_code == 1
     rules = {f["rule"] for f in json.loads(result.stdout)["findings"]}
     assert {"PL104", "PL111", "PL202"} <= rules
+
+
+def test_a_default_crio_1_37_node_is_told_kubeadm_1_37_wants_another_pause(
+        tmp_path: Path) -> None:
+    """CRI-O 1.37 still defaults to pause 3.10.1 while kubeadm 1.37 expects 3.10.2
+    (issue 12): a node that sets nothing hears it, with the default's source."""
+    write(tmp_path, "etc/crio/crio.conf", '[crio.runtime]\ndefault_runtime = "crun"\n')
+    doc = json.loads(run("check", "-k", "1.37", "--runtime-version", "cri-o=1.37.0",
+                         "-o", "json", str(tmp_path)).output)
+    [older] = [f for f in doc["findings"] if f["rule"] == "PL201"]
+    assert older["image"] == "registry.k8s.io/pause:3.10.1"
+    assert older["expected"] == "registry.k8s.io/pause:3.10.2"

@@ -79,7 +79,7 @@ def test_old_kubeadm_version_is_called_old_not_a_label(project: Path) -> None:
     (project / "node").mkdir()
     (project / "node" / "kubeadm.yaml").write_text(
         "apiVersion: kubeadm.k8s.io/v1beta2\nkind: ClusterConfiguration\n"
-        "kubernetesVersion: v1.16.0\n")
+        "kubernetesVersion: v1.12.0\n")
     (project / "node" / "config.toml").write_text(FROZEN)
     doc = json.loads(check("--no-config", "node").output)
     reasons = [s["reason"] for s in doc["skipped"] if s["rule"] == "PL201"]

@@ -13,12 +13,12 @@ from pauselint.rules.framework import RuleContext, RuntimeInfo
 @pytest.mark.parametrize(
     ("kubernetes", "runtime", "fragments"),
     [
-        ("1.37", None, ["Kubernetes 1.37 is newer than the compat table (2026-11-28)",
-                        "describes up to 1.36", "upgrade pauselint", "compat overlay"]),
-        ("1.37.2", None, ["Kubernetes 1.37.2 is newer than the compat table (2026-11-28)"]),
+        ("1.38", None, ["Kubernetes 1.38 is newer than the compat table (2026-12-04)",
+                        "describes up to 1.37", "upgrade pauselint", "compat overlay"]),
+        ("1.38.2", None, ["Kubernetes 1.38.2 is newer than the compat table (2026-12-04)"]),
         ("1.29", "containerd=2.5.0", ["containerd 2.5.0 is newer than the compat table "
-                                      "(2026-11-28), which describes up to 2.4"]),
-        (None, "cri-o=1.38.1", ["cri-o 1.38.1 is newer than the compat table (2026-11-28)",
+                                      "(2026-12-04), which describes up to 2.4"]),
+        (None, "cri-o=1.38.1", ["cri-o 1.38.1 is newer than the compat table (2026-12-04)",
                                 "describes up to 1.37"]),
     ],
 )
@@ -43,8 +43,8 @@ def test_silent_for_versions_the_table_knows(context, kubernetes, runtime):
 def test_kubernetes_and_runtime_both_too_new_give_two_findings(table):
     ctx = RuleContext(
         table=table,
-        kubernetes=Version("1.37"),
+        kubernetes=Version("1.38"),
         runtimes=(RuntimeInfo(rule.Component.CONTAINERD, Version("2.5.1"), "2.5.1"),),
     )
     messages = [f.message for f in rule.check(ctx)]
-    assert [m.split(" is newer")[0] for m in messages] == ["Kubernetes 1.37", "containerd 2.5.1"]
+    assert [m.split(" is newer")[0] for m in messages] == ["Kubernetes 1.38", "containerd 2.5.1"]

@@ -66,10 +66,11 @@ def test_fires(context, use_of, image, message, expected):
         f"{SWR}:3.9-linuxarm64",  # the mirror publishes its own per-arch tags
         "k8s.gcr.io/pause:3.10",  # published upstream, missing there: PL102
         "registry.k8s.io/pause-amd64:3.9",  # PL102
-        "registry.k8s.io/pause:3.0",  # a real (old) tag, not on registry.k8s.io: PL102
+        "registry.k8s.io/pause:3.0",  # a legacy tag it carries (crane ls in k/k #130102)
+        "registry.k8s.io/pause:2.0",  # legacy too: PL201 says it is old
         "mcr.microsoft.com/oss/kubernetes/pause:3.5-windows-1809-amd64",
         "mcr.microsoft.com/oss/kubernetes/pause:3.6-hotfix.20220114",  # incomplete list
-        "gcr.io/google_containers/pause:3.4",  # tag list unknown
+        "gcr.io/google_containers/pause:3.2",  # its newest (legacy backfill manifest)
         "registry.k8s.io/pause",  # no tag: PL104
         "registry.k8s.io/pause:latest",  # PL104
         "pause:3.11",  # Docker Hub short name: PL111, no noise here

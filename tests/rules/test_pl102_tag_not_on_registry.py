@@ -38,11 +38,12 @@ def _run(context, use_of, image: str) -> list:
          "but was never pushed to registry.k8s.io/pause-amd64; use "
          "registry.aliyuncs.com/google_containers/pause:3.9",
          "registry.aliyuncs.com/google_containers/pause:3.9"),
-        # 3.0 is a real tag, on none of the repositories the table lists with it.
-        ("registry.k8s.io/pause:3.0",
-         "registry.k8s.io/pause:3.0: tag 3.0 exists upstream but was never pushed to "
-         "registry.k8s.io/pause",
-         None),
+        # The Google-owned store froze at the 2020 domain flip, before 3.3.
+        ("gcr.io/google_containers/pause:3.10",
+         "gcr.io/google_containers/pause:3.10: tag 3.10 exists upstream but was never pushed "
+         "to gcr.io/google_containers/pause (promoted 2024-05-23, after the repository "
+         "froze on 2020-07-20); use registry.k8s.io/pause:3.10",
+         "registry.k8s.io/pause:3.10"),
     ],
 )
 def test_fires(context, use_of, image, message, expected):
@@ -63,7 +64,8 @@ def test_fires(context, use_of, image, message, expected):
         "registry.k8s.io/pause:3.10",
         "registry.k8s.io/pause-amd64:3.2",
         "registry.k8s.io/pause:3.4",  # never published anywhere: PL101
-        "gcr.io/google_containers/pause:3.10",  # tag list unknown
+        "registry.k8s.io/pause:3.0",  # a legacy tag it carries (crane ls in k/k #130102)
+        "gcr.io/google_containers/pause:3.2",
         "mcr.microsoft.com/oss/kubernetes/pause:3.9",  # vendor list incomplete
         "pause:3.10",  # Docker Hub short name: PL111
         "k8s.gcr.io/pause:latest",  # PL104

@@ -34,8 +34,9 @@ def _run(context, use_of, image: str, platform: str | None) -> list:
          "registry.aliyuncs.com/google_containers/pause:3.3"),
         ("gcr.io/google_containers/pause-amd64:3.0", "linux/ppc64le",
          "gcr.io/google_containers/pause-amd64:3.0 is built for amd64 only (per-arch "
-         "repository), but the node is linux/ppc64le",
-         None),
+         "repository), but the node is linux/ppc64le; use the multi-arch "
+         "registry.k8s.io/pause:3.0",
+         "registry.k8s.io/pause:3.0"),  # the frozen store's successor, not the store
         # Right arch, wrong OS: a Windows per-OS tag on a Linux node.
         (f"{MCR}:3.5-windows-1809-amd64", "linux/amd64",
          f"{MCR}:3.5-windows-1809-amd64 is built for windows/amd64 only (per-arch tag), but "

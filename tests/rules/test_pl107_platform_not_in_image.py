@@ -29,22 +29,22 @@ def _run(context, use_of, image: str, platform: str | None, kubernetes: str | No
          "registry.k8s.io/pause:3.9 has no windows/amd64:20H2 image (its manifest list has "
          "Windows 1809, ltsc2022); use registry.k8s.io/pause:3.8",
          "registry.k8s.io/pause:3.8"),
-        # 1909 is verified missing from 3.10.2 (only 1809 is unverified there).
+        # 1909 is missing from 3.10.2 (1809 is there, per RKE2's pulls: secondary).
         ("registry.k8s.io/pause:3.10.2", "windows/amd64:1909", None,
          "registry.k8s.io/pause:3.10.2 has no windows/amd64:1909 image (its manifest list "
-         "has Windows ltsc2022, ltsc2025); use registry.k8s.io/pause:3.6",
+         "has Windows 1809, ltsc2022, ltsc2025); use registry.k8s.io/pause:3.6",
          "registry.k8s.io/pause:3.6"),
         # Windows before 3.4.1; kubeadm's 3.9 carries ltsc2022 and is preferred.
         ("k8s.gcr.io/pause:3.2", "windows/amd64:ltsc2022", "1.29",
          "k8s.gcr.io/pause:3.2 has no windows/amd64:ltsc2022 image (its manifest list has no "
-         "Windows images); use k8s.gcr.io/pause:3.9",
-         "k8s.gcr.io/pause:3.9"),
+         "Windows images); use registry.k8s.io/pause:3.9",
+         "registry.k8s.io/pause:3.9"),  # never the frozen store itself
         # An alias (ltsc2019 is 1809) and a mirror that keeps its name.
         ("registry.aliyuncs.com/google_containers/pause:3.3", "windows/amd64:ltsc2019", None,
          "registry.aliyuncs.com/google_containers/pause:3.3 has no windows/amd64:ltsc2019 "
          "image (its manifest list has no Windows images); use "
-         "registry.aliyuncs.com/google_containers/pause:3.10.1",
-         "registry.aliyuncs.com/google_containers/pause:3.10.1"),
+         "registry.aliyuncs.com/google_containers/pause:3.10.2",
+         "registry.aliyuncs.com/google_containers/pause:3.10.2"),
     ],
 )
 def test_fires(context, use_of, image, platform, kubernetes, message, expected):
@@ -63,6 +63,8 @@ def test_fires(context, use_of, image, platform, kubernetes, message, expected):
     [
         ("registry.k8s.io/pause:3.9", "linux/arm64"),
         ("registry.k8s.io/pause:3.10.2", "windows/amd64:ltsc2025"),
+        ("registry.k8s.io/pause:3.10.2", "windows/amd64:ltsc2019"),  # 1809: secondary, RKE2
+        ("registry.k8s.io/pause:3.10.2", "windows/amd64:10.0.17763"),
         ("registry.k8s.io/pause:3.8", "windows/amd64:20H2"),
         ("registry.k8s.io/pause:3.9", "windows/amd64:10.0.20348"),  # build number
         ("registry.k8s.io/pause:3.4", "linux/riscv64"),  # unknown tag: PL101
@@ -86,10 +88,6 @@ def test_quiet(context, use_of, image, platform):
         ("registry.k8s.io/pause:3.9", "windows/amd64:ltsc2030",
          "Windows OS version ltsc2030 is not in the compat table"),
         # Unverified / disputed Windows versions (pause-facts.md §3.2): no verdict.
-        ("registry.k8s.io/pause:3.10.2", "windows/amd64:ltsc2019",
-         "whether pause 3.10.2 carries a 1809/ltsc2019 image is unverified"),
-        ("registry.k8s.io/pause:3.10.2", "windows/amd64:10.0.17763",
-         "whether pause 3.10.2 carries a 1809/ltsc2019 image is unverified"),
         ("registry.k8s.io/pause:3.4.1", "windows/amd64:20H2",
          "whether pause 3.4.1 carries a 20H2 image is unverified"),
     ],

@@ -84,9 +84,9 @@ def test_silent(context, use_of, kubernetes, image):
     ("kubernetes", "reason"),
     [
         (None, "Kubernetes version unknown (use --kubernetes-version)"),
-        ("1.37", "Kubernetes 1.37 is newer than the compat table (2026-11-28)"),
-        ("1.17", "Kubernetes 1.17 is older than the oldest minor the compat table describes "
-                 "(1.18)"),
+        ("1.38", "Kubernetes 1.38 is newer than the compat table (2026-12-04)"),
+        ("1.12", "Kubernetes 1.12 is older than the oldest minor the compat table describes "
+                 "(1.13)"),
     ],
 )
 def test_skips_without_an_expectation(context, use_of, kubernetes, reason):

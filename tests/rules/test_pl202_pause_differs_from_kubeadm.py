@@ -88,7 +88,7 @@ def test_only_the_effective_sandbox_image_counts(context, use_of):
     ("kubernetes", "reason"),
     [
         (None, "Kubernetes version unknown (use --kubernetes-version)"),
-        ("1.37", "Kubernetes 1.37 is newer than the compat table (2026-11-28)"),
+        ("1.38", "Kubernetes 1.38 is newer than the compat table (2026-12-04)"),
     ],
 )
 def test_skips(context, use_of, kubernetes, reason):

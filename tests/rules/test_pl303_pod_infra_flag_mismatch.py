@@ -183,7 +183,7 @@ def test_another_nodes_runtime_is_not_compared(context, table):
          "uses (use --runtime-version containerd=X)"),
         (_node([_flag("registry.k8s.io/pause:3.9")]), "containerd=1.2.13",
          "the built-in default sandbox image of containerd 1.2.13 is not in the compat table "
-         "(2026-11-28)"),
+         "(2026-12-04)"),
     ],
 )
 def test_skips_when_the_runtime_image_is_unknown(context, table, node, runtime, reason):

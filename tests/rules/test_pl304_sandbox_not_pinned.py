@@ -133,7 +133,7 @@ def test_short_name_uses_kubeadm_image_repository(context):
 
 
 def test_no_tag_without_kubeadm_expectation(context):
-    [f] = rule.check(context(kubernetes="1.37", runtime="containerd=2.3.0",
+    [f] = rule.check(context(kubernetes="1.38", runtime="containerd=2.3.0",
                              nodes=[_node("registry.k8s.io/pause")]))
     assert (f.expected, f.fix) == (None, None)
     assert f.message.endswith("; write the full name with a tag")
@@ -174,7 +174,7 @@ def test_other_runtimes_are_not_checked(context):
         ("1.30", None, "runtime version unknown: cannot tell whether containerd pins the "
                        "sandbox image (use --runtime-version containerd=X)"),
         ("1.31", "containerd=2.5.0", "containerd 2.5.0 is newer than the compat table "
-                                     "(2026-11-28): cannot tell whether it pins the sandbox image"),
+                                     "(2026-12-04): cannot tell whether it pins the sandbox image"),
     ],
 )
 def test_skips(context, kubernetes, runtime, reason):

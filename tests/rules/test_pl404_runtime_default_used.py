@@ -58,7 +58,7 @@ def _node(runtime, effective=None):
          "runtime version unknown: cannot tell which built-in default applies "
          "(use --runtime-version cri-o=X)"),
         (Component.CONTAINERD, "containerd=2.5.0",
-         "containerd 2.5.0 is not in the compat table (2026-11-28): cannot tell which "
+         "containerd 2.5.0 is not in the compat table (2026-12-04): cannot tell which "
          "built-in default applies"),
     ],
 )

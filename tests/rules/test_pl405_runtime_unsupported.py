@@ -22,9 +22,9 @@ E, W = Severity.ERROR, Severity.WARNING
         ("containerd=1.7.20", "1.36", E,
          "containerd 1.7.20 is a 1.x release, which Kubernetes 1.36 and later do not support "
          "(target 1.36): upgrade to containerd 2.2.0 or later"),
-        ("containerd=1.7.28", "1.37", E,
+        ("containerd=1.7.28", "1.38", E,
          "containerd 1.7.28 is a 1.x release, which Kubernetes 1.36 and later do not support "
-         "(target 1.37): upgrade to a newer containerd major release"),
+         "(target 1.38): upgrade to a newer containerd major release"),
         ("containerd=2.0.0", "1.32", W,
          "containerd 2.0.0 is below 2.0.1, the oldest 2.0 release supported with "
          "Kubernetes 1.32: upgrade to containerd 2.0.1 or later"),
@@ -81,7 +81,7 @@ def test_located_at_the_nodes_runtime_config(context):
         ("containerd=2.3.0", None, "Kubernetes version unknown (use --kubernetes-version)"),
         (None, "1.31", "containerd version unknown (use --runtime-version containerd=X)"),
         ("containerd=2.3.0", "1.37",
-         "Kubernetes 1.37 is not in the compat table's containerd support matrix (2026-11-28)"),
+         "Kubernetes 1.37 is not in the compat table's containerd support matrix (2026-12-04)"),
     ],
 )
 def test_skips(context, runtime, kubernetes, reason):

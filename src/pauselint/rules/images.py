@@ -167,7 +167,8 @@ def multi_arch_reference(use: ImageUse, table: CompatTable,
 
     A mirror's own per-arch copies point at the upstream multi-arch image: whether the
     mirror also carries a multi-arch tag is not known. Otherwise the user's registry
-    is kept.
+    is kept -- unless it is a frozen one whose successor carries the tag: a fix never
+    sends a node to a registry that gets no new pause images (PL103).
     """
     tag = lookup_tag(use)
     if tag is None or table.is_floating_tag(tag):
@@ -188,9 +189,13 @@ def multi_arch_reference(use: ImageUse, table: CompatTable,
     if base_upstream is None or base_written is None:
         return None
     multi_arch = table.repository(base_upstream[0])
-    if multi_arch is not None and tag in (multi_arch.tags or ()):
-        return f"{base_written[0]}:{tag}"
-    return None
+    if multi_arch is None or tag not in (multi_arch.tags or ()):
+        return None
+    successor = table.repository(multi_arch.successor) if multi_arch.successor else None
+    if (use.mirror is None and multi_arch.frozen and successor is not None
+            and tag in (successor.tags or ())):
+        return f"{successor.name}:{tag}"
+    return f"{base_written[0]}:{tag}"
 
 
 def known_digest(use: ImageUse, table: CompatTable) -> str | None:

@@ -1,17 +1,19 @@
 """PL103 frozen-registry: the pause image comes from a frozen registry.
 
 What it finds
-    A pause image on ``k8s.gcr.io`` or ``gcr.io/google_containers`` (including their
-    per-arch repositories such as ``k8s.gcr.io/pause-amd64``), registries that have
-    been frozen since 2023-04-03.
+    A pause image on ``k8s.gcr.io`` (frozen since 2023-04-03) or
+    ``gcr.io/google_containers`` (the Google-owned store k8s.gcr.io pointed at until
+    the July 2020 domain flip, which got nothing after it: its newest pause is 3.2),
+    including their per-arch repositories such as ``k8s.gcr.io/pause-amd64``. The
+    message names the repository's own freeze date.
 
 Why it breaks
-    Nothing new is published there: newer pause tags (3.10 and later) never reach it,
-    so the next upgrade that bumps the tag fails to pull. k8s.gcr.io has been
-    redirected to registry.k8s.io since 2023-03-20 and the Google Container Registry
-    backend has been shut down, so even existing tags depend on redirects that may go
-    away, and air-gapped mirrors built from the old name drift from what kubeadm
-    expects.
+    Nothing new is published there: newer pause tags (3.10 and later on k8s.gcr.io,
+    3.3 and later on gcr.io/google_containers) never reach it, so the next upgrade
+    that bumps the tag fails to pull. k8s.gcr.io has been redirected to
+    registry.k8s.io since 2023-03-20 and the Google Container Registry backend has
+    been shut down, so even existing tags depend on redirects that may go away, and
+    air-gapped mirrors built from the old name drift from what kubeadm expects.
 
 How to fix
     Use the same tag on the successor registry, ``registry.k8s.io/pause:<tag>`` (the
@@ -20,12 +22,15 @@ How to fix
 
 Facts and sources
     ``repositories`` entries with ``frozen`` and ``successor`` in data/compat.yaml.
-    Upstream: the kubernetes.io blog posts of 2023-03-10 "k8s.gcr.io Image Registry Will
-    Be Frozen From the 3rd of April 2023"
-    (https://kubernetes.io/de/blog/2023/03/10/k8s-gcr-io-freeze-announcement/) and
-    "k8s.gcr.io Redirect to registry.k8s.io - What You Need to Know"
-    (https://kubernetes.io/blog/2023/03/10/image-registry-redirect/): redirected from
-    2023-03-20, frozen from 2023-04-03.
+    Upstream: the kubernetes.io blog posts "k8s.gcr.io Image Registry Will Be Frozen
+    From the 3rd of April 2023" (2023-02-06,
+    https://kubernetes.io/blog/2023/02/06/k8s-gcr-io-freeze-announcement/) and
+    "k8s.gcr.io Redirect to registry.k8s.io - What You Need to Know" (2023-03-10,
+    https://kubernetes.io/blog/2023/03/10/image-registry-redirect/): redirected from
+    2023-03-20, frozen from 2023-04-03. gcr.io/google-containers: kubernetes/k8s.io PR
+    #1036 (the last backfill "before the flip on July 20, 2020") and the frozen
+    legacy-backfill manifest k8s.gcr.io/archived/images/DO-NOT-MODIFY-legacy-backfill
+    ("the totality of images in gcr.io/google-containers").
 """
 
 from __future__ import annotations

@@ -136,9 +136,17 @@ def _windows_version(table: CompatTable, text: str) -> str | None:
 
 def _expected(ctx: RuleContext, use: ImageUse, repository: Repository,
               platform: Platform) -> str | None:
-    """kubeadm's tag when it covers the platform, else the newest carried tag that does."""
+    """kubeadm's tag when it covers the platform, else the newest carried tag that does;
+    on the successor when the repository is frozen and the user's is no mirror of it
+    (a fix never names a registry that gets no new pause images)."""
     tag = tag_for_platform(ctx.table, repository, platform, ctx.kubernetes)
-    return None if tag is None else f"{written_name(use.ref)}:{tag}"
+    if tag is None:
+        return None
+    successor = ctx.table.repository(repository.successor) if repository.successor else None
+    if (use.mirror is None and repository.frozen and successor is not None
+            and tag in (successor.tags or ())):
+        return f"{successor.name}:{tag}"
+    return f"{written_name(use.ref)}:{tag}"
 
 
 def _describe(platform: Platform) -> str:
