@@ -304,7 +304,7 @@ def _date(where: str, text: Any) -> str:
 
 _TOP_KEYS = {
     "table", "kubeadm", "kubelet", "pause_tags", "windows_versions", "repositories",
-    "mirrors", "vendor_repositories", "containerd", "crio", "rke2", "cri_dockerd",
+    "mirrors", "vendor_repositories", "containerd", "crio", "rke2", "k3s", "cri_dockerd",
 }
 
 
@@ -325,7 +325,7 @@ class CompatTable:
         self._load_mirrors(raw["mirrors"])
         self._load_containerd(raw["containerd"])
         self._load_crio(raw["crio"])
-        self._load_distributions(raw["rke2"], raw["cri_dockerd"])
+        self._load_distributions(raw["rke2"], raw["k3s"], raw["cri_dockerd"])
         self._raw = raw  # for newest_fact_date, asked only by `pauselint table` and tests
 
     # -- loading ---------------------------------------------------------------
@@ -556,11 +556,13 @@ class CompatTable:
         self.crio_policy_source: str = data["minor_policy_source"]
         self._crio_defaults = self._ranges("crio.defaults", data["defaults"], ("image",))
 
-    def _load_distributions(self, rke2: Any, cri_dockerd: Any) -> None:
+    def _load_distributions(self, rke2: Any, k3s: Any, cri_dockerd: Any) -> None:
         _check_keys("rke2", rke2, ("default_repository", "defaults"),
                     ("default_repository", "defaults"))
         self.rke2_default_repository: str = rke2["default_repository"]
         self._rke2_defaults = self._ranges("rke2.defaults", rke2["defaults"], ("tag",))
+        _check_keys("k3s", k3s, ("defaults",), ("defaults",))
+        self._k3s_defaults = self._ranges("k3s.defaults", k3s["defaults"], ("image",))
         _check_keys("cri_dockerd", cri_dockerd, ("defaults",), ("defaults",))
         self._cri_dockerd_defaults = self._ranges("cri_dockerd.defaults", cri_dockerd["defaults"],
                                                   ("image",))
@@ -831,10 +833,29 @@ class CompatTable:
                 return RuntimeDefault(e["image"], None, e["source"])
         return None
 
+    def runtime_default_rows(self) -> list[dict[str, Any]]:
+        """Every built-in default the table holds, per runtime and release range, as
+        written in the table (``pauselint table``)."""
+        rke2 = [(spec, {**e, "image": f"{self.rke2_default_repository}:{e['tag']}"})
+                for spec, e in self._rke2_defaults]
+        rows = []
+        for runtime, ranges in (("containerd", self._cd_defaults), ("cri-o", self._crio_defaults),
+                                ("rke2", rke2), ("k3s", self._k3s_defaults),
+                                ("cri-dockerd", self._cri_dockerd_defaults)):
+            rows += [{"runtime": runtime, "versions": e["versions"], "image": e["image"],
+                      "status": e.get("status"), "source": e["source"]} for _spec, e in ranges]
+        return rows
+
+    def k3s_default(self, runtime: Version) -> RuntimeDefault | None:
+        for spec, e in self._k3s_defaults:
+            if runtime in spec:
+                return RuntimeDefault(e["image"], None, e["source"])
+        return None
+
     def runtime_default(self, runtime: str, version: Version, *, os_name: str | None = None,
                         default_registry: str | None = None) -> RuntimeDefault | None:
         """The sandbox image a runtime uses when none is configured, or None when the
-        table does not know it (k3s's per-release defaults are unverified)."""
+        table does not know it (k3s's is known for some releases only)."""
         if runtime == "containerd":
             found = self.containerd_default(version)
         elif runtime == "cri-o":
@@ -843,6 +864,8 @@ class CompatTable:
             found = self.rke2_default(version, default_registry)
         elif runtime == "cri-dockerd":
             found = self.cri_dockerd_default(version)
+        elif runtime == "k3s":
+            found = self.k3s_default(version)
         else:
             return None
         if found is not None and os_name == "windows" and found.windows_image:

@@ -321,8 +321,8 @@ def _k3s(kubernetes: Version, image: str,
     notes = ["k3s writes this into its embedded containerd's config; add the key to an "
              f"existing {K3S_CONFIG} (or a file in config.yaml.d/) and restart k3s.",
              "k3s does not run kubeadm: this is the pause upstream Kubernetes "
-             f"{_minor(kubernetes)} uses, and k3s's own per-release default is not in the "
-             "table."]
+             f"{_minor(kubernetes)} uses, not k3s's own default (which the table knows "
+             "only for some releases; `pauselint table` and PL404 say which)."]
     if runtime_version is not None and minor_of(runtime_version) != minor_of(kubernetes):
         notes.append(f"k3s {runtime_version} ships Kubernetes {_minor(runtime_version)}, not "
                      f"{_minor(kubernetes)}: recommend for the Kubernetes the node runs.")

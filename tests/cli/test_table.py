@@ -52,3 +52,13 @@ def test_newest_fact_date_reads_dates_in_sources_too() -> None:
     raw = yaml.safe_load(Path(table_path()).read_text(encoding="utf-8"))
     raw["mirrors"][0]["source"] += " (checked 2099-01-31)"
     assert CompatTable(raw).newest_fact_date() == "2099-01-31"
+
+
+def test_every_runtime_default_row_is_shown_with_its_release_range() -> None:
+    table = load_table()
+    rows = table.runtime_default_rows()
+    assert {r["runtime"] for r in rows} == {"containerd", "cri-o", "rke2", "k3s", "cri-dockerd"}
+    text = run()
+    for row in rows:
+        assert f"  {row['runtime']:<12} {row['versions']:<34} {row['image']}" in text
+    assert json.loads(run("-o", "json"))["runtime_defaults"] == rows

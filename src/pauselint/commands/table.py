@@ -22,8 +22,8 @@ from pauselint.commands.errors import Fatal
               default="text", show_default=True, help="json for tools.")
 def table_command(output_format: str) -> None:
     """Show what the compat table knows: its date, the newest releases, kubeadm's pause
-    per Kubernetes minor, every pause tag, repository and mirror, and how much is
-    secondary evidence.
+    per Kubernetes minor, every pause tag, repository and mirror, each runtime's
+    built-in sandbox image per release, and how much is secondary evidence.
 
     \b
     Examples:
@@ -64,6 +64,7 @@ def table_summary(table: Any) -> dict[str, Any]:
                           "successor": r.successor, "arch": r.arch,
                           "upstream_digests": r.upstream_digests, "status": r.status,
                           "source": r.source} for r in repositories],
+        "runtime_defaults": table.runtime_default_rows(),
         "mirrors": [{"prefix": m.prefix, "upstream": m.upstream,
                      "upstream_digests": m.upstream_digests, "status": m.status,
                      "source": m.source} for m in mirrors],
@@ -111,6 +112,10 @@ def render_summary(summary: dict[str, Any]) -> str:
             facts.append(f"tags {listed}" + ("" if repo["tags_complete"] else " (and others)"))
         mark = f" [{repo['status']}]" if repo["status"] else ""
         lines.append(f"  {repo['name']}: {'; '.join(facts)}{mark}")
+    lines += ["", "built-in sandbox image when none is set:"]
+    for row in summary["runtime_defaults"]:
+        mark = f" [{row['status']}]" if row["status"] else ""
+        lines.append(f"  {row['runtime']:<12} {row['versions']:<34} {row['image']}{mark}")
     lines += ["", "mirrors:"]
     lines += [f"  {m['prefix']} -> {m['upstream']}" + (f" [{m['status']}]" if m["status"] else "")
               for m in summary["mirrors"]]

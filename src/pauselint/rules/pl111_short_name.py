@@ -25,9 +25,9 @@ How to fix
 Facts and sources
     Docker Hub completion follows distribution/reference normalize.go (see
     ``imageref.py``). The registry to use is ``kubeadm.default_image_repository`` in
-    data/compat.yaml (registry.k8s.io from Kubernetes 1.25: kubernetes.io blog of
-    2023-03-10,
-    https://kubernetes.io/de/blog/2023/03/10/k8s-gcr-io-freeze-announcement/);
+    data/compat.yaml (registry.k8s.io from Kubernetes 1.25, and from 1.22.17, 1.23.15
+    and 1.24.9: kubernetes.io blog of 2023-02-06,
+    https://kubernetes.io/blog/2023/02/06/k8s-gcr-io-freeze-announcement/);
     containerd 2.x exact-name pinning is ``containerd.pins_sandbox`` (``getLabels``
     compares the configured name as an exact string:
     https://github.com/containerd/containerd/blob/v2.0.0/internal/cri/server/images/image_pull.go).
