@@ -253,6 +253,15 @@ def _specifier(where: str, text: Any) -> VersionRange:
     return VersionRange(tuple(bounds))
 
 
+def _image_default(ranges: Sequence[tuple[VersionRange, Mapping[str, Any]]],
+                   runtime: Version) -> RuntimeDefault | None:
+    """The first row of a runtime's ``defaults`` whose range holds ``runtime``."""
+    for spec, entry in ranges:
+        if runtime in spec:
+            return RuntimeDefault(entry["image"], None, entry["source"])
+    return None
+
+
 def _sorted(where: str, versions: Sequence[Version]) -> None:
     for earlier, later in itertools.pairwise(versions):
         if not earlier < later:
@@ -810,10 +819,7 @@ class CompatTable:
     # -- CRI-O ---------------------------------------------------------------------
 
     def crio_default(self, runtime: Version) -> RuntimeDefault | None:
-        for spec, e in self._crio_defaults:
-            if runtime in spec:
-                return RuntimeDefault(e["image"], None, e["source"])
-        return None
+        return _image_default(self._crio_defaults, runtime)
 
     def rke2_default(self, runtime: Version, system_default_registry: str | None = None,
                      ) -> RuntimeDefault | None:
@@ -828,10 +834,7 @@ class CompatTable:
         return None
 
     def cri_dockerd_default(self, runtime: Version) -> RuntimeDefault | None:
-        for spec, e in self._cri_dockerd_defaults:
-            if runtime in spec:
-                return RuntimeDefault(e["image"], None, e["source"])
-        return None
+        return _image_default(self._cri_dockerd_defaults, runtime)
 
     def runtime_default_rows(self) -> list[dict[str, Any]]:
         """Every built-in default the table holds, per runtime and release range, as
@@ -847,10 +850,7 @@ class CompatTable:
         return rows
 
     def k3s_default(self, runtime: Version) -> RuntimeDefault | None:
-        for spec, e in self._k3s_defaults:
-            if runtime in spec:
-                return RuntimeDefault(e["image"], None, e["source"])
-        return None
+        return _image_default(self._k3s_defaults, runtime)
 
     def runtime_default(self, runtime: str, version: Version, *, os_name: str | None = None,
                         default_registry: str | None = None) -> RuntimeDefault | None:
