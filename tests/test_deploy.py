@@ -144,3 +144,89 @@ def test_cronjob_security_context(cronjob) -> None:
     # a read-only root needs a writable /tmp for anything that makes temp files
     assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
     assert {"name": "tmp", "emptyDir": {"sizeLimit": "16Mi"}} in pod["volumes"]
+
+
+# --- deploy/daemonset.yaml: `pauselint node` on every node ---------------------------
+
+# Known config locations the DaemonSet does not mount, and why (deploy/README.md says the
+# same): the manifest is for containerd nodes set up with kubeadm.
+NOT_MOUNTED = {
+    "etc/crio": "CRI-O nodes only (README: what to add)",
+    "etc/sysconfig": "RHEL-family hosts only; absent elsewhere, so a Directory mount fails",
+    "etc/kubernetes": "holds admin.conf and the cluster's PKI: the Node object gives the version",
+    "etc/rancher": "k3s/RKE2 only, and holds their admin kubeconfig",
+    "run/systemd/system": "transient units; kubelet.service is not written there",
+    "usr/local/lib/systemd/system": "absent on most hosts",
+    "lib/systemd/system": "the same folder as usr/lib/systemd/system on merged-/usr hosts",
+}
+
+
+@pytest.fixture(scope="module")
+def daemonset_docs() -> list[dict[str, Any]]:
+    return load("daemonset.yaml")
+
+
+def _pod(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    return one(docs, "DaemonSet")["spec"]["template"]["spec"]
+
+
+def _host_mounts(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """hostPath -> its container volumeMount."""
+    pod = _pod(docs)
+    volumes = {v["name"]: v["hostPath"] for v in pod["volumes"] if "hostPath" in v}
+    [container] = pod["containers"]
+    return {volumes[m["name"]]["path"].lstrip("/"): m
+            for m in container["volumeMounts"] if m["name"] in volumes}
+
+
+def test_daemonset_kinds_and_binding(daemonset_docs) -> None:
+    assert sorted(d["kind"] for d in daemonset_docs) == [
+        "ClusterRole", "ClusterRoleBinding", "DaemonSet", "ServiceAccount"]
+    binding = one(daemonset_docs, "ClusterRoleBinding")
+    account = one(daemonset_docs, "ServiceAccount")["metadata"]
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": account["name"],
+                                    "namespace": account["namespace"]}]
+    assert binding["roleRef"]["name"] == one(daemonset_docs, "ClusterRole")["metadata"]["name"]
+    assert _pod(daemonset_docs)["serviceAccountName"] == account["name"]
+
+
+def test_daemonset_grants_exactly_what_node_requests(daemonset_docs) -> None:
+    from pauselint.commands.node import NODE_RBAC_RULES
+
+    granted = one(daemonset_docs, "ClusterRole")["rules"]
+    assert canonical(granted) == canonical(NODE_RBAC_RULES)
+
+
+def test_daemonset_mounts_exactly_what_node_reads(daemonset_docs) -> None:
+    """Every mount is read-only at /host/<path> and holds something the code reads;
+    every known config location is mounted or listed in NOT_MOUNTED with why."""
+    from pauselint.commands.node import RUNTIME_SOCKETS
+    from pauselint.node_layout import KNOWN_FILES
+
+    mounts = _host_mounts(daemonset_docs)
+    for path, mount in mounts.items():
+        assert mount.get("readOnly") is True, path
+        assert mount["mountPath"] == f"/host/{path}"
+        read_here = [p for p in (*KNOWN_FILES, *RUNTIME_SOCKETS)
+                     if p == path or p.startswith(path + "/")]
+        assert read_here, f"/{path} is mounted but pauselint reads nothing there"
+    for pattern in KNOWN_FILES:
+        covered = [m for m in (*mounts, *NOT_MOUNTED)
+                   if pattern == m or pattern.startswith(m + "/")]
+        assert covered, f"{pattern} is read by pauselint node but neither mounted nor excused"
+    assert set(mounts) & set(RUNTIME_SOCKETS), "no CRI socket mounted"
+    assert not set(mounts) & set(NOT_MOUNTED)
+
+
+def test_daemonset_is_not_privileged_and_runs_node(daemonset_docs) -> None:
+    pod = _pod(daemonset_docs)
+    assert pod.get("hostPID") is False and not pod.get("hostNetwork")
+    [container] = pod["containers"]
+    context = container["securityContext"]
+    assert context["privileged"] is False and context["allowPrivilegeEscalation"] is False
+    assert context["readOnlyRootFilesystem"] is True
+    assert context["capabilities"] == {"drop": ["ALL"]}
+    script = " ".join(container["args"])
+    assert "pauselint node --root /host" in script
+    env = {e["name"]: e for e in container["env"]}
+    assert env["NODE_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == "spec.nodeName"

@@ -16,6 +16,7 @@ from pauselint import __version__
 from pauselint.commands.check import check_command
 from pauselint.commands.cluster import cluster_command
 from pauselint.commands.errors import EXIT_ERROR
+from pauselint.commands.node import node_command
 from pauselint.commands.recommend import recommend_command
 from pauselint.commands.rules import explain_command, rules_command
 from pauselint.commands.show import show_command
@@ -66,6 +67,7 @@ main.add_command(rules_command)
 main.add_command(explain_command)
 main.add_command(recommend_command)
 main.add_command(cluster_command)
+main.add_command(node_command)
 main.add_command(table_command)
 
 

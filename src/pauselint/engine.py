@@ -25,6 +25,7 @@ from pauselint.model import (
     ConfigFile,
     Finding,
     InputError,
+    LiveRuntime,
     Location,
     NodeFacts,
     Platform,
@@ -65,6 +66,9 @@ class Options(NamedTuple):
     inline_suppressions: bool = True
     # Where each --runtime-version came from: (runtime, "flag" | "config").
     runtime_from: tuple[tuple[Component, str], ...] = ()
+    # pauselint node: the running runtime over CRI, or why it could not be asked.
+    live: LiveRuntime | None = None
+    live_unread: str | None = None
 
 
 def parse_platform(text: str, table: CompatTable) -> Platform:
@@ -464,6 +468,8 @@ def _group_context(table: CompatTable, read: ReadResult, group: str, given: Vers
         policy=Policy(allowed_registries=options.allowed_registries),
         image_repository=repository.value if repository else None,
         image_repository_location=repository.location if repository else None,
+        live=options.live,
+        live_unread=options.live_unread,
     ), unresolved
 
 

@@ -208,6 +208,24 @@ class NodeFacts(NamedTuple):
         return next((config.path for config in self.files if not config.parsed), None)
 
 
+class LiveRuntime(NamedTuple):
+    """What a running container runtime says over CRI (``pauselint node``), as the
+    rules see it: no gRPC types, so rules never import the client.
+
+    ``sandbox_image`` is the image the running runtime reports using, None where it
+    does not say (containerd 2.x); ``pinned_images`` what it reports pinned;
+    ``not_reported`` says, in words, what this runtime does not tell.
+    """
+
+    endpoint: str
+    name: str
+    version: str
+    sandbox_image: str | None = None
+    sandbox_image_from: str | None = None
+    pinned_images: tuple[str, ...] = ()
+    not_reported: tuple[str, ...] = ()
+
+
 class ClusterNode(NamedTuple):
     """The pause-relevant facts of one live node (only what the rules need is kept)."""
 

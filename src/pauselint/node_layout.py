@@ -91,6 +91,10 @@ def node_root_of(path: str) -> str | None:
     if ".." in parts:
         parts = _parts(os.path.normpath(path))
     absolute = parts[0] == "" and len(parts) > 1
+    # A process's command line under a node's proc (pauselint node reads the kubelet's
+    # there): ROOT/proc/PID/cmdline belongs to ROOT.
+    if len(parts) >= 3 and parts[-1] == "cmdline" and parts[-2].isdigit() and parts[-3] == "proc":
+        return _join(parts[:-3], absolute)
     for index in range(len(parts)):
         for layout in LAYOUT_PARTS:
             if tuple(parts[index:index + len(layout)]) == layout:

@@ -68,10 +68,22 @@ def _runtime_lines(runtime: dict[str, Any]) -> list[str]:
     lines.append("    accepts this configuration" if runtime["accepted"]
                  else f"    refuses this configuration: {runtime['refusal']}")
     lines.append("    sandbox image: " + _sandbox_text(runtime["sandbox_image"]))
+    live = runtime.get("live")
+    if live is not None:  # pauselint node: what the running runtime says over CRI
+        lines.append("    running: " + _live_text(live))
     for value in runtime["overridden"]:
         where = f"{value['path']}:{value['line']}" if value["line"] else value["path"]
         lines.append(f"    not used: \"{value['value']}\" at {where}: {value['why']}")
     return lines
+
+
+def _live_text(live: dict[str, Any]) -> str:
+    head = f"{live['name']} {live['version']} on {live['endpoint']}"
+    if live["sandbox_image"]:
+        return f"{head}: sandbox image {live['sandbox_image']} ({live['sandbox_image_from']})"
+    pinned = ", ".join(live["pinned_images"]) or "none"
+    said = "; ".join(live["not_reported"]) or "no sandbox image reported"
+    return f"{head}: {said}; pinned images: {pinned}"
 
 
 def _sandbox_text(sandbox: dict[str, Any] | None) -> str:

@@ -39,6 +39,7 @@ _MODULES = (
     "pl407_import_replaces_section",
     "pl408_empty_sandbox_image",
     "pl409_sandbox_changes_with_runtime",
+    "pl410_runtime_config_not_applied",
     "pl501_node_drift",
     "pl502_kubelet_version_skew",
 )

@@ -20,6 +20,7 @@ from pauselint.model import (
     ClusterFacts,
     Component,
     Finding,
+    LiveRuntime,
     Location,
     NodeFacts,
     Platform,
@@ -95,6 +96,10 @@ class RuleContext(NamedTuple):
     image_repository_location: Location | None = None
     # Live clusters (pauselint cluster): the facts every cluster-wide rule reads.
     clusters: tuple[ClusterFacts, ...] = ()
+    # A live node (pauselint node): its running runtime over CRI, or why it could not
+    # be asked. Both None on every other path (files, clusters).
+    live: LiveRuntime | None = None
+    live_unread: str | None = None
 
     def runtime_for(self, component: Component | None) -> RuntimeInfo | None:
         """The version given for this runtime (``--runtime-version containerd=1.7.20``)."""
