@@ -10,7 +10,7 @@ import os
 
 from pauselint.model import Report, Skip
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "json", "sarif", "github", "openmetrics")
 # Node names listed in one line (a collapsed finding, a skip); the rest are counted.
 SHOWN_NODES = 5
 
@@ -32,6 +32,10 @@ def render(report: Report, output_format: str, *, tool_version: str, table_date:
         from pauselint.report.github import render_github
 
         return render_github(report)
+    if output_format == "openmetrics":
+        from pauselint.report.openmetrics import render_openmetrics
+
+        return render_openmetrics(report, tool_version=tool_version, table_date=table_date)
     from pauselint.report.text import render_text
 
     return render_text(report, color=color, quiet=quiet)

@@ -1,0 +1,1 @@
+"""Tests against real third-party programs taken from Debian's packages (see debian.py)."""
