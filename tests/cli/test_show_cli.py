@@ -177,5 +177,5 @@ def test_o_is_the_output_format_and_a_file_name_there_is_pointed_to_output_file(
     wrong = CliRunner().invoke(main, ["check", "--no-config", "-o", "report.json",
                                       str(EXAMPLES / "crio-node")])
     assert wrong.exit_code == 2
-    assert ("'report.json' is not an output format (text, json, sarif, github); the report "
+    assert ("'report.json' is not an output format (text, json, sarif, github, openmetrics); the report "
             "file is --output-file report.json") in wrong.output
