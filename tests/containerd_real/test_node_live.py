@@ -83,3 +83,24 @@ def test_node_sees_an_edit_the_running_containerd_has_not_applied(
     with running(binary, config.replace(OLD, NEW)) as restarted:
         again = node(restarted.config.parents[2], restarted.socket)
     assert pl410(again) == []
+
+
+def test_node_openmetrics_carries_the_live_image_beside_the_configured(
+        containerd_binaries: dict[str, Path]) -> None:
+    """The Prometheus form of a live node: both series, matched on node and runtime."""
+    reason = why_not_here()
+    if reason:
+        pytest.skip(reason)
+    with running(containerd_binaries["1.7.24"], CONFIG["1"]) as daemon:
+        daemon.config.write_text(daemon.config.read_text().replace(OLD, NEW))
+        result = CliRunner().invoke(main, [
+            "node", "--root", str(daemon.config.parents[2]), "--node-name", "n1",
+            "--runtime-endpoint", f"unix://{daemon.socket}", "--kubelet-pid", "none",
+            "-k", "1.31", "-o", "openmetrics"])
+    lines = result.output.splitlines()
+    assert ('pauselint_sandbox_image_info{node="n1",runtime="containerd",image="'
+            f'{OLD}",origin="running",source="live"}} 1') in lines
+    assert ('pauselint_sandbox_image_info{node="n1",runtime="containerd",image="'
+            f'{NEW}",origin="set",source="configured"}} 1') in lines
+    assert ('pauselint_findings{rule="PL410",severity="warning",node="n1",cluster=""} 1'
+            in lines)

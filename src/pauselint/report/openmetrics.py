@@ -51,6 +51,7 @@ from pauselint.report.escaping import printable_but_line_breaks
 PREFIX = "pauselint_"
 # Which source the configured image comes from; the live one is "live" (PL410's pair).
 CONFIGURED = "configured"
+LIVE = "live"
 
 _Labels = tuple[tuple[str, str], ...]
 
@@ -72,7 +73,8 @@ def render_openmetrics(report: Report, *, tool_version: str, table_date: str,
                 "node for pauselint cluster).", sorted(findings.items())),
         _family("sandbox_image_info", "The sandbox (pause) image a node's runtime uses, "
                 "by where it was learnt (source) and how it was chosen (origin); always 1.",
-                [(labels, 1) for labels in sandbox_images(report.nodes, CONFIGURED)]),
+                [(labels, 1) for labels in sorted({*sandbox_images(report.nodes, CONFIGURED),
+                                                    *live_images(report.nodes)})]),
         _family("input_errors", "Inputs that could not be read, or only partly.",
                 [((), len(report.errors))]),
         _family("rules_skipped", "Rules that could not run for want of context "
@@ -102,6 +104,28 @@ def sandbox_images(nodes: Iterable[Mapping], source: str) -> list[_Labels]:
                        ("image", str(sandbox.get("value") or "")),
                        ("origin", str(sandbox.get("origin") or "unknown")),
                        ("source", source)))
+    return sorted(found)
+
+
+def live_images(nodes: Iterable[Mapping]) -> list[_Labels]:
+    """``pauselint node``: what the running runtime reports over CRI, beside the
+    configured series (same labels, ``source="live"``); nothing where it reports no
+    image (containerd 2.x)."""
+    found: set[_Labels] = set()
+    for entry in nodes:
+        if not isinstance(entry, Mapping):
+            continue
+        name = entry.get("name")
+        for runtime in entry.get("runtimes") or ():
+            live = runtime.get("live") or {}
+            image = live.get("sandbox_image")
+            if not isinstance(image, str) or not image:
+                continue
+            found.add((("node", name if isinstance(name, str) else ""),
+                       ("runtime", str(runtime.get("name") or "")),
+                       ("image", image),
+                       ("origin", "running"),
+                       ("source", LIVE)))
     return sorted(found)
 
 
