@@ -149,6 +149,9 @@ INPUT_FIXTURES: dict[str, dict[str, str]] = {
     "config.toml": {"config.toml": CONTAINERD_2},
     "nodes/": NODES,
     "nodes/node1/": NODE1,
+    # `pauselint node --root /host`: a pod's view of a containerd node, no CRI socket
+    # mounted (the command must say so and still check the files).
+    "/host": {"host/etc/containerd/config.toml": CONTAINERD_1_7},
 }
 
 
@@ -179,7 +182,7 @@ PIPE_SOURCES = {"cat"}
 
 # What each verb may exit with, from the README's exit-code table: checks exit 1 on
 # findings; everything else prints what it was asked for and exits 0.
-EXIT_CODES = {"check": {0, 1}, "cluster": {0, 1}}
+EXIT_CODES = {"check": {0, 1}, "cluster": {0, 1}, "node": {0, 1}}
 DEFAULT_EXIT_CODES = {0}
 SEVERITIES = ("info", "warning", "error")
 

@@ -73,7 +73,7 @@ class LiveSources(NamedTuple):
 
 @click.command("node", help=NODE_HELP)
 @click.option("--root", default="/", show_default=True, metavar="DIR",
-              type=click.Path(file_okay=False, exists=True),
+              type=click.Path(file_okay=False),
               help="The node's filesystem: / on the node, /host in a pod.")
 @click.option("--runtime-endpoint", metavar="unix:///PATH",
               help="The runtime's CRI socket (default: the first that exists of "
@@ -104,6 +104,9 @@ def node_command(root: str, runtime_endpoint: str | None, kubelet_pid: str,
     from pauselint import engine
     from pauselint.node_layout import known_files
 
+    if not os.path.isdir(root):
+        raise Fatal(f"--root {root}: no such folder (in a pod, mount the host's folders "
+                    f"there: deploy/daemonset.yaml)")
     name = node_name or _host_name(root)
     live = read_live(root, runtime_endpoint, kubelet_pid, node_name)
     paths = known_files(root)
@@ -129,7 +132,7 @@ def node_command(root: str, runtime_endpoint: str | None, kubelet_pid: str,
         report = engine.check_files(gathered.files, options, gathered.table)
     except engine.UsageError as exc:
         raise Fatal(str(exc)) from None
-    report = _as_node(report, name, live)
+    report = _as_node(report, name, live, root)
     if show_only:
         from pauselint.report.show import render_show
 
@@ -225,9 +228,10 @@ def _host_name(root: str) -> str:
     return text or socket.gethostname()
 
 
-def _as_node(report, name: str, live: LiveSources):  # type: ignore[no-untyped-def]
-    """The report as this node's: findings and skips carry the node's name, and the
-    context says what was read live and what was not."""
+def _as_node(report, name: str, live: LiveSources, root: str):  # type: ignore[no-untyped-def]
+    """The report as this node's: findings and skips carry the node's name, the context
+    says what was read live, and each live source that was not read is listed under
+    "not read" with why (text and JSON alike), never silently left out."""
     renamed = {entry.get("name"): name for entry in report.nodes}
     report.findings = [f._replace(node=name) for f in report.findings]
     report.skipped = list(dict.fromkeys(s._replace(node=name) for s in report.skipped))
@@ -239,6 +243,11 @@ def _as_node(report, name: str, live: LiveSources):  # type: ignore[no-untyped-d
                 described["live"] = runtime._asdict() | {
                     "pinned_images": list(runtime.pinned_images),
                     "not_reported": list(runtime.not_reported)}
+    unread = [(where, why) for where, why in (
+        ("the container runtime (CRI)", live.runtime_unread),
+        (os.path.join(root, "proc"), live.kubelet_unread),
+        (f"Node {name}", live.node_object_unread)) if why]
+    report.not_read = [*report.not_read, *unread]
     report.context.update({
         "mode": "node",
         "node": name,
