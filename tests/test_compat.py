@@ -248,14 +248,20 @@ def test_containerd_2_1_is_a_supported_line_for_1_30_and_1_31(kubernetes: str) -
      # k3s: as far as a release can be named (rancher/pause:3.1 from v1.17.0+k3s.1).
      ("k3s", "1.17.0+k3s.1", "docker.io/rancher/pause:3.1"),
      ("k3s", "1.22.3+k3s1", "docker.io/rancher/mirrored-pause:3.1"),
-     ("k3s", "1.32.5+k3s1", "rancher/mirrored-pause:3.6")],
+     ("k3s", "1.32.5+k3s1", "rancher/mirrored-pause:3.6"),
+     # The 2026-07 backports of 3.10.2 (k3s #14389-#14392), per branch.
+     ("k3s", "1.33.12+k3s1", "rancher/mirrored-pause:3.6"),
+     ("k3s", "1.33.13+k3s1", "rancher/mirrored-pause:3.10.2"),
+     ("k3s", "1.36.1+k3s1", "rancher/mirrored-pause:3.6"),
+     ("k3s", "1.37.0+k3s1", "rancher/mirrored-pause:3.10.2"),
+     ("rke2", "1.37.1+rke2r1", "docker.io/rancher/mirrored-pause:3.10.2")],
 )
 def test_runtime_defaults_of_late_2026_releases(runtime: str, version: str, image: str) -> None:
     table = load_table()
     assert table.runtime_default(runtime, Version(version)).image == image
 
 
-@pytest.mark.parametrize("version", ["1.24.1+k3s1", "1.33.5+k3s1", "1.37.0+k3s1"])
+@pytest.mark.parametrize("version", ["1.23.0+k3s1", "1.24.1+k3s1", "1.26.1+k3s1", "1.38.0+k3s1"])
 def test_k3s_defaults_no_release_names_are_unknown_not_guessed(version: str) -> None:
-    """When 3.1 became 3.6, and the first tags with 3.10.2, were not found."""
+    """When 3.1 became 3.6 was not found, and 1.38 is beyond the table."""
     assert load_table().runtime_default("k3s", Version(version)) is None
