@@ -131,6 +131,12 @@ def _k3s_name(name: str, parents: list[str]) -> bool:
         for first, second in itertools.pairwise(parents))
 
 
+def _proc_cmdline_name(name: str, parents: list[str]) -> bool:
+    """``proc/<pid>/cmdline`` under any root: a process's argv (``pauselint node``)."""
+    return name == "cmdline" and len(parents) >= 2 and parents[-2] == "proc" and (
+        parents[-1].isascii() and parents[-1].isdigit())
+
+
 _KUBELET = "pauselint.sources.kubelet"
 _FLAGS_LAYER = "pauselint.sources.kubelet:layer_flags"
 
@@ -142,6 +148,13 @@ _FLAGS_LAYER = "pauselint.sources.kubelet:layer_flags"
 # and "cannot tell" serves the user better than the wrong reader -- until a wrapper
 # format that unwraps them is listed here, as the kubeadm ConfigMap is.
 FORMATS: tuple[Format, ...] = (
+    # A running kubelet's argv, NUL-separated (/proc/PID/cmdline): first, since only a
+    # command line starts with a program name followed by a NUL. Its flags are the
+    # kubelet's command line, so it is read and layered as the kubelet-env kind.
+    Format("kubelet-cmdline", InputType.KUBELET_ENV, "pauselint.sources.kubelet_cmdline",
+           Component.KUBELET,
+           re.compile(r"\A(?:[^\x00\n]*/)?(?:kubelet|hyperkube\x00kubelet|cri-dockerd)\x00"),
+           _proc_cmdline_name, layer=_FLAGS_LAYER, layer_rank=40),
     Format("systemd", InputType.SYSTEMD, "pauselint.sources.systemd", Component.KUBELET,
            re.compile(r"^\[(?:Unit|Service|Install)\][ \t]*$", re.M), _systemd_name,
            lf_only=True, read_together="read_services", layer=_FLAGS_LAYER, layer_rank=40,
