@@ -20,7 +20,13 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO, NamedTuple
 
 from pauselint.model import InputError
-from pauselint.node_layout import MAX_DROPINS, known_files, node_root_of, normalize_root
+from pauselint.node_layout import (
+    MAX_DROPINS,
+    is_process_cmdline,
+    known_files,
+    node_root_of,
+    normalize_root,
+)
 
 STDIN_NAME = "<stdin>"
 # Files larger than this are not node configs; refusing them keeps a mistaken
@@ -72,6 +78,8 @@ def decode(path: str, data: bytes) -> tuple[str | None, InputError | None]:
     accepts them is the reader's to say (see :func:`has_cr_line_ends`).
     """
     if b"\x00" in data[:8192]:
+        if is_process_cmdline(path):  # NUL-separated arguments (kubelet_cmdline reads them)
+            return data.decode("utf-8", "replace"), None
         return None, InputError(path, None, "binary file, not a configuration file")
     try:
         text = data.decode("utf-8-sig")
@@ -340,7 +348,7 @@ def read_walked(path: str, *, read_all: bool = False,
             return None
         with os.fdopen(fd, "rb", closefd=False) as handle:
             head = handle.read(HEAD_BYTES)
-            if b"\x00" in head:
+            if b"\x00" in head and not is_process_cmdline(path):
                 return refused(SKIP_BINARY, "binary file, not a configuration file")
             if not read_all:
                 try:

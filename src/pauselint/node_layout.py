@@ -18,8 +18,8 @@ from __future__ import annotations
 import glob
 import os
 
-__all__ = ["KNOWN_FILES", "LAYOUT_PARTS", "MAX_DROPINS", "known_files", "node_root_of",
-           "normalize_root"]
+__all__ = ["KNOWN_FILES", "LAYOUT_PARTS", "MAX_DROPINS", "is_process_cmdline", "known_files",
+           "node_root_of", "normalize_root"]
 
 # Folders of a node's filesystem that hold configs pauselint reads, longest first where
 # one ends another (``usr/lib/systemd`` before ``lib/systemd``), so a path is cut at the
@@ -93,13 +93,21 @@ def node_root_of(path: str) -> str | None:
     absolute = parts[0] == "" and len(parts) > 1
     # A process's command line under a node's proc (pauselint node reads the kubelet's
     # there): ROOT/proc/PID/cmdline belongs to ROOT.
-    if len(parts) >= 3 and parts[-1] == "cmdline" and parts[-2].isdigit() and parts[-3] == "proc":
+    if is_process_cmdline(path):
         return _join(parts[:-3], absolute)
     for index in range(len(parts)):
         for layout in LAYOUT_PARTS:
             if tuple(parts[index:index + len(layout)]) == layout:
                 return _join(parts[:index], absolute)
     return None
+
+
+def is_process_cmdline(path: str) -> bool:
+    """Whether ``path`` is a process's command line, ``.../proc/PID/cmdline``: its
+    arguments are NUL-separated, which is text here, not a binary file."""
+    parts = _parts(path)
+    return len(parts) >= 3 and parts[-1] == "cmdline" and parts[-2].isdigit() \
+        and parts[-3] == "proc"
 
 
 def normalize_root(path: str) -> str:

@@ -102,3 +102,29 @@ def test_check_never_imports_the_live_readers(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code, str(config)], capture_output=True,
                           text=True, env={**os.environ, "NO_COLOR": "1"}, check=False)
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_the_running_kubelets_flags_are_read_from_its_process(tmp_path: Path) -> None:
+    """A real process named kubelet, its flags read from /proc and judged against the
+    runtime's file: the flag differs from containerd's image (PL303), found by PID."""
+    import shutil
+
+    root = node_root(tmp_path, "registry.k8s.io/pause:3.10")
+    (root / "proc").symlink_to("/proc")  # the host's /proc, as a pod mounts it at /host/proc
+    kubelet = tmp_path / "bin" / "kubelet"
+    kubelet.parent.mkdir()
+    shutil.copy("/bin/sh", kubelet)
+    flag = "--pod-infra-container-image=registry.k8s.io/pause:3.9"
+    process = subprocess.Popen([str(kubelet), "-c", "read _", "kubelet", flag,
+                                "--config=/var/lib/kubelet/config.yaml"],
+                               stdin=subprocess.PIPE)
+    try:
+        doc = json.loads(run("--root", str(root), "--kubelet-pid", str(process.pid),
+                             "-k", "1.31", "-o", "json", env={"NODE_NAME": "n1"}).output)
+    finally:
+        process.kill()
+        process.wait()
+    assert doc["context"]["kubelet_process"] == f"{root}/proc/{process.pid}/cmdline"
+    flagged = [f for f in doc["findings"] if f["path"].endswith("/cmdline")]
+    assert {f["rule"] for f in flagged} == {"PL302", "PL303"}
+    assert all(f["image"] == "registry.k8s.io/pause:3.9" for f in flagged)

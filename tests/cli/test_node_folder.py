@@ -144,11 +144,19 @@ def test_rke2_default_uses_system_default_registry(tmp_path: Path) -> None:
     assert default["line"] is None
 
 
-def test_k3s_default_is_not_guessed(tmp_path: Path) -> None:
+def test_k3s_default_is_not_guessed_where_no_release_is_named(tmp_path: Path) -> None:
+    # When k3s moved from mirrored-pause 3.1 to 3.6 (1.23-1.26.1) was not found.
     write(tmp_path, "etc/rancher/k3s/config.yaml", "node-name: a\npause-image: ''\n")
-    doc = check("-k", "1.35", "--runtime-version", "k3s=v1.35.1+k3s1", str(tmp_path))
+    doc = check("-k", "1.24", "--runtime-version", "k3s=v1.24.1+k3s1", str(tmp_path))
     assert not [f for f in doc["findings"] if f["rule"] == "PL404"]
     assert any(s["rule"] == "PL404" for s in doc["skipped"])
+
+
+def test_k3s_default_applies_where_a_release_is_named(tmp_path: Path) -> None:
+    write(tmp_path, "etc/rancher/k3s/config.yaml", "node-name: a\npause-image: ''\n")
+    doc = check("-k", "1.35", "--runtime-version", "k3s=v1.35.1+k3s1", str(tmp_path))
+    [default] = [f for f in doc["findings"] if f["rule"] == "PL404"]
+    assert default["image"] == "rancher/mirrored-pause:3.6"
 
 
 def test_cri_dockerd_default_applies_without_the_flag(tmp_path: Path) -> None:
