@@ -69,6 +69,7 @@ class LiveSources(NamedTuple):
     kubelet_unread: str | None
     kubelet_version: str | None
     node_object_unread: str | None
+    node_object: object | None = None  # live.node_object.NodeObject
 
 
 @click.command("node", help=NODE_HELP)
@@ -128,6 +129,12 @@ def node_command(root: str, runtime_endpoint: str | None, kubelet_pid: str,
     options = gathered.options._replace(
         live=runtime, live_unread=live.runtime_unread,
         kubernetes_from="flag" if kubernetes_version else "node")
+    if options.platform is None and live.node_object is not None:
+        from pauselint.fleet import platform_of
+
+        # The Node object says the node's architecture and OS (and Windows build).
+        options = options._replace(platform=platform_of(live.node_object.cluster_node(),
+                                                        gathered.table))
     try:
         report = engine.check_files(gathered.files, options, gathered.table)
     except engine.UsageError as exc:
@@ -153,8 +160,10 @@ def read_live(root: str, endpoint: str | None, kubelet_pid: str,
     asked gives its reason, never an error for the rest."""
     runtime, runtime_unread = _runtime(root, endpoint)
     cmdline, kubelet_unread = _kubelet(root, kubelet_pid)
-    version, node_unread = _node_object(node_name)
-    return LiveSources(runtime, runtime_unread, cmdline, kubelet_unread, version, node_unread)
+    found, node_unread = _node_object(node_name)
+    version = found.kubelet_version if found is not None else None
+    return LiveSources(runtime, runtime_unread, cmdline, kubelet_unread, version, node_unread,
+                       found)
 
 
 def _runtime(root: str, endpoint: str | None) -> tuple[object | None, str | None]:
@@ -196,17 +205,20 @@ def _kubelet(root: str, kubelet_pid: str) -> tuple[str | None, str | None]:
     return found.cmdline_path, None
 
 
-def _node_object(node_name: str | None) -> tuple[str | None, str | None]:
+def _node_object(node_name: str | None) -> tuple[object | None, str | None]:
     if not node_name:
         return None, "NODE_NAME is not set: the Node object is not read"
     if not os.environ.get("KUBERNETES_SERVICE_HOST"):
         return None, "not in a cluster (no KUBERNETES_SERVICE_HOST): the Node object is not read"
-    from pauselint.live.node_object import read_node
+    from pauselint.live import node_object
 
-    found = read_node(node_name, REQUEST_TIMEOUT)
+    # The pod's service-account files, where the kubelet mounts them.
+    found = node_object.read_node(node_name, REQUEST_TIMEOUT,
+                                  token_file=node_object.SERVICE_TOKEN_FILE,
+                                  ca_file=node_object.SERVICE_CA_FILE)
     if isinstance(found, str):
         return None, found
-    return found.kubelet_version, None
+    return found, None
 
 
 def _release(version: str) -> str:
