@@ -66,13 +66,22 @@ if not isinstance(already, str):
 
 def start(folder="bin"):
     # A copy of sh named kubelet: the kernel's command name and argv[0] are `kubelet`.
-    # `sh -c SCRIPT NAME ARGS` puts the kubelet-like flags in argv; it waits on stdin
-    # (no sleeping), and Popen returns after exec, when /proc shows the new argv.
+    # `sh -c SCRIPT NAME ARGS` puts the kubelet-like flags in argv; it waits on stdin.
+    # Popen returns once the child has called exec, which can be before the kernel
+    # has set up the new argv (an empty cmdline, seen under load): wait until /proc
+    # shows it, bounded.
     binary = tmp / folder / "kubelet"
     binary.parent.mkdir(exist_ok=True)
     shutil.copy(SH, binary)
-    return subprocess.Popen([str(binary), "-c", "read _", "kubelet", *FLAGS],
-                            stdin=subprocess.PIPE)
+    process = subprocess.Popen([str(binary), "-c", "read _", "kubelet", *FLAGS],
+                               stdin=subprocess.PIPE)
+    import time
+    deadline = time.monotonic() + 10
+    while not Path(f"/proc/{process.pid}/cmdline").read_bytes().startswith(bytes(binary)):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"process {process.pid} never showed its argv")
+        time.sleep(0.005)
+    return process
 
 
 def stop(process):

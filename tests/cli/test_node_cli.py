@@ -104,6 +104,18 @@ def test_check_never_imports_the_live_readers(tmp_path: Path) -> None:
     assert done.stderr.strip().splitlines()[-1] == "[]"
 
 
+def _until_exec(pid: int, binary: Path) -> None:
+    """Popen returns once the child called exec, which can be before the kernel has
+    set up the new argv (an empty cmdline, seen under load): wait until /proc shows
+    it, with a deadline."""
+    import time
+
+    deadline = time.monotonic() + 10
+    while not Path(f"/proc/{pid}/cmdline").read_bytes().startswith(bytes(binary)):
+        assert time.monotonic() < deadline, f"process {pid} never showed its argv"
+        time.sleep(0.005)
+
+
 def test_the_running_kubelets_flags_are_read_from_its_process(tmp_path: Path) -> None:
     """A real process named kubelet, its flags read from /proc and judged against the
     runtime's file: the flag differs from containerd's image (PL303), found by PID."""
@@ -118,13 +130,14 @@ def test_the_running_kubelets_flags_are_read_from_its_process(tmp_path: Path) ->
     process = subprocess.Popen([str(kubelet), "-c", "read _", "kubelet", flag,
                                 "--config=/var/lib/kubelet/config.yaml"],
                                stdin=subprocess.PIPE)
+    _until_exec(process.pid, kubelet)
     try:
         doc = json.loads(run("--root", str(root), "--kubelet-pid", str(process.pid),
                              "-k", "1.31", "-o", "json", env={"NODE_NAME": "n1"}).output)
     finally:
         process.kill()
         process.wait()
-    assert doc["context"]["kubelet_process"] == f"{root}/proc/{process.pid}/cmdline"
+    assert doc["context"]["kubelet_process"] == f"{root}/proc/{process.pid}/cmdline", doc["context"]
     flagged = [f for f in doc["findings"] if f["path"].endswith("/cmdline")]
     assert {f["rule"] for f in flagged} == {"PL302", "PL303"}
     assert all(f["image"] == "registry.k8s.io/pause:3.9" for f in flagged)
