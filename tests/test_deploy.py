@@ -121,7 +121,9 @@ def test_cronjob_runs_pauselint_in_cluster_as_the_service_account(cronjob) -> No
     assert pod["automountServiceAccountToken"] is True
     assert pod["restartPolicy"] == "Never"
     (container,) = pod["containers"]
-    assert container["image"] == "ghcr.io/pauselint/pauselint:0.1.0"
+    # The image users build from the Containerfile and push (deploy/README.md): no
+    # manifest names an image nothing builds.
+    assert container["image"] == "registry.example.com/pauselint:0.1.0"
     assert [*container["command"], *container["args"]] == [
         "pauselint", "cluster", "--in-cluster", "--format", "json",
     ]
@@ -228,5 +230,6 @@ def test_daemonset_is_not_privileged_and_runs_node(daemonset_docs) -> None:
     assert context["capabilities"] == {"drop": ["ALL"]}
     script = " ".join(container["args"])
     assert "pauselint node --root /host" in script
+    assert container["image"] == "registry.example.com/pauselint:0.1.0"
     env = {e["name"]: e for e in container["env"]}
     assert env["NODE_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == "spec.nodeName"
