@@ -104,3 +104,13 @@ def test_node_openmetrics_carries_the_live_image_beside_the_configured(
             f'{NEW}",origin="set",source="configured"}} 1') in lines
     assert ('pauselint_findings{rule="PL410",severity="warning",node="n1",cluster=""} 1'
             in lines)
+    # And Prometheus's own checker accepts it, live series included.
+    from tests.realparts.debian import FetchError, fetch
+    from tests.realparts.test_openmetrics_real import PROMTOOL, promtool_check
+
+    try:
+        promtool = fetch("promtool")["promtool"] / PROMTOOL
+    except FetchError as exc:
+        pytest.skip(f"Debian's promtool cannot be fetched: {exc}")
+    checked = promtool_check(promtool, result.output)
+    assert (checked.returncode, checked.stdout, checked.stderr) == (0, "", "")
