@@ -117,6 +117,12 @@ def read_inputs(files: Iterable[InputFile], forced: InputType | None,
         if entry.read_together is not None:
             together.setdefault((entry.name, item.group), []).append(item)
             continue
+        if entry.unwrap is not None:
+            # A wrapper is a node of its own: a Cluster API template makes machines.
+            wrapped = _unwrapped(entry, SourceText(text_for(entry, item), item.path))
+            configs.extend(ReadConfig(config, kind, item.path) for config, kind in wrapped)
+            errors.extend(e for config, _ in wrapped for e in config.errors)
+            continue
         config = entry.read_source(SourceText(text_for(entry, item), item.path))
         configs.append(ReadConfig(config, kind, item.group))
         errors.extend(config.errors)
@@ -128,6 +134,21 @@ def read_inputs(files: Iterable[InputFile], forced: InputType | None,
         configs.extend(ReadConfig(c, entry.kind, group) for c in read)
         errors.extend(read_errors)
     return ReadResult(configs, _unique(errors), checked)
+
+
+def _unwrapped(entry: registry.Format, source: SourceText) -> list[tuple[ConfigFile, InputType]]:
+    """What a wrapper holds, read: its own settings, and each embedded file read by
+    the format its path and text say (one no format reads is passed over)."""
+    out: list[tuple[ConfigFile, InputType]] = []
+    for part in entry.function(entry.unwrap or "")(source):
+        if part.config is not None and part.kind is not None:
+            out.append((part.config, part.kind))
+            continue
+        found = registry.detect(part.node_path or "", part.source.text)
+        if found is None or found.unwrap is not None or found.read_together is not None:
+            continue
+        out.append((found.read_source(part.source), found.kind))
+    return out
 
 
 def _unread_config(item: InputFile, forced: InputType | None) -> ReadConfig | None:

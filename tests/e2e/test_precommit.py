@@ -89,6 +89,24 @@ def test_hook_fails_on_a_bad_config_and_passes_once_fixed(tmp_path: Path,
     assert re.search(r"pauselint \(pause/sandbox images\)\.+Passed", passed.stdout)
 
 
+def test_a_cluster_api_template_of_any_name_is_checked(tmp_path: Path,
+                                                      environment: dict[str, str]) -> None:
+    """Cluster API objects are named anything (clusters/prod/md-0.yaml): the hook passes
+    every YAML file, and pauselint reads the node files and flags they embed."""
+    template = (
+        "apiVersion: bootstrap.cluster.x-k8s.io/v1beta1\nkind: KubeadmConfigTemplate\n"
+        "metadata:\n  name: md-0\nspec:\n  template:\n    spec:\n"
+        "      joinConfiguration:\n        nodeRegistration:\n          kubeletExtraArgs:\n"
+        "            pod-infra-container-image: registry.k8s.io/pause:3.9\n")
+    repo = _config_repo(tmp_path / "capi", {
+        "clusters/prod/md-0.yaml": template,
+        "charts/app/values.yaml": "replicaCount: 1\n",  # YAML of no known kind: skipped
+    }, ["--kubernetes-version", "1.35"])
+    failed = _run(repo, environment)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "clusters/prod/md-0.yaml:11:40: error PL301 pod-infra-flag-removed:" in failed.stdout
+
+
 def test_two_hundred_files_are_checked_in_one_process(tmp_path: Path,
                                                       environment: dict[str, str]) -> None:
     files = {f"nodes/n{i:03d}/etc/containerd/config.toml": GOOD for i in range(200)}

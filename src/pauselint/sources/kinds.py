@@ -15,3 +15,4 @@ class InputType(str, enum.Enum):
     KUBEADM = "kubeadm"
     KUBELET_CONFIG = "kubelet-config"
     K3S = "k3s"
+    CLUSTER_API = "cluster-api"

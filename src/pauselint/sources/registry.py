@@ -88,6 +88,10 @@ class Format:
     # The format's program decides what a UTF-8 BOM means (containerd 2.x refuses
     # one): its reader gets the text with the BOM decode() dropped.
     sees_bom: bool = False
+    # A wrapper of other formats (Cluster API objects): the function that returns the
+    # files it embeds, each read by its own format at the path it is written to, and
+    # the settings it holds itself (sources/capi.py ``Unwrapped``).
+    unwrap: str | None = None
 
     def function(self, name: str) -> Callable[..., Any]:
         """A function of this format's module, imported on first use."""
@@ -159,6 +163,12 @@ FORMATS: tuple[Format, ...] = (
            re.compile(r"^\[(?:Unit|Service|Install)\][ \t]*$", re.M), _systemd_name,
            lf_only=True, read_together="read_services", layer=_FLAGS_LAYER, layer_rank=40,
            references="references"),
+    # Cluster API kubeadm bootstrap and control plane objects: they embed node files
+    # and kubeadm's settings, so they come before the plain kubeadm format.
+    Format("cluster-api", InputType.CLUSTER_API, "pauselint.sources.capi", Component.KUBEADM,
+           re.compile(r"^[\"']?apiVersion[\"']?[ \t]*:[ \t]*[\"']?"
+                      r"(?:bootstrap|controlplane)\.cluster\.x-k8s\.io/", re.M),
+           unwrap="unwrap"),
     # the kubeadm-config ConfigMap as `kubectl get cm -o yaml` prints it
     Format("kubeadm-configmap", InputType.KUBEADM, "pauselint.sources.kubeadm_configmap",
            Component.KUBEADM, re.compile(r"^[ \t]+ClusterConfiguration[ \t]*:[ \t]*[|>]", re.M),

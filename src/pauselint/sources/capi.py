@@ -1,0 +1,141 @@
+"""Cluster API bootstrap objects: the node configs a KubeadmConfig(Template) or
+KubeadmControlPlane(Template) carries, read as the files they become on the node.
+
+A config repository rarely holds bare ``/etc`` files for Cluster API clusters: the
+containerd config is a ``files[]`` entry written at boot, the kubelet flag is
+``kubeletExtraArgs``, the Kubernetes version is the control plane's ``spec.version``.
+This wrapper unwraps them (:func:`unwrap`), so each embedded file is read by its own
+format's reader at the path it will be written to, with every position mapped into
+the object's file, and the whole object is one node: its containerd config and its
+kubelet flag are compared as on the machine it makes.
+
+What is read, per ``kubeadmConfigSpec`` (Cluster API v1beta1 and v1beta2):
+``files[]`` (``content`` plain, ``base64`` or ``gzip+base64``; ``contentFrom`` names a
+Secret, which is not read), ``clusterConfiguration`` (its ``imageRepository``),
+``initConfiguration``/``joinConfiguration`` ``nodeRegistration.kubeletExtraArgs`` (a
+map in v1beta1, a list of ``{name, value}`` in v1beta2), and a control plane's
+``spec.version``. Shapes from cluster-api ``api/bootstrap/kubeadm/v1beta2`` and
+``bootstrap/kubeadm/api/v1beta1`` (kubeadmconfig_types.go).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import zlib
+from typing import NamedTuple
+
+from pauselint.model import Component, ConfigFile, InputError, Role, Setting
+from pauselint.sources.kinds import InputType
+from pauselint.sources.kubeadm import _Reader
+from pauselint.sources.source_text import SourceText
+from pauselint.sources.yaml_locator import (
+    OUTER,
+    Node,
+    compose_documents,
+    elements,
+    embedded_origin,
+    get,
+    get_path,
+    scalar,
+)
+
+GROUPS = ("bootstrap.cluster.x-k8s.io/", "controlplane.cluster.x-k8s.io/")
+# Where each kind keeps its KubeadmConfigSpec.
+SPEC_PATHS = {
+    "KubeadmConfig": ("spec",),
+    "KubeadmConfigTemplate": ("spec", "template", "spec"),
+    "KubeadmControlPlane": ("spec", "kubeadmConfigSpec"),
+    "KubeadmControlPlaneTemplate": ("spec", "template", "spec", "kubeadmConfigSpec"),
+}
+# The control plane kinds whose spec.version is the cluster's Kubernetes version.
+VERSIONED = {"KubeadmControlPlane": ("spec", "version")}
+
+
+class Unwrapped(NamedTuple):
+    """One part of a wrapper: a file to read at ``node_path`` (``source``), or settings
+    the wrapper itself holds, already read (``config`` of ``kind``)."""
+
+    node_path: str | None = None
+    source: SourceText | None = None
+    config: ConfigFile | None = None
+    kind: InputType | None = None
+
+
+def unwrap(source: SourceText) -> list[Unwrapped]:
+    """The files and settings every Cluster API kubeadm object in ``source`` holds."""
+    documents, problem = compose_documents(source.text)
+    if problem is not None:
+        error = InputError(source.path, problem.line, f"invalid YAML: {problem.message}")
+        return [Unwrapped(config=ConfigFile(source.path, Component.KUBEADM, errors=(error,),
+                                            parsed=False), kind=InputType.KUBEADM)]
+    reader = _Reader(source.path, source.text)
+    parts: list[Unwrapped] = []
+    for document in documents:
+        api_version = scalar(get(document, "apiVersion")) or ""
+        kind = scalar(get(document, "kind")) or ""
+        if not api_version.startswith(GROUPS) or kind not in SPEC_PATHS:
+            continue
+        spec = get_path(document, *SPEC_PATHS[kind])
+        # v1beta2 took kubeadm v1beta4's list of {name, value} for kubeletExtraArgs.
+        kubeadm_version = "v1beta4" if api_version.endswith("/v1beta2") else "v1beta3"
+        for key, kubeadm_kind in (("clusterConfiguration", "ClusterConfiguration"),
+                                  ("initConfiguration", "InitConfiguration"),
+                                  ("joinConfiguration", "JoinConfiguration")):
+            block = get(spec, key)
+            if block is not None:
+                reader.kubeadm_document(block, OUTER, kubeadm_kind, kubeadm_version)
+        if kind in VERSIONED:
+            version = get_path(document, *VERSIONED[kind])
+            if scalar(version):
+                reader.settings.append(Setting(
+                    Component.KUBEADM, Role.KUBERNETES_VERSION, f"{kind}.spec.version",
+                    scalar(version) or "", reader.location(version, OUTER)))
+        for entry in elements(get(spec, "files")):
+            part = _file(source, entry, reader.errors)
+            if part is not None:
+                parts.append(part)
+    settings = tuple(sorted(reader.settings, key=lambda s: s.location.sort_key()))
+    own = ConfigFile(source.path, Component.KUBEADM, settings=settings,
+                     errors=tuple(reader.errors))
+    return [Unwrapped(config=own, kind=InputType.KUBEADM), *parts]
+
+
+def _file(source: SourceText, entry: Node, errors: list[InputError]) -> Unwrapped | None:
+    """One ``files[]`` entry as the text it writes at its path, or None (no path, or
+    content held in a Secret)."""
+    path = scalar(get(entry, "path"))
+    content = get(entry, "content")
+    if not path or content is None or scalar(content) is None:
+        return None
+    text = scalar(content) or ""
+    encoding = (scalar(get(entry, "encoding")) or "").lower()
+    where = OUTER.position(content)
+    if encoding in ("base64", "gzip+base64"):
+        try:
+            data = base64.b64decode(text, validate=False)
+            if encoding == "gzip+base64":
+                data = gzip.decompress(data)
+            text = data.decode("utf-8")
+        except (binascii.Error, OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+            errors.append(InputError(source.path, where[0],
+                                     f"files[] {path}: its {encoding} content does not "
+                                     f"decode: {exc}", where[1]))
+            return None
+        # Decoded bytes have no place in this file: everything in them is reported
+        # at the content's own start.
+        return Unwrapped(path, SourceText(text, source.path, path, source, fixed=where))
+    origin = embedded_origin(source.text, content, OUTER)  # type: ignore[arg-type]
+    if origin.fixed is not None:
+        return Unwrapped(path, SourceText(text, source.path, path, source, fixed=origin.fixed))
+    return Unwrapped(path, SourceText(text, source.path, path, source,
+                                      line_offset=origin.line_offset,
+                                      column_offset=origin.column_offset))
+
+
+def read_source(source: SourceText) -> ConfigFile:
+    """The object's own settings (kubeadm's), for callers that read one file as one
+    config; reading.read_inputs unwraps it whole."""
+    parts = unwrap(source)
+    return next(p.config for p in parts if p.config is not None)
