@@ -105,6 +105,8 @@ def node_root_of(path: str) -> str | None:
 def is_process_cmdline(path: str) -> bool:
     """Whether ``path`` is a process's command line, ``.../proc/PID/cmdline``: its
     arguments are NUL-separated, which is text here, not a binary file."""
+    if not path.endswith("cmdline"):  # the common case, without splitting the path
+        return False
     parts = _parts(path)
     return len(parts) >= 3 and parts[-1] == "cmdline" and parts[-2].isdigit() \
         and parts[-3] == "proc"

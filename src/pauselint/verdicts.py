@@ -74,9 +74,16 @@ def compose(findings: Sequence[Finding], ctx: RuleContext, modules: Sequence[Mod
         else:
             groups.setdefault(key, []).append(item)
     checks = _fix_checks(modules)
+    # The use each value is about, found once: a folder of 10,000 loose files is one
+    # group whose context holds every use, and a scan per value would be quadratic.
+    uses: dict[tuple, ImageUse] = {}
+    if groups:
+        for use in ctx.images:
+            uses.setdefault((use.location, use.ref.original), use)
+            uses.setdefault((None, use.ref.original), use)
     for group in groups.values():
         survivors = _supersede(group)
-        composed.extend(_one_fix(survivors, ctx, checks, trials))
+        composed.extend(_one_fix(survivors, ctx, checks, trials, uses))
     return composed
 
 
@@ -131,7 +138,7 @@ def _image_of(fix: str | None) -> str | None:
 
 
 def _one_fix(survivors: list[Finding], ctx: RuleContext, checks: Sequence[ModuleType],
-             trials: FixTrials) -> list[Finding]:
+             trials: FixTrials, uses: dict[tuple, ImageUse]) -> list[Finding]:
     fixes = [s.fix for s in survivors if s.fix]
     if not fixes:
         return survivors
@@ -144,7 +151,7 @@ def _one_fix(survivors: list[Finding], ctx: RuleContext, checks: Sequence[Module
         actions = list(dict.fromkeys(f for f in fixes if _image_of(f) is None))
         step = None
         if proposals:
-            use = _use_for(survivors[0], ctx)
+            use = _use_for(survivors[0], uses)
             needs_exact = any(s.rule == "PL304" and _image_of(s.fix) for s in survivors)
             if use is None:  # nothing to try fixes on: the leading finding's stands
                 image = proposals[0]
@@ -169,13 +176,11 @@ def _with_fix(item: Finding, fix: str | None, image: str | None) -> Finding:
                          fixable=fix is not None and expected is not None)
 
 
-def _use_for(item: Finding, ctx: RuleContext) -> ImageUse | None:
-    """The image use the finding is about, to try fixes on."""
-    for use in ctx.images:
-        if use.ref.original == item.image and (item.location.line is None
-                                               or use.location == item.location):
-            return use
-    return None
+def _use_for(item: Finding, uses: dict[tuple, ImageUse]) -> ImageUse | None:
+    """The image use the finding is about, to try fixes on: at its place, or (no line:
+    a built-in default, a live node's image) by the image alone."""
+    place = item.location if item.location.line is not None else None
+    return uses.get((place, item.image or ""))
 
 
 def _choose(use: ImageUse, proposals: Sequence[str], ctx: RuleContext,
