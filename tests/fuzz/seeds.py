@@ -79,7 +79,9 @@ def _kind_of(path: Path, data: bytes) -> str | None:
         InputType.K3S: "k3s",
     }
     if detected is not None:
-        return by_type[detected]
+        # Wrappers (Cluster API, cloud-init, kOps, EKS) have no target of their own yet:
+        # what they embed is fuzzed through the readers they hand it to.
+        return by_type.get(detected)
     folder = {"containerd": "containerd", "crio": "crio", "kubeadm": "kubeadm", "k3s": "k3s"}
     for part in path.parts:
         if part in folder:

@@ -141,6 +141,11 @@ def test_cli_choices_are_stable() -> None:
         "kubeadm",
         "kubelet-config",
         "k3s",
+        # Wrappers of node files (issue 14): new kinds appended, the old ones unchanged.
+        "cluster-api",
+        "cloud-init",
+        "kops",
+        "eks-nodeconfig",
     ]
 
 
@@ -160,7 +165,8 @@ def test_cli_choices_are_stable() -> None:
         ("kubelet/issue-k8s-67390-kubeadm-flags-unquoted.env", InputType.KUBELET_ENV),
         ("kubelet/eks-al2-kubelet-config.json", InputType.KUBELET_CONFIG),
         ("kubeadm/minikube-v1.35-crio.yaml", InputType.KUBEADM),
-        ("other/kops-nodeup-containerd-tasks-v4.yaml", None),
+        # A kOps nodeup task list: read by its wrapper since issue 14.
+        ("other/kops-nodeup-containerd-tasks-v4.yaml", InputType.KOPS),
     ],
 )
 def test_real_files(relpath: str, expected: InputType | None) -> None:

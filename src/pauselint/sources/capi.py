@@ -20,22 +20,15 @@ map in v1beta1, a list of ``{name, value}`` in v1beta2), and a control plane's
 
 from __future__ import annotations
 
-import base64
-import binascii
-import gzip
-import zlib
-from typing import NamedTuple
-
-from pauselint.model import Component, ConfigFile, InputError, Role, Setting
+from pauselint.model import Component, ConfigFile, Role, Setting
+from pauselint.sources.embedded import Unwrapped, file_entry, invalid_yaml
 from pauselint.sources.kinds import InputType
 from pauselint.sources.kubeadm import _Reader
 from pauselint.sources.source_text import SourceText
 from pauselint.sources.yaml_locator import (
     OUTER,
-    Node,
     compose_documents,
     elements,
-    embedded_origin,
     get,
     get_path,
     scalar,
@@ -53,23 +46,11 @@ SPEC_PATHS = {
 VERSIONED = {"KubeadmControlPlane": ("spec", "version")}
 
 
-class Unwrapped(NamedTuple):
-    """One part of a wrapper: a file to read at ``node_path`` (``source``), or settings
-    the wrapper itself holds, already read (``config`` of ``kind``)."""
-
-    node_path: str | None = None
-    source: SourceText | None = None
-    config: ConfigFile | None = None
-    kind: InputType | None = None
-
-
 def unwrap(source: SourceText) -> list[Unwrapped]:
     """The files and settings every Cluster API kubeadm object in ``source`` holds."""
     documents, problem = compose_documents(source.text)
     if problem is not None:
-        error = InputError(source.path, problem.line, f"invalid YAML: {problem.message}")
-        return [Unwrapped(config=ConfigFile(source.path, Component.KUBEADM, errors=(error,),
-                                            parsed=False), kind=InputType.KUBEADM)]
+        return invalid_yaml(source, problem, Component.KUBEADM, InputType.KUBEADM)
     reader = _Reader(source.path, source.text)
     parts: list[Unwrapped] = []
     for document in documents:
@@ -93,45 +74,13 @@ def unwrap(source: SourceText) -> list[Unwrapped]:
                     Component.KUBEADM, Role.KUBERNETES_VERSION, f"{kind}.spec.version",
                     scalar(version) or "", reader.location(version, OUTER)))
         for entry in elements(get(spec, "files")):
-            part = _file(source, entry, reader.errors)
+            part = file_entry(source, entry, reader.errors)
             if part is not None:
                 parts.append(part)
     settings = tuple(sorted(reader.settings, key=lambda s: s.location.sort_key()))
     own = ConfigFile(source.path, Component.KUBEADM, settings=settings,
                      errors=tuple(reader.errors))
     return [Unwrapped(config=own, kind=InputType.KUBEADM), *parts]
-
-
-def _file(source: SourceText, entry: Node, errors: list[InputError]) -> Unwrapped | None:
-    """One ``files[]`` entry as the text it writes at its path, or None (no path, or
-    content held in a Secret)."""
-    path = scalar(get(entry, "path"))
-    content = get(entry, "content")
-    if not path or content is None or scalar(content) is None:
-        return None
-    text = scalar(content) or ""
-    encoding = (scalar(get(entry, "encoding")) or "").lower()
-    where = OUTER.position(content)
-    if encoding in ("base64", "gzip+base64"):
-        try:
-            data = base64.b64decode(text, validate=False)
-            if encoding == "gzip+base64":
-                data = gzip.decompress(data)
-            text = data.decode("utf-8")
-        except (binascii.Error, OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
-            errors.append(InputError(source.path, where[0],
-                                     f"files[] {path}: its {encoding} content does not "
-                                     f"decode: {exc}", where[1]))
-            return None
-        # Decoded bytes have no place in this file: everything in them is reported
-        # at the content's own start.
-        return Unwrapped(path, SourceText(text, source.path, path, source, fixed=where))
-    origin = embedded_origin(source.text, content, OUTER)  # type: ignore[arg-type]
-    if origin.fixed is not None:
-        return Unwrapped(path, SourceText(text, source.path, path, source, fixed=origin.fixed))
-    return Unwrapped(path, SourceText(text, source.path, path, source,
-                                      line_offset=origin.line_offset,
-                                      column_offset=origin.column_offset))
 
 
 def read_source(source: SourceText) -> ConfigFile:

@@ -16,3 +16,6 @@ class InputType(str, enum.Enum):
     KUBELET_CONFIG = "kubelet-config"
     K3S = "k3s"
     CLUSTER_API = "cluster-api"
+    CLOUD_INIT = "cloud-init"
+    KOPS = "kops"
+    EKS = "eks-nodeconfig"

@@ -169,6 +169,16 @@ FORMATS: tuple[Format, ...] = (
            re.compile(r"^[\"']?apiVersion[\"']?[ \t]*:[ \t]*[\"']?"
                       r"(?:bootstrap|controlplane)\.cluster\.x-k8s\.io/", re.M),
            unwrap="unwrap"),
+    # EKS nodeadm's NodeConfig: containerd TOML and kubelet flags as YAML strings.
+    Format("eks-nodeconfig", InputType.EKS, "pauselint.sources.eks", Component.KUBELET,
+           re.compile(r"^[\"']?apiVersion[\"']?[ \t]*:[ \t]*[\"']?node\.eks\.aws/", re.M),
+           unwrap="unwrap"),
+    # cloud-init user-data: its first line says so.
+    Format("cloud-init", InputType.CLOUD_INIT, "pauselint.sources.cloudinit", None,
+           re.compile(r"\A#cloud-config[ \t]*$", re.M), unwrap="unwrap"),
+    # kOps nodeup tasks: YAML documents that are files nodeup writes.
+    Format("kops", InputType.KOPS, "pauselint.sources.kops", None,
+           re.compile(r"^type:[ \t]*file[ \t]*$", re.M), unwrap="unwrap"),
     # the kubeadm-config ConfigMap as `kubectl get cm -o yaml` prints it
     Format("kubeadm-configmap", InputType.KUBEADM, "pauselint.sources.kubeadm_configmap",
            Component.KUBEADM, re.compile(r"^[ \t]+ClusterConfiguration[ \t]*:[ \t]*[|>]", re.M),
