@@ -6,6 +6,7 @@ own beyond "a rule that cannot run is listed, never guessed".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -37,7 +38,7 @@ from pauselint.model import (
 )
 from pauselint.nodes import assemble_group
 from pauselint.reading import ReadResult, detect, group_root, read_inputs
-from pauselint.rules.framework import ImageUse, Policy, RuleContext, RuntimeInfo
+from pauselint.rules.framework import ImageUse, Policy, RuleContext, RuntimeInfo, location_text
 from pauselint.sources.detect import InputType
 from pauselint.verdicts import FixTrials, compose
 
@@ -216,13 +217,21 @@ def _default_use(node: NodeFacts, runtime: RuntimeInfo, table: CompatTable,
                     Role.SANDBOX_IMAGE, "default", None, node, node.name)
 
 
+# A value a template fills in: Jinja/Go/Handlebars `{{ }}`, `{% %}`, shell `${VAR}` or
+# a whole `$VAR`. It is what the file says before rendering, not an image to judge.
+_PLACEHOLDER = re.compile(r"\{\{|\{%|\$\{[^}]*\}|\A\$[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
 def image_uses(nodes: Sequence[NodeFacts], table: CompatTable, runtimes: Sequence[RuntimeInfo],
-               platform: Platform | None) -> tuple[list[ImageUse], list[InputError]]:
+               platform: Platform | None, templated: list[tuple[str, str]] | None = None,
+               ) -> tuple[list[ImageUse], list[InputError]]:
     """Parse every pause image setting once; add the runtime default where it applies.
 
-    A value that is no image reference is an input error at the value, never a crash.
-    On a node whose runtime config could not be read, no sandbox value is effective:
-    the unread file may override it.
+    A value that is no image reference is an input error at the value, never a crash
+    -- unless it is a template placeholder, which goes to ``templated`` as a place and
+    why it is not checked (a template is checked once rendered). On a node whose
+    runtime config could not be read, no sandbox value is effective: the unread file
+    may override it.
     """
     uses: list[ImageUse] = []
     errors: list[InputError] = []
@@ -233,6 +242,12 @@ def image_uses(nodes: Sequence[NodeFacts], table: CompatTable, runtimes: Sequenc
             if setting.ignored or setting.role not in (Role.SANDBOX_IMAGE, Role.POD_INFRA_FLAG):
                 continue
             if not setting.value:
+                continue
+            if _PLACEHOLDER.search(setting.value):
+                if templated is not None:
+                    templated.append((location_text(setting.location),
+                                      f"{setting.key} = {shown(setting.value)} is a template "
+                                      f"placeholder: not checked (check the rendered file)"))
                 continue
             try:
                 ref = parse_image(setting.value)
@@ -360,9 +375,11 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
     errors = list(run.errors)
     findings: list[Finding] = []
     skipped: list[Skip] = []
+    templated: list[tuple[str, str]] = []
     trials = FixTrials()
     for view, (ctx, unresolved) in zip(run.views, run.contexts, strict=True):
-        uses, use_errors = image_uses(view.facts, table, run.runtimes, options.platform)
+        uses, use_errors = image_uses(view.facts, table, run.runtimes, options.platform,
+                                      templated)
         errors.extend(use_errors)
         node_ctx = ctx._replace(nodes=view.facts, images=tuple(uses))
         node_findings, node_skipped = run_rules(node_ctx, modules)
@@ -390,6 +407,7 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
         context=_given_context(run.given, options, run.runtimes),
         nodes=_describe(run, options, table, run.errors),
         rules_run=len(modules),
+        not_read=list(dict.fromkeys(templated)),
     )
 
 

@@ -145,8 +145,10 @@ def _unwrapped(entry: registry.Format, source: SourceText) -> list[tuple[ConfigF
             out.append((part.config, part.kind))
             continue
         found = registry.detect(part.node_path or "", part.source.text)
-        if found is None or found.unwrap is not None or found.read_together is not None:
-            continue
+        if found is None or found.unwrap is not None:
+            continue  # what no format reads, or a wrapper inside a wrapper
+        # A format read a group at a time (systemd units with their drop-ins) reads an
+        # embedded file alone: its flags are found, a drop-in is not merged with its unit.
         out.append((found.read_source(part.source), found.kind))
     return out
 

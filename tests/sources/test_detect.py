@@ -109,8 +109,8 @@ def test_detection_table(path: str, text: str, expected: InputType) -> None:
         ("/etc/containerd/certs.d/docker.io/hosts.toml", 'server = "https://docker.io"\n'),
         # Commented-out markers say nothing.
         ("a.conf", "# [crio.image]\n# version = 2\n#[Service]\n"),
-        # A YAML wrapper embedding indented TOML or units: no reader takes it as-is.
-        ("mc.yaml", "path: /etc/crio/crio.conf.d/00\ncontents:\n  inline: |\n    [crio]\n"),
+        # A YAML wrapper's indented TOML or units are not read as-is (the wrappers that
+        # unwrap them are tested in test_wrappers.py); kOps tasks need `type: file`.
         ("kops.yaml", "contents: |\n  [Unit]\n  Description=x\n"),
         ("", ""),
     ],
@@ -146,6 +146,7 @@ def test_cli_choices_are_stable() -> None:
         "cloud-init",
         "kops",
         "eks-nodeconfig",
+        "ignition",
     ]
 
 
@@ -156,7 +157,8 @@ def test_cli_choices_are_stable() -> None:
         ("crio/crio-v1.11-testdata-indented.toml", InputType.CRIO),
         ("crio/kubespray-crio.conf.j2", InputType.CRIO),
         ("crio/crio-test-50-runc.conf", InputType.CRIO),
-        ("crio/openshift-mco-crio.conf.d-00-default-embedded.yaml", None),
+        # The Machine Config Operator's file template: unwrapped since issue 14.
+        ("crio/openshift-mco-crio.conf.d-00-default-embedded.yaml", InputType.IGNITION),
         ("containerd/v2-containerd-1.7-default-dump.toml", InputType.CONTAINERD),
         ("containerd/hosts-toml-mirror-namespaces-docs.toml", None),
         ("k3s/k3s-default-containerd-config.toml.tmpl", InputType.CONTAINERD),

@@ -31,6 +31,7 @@ WRAPPED = {
     ("corpus", "other/kops-nodeup-containerd-tasks-v3-hosts.yaml"): "kops",
     ("corpus", "other/kops-nodeup-containerd-tasks-v4.yaml"): "kops",
     ("corpus", "other/kops-nodeup-kubelet-tasks-daemon-args-2022.yaml"): "kops",
+    ("corpus", "crio/openshift-mco-crio.conf.d-00-default-embedded.yaml"): "ignition",
 }
 CASES = [(label, rel, WRAPPED.get((label, rel), answers[0]), *answers[1:])
          for label, table in sorted(BEFORE.items()) for rel, answers in sorted(table.items())]
@@ -60,7 +61,7 @@ def test_the_recorded_answers_cover_every_kind() -> None:
     # k3s appears in no example or corpus file under its own kind; test_detect covers it.
     # The wrapper kinds came after the recording (tests/sources/test_wrappers.py).
     assert {k.value for k in InputType} - seen <= {"k3s", "cluster-api", "cloud-init", "kops",
-                                                  "eks-nodeconfig"}
+                                                  "eks-nodeconfig", "ignition"}
 
 
 def test_a_markdown_file_in_the_corpus_was_misread_as_containerd_before() -> None:

@@ -94,7 +94,7 @@ def check_command(inputs: InputArgs, output_format: str, output_path: str | None
         report = engine.check_files(gathered.files, options, gathered.table)
     except engine.UsageError as exc:
         raise Fatal(str(exc)) from None
-    report.not_read = gathered.not_read
+    report.not_read = [*gathered.not_read, *report.not_read]  # a walk's, then templates'
     report.files_skipped = gathered.files_skipped
 
     from pauselint.commands.run_inputs import check_inputs

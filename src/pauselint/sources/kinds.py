@@ -19,3 +19,4 @@ class InputType(str, enum.Enum):
     CLOUD_INIT = "cloud-init"
     KOPS = "kops"
     EKS = "eks-nodeconfig"
+    IGNITION = "ignition"

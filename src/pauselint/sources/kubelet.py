@@ -396,6 +396,10 @@ def _program(words: Sequence[_Word]) -> tuple[Component | None, bool, list[_Word
     name = _program_name(words)
     if name == "hyperkube" and args and args[0].value.text == "kubelet":
         return Component.KUBELET, True, args[1:]
+    # OpenShift runs `kubenswrapper /usr/bin/kubelet FLAGS`: the flags are the kubelet's
+    # (openshift/kubernetes openshift-hack/images/hyperkube kubenswrapper).
+    if name == "kubenswrapper" and args and args[0].value.text.rsplit("/", 1)[-1] == "kubelet":
+        return Component.KUBELET, True, args[1:]
     if name in _FLAG_READERS:
         return _FLAG_READERS[name], True, args
     return _OTHER_PROGRAMS.get(name), False, args

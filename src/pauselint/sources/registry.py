@@ -176,6 +176,14 @@ FORMATS: tuple[Format, ...] = (
     # cloud-init user-data: its first line says so.
     Format("cloud-init", InputType.CLOUD_INIT, "pauselint.sources.cloudinit", None,
            re.compile(r"\A#cloud-config[ \t]*$", re.M), unwrap="unwrap"),
+    # Ignition JSON, Butane YAML, OpenShift MachineConfigs and the MCO's file templates.
+    Format("ignition", InputType.IGNITION, "pauselint.sources.ignition", None,
+           re.compile(r"\"ignition\"[ \t]*:[ \t]*\{"
+                      r"|^variant[ \t]*:[ \t]*[\"']?(?:fcos|flatcar|openshift|r4e|fiot)\b"
+                      r"|^[\"']?apiVersion[\"']?[ \t]*:[ \t]*[\"']?"
+                      r"machineconfiguration\.openshift\.io/"
+                      r"|^contents[ \t]*:[ \t]*\n[ \t]+inline[ \t]*:", re.M),
+           unwrap="unwrap"),
     # kOps nodeup tasks: YAML documents that are files nodeup writes.
     Format("kops", InputType.KOPS, "pauselint.sources.kops", None,
            re.compile(r"^type:[ \t]*file[ \t]*$", re.M), unwrap="unwrap"),
