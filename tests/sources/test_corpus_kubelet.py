@@ -79,19 +79,13 @@ EXPECTED: dict[str, tuple[str, Component | None, list, list, tuple[str, ...]]] =
     "kind-11-kind.conf": ("unit", KUBELET, [], [], ()),
     "kind-etc-default-kubelet": ("env", KUBELET, [], [], ()),
     "kind-kubelet.service": ("unit", KUBELET, [], [], ()),
-    # The image is a Jinja expression: reported, not guessed at.
+    # The image is a Jinja expression: kept as written, at its place; the engine lists
+    # it as a template placeholder, not checked (test_ignition.py), never guessed at.
     "kubespray-cri-dockerd.service.j2": (
         "unit",
         CRI_DOCKERD,
-        [],
-        [
-            (
-                10,
-                "`--pod-infra-container-image` is a template expression "
-                "({{ pod_infra_image_repo }}:{{ pod_infra_version }}): check the rendered file",
-            ),
-            (39, TEMPLATE),
-        ],
+        [("{{ pod_infra_image_repo }}:{{ pod_infra_version }}", 10, 224, CRI_DOCKERD, True)],
+        [(39, TEMPLATE)],
         (),
     ),
     "kubespray-kubelet.env.j2": ("env", KUBELET, [], [(3, TEMPLATE)], ()),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pauselint.cli import main
 from pauselint.model import Component, InputError, Location, Role
 from pauselint.sources.kubelet import (
     FLAG,
@@ -154,29 +157,29 @@ def test_garbage_and_template_lines_are_reported_not_read() -> None:
         "[Service]\n"
     )
     result = read_kubelet_env("kubelet.j2", text)
-    assert result.settings == ()
+    # The flag's template value is kept as written; the engine says it is not checked.
+    assert [(s.value, s.location.line) for s in result.settings] == [("{{ pause_image }}", 2)]
     assert [(e.line, e.message) for e in result.errors] == [
         (
             1,
             "this looks like a template: template-only lines were skipped -- check the rendered file",
         ),
-        (
-            2,
-            "`--pod-infra-container-image` is a template expression ({{ pause_image }}): "
-            "check the rendered file",
-        ),
         (4, "not a NAME=value assignment, a comment or flags: skipped"),
     ]
 
 
-def test_a_long_template_value_is_shown_once_and_cut() -> None:
+def test_a_long_template_value_is_shown_once_and_cut(tmp_path) -> None:
+    """Not checked, named once, cut: a placeholder is no error (issue 14)."""
     value = "{{ " + "x" * 5000 + " }}"
-    result = read_kubelet_env("flags.env", f'ARGS="--pod-infra-container-image={value}"\n')
-    (error,) = result.errors
-    assert error.message == (
-        f"`--pod-infra-container-image` is a template expression ({value[:200]}… (5006 characters)): "
-        "check the rendered file"
-    )
+    path = tmp_path / "var" / "lib" / "kubelet" / "kubeadm-flags.env"
+    path.parent.mkdir(parents=True)
+    path.write_text(f'KUBELET_KUBEADM_ARGS="--pod-infra-container-image={value}"\n')
+    result = CliRunner().invoke(main, ["check", "--no-config", "-o", "json", str(path)])
+    assert result.exit_code == 0, result.output
+    [note] = json.loads(result.output)["not_read"]
+    assert note["reason"] == (f"--pod-infra-container-image = {value[:200] + '…'!r} (5006 "
+                              "characters) is a template placeholder: not checked (check the "
+                              "rendered file)")
 
 
 # --- systemd units -------------------------------------------------------------------------

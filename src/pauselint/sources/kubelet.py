@@ -31,7 +31,6 @@ from typing import NamedTuple
 
 import yaml
 
-from pauselint.display import cut
 from pauselint.model import Component, ConfigFile, InputError, Location, NodeFacts, Role, Setting
 from pauselint.sources.kinds import InputType
 from pauselint.sources.layering import LayerContext, Layered, runtime_node
@@ -467,18 +466,9 @@ def _flag_values(words: Sequence[_Word], errors: list[InputError]) -> Iterator[_
 
 
 def _setting(word: _Word, component: Component, errors: list[InputError]) -> Setting | None:
-    """A setting for one flag value, or an error when the value is a template expression."""
+    """A setting for one flag value. A template expression is kept as written: the
+    engine lists it as not checked, as it does a placeholder in every reader."""
     where = word.value.locations[0] if word.value.text else word.start
-    if "{{" in word.value.text or "{%" in word.value.text:
-        errors.append(
-            InputError(
-                where.path,
-                where.line,
-                f"`{FLAG}` is a template expression ({cut(word.value.text)}): "
-                "check the rendered file",
-            )
-        )
-        return None
     kubelet = component is Component.KUBELET
     return Setting(
         component=component,
