@@ -407,7 +407,7 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
         context=_given_context(run.given, options, run.runtimes),
         nodes=_describe(run, options, table, run.errors),
         rules_run=len(modules),
-        not_read=list(dict.fromkeys(templated)),
+        not_read=list(dict.fromkeys([*run.read.notes, *templated])),
     )
 
 

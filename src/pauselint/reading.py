@@ -75,6 +75,9 @@ class ReadResult(NamedTuple):
     configs: list[ReadConfig]
     errors: list[InputError]
     checked: int
+    # (place, why) of what a wrapper holds but pauselint does not check (a command that
+    # writes the sandbox image): reported under "not read", never silently passed over.
+    notes: tuple[tuple[str, str], ...] = ()
 
 
 def group_root(group: str, root: Path | None) -> Path | None:
@@ -90,6 +93,7 @@ def read_inputs(files: Iterable[InputFile], forced: InputType | None,
     """Read every input; unrecognised files named explicitly are errors, others skipped."""
     configs: list[ReadConfig] = []
     errors: list[InputError] = []
+    notes: list[tuple[str, str]] = []
     checked = 0
     together: dict[tuple[str, str], list[InputFile]] = {}
     texts: dict[str, list[InputFile]] = {}
@@ -119,7 +123,7 @@ def read_inputs(files: Iterable[InputFile], forced: InputType | None,
             continue
         if entry.unwrap is not None:
             # A wrapper is a node of its own: a Cluster API template makes machines.
-            wrapped = _unwrapped(entry, SourceText(text_for(entry, item), item.path))
+            wrapped = _unwrapped(entry, SourceText(text_for(entry, item), item.path), notes)
             configs.extend(ReadConfig(config, kind, item.path) for config, kind in wrapped)
             errors.extend(e for config, _ in wrapped for e in config.errors)
             continue
@@ -133,14 +137,19 @@ def read_inputs(files: Iterable[InputFile], forced: InputType | None,
         read, read_errors = entry.function(entry.read_together)(members, context)
         configs.extend(ReadConfig(c, entry.kind, group) for c in read)
         errors.extend(read_errors)
-    return ReadResult(configs, _unique(errors), checked)
+    return ReadResult(configs, _unique(errors), checked, tuple(dict.fromkeys(notes)))
 
 
-def _unwrapped(entry: registry.Format, source: SourceText) -> list[tuple[ConfigFile, InputType]]:
+def _unwrapped(entry: registry.Format, source: SourceText, notes: list[tuple[str, str]],
+               ) -> list[tuple[ConfigFile, InputType]]:
     """What a wrapper holds, read: its own settings, and each embedded file read by
-    the format its path and text say (one no format reads is passed over)."""
+    the format its path and text say (one no format reads is passed over); what it
+    holds but is not checked goes to ``notes``."""
     out: list[tuple[ConfigFile, InputType]] = []
     for part in entry.function(entry.unwrap or "")(source):
+        if part.note is not None:
+            notes.append(part.note)
+            continue
         if part.config is not None and part.kind is not None:
             out.append((part.config, part.kind))
             continue

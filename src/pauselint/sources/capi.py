@@ -20,6 +20,8 @@ map in v1beta1, a list of ``{name, value}`` in v1beta2), and a control plane's
 
 from __future__ import annotations
 
+import re
+
 from pauselint.model import Component, ConfigFile, Role, Setting
 from pauselint.sources.embedded import Unwrapped, file_entry, invalid_yaml
 from pauselint.sources.kinds import InputType
@@ -42,6 +44,10 @@ SPEC_PATHS = {
     "KubeadmControlPlane": ("spec", "kubeadmConfigSpec"),
     "KubeadmControlPlaneTemplate": ("spec", "template", "spec", "kubeadmConfigSpec"),
 }
+# A boot command that edits the sandbox image (sed/echo/tee into a runtime config):
+# what it writes is not known before it runs, so it is named, not guessed.
+_SETS_SANDBOX = re.compile(r"(?:sandbox_image|pause_image|pinned_images|pause-image"
+                           r"|pod-infra-container-image|/pause:)", re.I)
 # The control plane kinds whose spec.version is the cluster's Kubernetes version.
 VERSIONED = {"KubeadmControlPlane": ("spec", "version")}
 
@@ -77,6 +83,14 @@ def unwrap(source: SourceText) -> list[Unwrapped]:
             part = file_entry(source, entry, reader.errors)
             if part is not None:
                 parts.append(part)
+        for key in ("preKubeadmCommands", "postKubeadmCommands"):
+            for command in elements(get(spec, key)):
+                if _SETS_SANDBOX.search(scalar(command) or ""):
+                    line, _column = OUTER.position(command)
+                    parts.append(Unwrapped(note=(
+                        f"{source.path}:{line}",
+                        f"{key} sets a pause image with a command: not checked (what it "
+                        f"writes is known only when it runs)")))
     settings = tuple(sorted(reader.settings, key=lambda s: s.location.sort_key()))
     own = ConfigFile(source.path, Component.KUBEADM, settings=settings,
                      errors=tuple(reader.errors))

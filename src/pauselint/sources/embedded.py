@@ -40,6 +40,8 @@ class Unwrapped(NamedTuple):
     source: SourceText | None = None
     config: ConfigFile | None = None
     kind: InputType | None = None
+    # (place, why): something the wrapper holds that is not checked (a command).
+    note: tuple[str, str] | None = None
 
 
 def invalid_yaml(source: SourceText, problem: YamlProblem, component: Component,
