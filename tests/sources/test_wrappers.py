@@ -90,3 +90,17 @@ def test_the_corpus_kops_kubelet_flag_is_read() -> None:
     doc = check(CORPUS / "kops-nodeup-kubelet-tasks-daemon-args-2022.yaml")
     [flag] = [f for f in doc["findings"] if f["rule"] == "PL302"]
     assert (flag["line"], flag["image"]) == (6, "registry.k8s.io/pause:3.6")
+
+
+def test_a_kops_cluster_spec_override_and_kubelet_image() -> None:
+    """spec.containerd.configOverride is the node's config.toml, podInfraContainerImage
+    the kubelet's flag, kubernetesVersion the version: 1.35 refuses the flag (PL301)."""
+    path = FIXTURES / "kops-cluster.yaml"
+    result = CliRunner().invoke(main, ["check", "--no-config", "-o", "json", str(path)])
+    doc = json.loads(result.output)
+    assert result.exit_code == 1
+    [refused] = [f for f in doc["findings"] if f["rule"] == "PL301"]
+    assert (refused["line"], refused["column"]) == (13, 29)
+    [node] = doc["nodes"]
+    assert node["kubernetes_version"] == "1.35.2"
+    assert node["runtimes"][0]["sandbox_image"]["value"] == "registry.k8s.io/pause:3.10.1"

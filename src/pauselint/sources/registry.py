@@ -186,7 +186,9 @@ FORMATS: tuple[Format, ...] = (
            unwrap="unwrap"),
     # kOps nodeup tasks: YAML documents that are files nodeup writes.
     Format("kops", InputType.KOPS, "pauselint.sources.kops", None,
-           re.compile(r"^type:[ \t]*file[ \t]*$", re.M), unwrap="unwrap"),
+           re.compile(r"^type:[ \t]*file[ \t]*$"
+                      r"|^[\"']?apiVersion[\"']?[ \t]*:[ \t]*[\"']?kops\.k8s\.io/", re.M),
+           unwrap="unwrap"),
     # the kubeadm-config ConfigMap as `kubectl get cm -o yaml` prints it
     Format("kubeadm-configmap", InputType.KUBEADM, "pauselint.sources.kubeadm_configmap",
            Component.KUBEADM, re.compile(r"^[ \t]+ClusterConfiguration[ \t]*:[ \t]*[|>]", re.M),
