@@ -44,7 +44,7 @@ _UNIT_FOLDERS = ("etc/systemd/system", "run/systemd/system", "usr/local/lib/syst
                  "usr/lib/systemd/system", "lib/systemd/system")
 # Units whose command lines or environment carry a pause image: the kubelet's flags,
 # and cri-dockerd's own --pod-infra-container-image.
-_UNITS = ("kubelet.service", "cri-docker.service")
+_UNITS = ("kubelet.service", "cri-docker.service", "crio.service")
 
 # A node's configs relative to its root: exact names and one-level globs, never a
 # recursive walk. Imports and EnvironmentFile= targets are followed by their readers.

@@ -41,6 +41,26 @@ def _reference_loader(load_import: ImportLoader | None) -> ReferenceLoader:
     return lambda path, _kind: load_import(path)
 
 
+def _crio_flag_wins(nodes: list[NodeFacts], flags: Sequence[Setting],
+                    carriers: Sequence[ConfigFile]) -> list[NodeFacts]:
+    """The CRI-O node with its command-line ``--pause-image`` in effect: the flag's
+    last value wins over crio.conf and its drop-ins, which stay listed as shadowed.
+    A flag with no CRI-O configuration among the inputs is a CRI-O node of its own."""
+    effective = next((s for s in reversed(flags) if s.effective), None)
+    for index, node in enumerate(nodes):
+        if node.runtime is not Component.CRIO:
+            continue
+        shadowed = tuple(s._replace(effective=False) if effective is not None else s
+                         for s in node.sandbox_settings)
+        nodes[index] = node._replace(sandbox_settings=(*shadowed, *flags),
+                                     effective_sandbox=effective or node.effective_sandbox)
+        return nodes
+    from pauselint.sources.layering import runtime_node
+
+    units = [c for c in carriers if any(s in flags for s in c.settings)] or list(carriers)
+    return [*nodes, runtime_node(Component.CRIO, units, list(flags))]
+
+
 def same_path(a: str | Path, b: str | Path) -> bool:
     """Whether two paths name one file as written (no symlinks resolved, like containerd)."""
     return path_key(a) == path_key(b)
@@ -76,6 +96,11 @@ def assemble_group(configs: Sequence[tuple[ConfigFile, str]],
         errors.extend(layered.errors)
         attached.extend(layered.attached)
         carriers.extend(layered.carriers)
+    # CRI-O's --pause-image on its command line wins over every file's pause_image.
+    crio_flags = [s for s in attached if s.component is Component.CRIO]
+    if crio_flags:
+        attached = [s for s in attached if s.component is not Component.CRIO]
+        nodes = _crio_flag_wins(nodes, crio_flags, carriers)
     if attached:
         runtimes = [n for n in nodes if n.runtime is not None]
         if len(runtimes) == 1:

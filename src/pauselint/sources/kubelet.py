@@ -43,7 +43,13 @@ _FLAG_READERS: dict[str, Component] = {
     "kubelet": Component.KUBELET,
     "kubelet-wrapper": Component.KUBELET,  # CoreOS: passes its arguments to the kubelet
     "cri-dockerd": Component.CRI_DOCKERD,
+    "crio": Component.CRIO,
 }
+# The flag each program names its pause image with: CRI-O's own --pause-image, which
+# overrides crio.conf's pause_image (cri-o internal/criocli/criocli.go @v1.36.3,
+# mergeConfig: `if ctx.IsSet("pause-image") { config.PauseImage = ... }` after the
+# files are read).
+PROGRAM_FLAGS: dict[Component, str] = {Component.CRIO: "--pause-image"}
 # Programs recognised (so the unit is not "unknown") but whose flags name no pause
 # image this module reads: their own pause flags belong to the k3s reader.
 _OTHER_PROGRAMS: dict[str, Component] = {"rke2": Component.RKE2, "k3s": Component.K3S}
@@ -297,7 +303,8 @@ def read_systemd_service(
     for command in commands:
         component, reads_flag, args = _program(command.words)
         part_errors = errors[command.part]
-        values = list(_flag_values(_expand(args, variables), part_errors))
+        values = list(_flag_values(_expand(args, variables), part_errors,
+                                   PROGRAM_FLAGS.get(component, FLAG)))
         if values and not reads_flag:
             part_errors.append(
                 InputError(
@@ -374,7 +381,8 @@ def effective_flags(files: Sequence[ConfigFile]) -> tuple[Setting, ...]:
     variable assigned again) stays so. The same location seen twice (an env file
     given both alone and through its unit) counts once, at its later place.
     """
-    flags = [s for f in files for s in f.settings if s.key == FLAG]
+    keys = {FLAG, *PROGRAM_FLAGS.values()}
+    flags = [s for f in files for s in f.settings if s.key in keys]
     return tuple(s for _, s in _last_wins(flags))
 
 
@@ -436,8 +444,9 @@ def _expand(words: Sequence[_Word], variables: Mapping[str, TracedText]) -> list
     return out
 
 
-def _flag_values(words: Sequence[_Word], errors: list[InputError]) -> Iterator[_Word]:
-    """The value of each ``--pod-infra-container-image`` in ``words``, in order.
+def _flag_values(words: Sequence[_Word], errors: list[InputError],
+                 flag: str = FLAG) -> Iterator[_Word]:
+    """The value of each ``flag`` (``--pod-infra-container-image``) in ``words``, in order.
 
     Both pflag spellings: ``--flag=IMG`` and ``--flag IMG``. A bare ``--`` ends the
     flags, as in pflag.
@@ -448,19 +457,19 @@ def _flag_values(words: Sequence[_Word], errors: list[InputError]) -> Iterator[_
         text = word.value.text
         if text == "--":
             return
-        if text == FLAG:
+        if text == flag:
             if index + 1 == len(words):
                 errors.append(
-                    InputError(word.start.path, word.start.line, f"`{FLAG}` has no value")
+                    InputError(word.start.path, word.start.line, f"`{flag}` has no value")
                 )
                 return
             yield words[index + 1]
             index += 2
             continue
-        if text.startswith(FLAG + "="):
-            equals = word.value.locations[len(FLAG)]
+        if text.startswith(flag + "="):
+            equals = word.value.locations[len(flag)]
             after = Location(equals.path, equals.line, (equals.column or 0) + 1)
-            value = word.value.tail(len(FLAG) + 1)
+            value = word.value.tail(len(flag) + 1)
             yield _Word(value, value.locations[0] if value.text else after)
         index += 1
 
@@ -473,7 +482,7 @@ def _setting(word: _Word, component: Component, errors: list[InputError]) -> Set
     return Setting(
         component=component,
         role=Role.POD_INFRA_FLAG if kubelet else Role.SANDBOX_IMAGE,
-        key=FLAG,
+        key=PROGRAM_FLAGS.get(component, FLAG),
         value=word.value.text,
         location=where,
     )
@@ -656,4 +665,7 @@ def layer_flags(files: Sequence[tuple[ConfigFile, str]], context: LayerContext) 
         dockerd = dockerd or [u for u in units if u.path in paths]
         nodes.append(runtime_node(Component.CRI_DOCKERD, dockerd, sandbox))
     kubelet = tuple(s for s in flags if s.component is Component.KUBELET)
-    return Layered(nodes=tuple(nodes), attached=kubelet, carriers=(*env_files, *units))
+    # CRI-O's --pause-image: it overrides crio.conf's value (nodes.assemble_group).
+    crio = tuple(s for s in flags if s.component is Component.CRIO)
+    return Layered(nodes=tuple(nodes), attached=(*kubelet, *crio),
+                   carriers=(*env_files, *units))
