@@ -141,3 +141,12 @@ def test_the_running_kubelets_flags_are_read_from_its_process(tmp_path: Path) ->
     flagged = [f for f in doc["findings"] if f["path"].endswith("/cmdline")]
     assert {f["rule"] for f in flagged} == {"PL302", "PL303"}
     assert all(f["image"] == "registry.k8s.io/pause:3.9" for f in flagged)
+
+
+def test_show_refuses_what_it_cannot_do(tmp_path: Path) -> None:
+    root = node_root(tmp_path)
+    for args, message in ((["-o", "sarif"], "--show prints text or json, not sarif"),
+                          (["--output-file", str(tmp_path / "x.json")], "--show prints to")):
+        result = run("--root", str(root), "--kubelet-pid", "none", "--show", *args)
+        assert result.exit_code == 2 and message in result.output
+        assert not (tmp_path / "x.json").exists()

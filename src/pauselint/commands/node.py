@@ -145,6 +145,9 @@ def node_command(root: str, runtime_endpoint: str | None, kubelet_pid: str,
 
         if output_format not in ("text", "json"):
             raise Fatal(f"--show prints text or json, not {output_format}")
+        if output_path:
+            raise Fatal("--show prints to the terminal; for a file, use `-o json` without "
+                        "--show, whose report carries the same node entries")
         click.echo(render_show(report.nodes, output_format), nl=False)
         return
     from pauselint.commands.run_inputs import check_inputs
