@@ -25,7 +25,7 @@ import re
 from pauselint.model import Component, ConfigFile, Role, Setting
 from pauselint.sources.embedded import Unwrapped, file_entry, invalid_yaml
 from pauselint.sources.kinds import InputType
-from pauselint.sources.kubeadm import _Reader
+from pauselint.sources.kubeadm import DocumentReader
 from pauselint.sources.source_text import SourceText
 from pauselint.sources.yaml_locator import (
     OUTER,
@@ -57,7 +57,7 @@ def unwrap(source: SourceText) -> list[Unwrapped]:
     documents, problem = compose_documents(source.text)
     if problem is not None:
         return invalid_yaml(source, problem, Component.KUBEADM, InputType.KUBEADM)
-    reader = _Reader(source.path, source.text)
+    reader = DocumentReader(source.path, source.text)
     parts: list[Unwrapped] = []
     for document in documents:
         api_version = scalar(get(document, "apiVersion")) or ""

@@ -201,6 +201,11 @@ class _Reader:
             )
 
 
+# Wrappers that hold kubeadm's documents as YAML mappings (Cluster API's
+# clusterConfiguration, initConfiguration, joinConfiguration) read them with this.
+DocumentReader = _Reader
+
+
 def _map_args(args: Node) -> Iterator[Node]:
     for key_node, value_node in items(args):
         if scalar(key_node) == POD_INFRA_ARG:
