@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from pauselint.model import Report
 from pauselint.report.escaping import printable_but_line_breaks
@@ -92,40 +92,39 @@ def render_openmetrics(report: Report, *, tool_version: str, table_date: str,
 def sandbox_images(nodes: Iterable[Mapping], source: str) -> list[_Labels]:
     """One label set per runtime of each node entry (``Report.nodes``, describe.py's
     shape), sorted and each once: two identical series would fail the whole scrape."""
-    found: set[_Labels] = set()
-    for entry in nodes:
-        if not isinstance(entry, Mapping):
-            continue
-        name = entry.get("name")
-        for runtime in entry.get("runtimes") or ():
-            sandbox = runtime.get("sandbox_image") or {}
-            found.add((("node", name if isinstance(name, str) else ""),
-                       ("runtime", str(runtime.get("name") or "")),
-                       ("image", str(sandbox.get("value") or "")),
-                       ("origin", str(sandbox.get("origin") or "unknown")),
-                       ("source", source)))
-    return sorted(found)
+    def configured(runtime: Mapping) -> tuple[str, str] | None:
+        sandbox = runtime.get("sandbox_image") or {}
+        return str(sandbox.get("value") or ""), str(sandbox.get("origin") or "unknown")
+
+    return _series(nodes, source, configured)
 
 
 def live_images(nodes: Iterable[Mapping]) -> list[_Labels]:
     """``pauselint node``: what the running runtime reports over CRI, beside the
     configured series (same labels, ``source="live"``); nothing where it reports no
     image (containerd 2.x)."""
+    def running(runtime: Mapping) -> tuple[str, str] | None:
+        image = (runtime.get("live") or {}).get("sandbox_image")
+        return (image, "running") if isinstance(image, str) and image else None
+
+    return _series(nodes, LIVE, running)
+
+
+def _series(nodes: Iterable[Mapping], source: str,
+            image_of: Callable[[Mapping], tuple[str, str] | None]) -> list[_Labels]:
+    """The sandbox-image label sets of every runtime of every node entry, each once."""
     found: set[_Labels] = set()
     for entry in nodes:
         if not isinstance(entry, Mapping):
             continue
         name = entry.get("name")
         for runtime in entry.get("runtimes") or ():
-            live = runtime.get("live") or {}
-            image = live.get("sandbox_image")
-            if not isinstance(image, str) or not image:
+            image = image_of(runtime)
+            if image is None:
                 continue
             found.add((("node", name if isinstance(name, str) else ""),
                        ("runtime", str(runtime.get("name") or "")),
-                       ("image", image),
-                       ("origin", "running"),
-                       ("source", LIVE)))
+                       ("image", image[0]), ("origin", image[1]), ("source", source)))
     return sorted(found)
 
 
