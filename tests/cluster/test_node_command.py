@@ -45,3 +45,25 @@ def test_the_node_object_gives_version_and_platform(
     assert "PL105" in {f["rule"] for f in doc["findings"]}
     assert [(r.method, r.path) for r in kube_api.requests] == [
         ("GET", "/api/v1/nodes/worker-1")]
+
+
+def test_a_kubelet_older_than_the_table_is_said_not_a_usage_error(
+        kube_api: KubeAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", kube_api.url.rsplit(":", 1)[1])
+    token = tmp_path / "token"
+    token.write_text(TOKEN)
+    monkeypatch.setattr(node_object, "SERVICE_TOKEN_FILE", str(token))
+    monkeypatch.setattr(node_object, "SERVICE_CA_FILE", str(kube_api.ca_path))
+    kube_api.set_nodes([make_node("old-1", kubelet="v1.12.10")])
+    config = tmp_path / "host" / "etc" / "containerd" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
+                      '  sandbox_image = "registry.k8s.io/pause:3.10"\n')
+    result = CliRunner().invoke(main, ["node", "--root", str(tmp_path / "host"),
+                                       "--kubelet-pid", "none", "-o", "json"],
+                                env={"NODE_NAME": "old-1"})
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert "is not used: Kubernetes 1.12.10 is older" in doc["context"]["node_object_unread"]
+    assert doc["nodes"][0]["kubernetes_version"] is None

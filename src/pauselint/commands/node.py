@@ -119,6 +119,8 @@ def node_command(root: str, runtime_endpoint: str | None, kubelet_pid: str,
         runtimes.append(f"{runtime.name}={_release(runtime.version)}")
     kubernetes = kubernetes_version or (_release(live.kubelet_version)
                                         if live.kubelet_version else None)
+    if kubernetes and not kubernetes_version:
+        kubernetes, live = _usable_version(kubernetes, live)
     if not paths:
         raise Fatal(f"no config pauselint reads was found under {root} (is the node's "
                     f"filesystem mounted there?)")
@@ -222,6 +224,21 @@ def _node_object(node_name: str | None) -> tuple[object | None, str | None]:
     if isinstance(found, str):
         return None, found
     return found, None
+
+
+def _usable_version(kubernetes: str, live: LiveSources) -> tuple[str | None, LiveSources]:
+    """The kubelet's version as the target, unless the table cannot judge it (older
+    than anything it describes): a node's fact is never a usage error, so the rules
+    that need a version skip and the Node object's entry says why."""
+    from pauselint import engine
+    from pauselint.compat import CompatError, load_table
+
+    try:
+        engine.resolve_kubernetes(kubernetes, load_table())
+    except (engine.UsageError, CompatError) as exc:
+        why = f"the kubelet's version {live.kubelet_version} is not used: {exc}"
+        return None, live._replace(node_object_unread=why)
+    return kubernetes, live
 
 
 def _release(version: str) -> str:
