@@ -13,14 +13,36 @@ import sys
 import click
 
 from pauselint import __version__
-from pauselint.commands.check import check_command
-from pauselint.commands.cluster import cluster_command
 from pauselint.commands.errors import EXIT_ERROR
-from pauselint.commands.node import node_command
-from pauselint.commands.recommend import recommend_command
-from pauselint.commands.rules import explain_command, rules_command
-from pauselint.commands.show import show_command
-from pauselint.commands.table import table_command
+
+# Each verb's module, imported only when that verb runs (or help lists them): a
+# pre-commit hook runs `pauselint check` on every commit and pays for check alone,
+# not for node's CRI options, cluster's client or table's JSON.
+COMMANDS = {
+    "check": "pauselint.commands.check:check_command",
+    "show": "pauselint.commands.show:show_command",
+    "rules": "pauselint.commands.rules:rules_command",
+    "explain": "pauselint.commands.rules:explain_command",
+    "recommend": "pauselint.commands.recommend:recommend_command",
+    "cluster": "pauselint.commands.cluster:cluster_command",
+    "node": "pauselint.commands.node:node_command",
+    "table": "pauselint.commands.table:table_command",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands (:data:`COMMANDS`) are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            import importlib
+
+            module, _, name = COMMANDS[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), name), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -41,7 +63,8 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     ctx.exit(0)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=LazyGroup,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True,
               callback=_print_version,
               help="Show the version and what the compat table knows, and exit.")
@@ -61,14 +84,6 @@ def main() -> None:
     """
 
 
-main.add_command(check_command)
-main.add_command(show_command)
-main.add_command(rules_command)
-main.add_command(explain_command)
-main.add_command(recommend_command)
-main.add_command(cluster_command)
-main.add_command(node_command)
-main.add_command(table_command)
 
 
 def run() -> None:

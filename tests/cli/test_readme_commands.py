@@ -362,8 +362,9 @@ class Outcome:
 
 def _parse(args: tuple[str, ...]) -> tuple[str | None, click.Command, dict[str, Any]]:
     """pauselint's own reading of a command line: verb, its click command, its params."""
-    verb = args[0] if args and args[0] in main.commands else None
-    command = main.commands[verb] if verb else main
+    known = main.list_commands(click.Context(main))
+    verb = args[0] if args and args[0] in known else None
+    command = main.get_command(click.Context(main), verb) if verb else main
     context = command.make_context(verb or "pauselint", list(args[1:] if verb else args),
                                    resilient_parsing=True)
     return verb, command, context.params
