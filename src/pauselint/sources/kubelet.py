@@ -459,9 +459,8 @@ def _flag_values(words: Sequence[_Word], errors: list[InputError],
             return
         if text == flag:
             if index + 1 == len(words):
-                errors.append(
-                    InputError(word.start.path, word.start.line, f"`{flag}` has no value")
-                )
+                errors.append(InputError(word.start.path, word.start.line,
+                                         f"`{flag}` has no value", word.start.column))
                 return
             yield words[index + 1]
             index += 2

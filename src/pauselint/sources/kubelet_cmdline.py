@@ -118,28 +118,13 @@ def _program(words: Sequence[_Word]) -> tuple[Component | None, str, list[_Word]
 
 
 def _last_value(words: Sequence[_Word], flag: str, errors: list[InputError]) -> FlagValue | None:
-    """The last value of ``flag`` in ``words`` (pflag keeps the last), both spellings."""
-    found: FlagValue | None = None
-    index = 0
-    while index < len(words):
-        word = words[index]
-        text = word.value.text
-        if text == "--":
-            break
-        if text == flag:
-            if index + 1 == len(words):
-                errors.append(InputError(word.start.path, 1, f"`{flag}` has no value",
-                                         word.start.column))
-                break
-            value = words[index + 1]
-            found = FlagValue(value.value.text, value.start)
-            index += 2
-            continue
-        if text.startswith(flag + "="):
-            column = (word.start.column or 1) + len(flag) + 1
-            found = FlagValue(text[len(flag) + 1:], Location(word.start.path, 1, column))
-        index += 1
-    return found
+    """The last value of ``flag`` in ``words`` (pflag keeps the last), both spellings,
+    found as the kubelet readers find the pause flag (kubelet._flag_values)."""
+    values = list(_flag_values(words, errors, flag))
+    if not values:
+        return None
+    last = values[-1]
+    return FlagValue(last.value.text, last.value.locations[0] if last.value.text else last.start)
 
 
 def read_kubelet_flags(path: str, text: str) -> KubeletFlags:
