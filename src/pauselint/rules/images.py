@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from packaging.version import InvalidVersion, Version
 
-from pauselint.compat import CompatTable, Expectation
+from pauselint.compat import CompatTable, Expectation, Repository
 from pauselint.imageref import ImageRef, arch_of_repository, tag_suffix
 from pauselint.rules.framework import ImageUse, RuleContext
 
@@ -167,8 +167,7 @@ def multi_arch_reference(use: ImageUse, table: CompatTable,
 
     A mirror's own per-arch copies point at the upstream multi-arch image: whether the
     mirror also carries a multi-arch tag is not known. Otherwise the user's registry
-    is kept -- unless it is a frozen one whose successor carries the tag: a fix never
-    sends a node to a registry that gets no new pause images (PL103).
+    is kept, unless it is frozen (:func:`on_live_registry`).
     """
     tag = lookup_tag(use)
     if tag is None or table.is_floating_tag(tag):
@@ -191,11 +190,19 @@ def multi_arch_reference(use: ImageUse, table: CompatTable,
     multi_arch = table.repository(base_upstream[0])
     if multi_arch is None or tag not in (multi_arch.tags or ()):
         return None
-    successor = table.repository(multi_arch.successor) if multi_arch.successor else None
-    if (use.mirror is None and multi_arch.frozen and successor is not None
+    return on_live_registry(table, use, multi_arch, base_written[0], tag)
+
+
+def on_live_registry(table: CompatTable, use: ImageUse, repository: Repository, name: str,
+                     tag: str) -> str:
+    """``name:tag`` -- or the frozen ``repository``'s successor at ``tag`` when it carries
+    it and the user's name is no mirror of the frozen one: a fix never sends a node to a
+    registry that gets no new pause images (PL103)."""
+    successor = table.repository(repository.successor) if repository.successor else None
+    if (use.mirror is None and repository.frozen and successor is not None
             and tag in (successor.tags or ())):
         return f"{successor.name}:{tag}"
-    return f"{base_written[0]}:{tag}"
+    return f"{name}:{tag}"
 
 
 def known_digest(use: ImageUse, table: CompatTable) -> str | None:

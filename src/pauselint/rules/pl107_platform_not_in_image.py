@@ -45,7 +45,13 @@ from pauselint.compat import CompatTable, PauseTag, Repository
 from pauselint.model import Finding, Platform, Severity, Skip
 from pauselint.platforms import carries, tag_for_platform
 from pauselint.rules.framework import ImageUse, RuleContext, finding
-from pauselint.rules.images import checked_uses, lookup_tag, pinned_platform, written_name
+from pauselint.rules.images import (
+    checked_uses,
+    lookup_tag,
+    on_live_registry,
+    pinned_platform,
+    written_name,
+)
 
 ID = "PL107"
 NAME = "platform-not-in-image"
@@ -142,11 +148,7 @@ def _expected(ctx: RuleContext, use: ImageUse, repository: Repository,
     tag = tag_for_platform(ctx.table, repository, platform, ctx.kubernetes)
     if tag is None:
         return None
-    successor = ctx.table.repository(repository.successor) if repository.successor else None
-    if (use.mirror is None and repository.frozen and successor is not None
-            and tag in (successor.tags or ())):
-        return f"{successor.name}:{tag}"
-    return f"{written_name(use.ref)}:{tag}"
+    return on_live_registry(ctx.table, use, repository, written_name(use.ref), tag)
 
 
 def _describe(platform: Platform) -> str:
