@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pauselint.model import Component, ConfigFile, InputError, NodeFacts, Setting
+from pauselint.model import Component, ConfigFile, InputError, NodeFacts, Role, Setting
 from pauselint.sources import registry
 from pauselint.sources.kinds import InputType
 from pauselint.sources.layering import (
@@ -41,14 +41,14 @@ def _reference_loader(load_import: ImportLoader | None) -> ReferenceLoader:
     return lambda path, _kind: load_import(path)
 
 
-def _crio_flag_wins(nodes: list[NodeFacts], flags: Sequence[Setting],
-                    carriers: Sequence[ConfigFile]) -> list[NodeFacts]:
-    """The CRI-O node with its command-line ``--pause-image`` in effect: the flag's
-    last value wins over crio.conf and its drop-ins, which stay listed as shadowed.
-    A flag with no CRI-O configuration among the inputs is a CRI-O node of its own."""
+def _command_line_wins(nodes: list[NodeFacts], runtime: Component, flags: Sequence[Setting],
+                       carriers: Sequence[ConfigFile]) -> list[NodeFacts]:
+    """``runtime``'s node with the sandbox image its command line sets in effect: the
+    flag's last value wins over its files' values, which stay listed as shadowed. A
+    flag with no configuration of that runtime among the inputs is a node of its own."""
     effective = next((s for s in reversed(flags) if s.effective), None)
     for index, node in enumerate(nodes):
-        if node.runtime is not Component.CRIO:
+        if node.runtime is not runtime:
             continue
         shadowed = tuple(s._replace(effective=False) if effective is not None else s
                          for s in node.sandbox_settings)
@@ -58,7 +58,7 @@ def _crio_flag_wins(nodes: list[NodeFacts], flags: Sequence[Setting],
     from pauselint.sources.layering import runtime_node
 
     units = [c for c in carriers if any(s in flags for s in c.settings)] or list(carriers)
-    return [*nodes, runtime_node(Component.CRIO, units, list(flags))]
+    return [*nodes, runtime_node(runtime, units, list(flags))]
 
 
 def same_path(a: str | Path, b: str | Path) -> bool:
@@ -96,11 +96,15 @@ def assemble_group(configs: Sequence[tuple[ConfigFile, str]],
         errors.extend(layered.errors)
         attached.extend(layered.attached)
         carriers.extend(layered.carriers)
-    # CRI-O's --pause-image on its command line wins over every file's pause_image.
-    crio_flags = [s for s in attached if s.component is Component.CRIO]
-    if crio_flags:
-        attached = [s for s in attached if s.component is not Component.CRIO]
-        nodes = _crio_flag_wins(nodes, crio_flags, carriers)
+    # A sandbox image a runtime's command line sets (CRI-O's --pause-image) wins over
+    # every file of that runtime: a flag layer attaches it, its runtime's node takes it.
+    overrides = [s for s in attached if s.role is Role.SANDBOX_IMAGE]
+    if overrides:
+        attached = [s for s in attached if s.role is not Role.SANDBOX_IMAGE]
+        for runtime in dict.fromkeys(s.component for s in overrides):
+            nodes = _command_line_wins(nodes, runtime,
+                                       [s for s in overrides if s.component is runtime],
+                                       carriers)
     if attached:
         runtimes = [n for n in nodes if n.runtime is not None]
         if len(runtimes) == 1:

@@ -13,11 +13,11 @@ from __future__ import annotations
 from pauselint.model import Component, ConfigFile, InputError, Location, Role, Setting
 from pauselint.sources.embedded import Unwrapped, embedded_file, invalid_yaml
 from pauselint.sources.kinds import InputType
+from pauselint.sources.kubelet import FLAG
 from pauselint.sources.source_text import SourceText
 from pauselint.sources.yaml_locator import OUTER, compose_documents, elements, get_path, scalar
 
 API_GROUP = "node.eks.aws/"
-FLAG = "--pod-infra-container-image"
 CONTAINERD_CONFIG = "/etc/containerd/config.toml"
 
 

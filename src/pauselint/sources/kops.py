@@ -19,6 +19,7 @@ from __future__ import annotations
 from pauselint.model import Component, ConfigFile, InputError, Location, Role, Setting
 from pauselint.sources.embedded import Unwrapped, embedded_file, file_entry, invalid_yaml
 from pauselint.sources.kinds import InputType
+from pauselint.sources.kubelet import FLAG
 from pauselint.sources.source_text import SourceText
 from pauselint.sources.yaml_locator import OUTER, Node, compose_documents, get, get_path, scalar
 
@@ -53,7 +54,7 @@ def _spec(source: SourceText, document: Node, errors: list[InputError]) -> list[
     image = get_path(document, "spec", "kubelet", "podInfraContainerImage")
     if scalar(image):
         flag = Setting(Component.KUBELET, Role.POD_INFRA_FLAG,
-                       "--pod-infra-container-image", scalar(image) or "",
+                       FLAG, scalar(image) or "",
                        Location(source.path, *OUTER.position(image)))
         parts.append(Unwrapped(config=ConfigFile(source.path, Component.KUBELET,
                                                  settings=(flag,)),

@@ -664,7 +664,8 @@ def layer_flags(files: Sequence[tuple[ConfigFile, str]], context: LayerContext) 
         dockerd = dockerd or [u for u in units if u.path in paths]
         nodes.append(runtime_node(Component.CRI_DOCKERD, dockerd, sandbox))
     kubelet = tuple(s for s in flags if s.component is Component.KUBELET)
-    # CRI-O's --pause-image: it overrides crio.conf's value (nodes.assemble_group).
-    crio = tuple(s for s in flags if s.component is Component.CRIO)
-    return Layered(nodes=tuple(nodes), attached=(*kubelet, *crio),
+    # A runtime's own pause flag (CRI-O's --pause-image) overrides its files' value:
+    # attached as its sandbox image, nodes.assemble_group gives it to that runtime.
+    overrides = tuple(s for s in flags if s.component in PROGRAM_FLAGS)
+    return Layered(nodes=tuple(nodes), attached=(*kubelet, *overrides),
                    carriers=(*env_files, *units))
