@@ -17,8 +17,10 @@ from .apiserver import TOKEN, KubeAPI
 from .nodes import make_node
 
 
-def test_the_node_object_gives_version_and_platform(
-        kube_api: KubeAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def in_a_pod(kube_api: KubeAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> KubeAPI:
+    """A pod's view: KUBERNETES_SERVICE_* set, its service-account token and CA where
+    the command reads them (node_object's paths, pointed at the test's files)."""
     monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
     monkeypatch.setenv("KUBERNETES_SERVICE_PORT", kube_api.url.rsplit(":", 1)[1])
     token = tmp_path / "serviceaccount" / "token"
@@ -26,6 +28,11 @@ def test_the_node_object_gives_version_and_platform(
     token.write_text(TOKEN)
     monkeypatch.setattr(node_object, "SERVICE_TOKEN_FILE", str(token))
     monkeypatch.setattr(node_object, "SERVICE_CA_FILE", str(kube_api.ca_path))
+    return kube_api
+
+
+def test_the_node_object_gives_version_and_platform(in_a_pod: KubeAPI, tmp_path: Path) -> None:
+    kube_api = in_a_pod
     kube_api.set_nodes([make_node("worker-1", kubelet="v1.30.2", arch="arm64"),
                         make_node("worker-2")])
     config = tmp_path / "host" / "etc" / "containerd" / "config.toml"
@@ -48,14 +55,8 @@ def test_the_node_object_gives_version_and_platform(
 
 
 def test_a_kubelet_older_than_the_table_is_said_not_a_usage_error(
-        kube_api: KubeAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
-    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", kube_api.url.rsplit(":", 1)[1])
-    token = tmp_path / "token"
-    token.write_text(TOKEN)
-    monkeypatch.setattr(node_object, "SERVICE_TOKEN_FILE", str(token))
-    monkeypatch.setattr(node_object, "SERVICE_CA_FILE", str(kube_api.ca_path))
-    kube_api.set_nodes([make_node("old-1", kubelet="v1.12.10")])
+        in_a_pod: KubeAPI, tmp_path: Path) -> None:
+    in_a_pod.set_nodes([make_node("old-1", kubelet="v1.12.10")])
     config = tmp_path / "host" / "etc" / "containerd" / "config.toml"
     config.parent.mkdir(parents=True)
     config.write_text('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
