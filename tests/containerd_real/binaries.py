@@ -12,12 +12,11 @@ The cache is ``$PAUSELINT_RUNTIME_CACHE`` or ``~/.cache/pauselint/runtimes``; wi
 every binary there, ``fetch()`` does no network at all. An fcntl lock on the cache
 folder lets two test processes fetch at once.
 
-Run as a script it fetches and prints ``<version> <path> <containerd --version>``.
+The private-apt helpers are tests/realparts/debian.py's. Run as a script it fetches and prints ``<version> <path> <containerd --version>``.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import shutil
@@ -25,14 +24,23 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+
+if not __package__:  # run as a script: tests/ holds the shared Debian fetcher
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+# The private apt configuration's parts shared with every real-part fetch (one copy).
+from realparts.debian import (
+    KEYRING,
+    FetchError,
+    _archive_address,
+    _locked,
+    _run,
+)
 
 # Upstream version -> the Debian suite that ships it.
 SUITES: dict[str, str] = {"1.6.20": "bookworm", "1.7.24": "trixie", "2.1.9": "sid"}
 PACKAGE = "containerd"
-KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
 BINARY = Path("usr/bin/containerd")
 
 # Debian's own suite names: an apt source naming one of these is Debian's archive.
@@ -42,10 +50,6 @@ _DEBIAN_SUITES = frozenset({
 })
 _UPDATE_TIMEOUT = 600
 _DOWNLOAD_TIMEOUT = 300
-
-
-class FetchError(Exception):
-    """The binaries cannot be had here; ``str()`` says why (tests skip with it)."""
 
 
 def cache_root() -> Path:
@@ -89,16 +93,6 @@ def fetch(versions: tuple[str, ...] = tuple(SUITES)) -> dict[str, Path]:
                 # The lists (some 300 MB) serve only a fetch, which updates them anew.
                 shutil.rmtree(root / "apt", ignore_errors=True)
     return found
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _install(apt: _PrivateApt, version: str, root: Path) -> None:
@@ -204,65 +198,6 @@ def _upstream_part(debian_version: str) -> str:
     if "-" in version:
         version = version.rsplit("-", 1)[0]
     return re.split(r"[~+]", version, maxsplit=1)[0]
-
-
-def _archive_address() -> str:
-    """The Debian archive this machine's own apt sources name."""
-    etc = Path("/etc/apt")
-    files = [etc / "sources.list"] if (etc / "sources.list").is_file() else []
-    parts = etc / "sources.list.d"
-    if parts.is_dir():
-        files += sorted(p for p in parts.iterdir() if p.suffix in (".list", ".sources"))
-    for path in files:
-        try:
-            text = path.read_text(errors="replace")
-        except OSError:
-            continue
-        reader = _deb822_sources if path.suffix == ".sources" else _one_line_sources
-        for uri, suites in reader(text):
-            if uri.startswith(("http://", "https://")) and _DEBIAN_SUITES & set(suites):
-                return uri.rstrip("/")
-    raise FetchError("no Debian archive found in /etc/apt/sources.list or sources.list.d")
-
-
-def _one_line_sources(text: str) -> Iterator[tuple[str, list[str]]]:
-    for line in text.splitlines():
-        line = re.sub(r"\[[^\]]*\]", " ", line.split("#", 1)[0])
-        fields = line.split()
-        if len(fields) >= 3 and fields[0] == "deb":
-            yield fields[1], [fields[2]]
-
-
-def _deb822_sources(text: str) -> Iterator[tuple[str, list[str]]]:
-    for stanza in re.split(r"\n\s*\n", text):
-        fields: dict[str, str] = {}
-        for line in stanza.splitlines():
-            if line.startswith("#") or ":" not in line or line[:1].isspace():
-                continue
-            key, value = line.split(":", 1)
-            fields[key.strip().lower()] = value.strip()
-        if "deb" not in fields.get("types", "").split():
-            continue
-        if fields.get("enabled", "yes").lower() == "no":
-            continue
-        for uri in fields.get("uris", "").split():
-            yield uri, fields.get("suites", "").split()
-
-
-def _run(command: list[str], what: str, timeout: float, env: dict[str, str] | None = None,
-         cwd: Path | None = None) -> str:
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                              env=env, cwd=cwd, check=False)
-    except FileNotFoundError as exc:
-        raise FetchError(f"{what}: {command[0]} not found") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise FetchError(f"{what}: no answer in {timeout:.0f} s (archive unreachable?)") from exc
-    if done.returncode != 0:
-        lines = (done.stderr or done.stdout).strip().splitlines()
-        raise FetchError(f"{what} failed (exit {done.returncode}): "
-                         + " | ".join(lines[-3:]))
-    return done.stdout + done.stderr
 
 
 def version_line(binary: Path) -> str:
