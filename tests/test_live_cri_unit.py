@@ -157,7 +157,7 @@ def test_crio_before_127_reports_no_info(stand_in: str) -> None:
     assert isinstance(answer, LiveRuntime)
     assert (answer.sandbox_image, answer.sandbox_image_from) == (None, None)
     assert answer.not_reported == ("cri-o 1.26.4 gives no verbose CRI Status info, so no "
-                                   "sandbox image (CRI-O before 1.27 gives none)",)
+                                   "sandbox image",)
 
 
 @pytest.mark.parametrize(("stand_in", "pins_nothing"), [

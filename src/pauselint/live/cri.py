@@ -219,8 +219,7 @@ def _sandbox_image(name: str, version: str, info: dict[str, str],
     raw = info.get("config")
     if raw is None:
         if not info:
-            return None, (f"{who} gives no verbose CRI Status info, so no sandbox image "
-                          "(CRI-O before 1.27 gives none)",)
+            return None, (f"{who} gives no verbose CRI Status info, so no sandbox image",)
         return None, (f"{who} reports no config in its CRI Status info (it gives "
                       f"{', '.join(sorted(info))}), so no sandbox image",)
     try:
@@ -246,9 +245,10 @@ def _pinned(name: str, version: str, images: Any) -> tuple[tuple[str, ...], tupl
         if image.pinned:
             found.update(image.repo_tags or image.repo_digests)
     gaps: tuple[str, ...] = ()
-    if not found and name == "containerd" and _pins_nothing(version):
-        gaps = (f"containerd {version} marks no image pinned (containerd pins its "
-                "sandbox image from 1.6.22 and 1.7.3 on)",)
+    first = _pinning_from(version) if not found and name == "containerd" else None
+    if first is not None:
+        gaps = (f"containerd {version} marks no image pinned (its line pins the sandbox "
+                f"image from {first} on)",)
     return tuple(sorted(found)), gaps
 
 
@@ -264,10 +264,20 @@ def _major(version: str) -> int:
     return numbers[0] if numbers else 0
 
 
-def _pins_nothing(version: str) -> bool:
-    """containerd releases before CRI labelled its sandbox image pinned."""
-    numbers = _numbers(version)
-    if numbers is None or numbers[0] != 1:
-        return False
-    minor, patch = numbers[1], numbers[2]
-    return minor < 6 or (minor == 6 and patch < 22) or (minor == 7 and patch < 3)
+def _pinning_from(version: str) -> str | None:
+    """The first release of ``version``'s containerd line that labels its sandbox image
+    pinned, when ``version`` is older (the compat table's ``containerd.pins_sandbox``);
+    None when it pins, or the table does not say."""
+    from pauselint.compat import CompatError, leading_release, load_table
+
+    release = leading_release(version.lstrip("v"))
+    if release is None:
+        return None
+    try:
+        table = load_table()
+    except CompatError:
+        return None
+    if table.containerd_pinning(release) is not None:
+        return None
+    first = table.containerd_pinning_from(release)
+    return str(first) if first is not None else None
