@@ -22,6 +22,7 @@ from pauselint.model import (
     Role,
     Setting,
 )
+from pauselint.sources.layering import placed
 
 # The kind a file reached through a runtime's layering has, when it was not an input.
 _RUNTIME_KIND = {
@@ -84,32 +85,42 @@ def describe_node(view: NodeView, errors: Sequence[InputError], platform: Platfo
 
 
 def _files(view: NodeView) -> list[dict[str, Any]]:
-    """Every file of the node once, inputs first in read order, then files reached."""
-    entries: dict[str, dict[str, Any]] = {}
+    """Every file of the node once, inputs first in read order, then files reached; a
+    file held in a wrapper once per path it is written to (``written_to``)."""
+    entries: dict[tuple[str, str | None], dict[str, Any]] = {}
     roles = _runtime_roles(view.facts)
     for config, kind in view.configs:
-        role = roles.get(config.path) or _KIND_ROLE.get(kind) or _systemd_role(config.path, kind)
-        if kind == "containerd" and config.path not in roles and any(
+        key = (config.path, config.node_path)
+        role = roles.get(key) or _KIND_ROLE.get(kind) or _systemd_role(placed(config), kind)
+        if kind == "containerd" and key not in roles and any(
                 f.runtime is Component.CONTAINERD for f in view.facts):
             role = "not-read"  # beside the node's config.toml, never imported by it
-        entries.setdefault(config.path, {"path": config.path, "kind": kind, "role": role})
+        entries.setdefault(key, _file_entry(config, kind, role))
     for facts in view.facts:
         for config in facts.files:
-            if config.path not in entries:
+            key = (config.path, config.node_path)
+            if key not in entries:
                 kind = _RUNTIME_KIND.get(facts.runtime, "systemd") if facts.runtime else "systemd"
-                role = roles.get(config.path) or _systemd_role(config.path, kind)
-                entries[config.path] = {"path": config.path, "kind": kind, "role": role}
+                role = roles.get(key) or _systemd_role(placed(config), kind)
+                entries[key] = _file_entry(config, kind, role)
     return list(entries.values())
 
 
-def _runtime_roles(facts: Sequence[NodeFacts]) -> dict[str, str]:
-    roles: dict[str, str] = {}
+def _file_entry(config: ConfigFile, kind: str, role: str) -> dict[str, Any]:
+    entry = {"path": config.path, "kind": kind, "role": role}
+    if config.node_path:
+        entry["written_to"] = config.node_path
+    return entry
+
+
+def _runtime_roles(facts: Sequence[NodeFacts]) -> dict[tuple[str, str | None], str]:
+    roles: dict[tuple[str, str | None], str] = {}
     for node in facts:
         if node.runtime is None or node.runtime is Component.CRI_DOCKERD:
             continue
         for index, config in enumerate(node.files):
             later = _LATER_FILE_ROLE.get(node.runtime, "drop-in")
-            roles.setdefault(config.path, "main" if index == 0 else later)
+            roles.setdefault((config.path, config.node_path), "main" if index == 0 else later)
     return roles
 
 
@@ -130,6 +141,8 @@ def _runtime(facts: NodeFacts, errors: Sequence[InputError], version: RuntimeVer
         "version_from": version.origin if version else None,
         "config_version": facts.config_version,
         "files": [config.path for config in facts.files],
+        # Where each of ``files`` is written on the node, for files held in a wrapper.
+        "written_to": [config.node_path for config in facts.files],
         "accepted": refusal is None,
         "refusal": refusal,
         "sandbox_image": _sandbox(facts, version, default),

@@ -141,8 +141,12 @@ def build_groups(read: ReadResult, root: Path | None,
     groups: dict[str, list[NodeFacts]] = {}
     errors: list[InputError] = []
     for group, configs in configs_by_group.items():
+        # A wrapper's node has only the files it writes, at the paths it writes them.
+        present = frozenset(c.node_path for c, _ in configs if c.node_path) if (
+            group in read.wrappers) else None
         groups[group], group_errors = assemble_group(configs, root=group_root(group, root),
-                                                     versions=versions, table=table)
+                                                     versions=versions, table=table,
+                                                     present=present)
         errors.extend(group_errors)
     return groups, errors
 

@@ -128,6 +128,11 @@ class ConfigFile(NamedTuple):
     # plugin tables, disabled plugins and raw version, to load it as each release
     # does); opaque to everyone else.
     structure: object = None
+    # Where the file sits on its node when that is not ``path``: a file held inside
+    # another one (a cloud-init ``write_files`` entry, a Cluster API ``files[]``) is
+    # reported in the file the user owns but ordered, grouped and resolved (drop-in
+    # order, containerd imports, a unit's drop-ins) by the path it is written to.
+    node_path: str | None = None
 
 
 class Suppression(NamedTuple):

@@ -61,6 +61,12 @@ def _command_line_wins(nodes: list[NodeFacts], runtime: Component, flags: Sequen
     return [*nodes, runtime_node(runtime, units, list(flags))]
 
 
+def _nothing_else(_path: Path, _kind: InputType) -> None:
+    """A wrapper's node has no files but the wrapper's: a reference to any other is
+    not read (it may be on the machine's image; nothing here can say)."""
+    return None
+
+
 def same_path(a: str | Path, b: str | Path) -> bool:
     """Whether two paths name one file as written (no symlinks resolved, like containerd)."""
     return path_key(a) == path_key(b)
@@ -70,6 +76,7 @@ def assemble_group(configs: Sequence[tuple[ConfigFile, str]],
                    load_import: ImportLoader | None = None, root: Path | None = None,
                    versions: Mapping[Component, Version] | None = None,
                    table: CompatTable | None = None,
+                   present: frozenset[str] | None = None,
                    ) -> tuple[list[NodeFacts], list[InputError]]:
     """All inputs of one node group, as nodes: the runtime configurations, and the
     settings that join the runtime they should agree with (kubelet flags, kubeadm's).
@@ -82,8 +89,12 @@ def assemble_group(configs: Sequence[tuple[ConfigFile, str]],
     Files that configs reference but that were not among the inputs are read with
     :func:`pauselint.reading.load_referenced`, as the kind the referencing format
     says; ``load_import`` (a containerd-only loader, the former interface) overrides.
+
+    ``present`` makes the group one wrapper's files (their node paths): references
+    resolve among them only and nothing else is read, from disk or anywhere.
     """
-    context = LayerContext(_reference_loader(load_import), root, versions or {}, table)
+    loader = _reference_loader(load_import) if present is None else _nothing_else
+    context = LayerContext(loader, root, versions or {}, table, present)
     nodes: list[NodeFacts] = []
     errors: list[InputError] = []
     attached: list[Setting] = []

@@ -17,7 +17,7 @@ from pauselint.inputs import InputFile, read_path
 from pauselint.model import ConfigFile, InputError
 from pauselint.sources import registry
 from pauselint.sources.kinds import InputType
-from pauselint.sources.source_text import SourceText
+from pauselint.sources.source_text import SourceText, relocate_among
 
 READABLE = registry.READABLE
 
@@ -78,6 +78,9 @@ class ReadResult(NamedTuple):
     # (place, why) of what a wrapper holds but pauselint does not check (a command that
     # writes the sandbox image): reported under "not read", never silently passed over.
     notes: tuple[tuple[str, str], ...] = ()
+    # The groups that are one wrapper each (their group is the wrapper's path): the node
+    # has only the files the wrapper writes (``ConfigFile.node_path``), nothing on disk.
+    wrappers: frozenset[str] = frozenset()
 
 
 def group_root(group: str, root: Path | None) -> Path | None:
@@ -94,6 +97,7 @@ def read_inputs(files: Iterable[InputFile], forced: InputType | None,
     configs: list[ReadConfig] = []
     errors: list[InputError] = []
     notes: list[tuple[str, str]] = []
+    wrappers: set[str] = set()
     checked = 0
     together: dict[tuple[str, str], list[InputFile]] = {}
     texts: dict[str, list[InputFile]] = {}
@@ -126,6 +130,7 @@ def read_inputs(files: Iterable[InputFile], forced: InputType | None,
             wrapped = _unwrapped(entry, SourceText(text_for(entry, item), item.path), notes)
             configs.extend(ReadConfig(config, kind, item.path) for config, kind in wrapped)
             errors.extend(e for config, _ in wrapped for e in config.errors)
+            wrappers.add(item.path)
             continue
         config = entry.read_source(SourceText(text_for(entry, item), item.path))
         configs.append(ReadConfig(config, kind, item.group))
@@ -137,15 +142,18 @@ def read_inputs(files: Iterable[InputFile], forced: InputType | None,
         read, read_errors = entry.function(entry.read_together)(members, context)
         configs.extend(ReadConfig(c, entry.kind, group) for c in read)
         errors.extend(read_errors)
-    return ReadResult(configs, _unique(errors), checked, tuple(dict.fromkeys(notes)))
+    return ReadResult(configs, _unique(errors), checked, tuple(dict.fromkeys(notes)),
+                      frozenset(wrappers))
 
 
 def _unwrapped(entry: registry.Format, source: SourceText, notes: list[tuple[str, str]],
                ) -> list[tuple[ConfigFile, InputType]]:
     """What a wrapper holds, read: its own settings, and each embedded file read by
-    the format its path and text say (one no format reads is passed over); what it
-    holds but is not checked goes to ``notes``."""
+    the format its path and text say (one no format reads is passed over), knowing
+    the path it is written to (``ConfigFile.node_path``); what it holds but is not
+    checked goes to ``notes``."""
     out: list[tuple[ConfigFile, InputType]] = []
+    embedded: list[tuple[str, SourceText, registry.Format]] = []
     for part in entry.function(entry.unwrap or "")(source):
         if part.note is not None:
             notes.append(part.note)
@@ -153,13 +161,43 @@ def _unwrapped(entry: registry.Format, source: SourceText, notes: list[tuple[str
         if part.config is not None and part.kind is not None:
             out.append((part.config, part.kind))
             continue
-        found = registry.detect(part.node_path or "", part.source.text)
+        node_path = part.node_path or ""
+        found = registry.detect(node_path, part.source.text)
         if found is None or found.unwrap is not None:
             continue  # what no format reads, or a wrapper inside a wrapper
-        # A format read a group at a time (systemd units with their drop-ins) reads an
-        # embedded file alone: its flags are found, a drop-in is not merged with its unit.
-        out.append((found.read_source(part.source), found.kind))
+        embedded.append((node_path, part.source, found))
+    for node_path, text, found in embedded:
+        if found.read_together is None:
+            out.append((found.read_source(text)._replace(node_path=node_path), found.kind))
+    out.extend(_read_together_embedded(source.path, embedded))
     return out
+
+
+def _read_together_embedded(wrapper: str,
+                            embedded: list[tuple[str, SourceText, registry.Format]],
+                            ) -> list[tuple[ConfigFile, InputType]]:
+    """The wrapper's files of formats read a group at a time (a systemd unit with its
+    drop-ins and the env files they name), read together at their node paths, as the
+    wrapper's node has them; a file the wrapper does not write is not read."""
+    sources: dict[str, SourceText] = {}
+    items: list[InputFile] = []
+    for node_path, text, _ in embedded:
+        sources.setdefault(node_path, text)  # a path written twice: the first is read
+        items.append(InputFile(node_path, text.text, explicit=False, group=wrapper))
+    out: list[tuple[ConfigFile, InputType]] = []
+    for found in dict.fromkeys(f for _, _, f in embedded if f.read_together is not None):
+        members = [item for item, (_, _, f) in zip(items, embedded, strict=True) if f is found]
+        context = registry.ReadContext(None, items, _not_in_wrapper)
+        read, _ = found.function(found.read_together or "")(members, context)
+        out.extend((relocate_among(config, sources), found.kind) for config in read
+                   if config.path in sources)
+    return out
+
+
+def _not_in_wrapper(path: str) -> InputFile:
+    """A file a wrapper's unit names but does not write: not read, not said missing
+    (the machine's image may have it)."""
+    return InputFile(path, None, explicit=False)
 
 
 def _unread_config(item: InputFile, forced: InputType | None) -> ReadConfig | None:

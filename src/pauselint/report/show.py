@@ -28,8 +28,8 @@ def render_show(entries: list[dict], fmt: str) -> str:
 def _node_text(node: dict[str, Any]) -> str:
     lines = [f"node {node['name']}"]
     lines.append("  files:")
-    lines += [f"    {f['path']}  ({f['kind']}, {f.get('role', f['kind'])})"
-              for f in node["files"]]
+    lines += [f"    {_written(f['path'], f.get('written_to'))}  "
+              f"({f['kind']}, {f.get('role', f['kind'])})" for f in node["files"]]
     version = node["kubernetes_version"]
     lines.append(f"  Kubernetes: {version} (from {node['kubernetes_version_from']})"
                  if version else "  Kubernetes: unknown (give --kubernetes-version)")
@@ -64,7 +64,9 @@ def _runtime_lines(runtime: dict[str, Any]) -> list[str]:
             if release["accepted"] else "refuses these files"
         lines.append(f"      containerd {release['version']} line: {said}")
     lines.append("    reads, in order:")
-    lines += [f"      {path}" for path in runtime["files"]]
+    written = runtime.get("written_to") or [None] * len(runtime["files"])
+    lines += [f"      {_written(path, to)}"
+              for path, to in zip(runtime["files"], written, strict=True)]
     lines.append("    accepts this configuration" if runtime["accepted"]
                  else f"    refuses this configuration: {runtime['refusal']}")
     lines.append("    sandbox image: " + _sandbox_text(runtime["sandbox_image"]))
@@ -75,6 +77,11 @@ def _runtime_lines(runtime: dict[str, Any]) -> list[str]:
         where = f"{value['path']}:{value['line']}" if value["line"] else value["path"]
         lines.append(f"    not used: \"{value['value']}\" at {where}: {value['why']}")
     return lines
+
+
+def _written(path: str, written_to: str | None) -> str:
+    """A file as show names it: a wrapper's file with the path it writes."""
+    return f"{path}: {written_to}" if written_to else path
 
 
 def _live_text(live: dict[str, Any]) -> str:

@@ -26,7 +26,7 @@ from pauselint.model import (
     Setting,
 )
 from pauselint.sources.kinds import InputType
-from pauselint.sources.layering import LayerContext, Layered, path_key, runtime_node
+from pauselint.sources.layering import LayerContext, Layered, path_key, placed, runtime_node
 from pauselint.sources.node_paths import resolve_written
 from pauselint.sources.source_text import SourceText
 from pauselint.sources.toml_locator import (
@@ -331,7 +331,8 @@ def _judge_in_import(setting: Setting, main_version: int) -> Setting:
 
 
 def import_paths(config: ConfigFile, config_path: Path, root: Path | None = None,
-                 errors: list[InputError] | None = None) -> list[Path]:
+                 errors: list[InputError] | None = None,
+                 present: frozenset[str] | None = None) -> list[Path]:
     """The existing files that ``config`` itself imports, in the order it names them.
 
     Only this file's own ``imports`` are resolved. An imported file may import
@@ -344,14 +345,17 @@ def import_paths(config: ConfigFile, config_path: Path, root: Path | None = None
     is globbed in sorted order, as Go's filepath.Glob does. ``..`` is resolved
     lexically, as Go's filepath.Join does. Missing files are left out (containerd
     fails on a missing non-glob import; reporting that is a rule's job). Paths
-    refused go to ``errors``, naming the path as written.
+    refused go to ``errors``, naming the path as written. With ``present`` (the
+    node's files all held in one wrapper) only those paths exist.
     """
     found: list[Path] = []
     for written in config.imports:
-        resolved = resolve_written(written, str(config_path), root, globs=True)
+        resolved = resolve_written(written, str(config_path), root, globs=True,
+                                   present=present)
         if resolved.problem is not None and errors is not None:
             errors.append(InputError(config.path, None, f"imports: {resolved.problem}"))
-        found.extend(p for p in resolved.paths if p.is_file())
+        found.extend(p for p in resolved.paths
+                     if (str(p) in present if present is not None else p.is_file()))
     return found
 
 
@@ -530,7 +534,7 @@ def read_source(source: SourceText) -> ConfigFile:
 def references(config: ConfigFile, root: Path | None,
                errors: list[InputError]) -> list[Path]:
     """The files ``config`` imports (see :func:`import_paths`)."""
-    return import_paths(config, Path(config.path), root, errors)
+    return import_paths(config, Path(placed(config)), root, errors)
 
 
 def layer(files: Sequence[tuple[ConfigFile, str]], context: LayerContext) -> Layered:
@@ -541,7 +545,7 @@ def layer(files: Sequence[tuple[ConfigFile, str]], context: LayerContext) -> Lay
     context.
     """
     configs = [config for config, _ in files]
-    inputs = {path_key(f.path): f for f in reversed(configs)}  # the first of a repeat wins
+    inputs = {path_key(placed(f)): f for f in reversed(configs)}  # the first of a repeat wins
     loaded: dict[str, ConfigFile | None] = {}
     errors: list[InputError] = []
 
@@ -554,24 +558,24 @@ def layer(files: Sequence[tuple[ConfigFile, str]], context: LayerContext) -> Lay
             errors.extend(loaded[key].errors if loaded[key] is not None else ())
         return loaded[key]
 
-    chains = [_import_chain(config, config_at, context.root, errors) for config in configs]
-    imported = {path_key(f.path) for chain in chains for f in chain[1:]}
+    chains = [_import_chain(config, config_at, context, errors) for config in configs]
+    imported = {path_key(placed(f)) for chain in chains for f in chain[1:]}
     covered: set[str] = set()
     nodes: list[NodeFacts] = []
     # Mains first; then any input left over (files importing each other in a cycle),
     # so that no input goes unchecked.
-    mains = [i for i, f in enumerate(configs) if path_key(f.path) not in imported]
+    mains = [i for i, f in enumerate(configs) if path_key(placed(f)) not in imported]
     order = [*mains, *sorted(set(range(len(configs))) - set(mains))]
     # Where a node's etc/containerd/config.toml is among them, that is the file
     # containerd reads: another config beside it that it does not import
     # (conf.d/a.toml, config.toml.orig) is never read, so it is no runtime of its own.
-    if any(is_default_main(configs[i].path) for i in mains):
-        order = [i for i in order if is_default_main(configs[i].path)]
+    if any(is_default_main(placed(configs[i])) for i in mains):
+        order = [i for i in order if is_default_main(placed(configs[i]))]
     for index in order:
-        if path_key(configs[index].path) in covered:
+        if path_key(placed(configs[index])) in covered:
             continue
         chain = chains[index]
-        covered.update(path_key(f.path) for f in chain)
+        covered.update(path_key(placed(f)) for f in chain)
         node = runtime_node(Component.CONTAINERD, chain, containerd_effective(chain))
         if context.table is not None and chain[0].parsed:
             node = _as_released(node, chain[0], context, config_at, errors)
@@ -605,8 +609,9 @@ def _as_released(node: NodeFacts, main: ConfigFile, context: LayerContext,
     # The version-agnostic chain above resolved every import against its file's
     # folder and said what it could not expand; the releases reuse that work.
     found: list[InputError] = []
-    resolve = containerd_load.resolver(context.root, found)
-    readings = [containerd_load.read(main, loading, config_at, context.root, resolve)
+    resolve = containerd_load.resolver(context.root, found, context.present)
+    readings = [containerd_load.read(main, loading, config_at, context.root, resolve,
+                                     context.present)
                 for loading in loadings]
     reported = {(e.path, e.message) for e in errors}
     errors.extend(e for e in found if (e.path, e.message) not in reported)
@@ -638,8 +643,10 @@ def _value_of(reading, table) -> str | None:
 def _facts_of(node: NodeFacts, reading, by_release: tuple, line: str) -> NodeFacts:
     """``node`` with the files, refusal and effective sandbox image of ``reading``."""
     found = reading.found
-    settings = [s for config in reading.files for s in node.sandbox_settings
-                if s.location.path == config.path]
+    # By place in each file: files held in one wrapper share its path.
+    settings = list(dict.fromkeys(
+        s for config in reading.files for s in node.sandbox_settings
+        if s.location in {own.location for own in config.settings}))
     winner = None
     if found is not None:
         winner = next((s for s in settings if s.location == found.location), None)
@@ -683,7 +690,8 @@ def _as_read(setting: Setting, reading, release: str) -> Setting:
 
 
 def _load_rank(setting: Setting, files) -> tuple[int, int]:
-    index = next((i for i, f in enumerate(files) if f.path == setting.location.path), len(files))
+    index = next((i for i, f in enumerate(files)
+                  if setting.location in {own.location for own in f.settings}), len(files))
     return index, setting.location.line or 0
 
 
@@ -695,7 +703,7 @@ def is_default_main(path: str) -> bool:
 
 
 def _import_chain(main: ConfigFile, config_at: Callable[[Path], ConfigFile | None],
-                  root: Path | None, errors: list[InputError]) -> list[ConfigFile]:
+                  context: LayerContext, errors: list[InputError]) -> list[ConfigFile]:
     """``main`` and every file it imports, directly or not, in containerd's load order.
 
     containerd loads breadth-first: the main file, then its imports in order, then
@@ -703,12 +711,13 @@ def _import_chain(main: ConfigFile, config_at: Callable[[Path], ConfigFile | Non
     overrides the earlier ones.
     """
     chain: list[ConfigFile] = []
-    seen = {path_key(main.path)}
+    seen = {path_key(placed(main))}
     pending: deque[ConfigFile] = deque([main])
     while pending:
         config = pending.popleft()
         chain.append(config)
-        for target in import_paths(config, Path(config.path), root, errors):
+        for target in import_paths(config, Path(placed(config)), context.root, errors,
+                                   context.present):
             key = path_key(target)
             if key in seen:
                 continue

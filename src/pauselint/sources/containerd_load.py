@@ -44,7 +44,7 @@ from typing import NamedTuple
 
 from pauselint.compat import Loading
 from pauselint.model import ConfigFile, InputError, Location
-from pauselint.sources.layering import path_key
+from pauselint.sources.layering import path_key, placed
 from pauselint.sources.node_paths import resolve_written
 
 CRI_PLUGIN = "io.containerd.grpc.v1.cri"
@@ -88,20 +88,23 @@ class Reading(NamedTuple):
 ConfigAt = Callable[[Path], ConfigFile | None]
 
 
-Resolve = Callable[[str, str], list[Path]]
+Resolve = Callable[[str, ConfigFile], list[Path]]
 
 
-def resolver(root: Path | None, errors: list[InputError]) -> Resolve:
+def resolver(root: Path | None, errors: list[InputError],
+             present: frozenset[str] | None = None) -> Resolve:
     """Expands an import (pattern, importing file) once per run, whichever releases ask:
-    a glob bounded at 10,000 folder entries costs that once, and says so once."""
+    a glob bounded at 10,000 folder entries costs that once, and says so once.
+    ``present``: the node is only these files (one wrapper's), nothing on disk."""
     done: dict[tuple[str, str], list[Path]] = {}
 
-    def resolve(pattern: str, importer: str) -> list[Path]:
-        key = (pattern, importer)
+    def resolve(pattern: str, importer: ConfigFile) -> list[Path]:
+        key = (pattern, placed(importer))
         if key not in done:
-            resolved = resolve_written(pattern, importer, root, globs=True)
+            resolved = resolve_written(pattern, placed(importer), root, globs=True,
+                                       present=present)
             if resolved.problem is not None:
-                errors.append(InputError(importer, None, f"imports: {resolved.problem}"))
+                errors.append(InputError(importer.path, None, f"imports: {resolved.problem}"))
             done[key] = resolved.paths
         return done[key]
 
@@ -109,9 +112,10 @@ def resolver(root: Path | None, errors: list[InputError]) -> Resolve:
 
 
 def read(main: ConfigFile, release: Loading, config_at: ConfigAt,
-         root: Path | None, resolve: Resolve) -> Reading:
+         root: Path | None, resolve: Resolve,
+         present: frozenset[str] | None = None) -> Reading:
     """``main`` and its imports as ``release`` loads them."""
-    files, refusal = load_files(main, release, config_at, root, resolve)
+    files, refusal = load_files(main, release, config_at, root, resolve, present)
     kind = None
     if refusal is not None:
         kind = "unparsed" if not files[-1].parsed else "import"
@@ -134,23 +138,30 @@ def read(main: ConfigFile, release: Loading, config_at: ConfigAt,
 
 
 def load_files(main: ConfigFile, release: Loading, config_at: ConfigAt, root: Path | None,
-               resolve: Resolve) -> tuple[list[ConfigFile], InputError | None]:
+               resolve: Resolve, present: frozenset[str] | None = None,
+               ) -> tuple[list[ConfigFile], InputError | None]:
     """The files ``release`` loads, in its order, and the error that stops it, if any.
 
     Breadth-first, each path once (``LoadConfig``'s ``loaded`` map); an import is
     opened when its turn comes, so the first missing or unparsable file in that order
-    is the one containerd names.
+    is the one containerd names. With ``present`` (the node's files are one wrapper's)
+    an import the wrapper does not write may still be on the machine's image: it is
+    passed over, never said to be missing.
     """
     files: list[ConfigFile] = []
     loaded: set[str] = set()
-    pending: deque[tuple[Path, ConfigFile | None]] = deque([(Path(main.path), None)])
+    pending: deque[tuple[Path, ConfigFile | None]] = deque([(Path(placed(main)), None)])
     while pending:
         path, importer = pending.popleft()
         key = path_key(path)
         if key in loaded:
             continue
         config = main if importer is None else None
-        if importer is not None:
+        if importer is not None and present is not None:
+            config = config_at(path) if str(path) in present else None
+            if config is None:
+                continue
+        elif importer is not None:
             if path.is_dir():
                 return files, _refused(importer, f"import {_shown(path, root)} is a folder: "
                                        "containerd fails to read it ('is a directory') "
@@ -183,7 +194,7 @@ def _imports(config: ConfigFile, release: Loading, resolve: Resolve) -> list[Pat
         pattern = written
         if "*" in written and not written.startswith("/") and release.glob_base == "cwd":
             pattern = "/" + written  # the daemon's working directory: / under systemd
-        found.extend(resolve(pattern, config.path))
+        found.extend(resolve(pattern, config))
     return found
 
 

@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from pauselint.model import Component, ConfigFile, InputError, Location, Role, Setting
-from pauselint.sources.layering import LayerContext, Layered, in_folder_named, runtime_node
+from pauselint.sources.layering import (
+    LayerContext,
+    Layered,
+    in_folder_named,
+    placed,
+    runtime_node,
+)
 from pauselint.sources.source_text import SourceText
 from pauselint.sources.toml_locator import check_toml_limits, decode_error_line, locate_values
 
@@ -130,7 +136,7 @@ def crio_effective(main: ConfigFile | None, dropins: Sequence[ConfigFile]) -> tu
     """
     ordered: list[ConfigFile] = [main] if main is not None else []
     # Go sorts file names bytewise; for the ASCII names drop-ins use, that is str order.
-    ordered += sorted(dropins, key=lambda f: (Path(f.path).name, f.path))
+    ordered += sorted(dropins, key=lambda f: (Path(placed(f)).name, placed(f)))
     chain = [s for f in ordered for s in f.settings if s.role is Role.SANDBOX_IMAGE]
     winner = next((i for i in reversed(range(len(chain))) if not chain[i].ignored), None)
     return tuple(s._replace(effective=(i == winner)) for i, s in enumerate(chain))
@@ -206,11 +212,11 @@ def layer(files: Sequence[tuple[ConfigFile, str]], context: LayerContext) -> Lay
     """One node per CRI-O configuration: a crio.conf plus its sibling drop-ins."""
     groups: dict[str, list[ConfigFile]] = {}
     for config, _ in files:
-        groups.setdefault(_configuration_key(config.path), []).append(config)
+        groups.setdefault(_configuration_key(placed(config)), []).append(config)
     nodes = []
     for members in groups.values():
-        dropins = sorted((f for f in members if in_folder_named(f.path, DROPIN_DIR_NAME)),
-                         key=lambda f: os.path.basename(f.path))
+        dropins = sorted((f for f in members if in_folder_named(placed(f), DROPIN_DIR_NAME)),
+                         key=lambda f: os.path.basename(placed(f)))
         dropin_ids = {id(f) for f in dropins}  # by identity: `in` a list compares tuples
         mains = [f for f in members if id(f) not in dropin_ids]
         main = mains[0] if mains else None

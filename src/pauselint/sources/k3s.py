@@ -23,7 +23,13 @@ from pathlib import PurePath
 from yaml.nodes import Node
 
 from pauselint.model import Component, ConfigFile, InputError, Location, Role, Setting
-from pauselint.sources.layering import LayerContext, Layered, in_folder_named, runtime_node
+from pauselint.sources.layering import (
+    LayerContext,
+    Layered,
+    in_folder_named,
+    placed,
+    runtime_node,
+)
 from pauselint.sources.source_text import SourceText
 from pauselint.sources.yaml_locator import (
     compose_documents,
@@ -117,7 +123,7 @@ def k3s_effective(main: ConfigFile | None, dropins: Sequence[ConfigFile]) -> tup
     so that earlier flag stays effective here.
     """
     ordered: list[ConfigFile] = [main] if main is not None else []
-    ordered += sorted(dropins, key=lambda f: (PurePath(f.path).name, f.path))
+    ordered += sorted(dropins, key=lambda f: (PurePath(placed(f)).name, placed(f)))
     chain = [(n, s) for n, f in enumerate(ordered) for s in f.settings]
 
     winners: set[int] = set()
@@ -226,12 +232,12 @@ def layer(files: Sequence[tuple[ConfigFile, str]], context: LayerContext) -> Lay
     """One node per k3s/RKE2 configuration: config.yaml plus its config.yaml.d drop-ins."""
     groups: dict[str, list[ConfigFile]] = {}
     for config, _ in files:
-        parent = os.path.dirname(os.path.abspath(config.path))
+        parent = os.path.dirname(os.path.abspath(placed(config)))
         key = os.path.dirname(parent) if os.path.basename(parent) == DROPIN_DIR_NAME else parent
         groups.setdefault(key, []).append(config)
     nodes = []
     for members in groups.values():
-        dropins = [f for f in members if in_folder_named(f.path, DROPIN_DIR_NAME)]
+        dropins = [f for f in members if in_folder_named(placed(f), DROPIN_DIR_NAME)]
         mains = [f for f in members if f not in dropins]
         settings = k3s_effective(mains[0] if mains else None, dropins)
         runtime = next((f.component for f in members if f.component), Component.K3S)

@@ -31,12 +31,18 @@ ReferenceLoader = Callable[[Path, InputType], ConfigFile | None]
 class LayerContext(NamedTuple):
     """What layering may need beyond the files: how to load a referenced file, the root,
     and, for formats whose reading depends on the runtime's release (containerd), the
-    releases given (``--runtime-version``) and the compat table that says how each reads."""
+    releases given (``--runtime-version``) and the compat table that says how each reads.
+
+    ``present`` is set when the node's files are all held in one wrapper (a cloud-init
+    user-data, a Cluster API template): then those paths are the only files the node
+    is known to have, references resolve among them, and nothing is read from disk.
+    """
 
     load: ReferenceLoader
     root: Path | None
     versions: Mapping[Component, Version] = MappingProxyType({})
     table: CompatTable | None = None
+    present: frozenset[str] | None = None
 
 
 class Layered(NamedTuple):
@@ -57,6 +63,12 @@ class Layered(NamedTuple):
 def path_key(path: str | Path) -> str:
     """One spelling per file as written (no symlinks resolved, like containerd)."""
     return os.path.normpath(os.path.abspath(path))
+
+
+def placed(config: ConfigFile) -> str:
+    """Where ``config`` sits on its node: the path it is written to when it is held in
+    another file, else its own path. Layering orders and resolves by this."""
+    return config.node_path or config.path
 
 
 def in_folder_named(path: str, name: str) -> bool:

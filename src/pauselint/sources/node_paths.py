@@ -78,15 +78,21 @@ def escapes_root(path: Path, root: Path | None) -> bool:
 
 
 def resolve_written(written: str, importer: str, root: Path | None, *,
-                    globs: bool = False) -> Resolved:
+                    globs: bool = False, present: frozenset[str] | None = None) -> Resolved:
     """The files ``written`` names inside the node root (one, or a glob's matches).
 
     ``globs``: the format expands a ``*`` in the path (containerd's imports do, as
     Go's filepath.Glob; systemd's EnvironmentFile= does not).
 
+    ``present``: the node is only these files (absolute paths on the node, all held
+    in one wrapper such as a cloud-init user-data): ``written`` resolves among them
+    and nothing on disk is looked at, whatever ``root`` is.
+
     A file that does not exist is returned as is (the caller reports a missing
     file its own way); one reached through a symlink leaving the root is a problem.
     """
+    if present is not None:
+        return _among(written, node_path(written, importer, None), present, globs)
     target = node_path(written, importer, root)
     if not (globs and "*" in written):
         if escapes_root(target, root):
@@ -94,6 +100,32 @@ def resolve_written(written: str, importer: str, root: Path | None, *,
                                 "symlink: not read")
         return Resolved([target])
     return _glob(written, target, root)
+
+
+def _among(written: str, target: Path, present: frozenset[str], globs: bool) -> Resolved:
+    """``target`` resolved among ``present`` node paths: a glob matched as Go's
+    filepath.Glob matches (component by component, each folder's names in byte order)."""
+    if not (globs and "*" in written):
+        return Resolved([target])
+    try:
+        matchers = [_component_matcher(part) for part in target.parts[1:]]
+    except _BadPattern:
+        return Resolved([], f"`{written}` is not a valid glob (syntax error in pattern, "
+                            "as Go's filepath.Glob says): none of it read (containerd "
+                            "fails to load a config naming it)")
+    literal = target.parts[1:]
+    matched = []
+    for candidate in present:
+        parts = Path(posixpath.normpath(candidate)).parts[1:]
+        if len(parts) == len(matchers) and all(
+                name == part if matcher is None else matcher.fullmatch(name)
+                for name, part, matcher in zip(parts, literal, matchers, strict=True)):
+            matched.append(parts)
+    matched.sort(key=lambda parts: [os.fsencode(name) for name in parts])
+    if len(matched) > MAX_GLOB_MATCHES:
+        return Resolved([], f"`{written}` matches more than {MAX_GLOB_MATCHES} files: "
+                            "none of them read (no runtime config imports that many)")
+    return Resolved([Path("/", *parts) for parts in matched])
 
 
 def _shown(path: str, root: Path | None) -> str:

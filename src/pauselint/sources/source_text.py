@@ -12,6 +12,7 @@ unaware that they were wrapped.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pauselint.model import ConfigFile, InputError, Location, Setting, Suppression
@@ -108,6 +109,28 @@ class SourceText:
     def _suppression(self, suppression: Suppression) -> Suppression:
         line = self.position(suppression.line)[0]
         return suppression._replace(path=self.path, line=line)
+
+
+def relocate_among(config: ConfigFile, sources: Mapping[str, SourceText]) -> ConfigFile:
+    """``config``, read at its node path from one of several texts held in one wrapper,
+    with each position moved by the text its own path names: a systemd service read
+    with its drop-ins places a flag in whichever part (or env file) wrote it.
+
+    ``sources`` maps node paths to their texts (``config.path`` must be one); the
+    result is reported in the wrapper and keeps its node path.
+    """
+    own = sources[config.path]
+
+    def source_of(path: str | None) -> SourceText:
+        return sources.get(path or "", own)
+
+    return config._replace(
+        path=own.path,
+        node_path=config.path,
+        settings=tuple(source_of(s.location.path)._setting(s) for s in config.settings),
+        errors=tuple(source_of(e.path)._error(e) for e in config.errors),
+        suppressions=tuple(source_of(x.path)._suppression(x) for x in config.suppressions),
+    )
 
 
 def whole_file(path: str, text: str) -> SourceText:
