@@ -61,7 +61,7 @@ def test_the_recorded_answers_cover_every_kind() -> None:
     # k3s appears in no example or corpus file under its own kind; test_detect covers it.
     # The wrapper kinds came after the recording (tests/sources/test_wrappers.py).
     assert {k.value for k in InputType} - seen <= {"k3s", "cluster-api", "cloud-init", "kops",
-                                                  "eks-nodeconfig", "ignition"}
+                                                  "eks-nodeconfig", "ignition", "talos"}
 
 
 def test_a_markdown_file_in_the_corpus_was_misread_as_containerd_before() -> None:

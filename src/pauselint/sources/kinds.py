@@ -20,3 +20,4 @@ class InputType(str, enum.Enum):
     KOPS = "kops"
     EKS = "eks-nodeconfig"
     IGNITION = "ignition"
+    TALOS = "talos"

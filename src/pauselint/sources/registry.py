@@ -173,6 +173,11 @@ FORMATS: tuple[Format, ...] = (
     Format("eks-nodeconfig", InputType.EKS, "pauselint.sources.eks", Component.KUBELET,
            re.compile(r"^[\"']?apiVersion[\"']?[ \t]*:[ \t]*[\"']?node\.eks\.aws/", re.M),
            unwrap="unwrap"),
+    # Talos machine configs: the v1alpha1 document says `version: v1alpha1` at column 0
+    # (a patch, holding only `machine:` keys, is no whole config: --type talos reads one).
+    Format("talos", InputType.TALOS, "pauselint.sources.talos", Component.KUBELET,
+           re.compile(r"^version[ \t]*:[ \t]*[\"']?v1alpha1[\"']?[ \t]*(?:#.*)?$", re.M),
+           unwrap="unwrap"),
     # cloud-init user-data: its first line says so.
     Format("cloud-init", InputType.CLOUD_INIT, "pauselint.sources.cloudinit", None,
            re.compile(r"\A#cloud-config[ \t]*$", re.M), unwrap="unwrap"),
