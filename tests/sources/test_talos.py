@@ -155,6 +155,33 @@ def test_what_talos_does_not_merge_is_a_note_at_its_path(tmp_path: Path, path: s
     assert run(config, verb="show")["nodes"][0]["runtimes"] == []  # no runtime config read
 
 
+def test_a_second_customization_part_is_a_note_and_the_first_is_read(tmp_path: Path) -> None:
+    path = machine_config(tmp_path, '[plugins."io.containerd.cri.v1.images".pinned_images]\n'
+                                    '  sandbox = "registry.k8s.io/pause:3.10"\n')
+    path.write_text(path.read_text() + textwrap.indent(textwrap.dedent("""\
+        - path: /etc/cri/conf.d/20-customization.part
+          op: create
+          content: |
+            version = 2
+        """), "    "))
+    result = CliRunner().invoke(main, ["check", "--no-config", str(path)])
+    assert (f"not read {path}:12: /etc/cri/conf.d/20-customization.part is given twice"
+            in result.output)
+    [runtime] = run(path, verb="show")["nodes"][0]["runtimes"]
+    assert (runtime["config_version"], runtime["sandbox_image"]["line"]) == (3, 11)
+
+
+def test_a_control_plane_without_a_kubelet_image_takes_the_api_servers(tmp_path: Path) -> None:
+    path = tmp_path / "controlplane.yaml"
+    path.write_text("version: v1alpha1\nmachine:\n  type: controlplane\ncluster:\n"
+                    "  apiServer:\n    image: registry.k8s.io/kube-apiserver:v1.35.1\n")
+    kubeadm = run(path, verb="show")["nodes"][0]["kubeadm"]
+    assert kubeadm["kubernetes_version"] == "v1.35.1"
+    where = kubeadm["kubernetes_version_at"]
+    assert (where["line"], where["column"]) == (6, 43)
+    assert at(path, 6, 43) == "v1.35.1"
+
+
 def test_no_part_leaves_the_flag_alone_and_its_last_list_value_wins() -> None:
     path = DATA / "worker-no-part.yaml"  # a multi-document config, extraArgs as a list
     doc = run(path)

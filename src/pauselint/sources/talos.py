@@ -41,8 +41,9 @@ from the machine config). Facts from siderolabs/talos (tag v1.13.9 unless named)
 So :func:`unwrap` reads ``20-customization.part`` as the containerd config the merge
 makes (a part without ``version`` gets the base part's, placed at its ``content``
 key), ``extraArgs.pod-infra-container-image`` as the kubelet flag at its value, and
-the kubelet image's tag as the Kubernetes version; other CRI parts it names, as
-notes. A strategic-merge patch (``machine:`` keys, no ``version: v1alpha1``) is not a
+the kubelet image's tag as the Kubernetes version (else ``cluster.apiServer.image``'s,
+the cluster's); other CRI parts, and a second ``20-customization.part`` (Talos creates
+it once), as notes. A strategic-merge patch (``machine:`` keys, no ``version: v1alpha1``) is not a
 whole config and is not detected; ``--type talos`` reads one the same way.
 """
 
@@ -100,16 +101,16 @@ def unwrap(source: SourceText) -> list[Unwrapped]:
             continue  # another document of a multi-document config (kind: ...)
         release = _talos_release(scalar(get_path(machine, "install", "image")))
         for entry in elements(get(machine, "files")):
-            parts.extend(_file(source, entry, release, errors))
+            parts.extend(_file(source, entry, release, errors, parts))
         flags.extend(_flags(source, get_path(machine, "kubelet", "extraArgs")))
-        image = get_path(machine, "kubelet", "image")
-        tag = _K8S_TAG.search(scalar(image) or "")
-        if image is not None and tag is not None:
-            line, column = OUTER.position(image)
-            column += 1 if image.style in ("'", '"') else 0
-            versions.append(Setting(Component.KUBEADM, Role.KUBERNETES_VERSION,
-                                    "machine.kubelet.image", tag.group(1),
-                                    Location(source.path, line, column + tag.start(1))))
+        # The node's kubelet says its version; a control plane's API server, the
+        # cluster's, where the kubelet image is not written.
+        for key, image in (("machine.kubelet.image", get_path(machine, "kubelet", "image")),
+                           ("cluster.apiServer.image",
+                            get_path(document, "cluster", "apiServer", "image"))):
+            version = _image_version(source, key, image)
+            if version is not None:
+                versions.append(version)
     # The last value given wins, as on a command line.
     flags = [f._replace(effective=i == len(flags) - 1) for i, f in enumerate(flags)]
     own = ConfigFile(source.path, Component.KUBELET, settings=tuple(flags), errors=tuple(errors))
@@ -124,6 +125,17 @@ def unwrap(source: SourceText) -> list[Unwrapped]:
 def read_source(source: SourceText) -> ConfigFile:
     """For callers that read one file as one config: the kubelet flags it sets."""
     return next(p.config for p in unwrap(source) if p.config is not None)
+
+
+def _image_version(source: SourceText, key: str, image: Node | None) -> Setting | None:
+    """The Kubernetes version an image's tag names (``...:v1.36.3``), at the tag."""
+    tag = _K8S_TAG.search(scalar(image) or "")
+    if image is None or tag is None:
+        return None
+    line, column = OUTER.position(image)
+    column += 1 if image.style in ("'", '"') else 0
+    return Setting(Component.KUBEADM, Role.KUBERNETES_VERSION, key, tag.group(1),
+                   Location(source.path, line, column + tag.start(1)))
 
 
 def _talos_release(image: str | None) -> tuple[int, int] | None:
@@ -141,8 +153,9 @@ def _base_version(release: tuple[int, int] | None) -> int:
 
 
 def _file(source: SourceText, entry: Node, release: tuple[int, int] | None,
-          errors: list[InputError]) -> list[Unwrapped]:
-    """One ``machine.files`` entry as the CRI part it makes, or a note on why it is none."""
+          errors: list[InputError], earlier: list[Unwrapped]) -> list[Unwrapped]:
+    """One ``machine.files`` entry as the CRI part it makes, or a note on why it is none
+    (``earlier``: the parts of the entries before it)."""
     path = scalar(get(entry, "path")) or ""
     op = scalar(get(entry, "op")) or ""
     path_node = get(entry, "path")
@@ -158,6 +171,10 @@ def _file(source: SourceText, entry: Node, release: tuple[int, int] | None,
                f"op: {op or '(none)'} on a part Talos's merge does not take from the "
                "machine config (only 20-customization.part is)")
         return [Unwrapped(note=(where, f"{path}: {why}: not checked"))]
+    if any(p.node_path == CUSTOMIZATION_PART for p in earlier):
+        # injectCRIConfigPatch creates its resource once: a second entry fails the task.
+        return [Unwrapped(note=(where, f"{path} is given twice: Talos writes the first one "
+                                       "and fails on this one: not checked"))]
     if release is not None and release < CUSTOMIZATION_SINCE:
         return [Unwrapped(note=(where, f"{path}: Talos v1.{release[0]}.{release[1]} does not "
                                        "merge it from the machine config (v1.2.9 and later "
