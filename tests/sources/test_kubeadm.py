@@ -385,3 +385,26 @@ def test_other_config_maps_are_skipped() -> None:
 
     assert result.settings == ()
     assert result.errors == ()
+
+
+def test_a_kubeadm_kind_without_api_version_is_found_by_content(tmp_path) -> None:
+    """Found by its kind alone (issue 14), so a file kubeadm refuses is said to be
+    refused, at its line, instead of passing as a file of no known kind; its values are
+    still read. kubeadm's own check: kubernetes cmd/kubeadm/app/util/marshal.go
+    SplitYAMLDocuments ("kind and apiVersion is mandatory information...")."""
+    import json
+
+    from click.testing import CliRunner
+
+    from pauselint.cli import main
+
+    path = tmp_path / "kubeadm.yaml"
+    path.write_text("kind: ClusterConfiguration\nkubernetesVersion: v1.31.0\n"
+                    "imageRepository: registry.example.com/k8s\n")
+    result = CliRunner().invoke(main, ["check", "--no-config", "-o", "json", str(path)])
+    assert result.exit_code == 2, result.output
+    doc = json.loads(result.output)
+    assert [(e["line"], "has no apiVersion" in e["message"]) for e in doc["errors"]] == [
+        (1, True)]
+    [node] = doc["nodes"]
+    assert node["kubeadm"]["image_repository"] == "registry.example.com/k8s"

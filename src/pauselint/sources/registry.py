@@ -181,6 +181,11 @@ FORMATS: tuple[Format, ...] = (
     # cloud-init user-data: its first line says so.
     Format("cloud-init", InputType.CLOUD_INIT, "pauselint.sources.cloudinit", None,
            re.compile(r"\A#cloud-config[ \t]*$", re.M), unwrap="unwrap"),
+    # ... and user-data carried as a YAML string (a Cluster API bootstrap Secret, a
+    # KubeVirt VM): a block scalar's `#cloud-config` line, a quoted one, or base64 of it.
+    Format("cloud-init-carried", InputType.CLOUD_INIT, "pauselint.sources.cloudinit", None,
+           re.compile(r"^[ \t]+#cloud-config[ \t]*$|[\"']#cloud-config\\n"
+                      r"|[ \t]I2Nsb3VkLWNvbmZpZw", re.M), unwrap="unwrap_carried"),
     # Ignition JSON, Butane YAML, OpenShift MachineConfigs and the MCO's file templates.
     Format("ignition", InputType.IGNITION, "pauselint.sources.ignition", None,
            re.compile(r"\"ignition\"[ \t]*:[ \t]*\{"
@@ -199,7 +204,10 @@ FORMATS: tuple[Format, ...] = (
            Component.KUBEADM, re.compile(r"^[ \t]+ClusterConfiguration[ \t]*:[ \t]*[|>]", re.M),
            layer="pauselint.sources.kubeadm:layer", layer_rank=50),
     Format("kubeadm", InputType.KUBEADM, "pauselint.sources.kubeadm", Component.KUBEADM,
-           re.compile(r"^\"?apiVersion\"?[ \t]*:[ \t]*[\"']?kubeadm\.k8s\.io/", re.M),
+           # (a kubeadm kind with no apiVersion too: the reader says kubeadm refuses it)
+           re.compile(r"^\"?apiVersion\"?[ \t]*:[ \t]*[\"']?kubeadm\.k8s\.io/"
+                      r"|^[\"']?kind[\"']?[ \t]*:[ \t]*[\"']?"
+                      r"(?:Cluster|Init|Join)Configuration\b", re.M),
            layer="layer", layer_rank=50),
     Format("kubelet-config", InputType.KUBELET_CONFIG, _KUBELET, Component.KUBELET,
            re.compile(r"^kind[ \t]*:[ \t]*[\"']?KubeletConfiguration\b"
