@@ -171,6 +171,50 @@ def test_a_second_customization_part_is_a_note_and_the_first_is_read(tmp_path: P
     assert (runtime["config_version"], runtime["sandbox_image"]["line"]) == (3, 11)
 
 
+CUSTOMIZATION = textwrap.dedent("""\
+    ---
+    apiVersion: v1alpha1
+    kind: CRICustomizationConfig
+    name: pause
+    content: |
+      [plugins."io.containerd.cri.v1.images".pinned_images]
+        sandbox = "registry.k8s.io/pause:3.9"
+    """)
+
+
+def test_a_cri_customization_document_is_read_as_its_part(tmp_path: Path) -> None:
+    path = tmp_path / "worker.yaml"
+    path.write_text("version: v1alpha1\nmachine:\n  install:\n"
+                    "    image: ghcr.io/siderolabs/installer:v1.14.0-rc.1\n" + CUSTOMIZATION)
+    [node] = run(path, verb="show")["nodes"]
+    [runtime] = node["runtimes"]
+    sandbox = runtime["sandbox_image"]
+    assert (runtime["config_version"], sandbox["line"], sandbox["column"]) == (3, 11, 15)
+    assert at(path, 11, 15) == '"registry.k8s.io/pause:3.9"'
+    assert [f["written_to"] for f in node["files"] if f["kind"] == "containerd"] == [
+        "/etc/cri/conf.d/20-pause.part"]
+
+
+def test_several_customizations_are_notes(tmp_path: Path) -> None:
+    path = machine_config(tmp_path, "version = 3\n", "v1.14.0-rc.1")
+    path.write_text(path.read_text() + CUSTOMIZATION)
+    result = CliRunner().invoke(main, ["check", "--no-config", str(path)])
+    names = "/etc/cri/conf.d/20-customization.part, /etc/cri/conf.d/20-pause.part"
+    assert (f"{path}:7: /etc/cri/conf.d/20-customization.part: Talos merges several CRI "
+            f"customizations ({names})") in result.output
+    assert f"{path}:14: /etc/cri/conf.d/20-pause.part: Talos merges" in result.output
+    assert run(path, verb="show")["nodes"][0]["runtimes"] == []
+
+
+def test_a_customization_document_before_talos_v1_14_is_a_note(tmp_path: Path) -> None:
+    path = tmp_path / "worker.yaml"
+    path.write_text("version: v1alpha1\nmachine:\n  install:\n"
+                    "    image: ghcr.io/siderolabs/installer:v1.13.9\n" + CUSTOMIZATION)
+    result = CliRunner().invoke(main, ["check", "--no-config", str(path)])
+    assert (f"{path}:6: Talos v1.13 has no CRICustomizationConfig document (v1.14 has)"
+            in result.output)
+
+
 def test_a_control_plane_without_a_kubelet_image_takes_the_api_servers(tmp_path: Path) -> None:
     path = tmp_path / "controlplane.yaml"
     path.write_text("version: v1alpha1\nmachine:\n  type: controlplane\ncluster:\n"

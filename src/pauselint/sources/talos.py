@@ -37,19 +37,26 @@ from the machine config). Facts from siderolabs/talos (tag v1.13.9 unless named)
 * ``machine.install.image`` (``ghcr.io/siderolabs/installer:vX.Y.Z``) names the
   Talos release, which decides the base part's ``version``.
   ``machine.registries`` mirrors are not read here.
+* Tag v1.14.0-rc.1 adds ``kind: CRICustomizationConfig`` documents (``name``,
+  ``content``; ``pkg/machinery/config/types/cri/customization.go``), each merged as
+  part ``20-<name>.part`` with the others in name order, the legacy file as
+  ``20-customization.part`` (``internal/app/machined/pkg/controllers/files/cri_config.go``).
 
 So :func:`unwrap` reads ``20-customization.part`` as the containerd config the merge
 makes (a part without ``version`` gets the base part's, placed at its ``content``
 key), ``extraArgs.pod-infra-container-image`` as the kubelet flag at its value, and
 the kubelet image's tag as the Kubernetes version (else ``cluster.apiServer.image``'s,
-the cluster's); other CRI parts, and a second ``20-customization.part`` (Talos creates
-it once), as notes. A strategic-merge patch (``machine:`` keys, no ``version: v1alpha1``) is not a
-whole config and is not detected; ``--type talos`` reads one the same way.
+the cluster's); other CRI parts, a second ``20-customization.part`` (Talos creates
+it once) and several customizations (their merge is not modelled), as notes. A single
+``CRICustomizationConfig`` is read as that one part. A strategic-merge patch
+(``machine:`` keys, no ``version: v1alpha1``) is not a whole config and is not
+detected; ``--type talos`` reads one the same way.
 """
 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from pauselint.model import Component, ConfigFile, InputError, Location, Role, Setting
 from pauselint.sources.embedded import Unwrapped, embedded_file, invalid_yaml
@@ -74,6 +81,9 @@ except ModuleNotFoundError:  # Python 3.10
 
 CRI_PARTS = "/etc/cri/conf.d/"
 CUSTOMIZATION_PART = "/etc/cri/conf.d/20-customization.part"
+# v1.14.0-rc.1 pkg/machinery/config/types/cri/customization.go: `name`, `content`.
+CUSTOMIZATION_KIND = "CRICustomizationConfig"
+CUSTOMIZATION_KIND_SINCE = (14, 0)
 OLD_IMPORTS = "/var/cri/conf.d/"
 # (first Talos 1.x release, the base part's `version`) -- hack/cri-plugin.part per tag.
 BASE_PART_VERSIONS = (((0, 0), 2), ((8, 0), 3))
@@ -95,13 +105,29 @@ def unwrap(source: SourceText) -> list[Unwrapped]:
     parts: list[Unwrapped] = []
     flags: list[Setting] = []
     versions: list[Setting] = []
+    release = next((found for document in documents if (found := _talos_release(
+        scalar(get_path(document, "machine", "install", "image")))) is not None), None)
+    customizations: list[Customization] = []
     for document in documents:
+        if scalar(get(document, "kind")) == CUSTOMIZATION_KIND:
+            name = get(document, "name")
+            if release is not None and release < CUSTOMIZATION_KIND_SINCE:
+                parts.append(Unwrapped(note=(_where(source, document), (
+                    f"Talos v1.{release[0]} has no {CUSTOMIZATION_KIND} document "
+                    "(v1.14 has): not checked"))))
+                continue
+            customizations.append(Customization(f"{CRI_PARTS}20-{scalar(name) or ''}.part",
+                                                name, get(document, "content")))
+            continue
         machine = get(document, "machine")
         if machine is None:
             continue  # another document of a multi-document config (kind: ...)
-        release = _talos_release(scalar(get_path(machine, "install", "image")))
         for entry in elements(get(machine, "files")):
-            parts.extend(_file(source, entry, release, errors, parts))
+            found = _file(source, entry, release, customizations)
+            if isinstance(found, Customization):
+                customizations.append(found)
+            elif found is not None:
+                parts.append(found)
         flags.extend(_flags(source, get_path(machine, "kubelet", "extraArgs")))
         # The node's kubelet says its version; a control plane's API server, the
         # cluster's, where the kubelet image is not written.
@@ -111,6 +137,14 @@ def unwrap(source: SourceText) -> list[Unwrapped]:
             version = _image_version(source, key, image)
             if version is not None:
                 versions.append(version)
+    if len(customizations) == 1:
+        parts.extend(_part(source, customizations[0], release, errors))
+    else:
+        # Talos v1.14 merges each as its own part; one config is read per part here.
+        names = ", ".join(sorted(c.path for c in customizations))
+        parts.extend(Unwrapped(note=(_where(source, c.named), (
+            f"{c.path}: Talos merges several CRI customizations ({names}) in name order: "
+            "not checked"))) for c in customizations)
     # The last value given wins, as on a command line.
     flags = [f._replace(effective=i == len(flags) - 1) for i, f in enumerate(flags)]
     own = ConfigFile(source.path, Component.KUBELET, settings=tuple(flags), errors=tuple(errors))
@@ -152,38 +186,59 @@ def _base_version(release: tuple[int, int] | None) -> int:
     return next(version for since, version in reversed(BASE_PART_VERSIONS) if release >= since)
 
 
+class Customization(NamedTuple):
+    """A CRI part the machine config gives Talos's merge: its path among the parts,
+    the node naming it (where notes point) and its ``content``."""
+
+    path: str
+    named: Node | None
+    content: Node | None
+
+
+def _where(source: SourceText, node: Node | None) -> str:
+    return f"{source.path}:{OUTER.position(node)[0]}" if node is not None else source.path
+
+
 def _file(source: SourceText, entry: Node, release: tuple[int, int] | None,
-          errors: list[InputError], earlier: list[Unwrapped]) -> list[Unwrapped]:
-    """One ``machine.files`` entry as the CRI part it makes, or a note on why it is none
-    (``earlier``: the parts of the entries before it)."""
+          earlier: list[Customization]) -> Customization | Unwrapped | None:
+    """One ``machine.files`` entry as the CRI part it makes, a note on why it makes
+    none, or None (no CRI file). ``earlier``: the customizations before it."""
     path = scalar(get(entry, "path")) or ""
     op = scalar(get(entry, "op")) or ""
     path_node = get(entry, "path")
-    where = f"{source.path}:{OUTER.position(path_node)[0]}" if path_node is not None else ""
+    where = _where(source, path_node)
     if path.startswith(OLD_IMPORTS) and path.endswith(".toml"):
-        return [Unwrapped(note=(where, f"{path}: containerd imported /var/cri/conf.d/*.toml "
-                                       "only before Talos v1.3: not checked"))]
+        return Unwrapped(note=(where, f"{path}: containerd imported /var/cri/conf.d/*.toml "
+                                      "only before Talos v1.3: not checked"))
     if not (path.startswith(CRI_PARTS) and path.endswith(".part")):
-        return []
+        return None
     if path != CUSTOMIZATION_PART:
         why = ("Talos refuses op: create outside /var, so it is never written"
                if op == "create" else
                f"op: {op or '(none)'} on a part Talos's merge does not take from the "
                "machine config (only 20-customization.part is)")
-        return [Unwrapped(note=(where, f"{path}: {why}: not checked"))]
-    if any(p.node_path == CUSTOMIZATION_PART for p in earlier):
+        return Unwrapped(note=(where, f"{path}: {why}: not checked"))
+    if any(c.path == CUSTOMIZATION_PART for c in earlier):
         # injectCRIConfigPatch creates its resource once: a second entry fails the task.
-        return [Unwrapped(note=(where, f"{path} is given twice: Talos writes the first one "
-                                       "and fails on this one: not checked"))]
+        return Unwrapped(note=(where, f"{path} is given twice: Talos writes the first one "
+                                      "and fails on this one: not checked"))
     if release is not None and release < CUSTOMIZATION_SINCE:
-        return [Unwrapped(note=(where, f"{path}: Talos v1.{release[0]}.{release[1]} does not "
-                                       "merge it from the machine config (v1.2.9 and later "
-                                       "do): not checked"))]
-    content = get(entry, "content")
+        return Unwrapped(note=(where, f"{path}: Talos v1.{release[0]}.{release[1]} does not "
+                                      "merge it from the machine config (v1.2.9 and later "
+                                      "do): not checked"))
+    return Customization(path, path_node, get(entry, "content"))
+
+
+def _part(source: SourceText, customization: Customization, release: tuple[int, int] | None,
+          errors: list[InputError]) -> list[Unwrapped]:
+    """A customization's ``content`` as the part Talos merges, the merged config's
+    version where it writes none."""
+    path, named, content = customization
+    where = _where(source, named)
     part = embedded_file(source, path, content, "", errors)
     if part is None or part.source is None or content is None:
         return []
-    out = [_with_base_version(part.source, content, _base_version(release))]
+    out = [_with_base_version(part.source, path, content, _base_version(release))]
     if release is None and _writes_no_version(part.source.text):
         out.append(Unwrapped(note=(where, (
             f"{path}: the Talos release is not known (no vX.Y tag on machine.install.image): "
@@ -201,10 +256,9 @@ def _writes_no_version(text: str) -> bool:
         return False
 
 
-def _with_base_version(text: SourceText, content: Node, version: int) -> Unwrapped:
+def _with_base_version(text: SourceText, path: str, content: Node, version: int) -> Unwrapped:
     """The part as the merged config reads it: with the base part's ``version`` line
     when it writes none, that line placed at the ``content`` key it stands for."""
-    path = CUSTOMIZATION_PART
     if not _writes_no_version(text.text):
         return Unwrapped(path, text)
     merged = f"{_VERSION_KEY}{version}\n{text.text}"
