@@ -1,0 +1,60 @@
+"""What ``pauselint check`` imports on one containerd file, kept from growing (issue 16).
+
+A pre-commit hook pays every import on every commit. The modules ``check`` loads for
+the commonest input are listed in ``tests/data/check_modules.txt``; a change that
+loads another (a reader, a rule's dependency, ``pauselint.online``, ``kubernetes``)
+fails here until the list is updated on purpose, in the same commit that says why.
+A module that is no longer loaded must be taken off the list too, so the list stays
+the truth. Third-party packages are listed by top-level name only (their internals
+change between releases); the standard library is not listed (it differs between
+Python versions and is part of the floor the benchmark measures against).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+LIST = Path(__file__).resolve().parent / "data" / "check_modules.txt"
+
+_RUN = r'''
+import sys
+from pauselint.cli import run
+sys.argv = ["pauselint", "check", "--no-config", sys.argv[1]]
+try:
+    run()
+except SystemExit:
+    pass
+for name in sorted(sys.modules):
+    print(name, file=sys.stderr)
+'''
+# Put there by the interpreter or the virtual environment, not by pauselint.
+_ENVIRONMENT = ("__main__", "_distutils_hack", "cython_runtime", "_cython_", "sitecustomize",
+                "_virtualenv")
+
+
+def loaded_by_check(path: Path) -> list[str]:
+    result = subprocess.run([sys.executable, "-c", _RUN, str(path)], capture_output=True,
+                            text=True, timeout=60, check=False)
+    names: set[str] = set()
+    for name in result.stderr.split():
+        top = name.split(".")[0]
+        if top in sys.stdlib_module_names or name.startswith(_ENVIRONMENT):
+            continue
+        names.add(name if top == "pauselint" else top)
+    return sorted(names)
+
+
+def test_check_on_one_containerd_file_loads_only_the_listed_modules(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
+                      'sandbox_image = "registry.k8s.io/pause:3.10"\n')
+    loaded = loaded_by_check(config)
+    listed = [line for line in LIST.read_text().splitlines()
+              if line and not line.startswith("#")]
+    assert "pauselint.engine" in loaded  # the run really checked the file
+    new, gone = sorted(set(loaded) - set(listed)), sorted(set(listed) - set(loaded))
+    assert not new and not gone, (
+        f"check now loads {new} and no longer loads {gone}: if that is meant, update "
+        f"{LIST.name} and say why in the commit")
