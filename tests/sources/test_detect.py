@@ -147,6 +147,7 @@ def test_cli_choices_are_stable() -> None:
         "kops",
         "eks-nodeconfig",
         "ignition",
+        "talos",
     ]
 
 
