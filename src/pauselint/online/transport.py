@@ -1,0 +1,168 @@
+"""The one function that sends a request to a registry: :func:`send`.
+
+Read-only by construction: :func:`send` refuses any method but GET and HEAD, and
+nothing else in pauselint opens a connection to a registry. Every blocking step
+(connect, TLS handshake, sending, each read of the answer) is given what is left of
+``min(timeout, deadline)``, so one request never outlives either. Network and TLS
+errors come back as :class:`~pauselint.online.results.Failure` values naming the host.
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pauselint.online.deadline import Deadline
+from pauselint.online.results import Failure, FailureKind
+
+METHODS = frozenset({"GET", "HEAD"})
+# Far above any manifest, index, config blob or tags page (distribution itself caps
+# manifests at 4 MiB): a bigger answer is not one of those.
+MAX_BODY = 4 * 1024 * 1024
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class TLSOptions:
+    """Verification on (system roots, plus ``ca_file``), or off for ``skip_verify``."""
+
+    ca_file: Path | None = None
+    skip_verify: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A complete answer: status, headers (names lower-cased, repeats kept), body."""
+
+    url: str
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (any case), or None."""
+        wanted = name.lower()
+        return next((value for key, value in self.headers if key == wanted), None)
+
+    def header_all(self, name: str) -> list[str]:
+        """Every value of header ``name``, in order."""
+        wanted = name.lower()
+        return [value for key, value in self.headers if key == wanted]
+
+
+_contexts: dict[TLSOptions, ssl.SSLContext] = {}
+_contexts_lock = threading.Lock()
+
+
+def _context(options: TLSOptions) -> ssl.SSLContext:
+    """One SSL context per distinct option set (loading roots is not free)."""
+    with _contexts_lock:
+        context = _contexts.get(options)
+        if context is None:
+            context = ssl.create_default_context()
+            if options.skip_verify:
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+            elif options.ca_file is not None:
+                context.load_verify_locations(cafile=str(options.ca_file))
+            _contexts[options] = context
+        return context
+
+
+def send(method: str, url: str, headers: Mapping[str, str], *, tls: TLSOptions,
+         timeout: float, deadline: Deadline) -> Response | Failure:
+    """``method`` (GET or HEAD) of ``url``; the answer, whatever its status, or a Failure.
+
+    Raises ValueError for any other method: that is a fault in pauselint, not in the
+    registry, and must never reach the network.
+    """
+    if method not in METHODS:
+        raise ValueError(f"pauselint sends only GET and HEAD to registries, not {method!r}")
+    parts = urlsplit(url)
+    host = parts.netloc
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return Failure(FailureKind.PROTOCOL, host or url, f"{url!r} is not an http(s) URL")
+    budget = min(timeout, deadline.remaining())
+    if budget <= 0:
+        return Failure(FailureKind.TIMEOUT, host,
+                       f"{host}: not asked, the online deadline of {deadline.seconds:g} s "
+                       "has passed")
+    ends = time.monotonic() + budget
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    connection: http.client.HTTPConnection
+    try:
+        if parts.scheme == "https":
+            try:
+                context = _context(tls)
+            except OSError as exc:
+                return Failure(FailureKind.TLS, host,
+                               f"{host}: cannot read the CA file {tls.ca_file}: "
+                               f"{exc.strerror or exc}")
+            connection = http.client.HTTPSConnection(parts.hostname, parts.port,
+                                                     timeout=budget, context=context)
+        else:
+            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=budget)
+    except ValueError as exc:  # a port that is not a number
+        return Failure(FailureKind.PROTOCOL, host, f"{host}: {exc}")
+    try:
+        connection.connect()
+        _bound(connection, ends)
+        connection.request(method, target, headers=dict(headers))
+        _bound(connection, ends)
+        answer = connection.getresponse()
+        body = b""
+        if method == "GET":
+            chunks: list[bytes] = []
+            size = 0
+            while True:
+                _bound(connection, ends)
+                chunk = answer.read(_CHUNK)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > MAX_BODY:
+                    return Failure(FailureKind.PROTOCOL, host,
+                                   f"{host}: answer to {method} {parts.path} is over "
+                                   f"{MAX_BODY // (1024 * 1024)} MiB")
+                chunks.append(chunk)
+            body = b"".join(chunks)
+        pairs = tuple((key.lower(), value) for key, value in answer.getheaders())
+        return Response(url, answer.status, pairs, body)
+    except ssl.SSLCertVerificationError as exc:
+        return Failure(FailureKind.TLS, host, f"{host}: TLS certificate not trusted: "
+                       f"{exc.verify_message or exc.reason}")
+    except TimeoutError:
+        return Failure(FailureKind.TIMEOUT, host, f"{host}: no answer within {budget:.3g} s")
+    except ssl.SSLError as exc:
+        return Failure(FailureKind.TLS, host, f"{host}: TLS failed: {exc.reason or exc}")
+    except socket.gaierror as exc:
+        return Failure(FailureKind.DNS, host,
+                       f"{host}: the name does not resolve ({exc.strerror or exc})")
+    except ConnectionRefusedError:
+        return Failure(FailureKind.REFUSED, host, f"{host}: connection refused")
+    except http.client.RemoteDisconnected:
+        return Failure(FailureKind.CONNECTION, host,
+                       f"{host}: closed the connection without answering")
+    except (OSError, http.client.HTTPException) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        return Failure(FailureKind.CONNECTION, host, f"{host}: connection failed ({reason})")
+    finally:
+        connection.close()
+
+
+def _bound(connection: http.client.HTTPConnection, ends: float) -> None:
+    """Give the socket's next blocking step what is left of the request's time."""
+    left = ends - time.monotonic()
+    if left <= 0:
+        raise TimeoutError
+    if connection.sock is not None:
+        connection.sock.settimeout(left)
