@@ -95,6 +95,18 @@ def test_a_tag_that_exists_answers_what_was_pushed(registries: Registries, which
     assert answer.is_index == (len(pushed.platforms) > 1)
 
 
+def test_attestation_entries_of_an_index_are_not_platforms(registries: Registries) -> None:
+    mirror = registries.mirror
+    pushed = mirror.pushed[("buildx/pause", "3.10")]
+
+    answer = client_for(registries).manifest(mirror.host, "buildx/pause", "3.10")
+
+    assert isinstance(answer, Manifest)
+    assert answer.digest == pushed.digest
+    assert as_pushed(answer.platforms) == pushed.platforms == (
+        Platform("linux", "amd64"), Platform("linux", "arm64", "v8"))
+
+
 def test_a_single_manifest_is_asked_by_head_then_its_body_then_its_config_blob(
         registries: Registries) -> None:
     mirror = registries.mirror
@@ -223,6 +235,20 @@ def test_htpasswd_credentials_are_sent_after_the_first_challenge_only(
     statuses = [r.status for r in secure.requests(mark, agent_prefix="pauselint/")]
     # One anonymous HEAD challenged; then HEAD, GET of the index, all with credentials.
     assert statuses == [401, 200, 200]
+
+
+def test_an_authorization_header_from_hosts_toml_is_sent_without_a_challenge(
+        registries: Registries) -> None:
+    secure = registries.secure
+    basic = Credentials(USER, PASSWORD).basic_header()
+    hosts_toml = HostSettings(ca_file=registries.ca_file, headers=(("Authorization", basic),))
+    mark = secure.log_mark()
+
+    answer = RegistryClient({secure.host: hosts_toml}).manifest(secure.host, "pause", "3.10")
+
+    assert isinstance(answer, Manifest)
+    assert [r.status for r in secure.requests(mark, agent_prefix="pauselint/")] == [200, 200]
+    assert basic not in repr(hosts_toml) and basic not in repr(answer)
 
 
 def test_the_token_flow_gets_an_anonymous_pull_token(registries: Registries) -> None:

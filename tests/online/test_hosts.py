@@ -76,11 +76,16 @@ def test_no_auths_is_no_credentials() -> None:
 
 def test_credentials_and_settings_never_show_the_password() -> None:
     credentials = Credentials("me", "s3cret-value")
-    settings = HostSettings(ca_file=Path("/etc/ca.pem"), credentials=credentials)
     pair = encoded("me:s3cret-value")
+    settings = HostSettings(ca_file=Path("/etc/ca.pem"), credentials=credentials,
+                            headers=(("Authorization", f"Basic {pair}"), ("X-Token", "s3cret-value")))
 
     texts = [repr(credentials), str(credentials), repr(settings), str(settings)]
 
     assert [text for text in texts if "s3cret-value" in text or pair in text] == []
     assert repr(credentials) == "Credentials(username='me', password=<redacted>)"
+    assert repr(settings) == (
+        "HostSettings(plain_http=False, ca_file=PosixPath('/etc/ca.pem'), skip_verify=False, "
+        "credentials=Credentials(username='me', password=<redacted>), "
+        "headers=['Authorization', 'X-Token'])")
     assert credentials.basic_header() == f"Basic {pair}"

@@ -11,7 +11,8 @@
   ``linux/amd64`` only (an OCI manifest), with a separate ``3.9-linuxarm64`` tag
   (a Docker v2 manifest), a full OCI index for ``3.10`` (linux/amd64, linux/arm64/v8,
   windows/amd64 with ``os.version``), a Docker manifest list for ``3.8``, twelve tags
-  of ``paged/pause`` (for the ``n=`` paging of the tags list) and ``private/pause:3.10``;
+  of ``paged/pause`` (for the ``n=`` paging of the tags list), ``private/pause:3.10``
+  and ``buildx/pause:3.10``, an index with BuildKit's attestation entries;
 * ``token`` -- TLS and the distribution token flow (``auth.token``), reading
   ``mirror``'s storage; its realm is :class:`TokenServer`, a stdlib HTTPS server in
   this file that signs ES256 JWTs with a trustme certificate the registry trusts
@@ -482,9 +483,11 @@ class Pusher:
         return self.manifest(name, tag, document, (platform,))
 
     def index(self, name: str, tag: str, platforms: tuple[Platform, ...], *,
-              docker: bool = False, marker: str = "") -> dict[str, object]:
+              docker: bool = False, marker: str = "",
+              attested: bool = False) -> dict[str, object]:
         """Each platform's image pushed by digest, then an index (or Docker manifest list)
-        of them as ``name:tag``."""
+        of them as ``name:tag``; ``attested`` adds, for each, the provenance manifest
+        BuildKit lists beside it (platform ``unknown/unknown``), which serves no platform."""
         entries = []
         for platform in platforms:
             child = self.image(name, None, platform, docker=docker, marker=marker)
@@ -492,9 +495,30 @@ class Pusher:
                 ("os", platform.os), ("architecture", platform.architecture),
                 ("variant", platform.variant), ("os.version", platform.os_version)) if value}
             entries.append({**child, "platform": listed})
+            if attested:
+                entries.append(self.attestation(name, str(child["digest"])))
         document = {"schemaVersion": 2, "mediaType": DOCKER_LIST if docker else OCI_INDEX,
                     "manifests": entries}
         return self.manifest(name, tag, document, platforms)
+
+    def attestation(self, name: str, subject: str) -> dict[str, object]:
+        """An in-toto provenance manifest for image ``subject``, as BuildKit makes it,
+        pushed by digest; its index entry."""
+        statement = json.dumps({"_type": "https://in-toto.io/Statement/v0.1",
+                                "predicateType": "https://slsa.dev/provenance/v0.2",
+                                "subject": [{"digest": {"sha256": subject[7:]}}],
+                                "predicate": {}}).encode()
+        config = json.dumps({"architecture": "unknown", "os": "unknown", "config": {},
+                             "rootfs": {"type": "layers", "diff_ids": [
+                                 "sha256:" + hashlib.sha256(statement).hexdigest()]}}).encode()
+        layer = self.blob(name, statement, "application/vnd.in-toto+json")
+        layer["annotations"] = {"in-toto.io/predicate-type": "https://slsa.dev/provenance/v0.2"}
+        document = {"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                    "config": self.blob(name, config, OCI_CONFIG), "layers": [layer]}
+        entry = self.manifest(name, None, document, ())
+        return {**entry, "platform": {"architecture": "unknown", "os": "unknown"},
+                "annotations": {"vnd.docker.reference.type": "attestation-manifest",
+                                "vnd.docker.reference.digest": subject}}
 
 
 AMD64 = Platform("linux", "amd64")
@@ -510,6 +534,7 @@ def _fill_mirror(push: Pusher) -> None:
     push.index("pause", "3.10", (AMD64, ARM64, WINDOWS))
     push.index("pause", "3.8", (AMD64, ARM64, ARM), docker=True)
     push.index("private/pause", "3.10", (AMD64, ARM64, WINDOWS))
+    push.index("buildx/pause", "3.10", (AMD64, ARM64), attested=True)
     for tag in PAGED_TAGS:
         push.image("paged/pause", tag, AMD64, marker="paged")
 

@@ -255,7 +255,7 @@ class RegistryClient:
         a 401/403 that remains is an UNAUTHORIZED failure naming the host."""
         settings = self._settings(host)
         scope = auth.pull_scope(name)
-        headers = {"User-Agent": USER_AGENT}
+        headers = {**dict(settings.headers), "User-Agent": USER_AGENT}
         if accept:
             headers["Accept"] = accept
         authorization = self._known_authorization(host, scope, settings)

@@ -51,13 +51,25 @@ class HostSettings:
 
     ``plain_http`` only where the caller's configuration names the host ``http://``
     (hosts.toml ``server = "http://..."``); ``ca_file`` is trusted in addition to the
-    system's roots, as containerd adds a ``ca`` to its pool.
+    system's roots, as containerd adds a ``ca`` to its pool. A challenge's answer
+    (token, Basic) replaces an ``Authorization`` given in ``headers``.
     """
 
     plain_http: bool = False
     ca_file: Path | None = None
     skip_verify: bool = False
     credentials: Credentials | None = None
+    # hosts.toml ``[host."...".header]``: sent with every request to the host. Values
+    # may be secrets (an ``Authorization`` set there), so only names are ever shown.
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+
+    def __repr__(self) -> str:
+        names = [name for name, _ in self.headers]
+        return (f"HostSettings(plain_http={self.plain_http}, ca_file={self.ca_file!r}, "
+                f"skip_verify={self.skip_verify}, credentials={self.credentials!r}, "
+                f"headers={names!r})")
+
+    __str__ = __repr__
 
 
 @dataclass(frozen=True, slots=True)
