@@ -9,9 +9,16 @@ containerd at v1.6.36/v1.7.24/v2.1.9/v2.2.0/v2.2.7 (``remotes/docker/config/host
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on 3.10
+    import tomli as tomllib
 
 from pauselint.imageref import parse_image
 from pauselint.model import Location
@@ -22,6 +29,8 @@ from pauselint.pullpath import (
     PullPath,
     containerd_pull_path,
     containers_pull_path,
+    hosts_by_node_path,
+    registries_of,
     render,
 )
 from pauselint.sources.containerd_hosts import (
@@ -30,7 +39,10 @@ from pauselint.sources.containerd_hosts import (
     read_hosts,
     read_registry_section,
 )
+from pauselint.sources.containerd_hosts import read_source as hosts_source
 from pauselint.sources.registries_conf import Registries, merge, read_registries_conf
+from pauselint.sources.registries_conf import read_source as conf_source
+from pauselint.sources.source_text import SourceText
 
 DATA = Path(__file__).resolve().parent / "sources" / "data" / "hosts"
 NODE = DATA / "containerd"
@@ -473,3 +485,71 @@ def test_render_a_refusal() -> None:
     assert render(path) == ("registry.k8s.io/pause:3.9 → no pull: `mirrors` cannot be set "
                             "when `config_path` is provided: containerd's CRI plugin does "
                             "not load, no image is pulled")
+
+
+# --- the real containerd agrees (Debian's binaries, when cached; never fetched here) ----
+
+
+def _dumped_registry(version: str, config: Path) -> tuple[dict, str]:
+    """The registry table ``containerd config dump`` prints for ``config``, and its log."""
+    from containerd_real.binaries import binary_path  # tests/ is on sys.path here
+
+    binary = binary_path(version)
+    if not binary.is_file():
+        pytest.skip(f"containerd {version} is not in the runtime cache "
+                    "(tests/containerd_real/binaries.py fetches it)")
+    done = subprocess.run([str(binary), "--config", str(config), "config", "dump"],
+                          capture_output=True, text=True, timeout=30, check=True, cwd="/")
+    plugins = tomllib.loads(done.stdout)["plugins"]
+    plugin = "io.containerd.cri.v1.images" if version >= "2" else "io.containerd.grpc.v1.cri"
+    return plugins[plugin]["registry"], done.stderr
+
+
+@pytest.mark.parametrize("version", ["1.6.20", "1.7.24", "2.1.9"])
+@pytest.mark.parametrize("config", [NODE / "etc/containerd/config.toml",
+                                    DATA / "legacy/etc/containerd/config.toml"],
+                         ids=["config_path", "mirrors"])
+def test_real_containerd_reads_the_registry_table_as_the_reader_does(
+        version: str, config: Path) -> None:
+    """``config dump`` answers three questions the pull path relies on: 2.x migrates a v2
+    file's ``io.containerd.grpc.v1.cri`` registry table into its images plugin (mirrors
+    still read), no release before 2.2 defaults config_path (the dump says ''), and 2.x
+    drops ``configs.*.tls`` ("Ignoring unknown key in TOML for plugin")."""
+    dumped, log = _dumped_registry(version, config)
+    ours = read_registry_section(str(config), config.read_text())
+    assert ours is not None
+    assert dumped["config_path"] == (ours.config_path or "")
+    assert {host: m["endpoint"] for host, m in dumped.get("mirrors", {}).items()} == {
+        m.host: [e for e, _ in m.endpoints] for m in ours.mirrors}
+    tls = {h: c["tls"]["insecure_skip_verify"] for h, c in dumped.get("configs", {}).items()
+           if "tls" in c}
+    if version >= "2":
+        assert tls == {}
+        assert ("registry configs mirror.local tls" in log) == bool(ours.tls)
+    else:
+        assert tls == {t.host: t.insecure_skip_verify for t in ours.tls}
+
+
+# --- a node's files, gathered -------------------------------------------------------------
+
+
+def test_hosts_files_keyed_by_their_path_on_the_node() -> None:
+    """config_path names node paths: a node root given is taken off the file's place."""
+    configs = [hosts_source(SourceText(p.read_text(), str(p))) for p in NODE.rglob("hosts.toml")]
+    found = hosts_by_node_path(configs, str(NODE))
+    assert sorted(found) == [f"/etc/containerd/certs.d/{folder}/hosts.toml" for folder in (
+        "_default", "docker.io", "mirror.local_5000_", "quirk.example", "registry.k8s.io")]
+    path = containerd_pull_path(parse_image("registry.k8s.io/pause:3.9"), "1.7.24",
+                                FIXTURE_SECTION, found)
+    assert [e.host for e in path.endpoints] == ["mirror.local", "registry.k8s.io"]
+
+
+def test_registries_of_a_node_reads_conf_dropins_only() -> None:
+    """dropInConfigs: only files ending in ``.conf`` in registries.conf.d are read."""
+    files = [ETC / "registries.conf", *sorted((ETC / "registries.conf.d").iterdir())]
+    configs = [conf_source(SourceText(p.read_text(), str(p))) for p in files]
+    ignored = conf_source(SourceText('unqualified-search-registries = ["x.io"]\n',
+                                     str(ETC / "registries.conf.d" / "30-x.conf.rpmsave")))
+    merged = registries_of([*configs, ignored])
+    assert merged.search == ("quay.io",)
+    assert merged.files == tuple(str(p) for p in files)

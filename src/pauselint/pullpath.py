@@ -22,12 +22,12 @@ from __future__ import annotations
 import ipaddress
 import os
 import posixpath
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from pauselint.imageref import ImageRef, ImageRefError, parse_image
-from pauselint.model import Location
+from pauselint.model import ConfigFile, Location
 from pauselint.sources.containerd_hosts import (
     HOSTS_FILE,
     LOCAL_PULL_KEYS,
@@ -38,7 +38,15 @@ from pauselint.sources.containerd_hosts import (
     host_folders,
     parse_release,
 )
-from pauselint.sources.registries_conf import Registries, RegistryEntry, matching_prefix
+from pauselint.sources.layering import placed
+from pauselint.sources.registries_conf import (
+    Registries,
+    RegistriesConf,
+    RegistryEntry,
+    is_dropin,
+    matching_prefix,
+    merge,
+)
 
 ALL_CAPABILITIES = ("pull", "resolve", "push")
 DOCKER_HUB = "docker.io"
@@ -496,6 +504,47 @@ def _rewrite(reference: str, prefix: str, location: str) -> str:
         return reference
     length = matching_prefix(reference, prefix)
     return location + reference[length:] if length != -1 else reference
+
+
+# --- a node's files, gathered ---------------------------------------------------------
+
+
+def hosts_by_node_path(configs: Iterable[ConfigFile],
+                       node_root: str | None = None) -> dict[str, HostsFile]:
+    """The hosts.toml files among ``configs``, keyed by their path on the node (what
+    ``config_path`` names): the file's place with ``node_root`` taken off, made absolute."""
+    found: dict[str, HostsFile] = {}
+    for config in configs:
+        if isinstance(config.structure, HostsFile):
+            found[_on_node(placed(config), node_root)] = config.structure
+    return found
+
+
+def registries_of(configs: Iterable[ConfigFile]) -> Registries:
+    """The registries.conf files among ``configs`` merged as containers/image merges the
+    main file and its registries.conf.d drop-ins (only ``*.conf`` there are read)."""
+    main: RegistriesConf | None = None
+    dropins: list[RegistriesConf] = []
+    for config in configs:
+        structure = config.structure
+        if not isinstance(structure, RegistriesConf):
+            continue
+        where = placed(config)
+        if is_dropin(where):
+            if where.endswith(".conf"):
+                dropins.append(structure)
+        elif main is None:
+            main = structure
+    return merge(main, dropins)
+
+
+def _on_node(path: str, node_root: str | None) -> str:
+    path = path.replace("\\", "/")
+    if node_root:
+        root = node_root.replace("\\", "/").rstrip("/")
+        if path == root or path.startswith(root + "/"):
+            path = path[len(root):]
+    return "/" + path.lstrip("/") if node_root or path.startswith("/") else path
 
 
 # --- rendering --------------------------------------------------------------------------

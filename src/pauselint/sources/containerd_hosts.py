@@ -438,17 +438,19 @@ def _host_entry(url: str, config: Mapping[str, Any], prefix: TomlPath,
 
 
 def _config(path: str, structure: HostsFile, *, parsed: bool = True) -> ConfigFile:
+    """The ConfigFile: problems every release has are its errors; a release-dependent
+    one (no [host] table, ``dial_timeout``) stays a fact in ``structure`` for the pull
+    path to weigh, so a file is never an error for a release that reads it."""
     errors = tuple(InputError(path, p.location.line, _error_message(p), p.location.column)
-                   for p in structure.problems)
+                   for p in structure.problems if p.releases == "all")
     return ConfigFile(path=path, component=Component.CONTAINERD, errors=errors,
                       parsed=parsed, structure=structure)
 
 
 def _error_message(problem: Problem) -> str:
-    scope = {"all": "", "1.x": "", "2.x": " (containerd 2.x)"}[problem.releases]
-    if problem.message.startswith(("invalid TOML", "no [host]", "not read", "too deeply")):
+    if problem.message.startswith(("invalid TOML", "not read", "too deeply")):
         return problem.message
-    return f"{problem.message}{scope}: containerd ignores this hosts.toml and pulls from the " \
+    return f"{problem.message}: containerd ignores this hosts.toml and pulls from the " \
            "registry itself"
 
 
