@@ -395,6 +395,37 @@ def test_a_name_that_does_not_resolve_is_a_dns_failure() -> None:
     assert answer.reason.startswith(f"{host}: the name does not resolve (")
 
 
+@pytest.fixture
+def hung_resolver(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A name whose lookup never answers (a resolver that is down), until the test ends."""
+    name = "hung-resolver.pauselint.invalid"
+    release = threading.Event()
+    real = socket.getaddrinfo
+
+    def lookup(host: str, *args: object, **kwargs: object) -> object:
+        if host == name:
+            release.wait()
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    yield name
+    release.set()
+
+
+def test_a_resolver_that_does_not_answer_is_bounded_by_the_timeout(hung_resolver: str) -> None:
+    client = RegistryClient(timeout=SLOW_TIMEOUT)
+    started = time.monotonic()
+
+    answer = client.manifest(hung_resolver, "pause", "3.9")
+
+    elapsed = time.monotonic() - started
+    assert answer == Failure(FailureKind.DNS, hung_resolver,
+                             f"{hung_resolver}: the name did not resolve within "
+                             f"{SLOW_TIMEOUT} s (the resolver did not answer)")
+    assert SLOW_TIMEOUT <= elapsed < SLOW_TIMEOUT + 1.5
+
+
 @pytest.mark.parametrize("plain_http", [True, False], ids=["http", "https"])
 def test_a_silent_server_is_a_timeout_bounded_by_the_request_timeout(
         silent_host: str, plain_http: bool) -> None:

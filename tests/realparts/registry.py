@@ -26,9 +26,10 @@ wheel (pyca, in the test extra) because Debian's ``htpasswd`` (apache2-utils) ne
 libapr shared libraries that debian.py does not unpack and this machine does not have.
 
 Each registry writes its access log (Apache combined format, one line per request,
-written before the answer is sent) to ``access.log`` in its folder; the pushing here
-sends ``User-Agent: pauselint-test-setup`` so a test can tell pauselint's own requests
-(``pauselint/<version>``) apart. Pushing is test setup only.
+written as the handler returns: for answers as small as these, before they leave the
+server's buffer, so a client that has its answer finds the line) to ``access.log`` in
+its folder; the pushing here sends ``User-Agent: pauselint-test-setup`` so a test can
+tell pauselint's own requests (``pauselint/<version>``) apart. Pushing is test setup only.
 
 The package is fetched with :mod:`debian` (cached); where it cannot be, ``running``
 raises FetchError and the fixture skips with the reason.

@@ -98,23 +98,29 @@ def send(method: str, url: str, headers: Mapping[str, str], *, tls: TLSOptions,
     target = parts.path or "/"
     if parts.query:
         target += "?" + parts.query
-    connection: http.client.HTTPConnection
     try:
-        if parts.scheme == "https":
-            try:
-                context = _context(tls)
-            except OSError as exc:
-                return Failure(FailureKind.TLS, host,
-                               f"{host}: cannot read the CA file {tls.ca_file}: "
-                               f"{exc.strerror or exc}")
-            connection = http.client.HTTPSConnection(parts.hostname, parts.port,
-                                                     timeout=budget, context=context)
-        else:
-            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=budget)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:  # a port that is not a number
         return Failure(FailureKind.PROTOCOL, host, f"{host}: {exc}")
+    context = None
+    if parts.scheme == "https":
+        try:
+            context = _context(tls)
+        except OSError as exc:
+            return Failure(FailureKind.TLS, host,
+                           f"{host}: cannot read the CA file {tls.ca_file}: "
+                           f"{exc.strerror or exc}")
+    connection = (http.client.HTTPSConnection(parts.hostname, port, timeout=budget,
+                                              context=context)
+                  if context else http.client.HTTPConnection(parts.hostname, port,
+                                                             timeout=budget))
     try:
-        connection.connect()
+        try:
+            connection.sock = _connect(parts.hostname, port, ends, context)
+        except _Unresolved:
+            return Failure(FailureKind.DNS, host,
+                           f"{host}: the name did not resolve within {budget:.3g} s "
+                           "(the resolver did not answer)")
         _bound(connection, ends)
         connection.request(method, target, headers=dict(headers))
         _bound(connection, ends)
@@ -157,6 +163,61 @@ def send(method: str, url: str, headers: Mapping[str, str], *, tls: TLSOptions,
         return Failure(FailureKind.CONNECTION, host, f"{host}: connection failed ({reason})")
     finally:
         connection.close()
+
+
+class _Unresolved(Exception):
+    """The resolver gave no answer in the time left."""
+
+
+def _resolve(hostname: str, port: int, ends: float) -> list[tuple[object, ...]]:
+    """getaddrinfo bounded by ``ends``: the C resolver has no timeout of pauselint's, so
+    it runs on a daemon thread that a hung resolver may keep (it ends with the process)."""
+    found: list[object] = []
+    done = threading.Event()
+    lookup = socket.getaddrinfo
+
+    def run() -> None:
+        try:
+            found.append(lookup(hostname, port, type=socket.SOCK_STREAM))
+        except OSError as exc:
+            found.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name=f"resolve {hostname}", daemon=True).start()
+    if not done.wait(max(0.0, ends - time.monotonic())):
+        raise _Unresolved
+    if isinstance(found[0], OSError):
+        raise found[0]
+    return found[0]  # type: ignore[return-value]
+
+
+def _connect(hostname: str, port: int, ends: float,
+             context: ssl.SSLContext | None) -> socket.socket:
+    """A connected socket (TLS-wrapped with ``context``), each address tried in turn as
+    socket.create_connection does, within what is left of the request's time."""
+    failed: OSError | None = None
+    for family, kind, proto, _, address in _resolve(hostname, port, ends):
+        left = ends - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        raw = socket.socket(family, kind, proto)  # type: ignore[arg-type]
+        try:
+            raw.settimeout(left)
+            raw.connect(address)
+        except OSError as exc:
+            raw.close()
+            failed = exc
+            continue
+        if context is None:
+            return raw
+        try:
+            raw.settimeout(max(ends - time.monotonic(), 0.001))
+            return context.wrap_socket(raw, server_hostname=hostname)
+        except BaseException:
+            raw.close()
+            raise
+    raise failed or OSError(f"no address for {hostname}")
 
 
 def _bound(connection: http.client.HTTPConnection, ends: float) -> None:
