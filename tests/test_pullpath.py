@@ -553,3 +553,31 @@ def test_registries_of_a_node_reads_conf_dropins_only() -> None:
     merged = registries_of([*configs, ignored])
     assert merged.search == ("quay.io",)
     assert merged.files == tuple(str(p) for p in files)
+
+
+V1_REGISTRY = '[plugins.cri.registry]\n  config_path = "/a"\n'
+
+
+@pytest.mark.parametrize(("version", "read"), [("1.7.24", "/a"), ("2.1.9", "")])
+def test_real_containerd_2x_ignores_a_version_1_registry_table(
+        version: str, read: str, tmp_path: Path) -> None:
+    """1.x migrates a version 1 file's ``plugins.cri`` to its CRI plugin, registry
+    included; 2.1.9's config dump shows the images plugin's config_path '' and logs
+    "Ignoring unknown key in TOML for plugin" key=registry -- so the pull path drops it."""
+    config = tmp_path / "config.toml"
+    config.write_text(V1_REGISTRY)
+    dumped, _ = _dumped_registry(version, config)
+    assert dumped["config_path"] == read
+    hosts = {"/a/registry.k8s.io/hosts.toml": read_hosts("h.toml", '[host."https://m"]\n')
+             .structure}
+    path = pull("registry.k8s.io/pause:3.9", version, section(V1_REGISTRY), hosts)
+    assert [e.host for e in path.endpoints] == (
+        ["m", "registry.k8s.io"] if read else ["registry.k8s.io"])
+
+
+def test_1x_does_not_load_a_version_3_config() -> None:
+    text = 'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\nconfig_path = "/a"\n'
+    path = pull("registry.k8s.io/pause:3.9", "1.7.24", section(text))
+    assert path.refusal == ('containerd 1.7.24 does not load a version 3 config ("unsupported '
+                            'config version"): no image is pulled')
+    assert path.refusal_location == Location("config.toml", 3, 15)

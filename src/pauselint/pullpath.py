@@ -159,6 +159,18 @@ def containerd_pull_path(image: ImageRef, release: str, section: RegistrySection
     """
     rel = parse_release(release)
     notes: list[str] = []
+    if section is not None and section.version == 1 and rel[0] >= 2:
+        # 2.x renames a version 1 file's plugins.cri to io.containerd.grpc.v1.cri, which
+        # has no registry in 2.x, and does not migrate it on to the images plugin
+        # ("Ignoring unknown key in TOML for plugin" key=registry; config dump of 2.1.9).
+        notes.append(f"containerd {_text(rel)} does not read the registry table of a "
+                     "version 1 config (plugins.cri.registry): ignored")
+        section = None
+    if section is not None and section.version >= 3 and rel[0] < 2:
+        return PullPath(image, refusal=(
+            f"containerd {_text(rel)} does not load a version {section.version} config "
+            "(\"unsupported config version\"): no image is pulled"),
+            refusal_location=section.config_path_location)
     config_path = _config_path(rel, section, notes)
     mirrors = section.mirrors if section is not None else ()
     if mirrors and config_path:
