@@ -219,3 +219,30 @@ def test_yaml_value_location_skips_anchor_and_tag(text: str, column: int) -> Non
     (setting,) = read_k3s("config.yaml", text).settings
     assert (setting.location.line, setting.location.column) == (1, column)
     TARGETS["k3s"](text.encode())
+
+
+# --- wrappers (embedded.py, ignition.py) ---------------------------------------------
+
+
+@pytest.mark.parametrize(("wrapper", "text", "where", "message"), [
+    # fuzz_wrappers: a non-ASCII character in base64 content raised ValueError from
+    # b64decode (not a binascii.Error): an internal error for the whole run.
+    ("cloudinit", "#cloud-config\nwrite_files:\n  - path: /etc/containerd/config.toml\n"
+     "    encoding: b64\n    content: \u00a0dmVyc2lvbiA9IDIK\n", (5, 14),
+     "/etc/containerd/config.toml: its b64 content does not decode: string argument "
+     "should contain only ASCII characters"),
+    ("ignition", '{"ignition": {"version": "3.4.0"}, "storage": {"files": [{"path": '
+     '"/etc/crio/crio.conf", "contents": {"source": "data:;base64,\u00e9"}}]}}\n', (1, 113),
+     "a data: URL that does not decode: string argument should contain only ASCII "
+     "characters"),
+])
+def test_base64_content_with_a_non_ascii_character(wrapper: str, text: str, where: tuple,
+                                                   message: str) -> None:
+    import importlib
+
+    from pauselint.sources.source_text import SourceText
+
+    module = importlib.import_module(f"pauselint.sources.{wrapper}")
+    [own] = module.unwrap(SourceText(text, "user-data"))
+    [error] = own.config.errors
+    assert ((error.line, error.column), error.message) == (where, message)

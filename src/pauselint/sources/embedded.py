@@ -10,7 +10,6 @@ string's start), so the file's own reader reads it as if it were on disk.
 from __future__ import annotations
 
 import base64
-import binascii
 import gzip
 import zlib
 from typing import NamedTuple
@@ -73,7 +72,9 @@ def embedded_file(source: SourceText, path: str | None, content: Node | None, en
             if encoding in GZIP_BASE64:
                 data = gzip.decompress(data)
             text = data.decode("utf-8")
-        except (binascii.Error, OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+        # ValueError: not base64 (binascii.Error), a character base64 never has
+        # (b64decode refuses non-ASCII text), or not UTF-8 (UnicodeDecodeError).
+        except (ValueError, OSError, EOFError, zlib.error) as exc:
             errors.append(InputError(source.path, where[0],
                                      f"{path}: its {encoding} content does not decode: {exc}",
                                      where[1]))

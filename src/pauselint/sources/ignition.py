@@ -23,7 +23,6 @@ machineconfiguration/v1 (``MachineConfigSpec.Config``).
 from __future__ import annotations
 
 import base64
-import binascii
 import gzip
 import re
 import zlib
@@ -105,7 +104,9 @@ def _data_url(url: str, compression: str) -> str | InputError | None:
         if compression == "gzip":
             data = gzip.decompress(data)
         return data.decode("utf-8")
-    except (binascii.Error, OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+    # ValueError: not base64 (binascii.Error), a character base64 never has
+    # (b64decode refuses non-ASCII text), or not UTF-8 (UnicodeDecodeError).
+    except (ValueError, OSError, EOFError, zlib.error) as exc:
         return InputError("", None, f"a data: URL that does not decode: {exc}")
 
 
