@@ -263,25 +263,25 @@ def read_hosts(path: str, text: str) -> ConfigFile:
     """Read one hosts.toml: its endpoints in the order containerd tries them, located.
 
     Never raises. A file containerd would not decode still gives a ConfigFile, with
-    its ``problems`` in ``structure`` and an InputError each, because containerd's
-    answer to such a file is to pull from the registry itself -- a fact to report,
-    not a reason to stop reading the node.
+    its ``problems`` in ``structure`` (an InputError for those every release has),
+    because containerd's answer to such a file is to pull from the registry itself --
+    a fact to report, not a reason to stop reading the node.
     """
     text = text.removeprefix("\ufeff")
     top_default = HostEntry("", Location(path, None, None), top_level=True)
     limit = check_toml_limits(text)
     if limit is not None:
         problem = Problem(f"not read: {limit.message}", Location(path, limit.line, None))
-        return _config(path, HostsFile(path, (), (), top_default, (problem,)), parsed=False)
+        return _config(path, HostsFile(path, (), (), top_default, (problem,)))
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         problem = Problem(f"invalid TOML: {exc}; containerd ignores this hosts.toml",
                           Location(path, decode_error_line(str(exc), text), None))
-        return _config(path, HostsFile(path, (), (), top_default, (problem,)), parsed=False)
+        return _config(path, HostsFile(path, (), (), top_default, (problem,)))
     except RecursionError:
         problem = Problem("too deeply nested to read", Location(path, None, None))
-        return _config(path, HostsFile(path, (), (), top_default, (problem,)), parsed=False)
+        return _config(path, HostsFile(path, (), (), top_default, (problem,)))
 
     positions, headers = scan(text)
 
@@ -437,14 +437,19 @@ def _host_entry(url: str, config: Mapping[str, Any], prefix: TomlPath,
         top_level=top_level)
 
 
-def _config(path: str, structure: HostsFile, *, parsed: bool = True) -> ConfigFile:
+def _config(path: str, structure: HostsFile) -> ConfigFile:
     """The ConfigFile: problems every release has are its errors; a release-dependent
     one (no [host] table, ``dial_timeout``) stays a fact in ``structure`` for the pull
-    path to weigh, so a file is never an error for a release that reads it."""
+    path to weigh, so a file is never an error for a release that reads it.
+
+    ``parsed`` stays True even for invalid TOML: a hosts.toml never sets the sandbox
+    image, and containerd's answer to one it cannot read is known (the registry
+    itself), so it must not make the runtime's sandbox image unknown
+    (``NodeFacts.unread_config``)."""
     errors = tuple(InputError(path, p.location.line, _error_message(p), p.location.column)
                    for p in structure.problems if p.releases == "all")
     return ConfigFile(path=path, component=Component.CONTAINERD, errors=errors,
-                      parsed=parsed, structure=structure)
+                      structure=structure)
 
 
 def _error_message(problem: Problem) -> str:

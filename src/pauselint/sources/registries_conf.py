@@ -173,15 +173,15 @@ def read_registries_conf(path: str, text: str, *, dropin: bool = False) -> Confi
     limit = check_toml_limits(text)
     if limit is not None:
         error = InputError(path, limit.line, f"not read: {limit.message}")
-        return _config(path, RegistriesConf(path, "empty", refusal=error), parsed=False)
+        return _config(path, RegistriesConf(path, "empty", refusal=error))
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         error = InputError(path, decode_error_line(str(exc), text), f"invalid TOML: {exc}")
-        return _config(path, RegistriesConf(path, "empty", refusal=error), parsed=False)
+        return _config(path, RegistriesConf(path, "empty", refusal=error))
     except RecursionError:
         error = InputError(path, None, "too deeply nested to read")
-        return _config(path, RegistriesConf(path, "empty", refusal=error), parsed=False)
+        return _config(path, RegistriesConf(path, "empty", refusal=error))
     positions, headers = scan(text)
     header_at = {h.path: (h.line, h.column) for h in headers}
 
@@ -389,11 +389,14 @@ def merge(main: RegistriesConf | None, dropins: Sequence[RegistriesConf]) -> Reg
                       tuple(c.path for c in ordered))
 
 
-def _config(path: str, structure: RegistriesConf, *, parsed: bool = True,
+def _config(path: str, structure: RegistriesConf,
             errors: tuple[InputError, ...] = ()) -> ConfigFile:
+    """The ConfigFile of one registries.conf. ``parsed`` stays True even for invalid
+    TOML: the file never sets CRI-O's pause image, so it must not make that unknown
+    (``NodeFacts.unread_config``); its refusal is an error and fails every pull."""
     if not errors and structure.refusal is not None:
         errors = (structure.refusal,)
-    return ConfigFile(path=path, component=Component.CRIO, errors=errors, parsed=parsed,
+    return ConfigFile(path=path, component=Component.CRIO, errors=errors,
                       structure=structure)
 
 
