@@ -79,9 +79,9 @@ def _kind_of(path: Path, data: bytes) -> str | None:
         InputType.K3S: "k3s",
     }
     if detected is not None:
-        # Wrappers (Cluster API, cloud-init, kOps, EKS) have no target of their own yet:
-        # what they embed is fuzzed through the readers they hand it to.
-        return by_type.get(detected)
+        # Wrappers (Cluster API, cloud-init, Ignition, kOps, EKS, Talos) have a target
+        # of their own; what they embed is fuzzed through it and the readers' own.
+        return by_type.get(detected, "wrappers" if detected in _wrapper_kinds() else None)
     folder = {"containerd": "containerd", "crio": "crio", "kubeadm": "kubeadm", "k3s": "k3s"}
     for part in path.parts:
         if part in folder:
@@ -89,6 +89,25 @@ def _kind_of(path: Path, data: bytes) -> str | None:
     if path.suffix in (".env",) or "kubelet" in path.name:
         return "kubelet_env"
     return None
+
+
+@functools.cache
+def _wrapper_kinds() -> frozenset:
+    from pauselint.sources import registry
+
+    return frozenset(entry.kind for entry in registry.FORMATS if entry.unwrap is not None)
+
+
+def _wrapped_seeds() -> list[bytes]:
+    """Real node files put in every wrapper and encoding (tests/fuzz/wrapping.py)."""
+    from .wrapping import ENCODINGS, embed
+
+    config = ('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
+              '  sandbox_image = "registry.k8s.io/pause:3.9"  # pauselint: disable=PL201\n')
+    files = {"/etc/containerd/config.toml": config,
+             "/etc/default/kubelet": "KUBELET_EXTRA_ARGS=--pod-infra-container-image=x:1\n"}
+    return [embed(wrapper, encoding, files, "registry.k8s.io/pause:3.9").text.encode()
+            for wrapper, encodings in ENCODINGS.items() for encoding in encodings]
 
 
 # Targets that read the same syntax: a seed of one is a good start for the others.
@@ -100,6 +119,7 @@ _FAMILIES = {
     "kubelet_env": ("systemd", "suppressions"),
     "systemd": ("kubelet_env",),
     "kubelet_config": ("kubeadm",),
+    "wrappers": ("kubeadm",),
 }
 
 
@@ -136,6 +156,7 @@ _NODE_PLACES = {
     "kubelet_env": "var/lib/kubelet/kubeadm-flags.env",
     "systemd": "etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
     "kubeadm": "etc/kubernetes/kubeadm-config.yaml", "k3s": "etc/rancher/rke2/config.yaml",
+    "wrappers": "bootstrap/user-data.yaml",
 }
 
 
@@ -154,5 +175,6 @@ def seeds() -> dict[str, tuple[bytes, ...]]:
         out.setdefault("detect", []).append(
             str(path.relative_to(path.parents[2])).encode() + b"\n" + data)
     out["check"] = _nodes(folders[1:])
+    out.setdefault("wrappers", []).extend(_wrapped_seeds())
     out["systemd"] += _services(out.get("systemd", []), out.get("kubelet_env", []))
     return {name: tuple(dict.fromkeys(found)) for name, found in out.items()}

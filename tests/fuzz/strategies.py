@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from .seeds import seeds
 from .targets import PART_SEPARATOR
+from .wrapping import CONTAINERD, ENCODINGS, embed
 
 # Fragments that broke, or nearly broke, a reader somewhere: inserted anywhere.
 HOSTILE = (
@@ -183,3 +184,34 @@ def nodes() -> st.SearchStrategy[bytes]:
                        st.sampled_from(_PATHS), st.sampled_from(kinds).flatmap(documents))
     layouts = st.lists(placed, min_size=1, max_size=4).map(PART_SEPARATOR.join)
     return st.one_of(layouts, documents("check"))
+
+
+# Node files a wrapper may hold, by the reader that reads them there.
+_EMBEDDED_PATHS = {
+    "containerd": CONTAINERD, "crio": "/etc/crio/crio.conf.d/10-x.conf",
+    "kubelet_env": "/etc/default/kubelet",
+    "systemd": "/etc/systemd/system/kubelet.service.d/10-x.conf",
+}
+
+
+def _embedded(draw: st.DrawFn) -> dict[str, str]:
+    kinds = draw(st.lists(st.sampled_from(sorted(_EMBEDDED_PATHS)), min_size=1, max_size=3,
+                          unique=True))
+    return {_EMBEDDED_PATHS[kind]: draw(documents(kind)).decode("utf-8", "replace")
+            for kind in kinds}
+
+
+@st.composite
+def _wrapped(draw: st.DrawFn) -> str:
+    """Real node files, mutated, in a wrapper with one of its encodings."""
+    wrapper = draw(st.sampled_from(sorted(ENCODINGS)))
+    encoding = draw(st.sampled_from(ENCODINGS[wrapper]))
+    files = _embedded(draw)
+    flag = draw(st.one_of(st.none(), st.sampled_from(_lines("kubelet_env")), st.text(max_size=20)))
+    return embed(wrapper, encoding, files, flag).text
+
+
+def wrappers() -> st.SearchStrategy[bytes]:
+    """Wrappers holding node files (then edited), and real wrappers mutated."""
+    built = st.builds(_apply, _wrapped(), _edits("wrappers"))
+    return st.one_of(st.builds(_encode, built, st.booleans()), documents("wrappers"))

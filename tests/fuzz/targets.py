@@ -415,6 +415,68 @@ def fuzz_suppressions(data: bytes) -> None:
     _check(all(s.path == path for s in unused), "unused suppression with another path")
 
 
+WRAPPER_PATH = "node/user-data.yaml"
+
+
+def _check_wrapped(config: ConfigFile, path: str, texts: dict[str, str]) -> None:
+    """A config read from a wrapper: everything in it is in the wrapper, inside its
+    lines. What a location points at is not asserted: a decoded file's positions are
+    all its string's start, and nodeadm's base lines the ``config`` key."""
+    check_config_file(config, path, texts, None)
+    for setting in config.settings:
+        _check_location(f"setting {setting.key}", setting.location, texts, _EDITOR_BREAK)
+    for error in config.errors:
+        if error.line is not None and error.column is not None:
+            _check_location(f"error {error.message[:60]!r}",
+                            Location(error.path, error.line, error.column), texts, _EDITOR_BREAK)
+
+
+def fuzz_wrappers(data: bytes) -> None:
+    """Cluster API objects, cloud-init, Ignition/Butane, kOps, EKS NodeConfig, Talos...
+
+    Every format with an ``unwrap`` (``sources/registry.py``) is given the text, as
+    ``--type`` would, and the text is read as detection routes it: no unwrap raises,
+    every file it embeds is read at positions inside the wrapper, and what it says is
+    not checked names a place in it.
+    """
+    from pauselint.inputs import InputFile
+    from pauselint.reading import read_inputs
+    from pauselint.sources import registry
+    from pauselint.sources.source_text import SourceText
+
+    path = WRAPPER_PATH
+    text = _text_of(data, path)
+    if text is None:
+        return
+    texts = {path: text}
+    wrappers = [entry for entry in registry.FORMATS if entry.unwrap is not None]
+    for entry in wrappers:
+        for part in entry.function(entry.unwrap)(SourceText(text, path)):
+            if part.note is not None:
+                place, why = part.note
+                _check(isinstance(why, str) and why.strip() != "", f"{entry.name}: empty note")
+                name, _, line = place.rpartition(":")
+                _check(name == path and line.isdigit(), f"{entry.name}: note at {place!r}")
+                _check_line(f"{entry.name} note", int(line), text, required=True)
+            if part.config is not None:
+                _check_wrapped(part.config, path, texts)
+            if part.source is not None:
+                _check(part.source.path == path, f"{entry.name}: embedded file names "
+                       f"{part.source.path!r}")
+                # Its first and last lines are lines of the wrapper (columns are not
+                # asserted: a blank line of a block scalar has no indentation).
+                for line in (1, part.source.text.count("\n") + 1):
+                    _check_line(f"{entry.name} {part.node_path} line {line}",
+                                part.source.position(line, 1)[0], text, required=True)
+    item = InputFile(path, text, True)
+    for forced in (None, *dict.fromkeys(entry.kind for entry in wrappers)):
+        read = read_inputs([item], forced, None)
+        for config in read.configs:
+            _check_wrapped(config.config, path, texts)
+        for error in read.errors:
+            _check_error(error, texts)
+
+
 def node_files(data: bytes) -> list[tuple[str, bytes]]:
     """The (relative path, content) files of one node a ``fuzz_check`` input describes.
 
@@ -497,6 +559,7 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
     "config": fuzz_config,
     "compat_overlay": fuzz_compat_overlay,
     "suppressions": fuzz_suppressions,
+    "wrappers": fuzz_wrappers,
     "check": fuzz_check,
 }
 

@@ -246,3 +246,4 @@ def test_base64_content_with_a_non_ascii_character(wrapper: str, text: str, wher
     [own] = module.unwrap(SourceText(text, "user-data"))
     [error] = own.config.errors
     assert ((error.line, error.column), error.message) == (where, message)
+    TARGETS["wrappers"](text.encode())

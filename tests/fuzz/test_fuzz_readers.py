@@ -42,6 +42,7 @@ STRATEGIES: dict[str, st.SearchStrategy[bytes]] = {
     "config": strategies.config_files(),
     "compat_overlay": strategies.documents("compat_overlay"),
     "check": strategies.nodes(),
+    "wrappers": strategies.wrappers(),
     "suppressions": st.one_of(strategies.documents("suppressions"),
                               strategies.documents("kubeadm")),
 }
