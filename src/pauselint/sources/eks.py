@@ -58,6 +58,7 @@ from pauselint.sources.embedded import Unwrapped, embedded_file, invalid_yaml
 from pauselint.sources.kinds import InputType
 from pauselint.sources.kubelet import FLAG
 from pauselint.sources.source_text import SourceText
+from pauselint.sources.toml_locator import check_toml_limits
 from pauselint.sources.yaml_locator import (
     OUTER,
     Node,
@@ -170,6 +171,8 @@ def _containerd(source: SourceText, document: Node, errors: list[InputError]) ->
 
 
 def _written_version(text: str) -> object:
+    if check_toml_limits(text.removeprefix("\ufeff")) is not None:
+        return None
     try:
         return tomllib.loads(text.removeprefix("\ufeff")).get("version")
     except (tomllib.TOMLDecodeError, RecursionError):
@@ -189,6 +192,8 @@ def merged_config(user: SourceText, base_at: tuple[int, int]) -> tuple[SourceTex
     text = user.text
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     body = text.removeprefix("\ufeff")
+    if check_toml_limits(body) is not None:
+        return user, True  # the reader refuses it, before a parse that could blow up
     try:
         data = tomllib.loads(body)
     except (tomllib.TOMLDecodeError, RecursionError):
