@@ -40,7 +40,7 @@ YAML_NAMES = (".pauselint.yaml", ".pauselint.yml")
 RUNTIMES = {name: component.value for name, component in RUNTIME_NAMES.items()}
 KEYS = ("kubernetes-version", "arch", "os", "platform", "runtime", "runtime-version",
         "disable", "enable", "severity", "allowed-registries", "mirrors", "fail-on",
-        "exclude", "compat-overlay")
+        "exclude", "compat-overlay", "online")
 
 
 class ConfigError(ValueError):
@@ -68,6 +68,8 @@ class Config(NamedTuple):
     fail_on: str | None = None
     exclude: tuple[str, ...] = ()
     compat_overlay: str | None = None
+    # `online: true`: ask registries as --online does; None when not set.
+    online: bool | None = None
 
 
 # --- finding the file ------------------------------------------------------------
@@ -481,7 +483,17 @@ def _validate(path: Path, entries: list[_Entry]) -> Config:
         fail_on=_fail_on(check),
         exclude=tuple(text for _, text in check.strings("exclude")),
         compat_overlay=_compat_overlay(check, path.parent),
+        online=_online(check),
     )
+
+
+def _online(check: _Checker) -> bool | None:
+    entry = check.get("online")
+    if entry is None:
+        return None
+    if type(entry.value) is not bool:
+        raise check.fail(entry, f"{_shown(entry.value)} is not true or false")
+    return entry.value
 
 
 def load_config(path: Path) -> Config:

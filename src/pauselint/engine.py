@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from packaging.version import Version
 
@@ -42,6 +42,9 @@ from pauselint.rules.framework import ImageUse, Policy, RuleContext, RuntimeInfo
 from pauselint.sources.detect import InputType
 from pauselint.verdicts import FixTrials, compose
 
+if TYPE_CHECKING:
+    from pauselint.online.lookups import OnlineSettings
+
 
 class UsageError(ValueError):
     """A bad option value: the CLI turns it into a message and exit code 2."""
@@ -70,6 +73,9 @@ class Options(NamedTuple):
     # pauselint node: the running runtime over CRI, or why it could not be asked.
     live: LiveRuntime | None = None
     live_unread: str | None = None
+    # --online: ask the registries each node pulls from (pauselint.online.lookups),
+    # with these bounds; None keeps the run offline.
+    online: OnlineSettings | None = None
 
 
 def parse_platform(text: str, table: CompatTable) -> Platform:
@@ -275,6 +281,12 @@ def image_uses(nodes: Sequence[NodeFacts], table: CompatTable, runtimes: Sequenc
     return uses, errors
 
 
+def online_aware(modules: list, online: object | None) -> list:
+    """The rule modules that run: the online ones (``ONLINE``) only with ``--online``."""
+    return modules if online is not None else [m for m in modules
+                                               if not getattr(m, "ONLINE", False)]
+
+
 def enabled_rules(enable: Iterable[str], disable: Iterable[str]) -> list:
     """Rule modules to run: on by default, plus ``enable``, minus ``disable``."""
     enable, disable = set(enable), set(disable)
@@ -374,18 +386,28 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
     the command line and config file set; what a node's own files say is in its entry
     under ``nodes``.
     """
-    modules = enabled_rules(options.enable, options.disable)
+    modules = online_aware(enabled_rules(options.enable, options.disable), options.online)
     run = _prepare(files, options, table)
     errors = list(run.errors)
     findings: list[Finding] = []
     skipped: list[Skip] = []
     templated: list[tuple[str, str]] = []
     trials = FixTrials()
-    for view, (ctx, unresolved) in zip(run.views, run.contexts, strict=True):
+    uses_by_view = []
+    for view in run.views:
         uses, use_errors = image_uses(view.facts, table, run.runtimes, options.platform,
                                       templated)
         errors.extend(use_errors)
-        node_ctx = ctx._replace(nodes=view.facts, images=tuple(uses))
+        uses_by_view.append(uses)
+    online = None
+    if options.online is not None:
+        from pauselint.online_phase import look_up_views
+
+        online, online_errors = look_up_views(run.views, uses_by_view, options, files)
+        errors.extend(online_errors)
+    for view, (ctx, unresolved), uses in zip(run.views, run.contexts, uses_by_view,
+                                             strict=True):
+        node_ctx = ctx._replace(nodes=view.facts, images=tuple(uses), online=online)
         node_findings, node_skipped = run_rules(node_ctx, modules)
         node_findings = [f if f.node else f._replace(node=view.name) for f in node_findings]
         findings.extend(compose(node_findings, node_ctx, modules, trials))

@@ -11,6 +11,7 @@ node, and no path.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from packaging.version import Version
 
@@ -39,6 +40,8 @@ from pauselint.verdicts import FixTrials, compose
 IMAGE_RULES = ("PL101", "PL102", "PL103", "PL104", "PL105", "PL106", "PL107", "PL108",
                "PL109", "PL110", "PL111")
 NODE_RULES = (*IMAGE_RULES, "PL201", "PL202", "PL203", "PL304", "PL405")
+# With --online, the images nodes hold are also asked of their registries.
+ONLINE_RULES = ("PL112", "PL113", "PL114")
 CLUSTER_RULES = ("PL001", "PL501", "PL502")
 
 _RUNTIMES = {"containerd": Component.CONTAINERD, "cri-o": Component.CRIO}
@@ -110,6 +113,26 @@ def _node_context(table: CompatTable, facts: ClusterFacts, node: ClusterNode,
     )
 
 
+def _look_up_held_images(results: Sequence[ClusterFacts | ClusterError], table: CompatTable,
+                         kubernetes: Version | None, online: Any,
+                         ) -> tuple[dict[tuple[object, ...], Any], list[InputError]]:
+    """Every distinct node shape's pause images, asked of their own registries."""
+    from pauselint.online.lookups import Job, ask, default_targets
+    from pauselint.rules.framework import is_effective_sandbox, online_key
+
+    jobs = []
+    for facts in results:
+        if isinstance(facts, ClusterError):
+            continue
+        target = cluster_version(facts, kubernetes)
+        for shape in {node._replace(name="") for node in facts.nodes}:
+            ctx = _node_context(table, facts, shape, target, None, [])
+            jobs.extend(Job(online_key(use, ctx.platform), use.ref, default_targets(use.ref),
+                            ctx.platform, use.location)
+                        for use in ctx.images if is_effective_sandbox(use))
+    return ask(jobs, online)
+
+
 def cluster_error(error: ClusterError) -> InputError:
     """``cluster prod: node n1: ...``: the one error shape reports already render."""
     where = f"cluster {error.name}: node {error.node}" if error.node else f"cluster {error.name}"
@@ -118,13 +141,17 @@ def cluster_error(error: ClusterError) -> InputError:
 
 def check_clusters(results: Sequence[ClusterFacts | ClusterError], table: CompatTable, *,
                    kubernetes: Version | None = None, enable: frozenset[str] = frozenset(),
-                   disable: frozenset[str] = frozenset()) -> Report:
-    """Run the live-cluster rules over every cluster that could be read."""
-    from pauselint.engine import enabled_rules
+                   disable: frozenset[str] = frozenset(), online: Any = None) -> Report:
+    """Run the live-cluster rules over every cluster that could be read; with
+    ``online`` (``OnlineSettings``), the images the nodes hold are also asked of their
+    registries first (no node's registry configuration is known here: each image's
+    own registry is asked)."""
+    from pauselint.engine import enabled_rules, online_aware
 
-    wanted = set(NODE_RULES) | set(CLUSTER_RULES)
-    modules = {m.ID: m for m in enabled_rules(enable, disable) if m.ID in wanted}
-    node_modules = [modules[r] for r in NODE_RULES if r in modules]
+    wanted = set(NODE_RULES) | set(CLUSTER_RULES) | set(ONLINE_RULES)
+    modules = {m.ID: m for m in online_aware(enabled_rules(enable, disable), online)
+               if m.ID in wanted}
+    node_modules = [modules[r] for r in (*NODE_RULES, *ONLINE_RULES) if r in modules]
     cluster_modules = [modules[r] for r in CLUSTER_RULES if r in modules]
     findings: list[Finding] = []
     skipped: list[Skip] = []
@@ -133,6 +160,10 @@ def check_clusters(results: Sequence[ClusterFacts | ClusterError], table: Compat
     trials = FixTrials()
     context: dict[str, str | None] = {"kubernetes_version": None,
                                       "kubernetes_version_from": None, "mode": "cluster"}
+    lookups = None
+    if online is not None:
+        lookups, online_errors = _look_up_held_images(results, table, kubernetes, online)
+        errors.extend(online_errors)
     for facts in results:
         if isinstance(facts, ClusterError):
             errors.append(cluster_error(facts))
@@ -158,6 +189,7 @@ def check_clusters(results: Sequence[ClusterFacts | ClusterError], table: Compat
         for shape, names in shapes.items():
             bad_images: list[str] = []
             ctx = _node_context(table, facts, shape, target, origin, bad_images)
+            ctx = ctx._replace(online=lookups)
             errors.extend(cluster_error(ClusterError(facts.name, problem, name))
                           for name in names for problem in bad_images)
             verdicts = [item for module in node_modules for item in module.check(ctx)]

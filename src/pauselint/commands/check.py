@@ -19,6 +19,7 @@ from pauselint.commands.inputs_options import (
     load_user_config,
     table_with_user_data,
 )
+from pauselint.commands.online_options import online_options, online_settings
 from pauselint.commands.output import emit, exit_for, output_options
 
 # `cluster` and the fuzz targets take these from here.
@@ -72,9 +73,12 @@ unreadable input or internal fault.
               help="Only these registries are allowed (PL110); repeatable.")
 @click.option("--no-inline-suppressions", is_flag=True,
               help="Ignore `# pauselint: disable=` comments (for CI that must not accept them).")
+@online_options
 def check_command(inputs: InputArgs, output_format: str, output_path: str | None, quiet: bool,
                   fail_on: str | None, enable: tuple[str, ...], disable: tuple[str, ...],
-                  allowed_registries: tuple[str, ...], no_inline_suppressions: bool) -> None:
+                  allowed_registries: tuple[str, ...], no_inline_suppressions: bool,
+                  online: bool | None, registry_timeout: float, registry_deadline: float,
+                  registry_auth_file: str | None) -> None:
     from pauselint import engine
     from pauselint.model import Severity
 
@@ -90,6 +94,8 @@ def check_command(inputs: InputArgs, output_format: str, output_path: str | None
             severity=tuple((rule.upper(), Severity.parse(level))
                            for rule, level in (config.severity if config else ())),
             inline_suppressions=not no_inline_suppressions,
+            online=online_settings(online, registry_timeout, registry_deadline,
+                                   registry_auth_file, config),
         )
         report = engine.check_files(gathered.files, options, gathered.table)
     except engine.UsageError as exc:

@@ -12,6 +12,7 @@ import click
 
 from pauselint.commands.check import load_user_config, rule_sets, table_with_user_data
 from pauselint.commands.errors import Fatal
+from pauselint.commands.online_options import online_options, online_settings
 from pauselint.commands.output import emit, exit_for, output_options
 from pauselint.sources.cluster_nodes import CONTEXT_TIMEOUT, MAX_NODES, MAX_RESPONSE_BYTES
 
@@ -62,12 +63,15 @@ are still checked and reported).
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="Config file (default: .pauselint.yaml or [tool.pauselint] found upwards).")
 @click.option("--no-config", is_flag=True, help="Use no config file.")
+@online_options
 def cluster_command(kubeconfig: str | None, contexts: tuple[str, ...], all_contexts: bool,
                     in_cluster: bool, request_timeout: float, context_timeout: float,
                     kubernetes_version: str | None,
                     output_format: str, output_path: str | None, quiet: bool,
                     fail_on: str | None, enable: tuple[str, ...], disable: tuple[str, ...],
-                    config_path: str | None, no_config: bool) -> None:
+                    config_path: str | None, no_config: bool, online: bool | None,
+                    registry_timeout: float, registry_deadline: float,
+                    registry_auth_file: str | None) -> None:
     from pauselint import engine
     from pauselint.compat import CompatError, load_table
     from pauselint.fleet import check_clusters
@@ -104,7 +108,10 @@ def cluster_command(kubeconfig: str | None, contexts: tuple[str, ...], all_conte
     if progress is not None:
         click.echo("\r\x1b[K", nl=False, err=True)
     report = check_clusters(results, table, kubernetes=target, enable=rules_on,
-                            disable=rules_off)
+                            disable=rules_off,
+                            online=online_settings(online, registry_timeout,
+                                                   registry_deadline, registry_auth_file,
+                                                   config))
     if config is not None and config.severity:
         report.findings = engine.override_severity(
             report.findings, {rule: Severity.parse(level) for rule, level in config.severity})

@@ -19,6 +19,7 @@ import click
 
 from pauselint.commands.errors import Fatal
 from pauselint.commands.inputs_options import InputArgs, gather_inputs
+from pauselint.commands.online_options import online_options, online_settings
 from pauselint.commands.output import emit, exit_for, output_options
 
 # Where the runtimes listen, relative to the node's root, tried in this order.
@@ -97,11 +98,13 @@ class LiveSources(NamedTuple):
               help="Print what was read and is running, as `pauselint show` does, with the "
                    "running runtime's sandbox image beside the configured one; no judging.")
 @output_options
+@online_options
 def node_command(root: str, runtime_endpoint: str | None, kubelet_pid: str,
                  node_name: str | None, kubernetes_version: str | None, platform: str | None,
                  runtime_versions: tuple[str, ...], config_path: str | None,
                  show_only: bool, output_format: str, output_path: str | None, quiet: bool,
-                 fail_on: str | None) -> None:
+                 fail_on: str | None, online: bool | None, registry_timeout: float,
+                 registry_deadline: float, registry_auth_file: str | None) -> None:
     from pauselint import engine
     from pauselint.node_layout import known_files
 
@@ -130,7 +133,9 @@ def node_command(root: str, runtime_endpoint: str | None, kubelet_pid: str,
         no_config=config_path is None))
     options = gathered.options._replace(
         live=runtime, live_unread=live.runtime_unread,
-        kubernetes_from="flag" if kubernetes_version else "node")
+        kubernetes_from="flag" if kubernetes_version else "node",
+        online=online_settings(online, registry_timeout, registry_deadline,
+                               registry_auth_file, gathered.config))
     if options.platform is None and live.node_object is not None:
         from pauselint.fleet import platform_of
 

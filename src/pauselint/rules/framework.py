@@ -9,8 +9,9 @@ table's mirrors), never raw text, so one rule serves files, node roots and clust
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import ModuleType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from packaging.version import Version
 
@@ -100,6 +101,9 @@ class RuleContext(NamedTuple):
     # be asked. Both None on every other path (files, clusters).
     live: LiveRuntime | None = None
     live_unread: str | None = None
+    # --online: what the registries each node pulls from answered, per image use
+    # (:func:`online_key`; values are ``pauselint.online.lookups.Lookup``). None offline.
+    online: Mapping[tuple[object, ...], Any] | None = None
 
     def runtime_for(self, component: Component | None) -> RuntimeInfo | None:
         """The version given for this runtime (``--runtime-version containerd=1.7.20``)."""
@@ -159,6 +163,12 @@ def unknown_sandbox_skips(ctx: RuleContext, rule_id: str) -> list[Skip]:
     """One Skip per unreadable runtime config, for a rule that needs the effective image."""
     reasons = dict.fromkeys(r for r in map(sandbox_unknown, ctx.nodes) if r is not None)
     return [Skip(rule=rule_id, reason=reason) for reason in reasons]
+
+
+def online_key(use: ImageUse, platform: Platform | None) -> tuple[object, ...]:
+    """Which online lookup answers for ``use`` on a node of ``platform``: one per place,
+    image and platform (a per-platform tag found for arm64 is no answer for amd64)."""
+    return (use.location, use.ref.original, use.origin, platform)
 
 
 def is_effective_sandbox(use: ImageUse) -> bool:
