@@ -35,6 +35,7 @@ from pauselint.model import (
     Setting,
     Severity,
     Skip,
+    Suppression,
 )
 from pauselint.nodes import assemble_group
 from pauselint.reading import ReadResult, detect, group_root, read_inputs
@@ -420,8 +421,12 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
     findings = sorted(set(findings), key=Finding.sort_key)
     if options.inline_suppressions:
         all_nodes = [node for nodes in run.groups.values() for node in nodes]
+        # Comments inside a wrapper's encoded contents (base64, gzip, a data: URL) are in
+        # no file's text: their reader found them, at the string's place.
+        embedded = [s for item in run.read.configs if item.config.node_path
+                    for s in item.config.suppressions]
         findings = suppress(findings, [*files, *_files_reached(all_nodes, files)],
-                            "PL002" in {m.ID for m in modules})
+                            "PL002" in {m.ID for m in modules}, embedded)
     # After suppress(): the PL002 findings it adds are re-graded like any other.
     findings = override_severity(findings, dict(options.severity))
     return Report(
@@ -541,12 +546,17 @@ def _files_reached(nodes: Sequence[NodeFacts], inputs: Sequence[InputFile]) -> l
 
 
 def suppress(findings: list[Finding], files: Sequence[InputFile], report_unused: bool,
-             ) -> list[Finding]:
-    """Drop findings an inline comment suppresses; report comments that suppress nothing."""
+             embedded: Sequence[Suppression] = ()) -> list[Finding]:
+    """Drop findings an inline comment suppresses; report comments that suppress nothing.
+
+    ``embedded`` are comments read from files held in others, already placed in the
+    outer file (a plain one is also in the outer text: it counts once).
+    """
     from pauselint.suppressions import apply_suppressions, find_suppressions
 
     found = [s for item in files if item.text and "pauselint" in item.text
              for s in find_suppressions(item.path, item.text)]
+    found = list(dict.fromkeys([*found, *embedded]))
     if not found:
         return findings
     kept, unused = apply_suppressions(findings, found)

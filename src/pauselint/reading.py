@@ -168,9 +168,22 @@ def _unwrapped(entry: registry.Format, source: SourceText, notes: list[tuple[str
         embedded.append((node_path, part.source, found))
     for node_path, text, found in embedded:
         if found.read_together is None:
-            out.append((found.read_source(text)._replace(node_path=node_path), found.kind))
+            config = found.read_source(text)._replace(node_path=node_path)
+            out.append((_with_comments(config, text), found.kind))
     out.extend(_read_together_embedded(source.path, embedded))
     return out
+
+
+def _with_comments(config: ConfigFile, text: SourceText) -> ConfigFile:
+    """``config`` with the ``# pauselint:`` comments of its embedded text, placed in the
+    wrapper: an encoded text's are in no file's text for the engine to find."""
+    if "pauselint" not in text.text:
+        return config
+    from pauselint.suppressions import find_suppressions
+
+    found = find_suppressions(text.path, text.text)
+    placed = text.relocate(ConfigFile(text.path, None, suppressions=found)).suppressions
+    return config._replace(suppressions=tuple(dict.fromkeys((*config.suppressions, *placed))))
 
 
 def _read_together_embedded(wrapper: str,
@@ -189,8 +202,8 @@ def _read_together_embedded(wrapper: str,
         members = [item for item, (_, _, f) in zip(items, embedded, strict=True) if f is found]
         context = registry.ReadContext(None, items, _not_in_wrapper)
         read, _ = found.function(found.read_together or "")(members, context)
-        out.extend((relocate_among(config, sources), found.kind) for config in read
-                   if config.path in sources)
+        out.extend((_with_comments(relocate_among(config, sources), sources[config.path]),
+                    found.kind) for config in read if config.path in sources)
     return out
 
 

@@ -238,12 +238,7 @@ def test_every_wrapper_and_encoding_is_tried() -> None:
 # --- what the property found in the product, not fixed here (files others own) -------
 
 
-_UNSEEN = pytest.mark.xfail(strict=True, reason="engine.suppress reads comments from the "
-                            "wrapper's text only: an encoded file's `# pauselint:` is not there")
-
-
-@pytest.mark.parametrize("encoding", ["plain", pytest.param("base64", marks=_UNSEEN),
-                                      pytest.param("gzip+base64", marks=_UNSEEN)])
+@pytest.mark.parametrize("encoding", ["plain", "base64", "gzip+base64"])
 def test_a_suppression_in_encoded_content_is_seen(encoding: str) -> None:
     config = ('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
               'sandbox_image = "k8s.gcr.io/pause:3.2"  # pauselint: disable=PL103 -- frozen\n')
