@@ -27,6 +27,7 @@ COMMANDS = {
     "cluster": "pauselint.commands.cluster:cluster_command",
     "node": "pauselint.commands.node:node_command",
     "table": "pauselint.commands.table:table_command",
+    "registry": "pauselint.commands.registry_cmd:registry_command",
 }
 
 
