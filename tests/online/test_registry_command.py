@@ -599,3 +599,23 @@ def test_a_terminal_shows_progress_and_json_or_a_pipe_does_not(registries: Regis
     assert "tags" not in stdout.splitlines()[-1]  # never on stdout
     assert json_terminal == ""
     assert json.loads(json_out)["tags_listed"] == 4
+
+
+def test_a_registrys_hostile_tag_is_shown_escaped_and_columns_stay_aligned() -> None:
+    # A registry's tag list is remote text: a terminal escape in it must not reach
+    # the terminal (the client refuses to ask for such a tag, so the row is a failure).
+    from pauselint.online.results import Failure, FailureKind
+
+    hostile = "3.9\x1b[2J"
+    upstream = registry_report.upstream_facts(TABLE, parse_image("localhost:5000/pause"))
+    failure = Failure(FailureKind.PROTOCOL, "localhost:5000", f"{hostile!r} is not a tag")
+    rows = tuple(registry_report.tag_row(TABLE, upstream, tag, failure)
+                 for tag in (hostile, "3.10"))
+    listing = registry_report.Listing("localhost:5000/pause", "localhost:5000", "pause", True,
+                                      TABLE.date, upstream, 2, 1, True, rows)
+
+    text = registry_report.render_listing(listing)
+
+    assert "\x1b" not in text
+    lines = text.splitlines()
+    assert lines[-2].index("error:") == lines[-1].index("error:") == lines[-3].index("TYPE")
