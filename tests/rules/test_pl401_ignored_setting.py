@@ -95,3 +95,25 @@ def test_crio_pause_image_outside_crio_image(context):
 def test_read_settings_are_not_reported(context):
     read = _setting(V3_KEY, "registry.k8s.io/pause:3.10", "etc/containerd/config.toml", 9)
     assert list(rule.check(context(nodes=[_node([read], version=3)]))) == []
+
+
+def test_a_key_the_files_own_version_reads_gets_a_migration_not_a_move(tmp_path):
+    """A version 1 file read by a release that reads it as version 3 (the 2.2 line, as
+    the table's loading model says): "move the value to plugins.cri.sandbox_image", the
+    key it is already under, would be a fix that fixes nothing."""
+    import json
+
+    from click.testing import CliRunner
+
+    from pauselint.cli import main
+
+    config = tmp_path / "etc" / "containerd" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('[plugins.cri]\nsandbox_image = "registry.k8s.io/pause:3.10"\n')
+    result = CliRunner().invoke(main, ["check", "--no-config", "-o", "json", str(tmp_path)])
+    [finding] = [f for f in json.loads(result.output)["findings"] if f["rule"] == "PL401"]
+    assert "plugins.cri.sandbox_image" in finding["message"]
+    assert "move the value" not in result.output
+    text = CliRunner().invoke(main, ["check", "--no-config", str(tmp_path)]).output
+    assert ("fix: write the file as a version 3 config (containerd config migrate) with the "
+            'value at `plugins."io.containerd.cri.v1.images".pinned_images.sandbox`') in text

@@ -66,12 +66,18 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
             seen.add(key)
             reason = setting.ignored_reason or "the runtime does not read this key"
             target = _key_that_is_read(ctx, node, setting)
+            fix = f"move the value to `{target}`" if target else None
+            if target == setting.key:
+                # The file's own version reads this key; the release does not read the
+                # file as that version (a version 1 file on the 2.2 line): moving it
+                # within the file changes nothing, the file's version must change.
+                fix = _migration(ctx, node)
             yield finding(
                 _RULE,
                 f"`{setting.key}` = \"{cut(setting.value)}\" is ignored: {reason}",
                 location=setting.location,
                 image=setting.value,
-                fix=f"move the value to `{target}`" if target else None,
+                fix=fix,
                 node=node.name,
             )
 
@@ -88,6 +94,17 @@ def _key_that_is_read(ctx: RuleContext, node: NodeFacts, setting: Setting) -> st
         version = table.containerd_implied_config_version()
     info = table.containerd_config_version(version)
     return info.sandbox_key if info is not None else None
+
+
+def _migration(ctx: RuleContext, node: NodeFacts) -> str | None:
+    """Where the release reads the sandbox image, for a file it reads as another
+    version than the file's own: the file must be written in that version."""
+    version = node.loaded_version
+    info = ctx.table.containerd_config_version(version) if version is not None else None
+    if info is None:
+        return None
+    return (f"write the file as a version {version} config (containerd config migrate) with "
+            f"the value at `{info.sandbox_key}`")
 
 
 def _file_version(node: NodeFacts, setting: Setting) -> int | None:
