@@ -30,6 +30,7 @@ exclude:
   - vendor/
   - "**/*.bak"
 compat-overlay: overlay.yaml
+online: true
 """
 
 FULL_TOML = """\
@@ -124,6 +125,7 @@ def test_every_yaml_key(tmp_path: Path) -> None:
         fail_on="warning",
         exclude=("vendor/", "**/*.bak"),
         compat_overlay=str(overlay),
+        online=True,
     )
 
 
@@ -230,6 +232,7 @@ def test_runtime_forms(tmp_path: Path, text: str, runtimes: tuple[str, ...]) -> 
     ("fail-on: false\n", "1: fail-on: expected a non-empty string, got a boolean (false)"),
     ("exclude: [vendor/, '']\n", "1: exclude: expected a non-empty string, got ''"),
     ("fail-on: error\nfail-on: info\n", "2: fail-on: set twice (first on line 1)"),
+    ("online: yes please\n", "1: online: 'yes please' is not true or false"),
 ])
 def test_yaml_errors(tmp_path: Path, text: str, message: str) -> None:
     path = write(tmp_path, ".pauselint.yaml", text)
