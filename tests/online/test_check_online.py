@@ -197,3 +197,16 @@ def test_pauselint_sent_only_get_and_head(registries: Registries, tmp_path: Path
             for r in getattr(registries, name).requests(mark[name], AGENT)]
     assert sent
     assert {r.method for r in sent} <= {"GET", "HEAD"}
+
+
+def test_node_online_asks_the_registry_as_check_does(registries: Registries,
+                                                     tmp_path: Path) -> None:
+    """``pauselint node --online`` (the DaemonSet's view of a node) finds PL113 the
+    same way, with no runtime socket or kubelet to ask."""
+    node = node_with(tmp_path, f"{registries.mirror.host}/pause:3.9")
+    result = CliRunner().invoke(main, [
+        "node", "--root", str(node), "--kubelet-pid", "none", "--runtime-endpoint",
+        f"unix://{tmp_path}/no.sock", "-k", "1.31", "--platform", "linux/arm64",
+        "--online", "-o", "json"])
+    doc = json.loads(result.output)
+    assert online_findings(doc) == [("PL113", 3, 17)], result.output

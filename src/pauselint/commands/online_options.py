@@ -25,12 +25,13 @@ def online_options(command: Callable) -> Callable:
         click.option("--registry-timeout", type=click.FloatRange(min=0.1), default=10.0,
                      show_default=True, metavar="SECONDS",
                      help="Give up on one registry request after this long."),
-        click.option("--registry-deadline", type=click.FloatRange(min=0.1), default=120.0,
+        click.option("--registry-deadline", type=click.FloatRange(min=0.1), default=60.0,
                      show_default=True, metavar="SECONDS",
                      help="Give up on every registry still unasked after this long."),
         click.option("--registry-auth-file", type=click.Path(dir_okay=False), metavar="FILE",
                      help="Registry credentials (Docker config.json format); default "
-                          "$REGISTRY_AUTH_FILE, else ~/.docker/config.json. Never printed."),
+                          "$REGISTRY_AUTH_FILE, else $DOCKER_CONFIG/config.json or "
+                          "~/.docker/config.json. Never printed."),
     )):
         command = option(command)
     return command

@@ -34,14 +34,15 @@ from pauselint.online.distribution import DEFAULT_TIMEOUT, RegistryClient
 from pauselint.online.hosts import AuthEntries, HostSettings, api_host, credentials_from_auth_file
 from pauselint.online.results import Failure, FailureKind, Manifest, ManifestResult
 
-DEFAULT_DEADLINE = 120.0
+DEFAULT_DEADLINE = 60.0
 WORKERS = 8
 
 
 class OnlineSettings(NamedTuple):
     """How the online phase may use the network: each request's timeout, the whole
     phase's deadline, and where credentials come from (``REGISTRY_AUTH_FILE``, else
-    ``~/.docker/config.json``, as podman and the Docker client read them)."""
+    ``$DOCKER_CONFIG/config.json`` or ``~/.docker/config.json``, as podman and the
+    Docker client read them, and as ``pauselint registry`` does)."""
 
     timeout: float = DEFAULT_TIMEOUT
     deadline: float = DEFAULT_DEADLINE
@@ -129,7 +130,9 @@ def read_auth(settings: OnlineSettings) -> tuple[AuthEntries, str | None]:
     path = settings.auth_file
     if path is None:
         given = os.environ.get("REGISTRY_AUTH_FILE")
-        path = Path(given) if given else Path.home() / ".docker" / "config.json"
+        folder = os.environ.get("DOCKER_CONFIG")
+        path = Path(given) if given else (
+            Path(folder) if folder else Path.home() / ".docker") / "config.json"
         if not given and not path.is_file():
             return AuthEntries({}), None
     try:
