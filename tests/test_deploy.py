@@ -154,6 +154,9 @@ def test_cronjob_security_context(cronjob) -> None:
 # same): the manifest is for containerd nodes set up with kubeadm.
 NOT_MOUNTED = {
     "etc/crio": "CRI-O nodes only (README: what to add)",
+    "etc/containers": "CRI-O/podman registries.conf: CRI-O nodes only (README: what to add)",
+    "etc/docker/certs.d": "containerd 2.2's second default config_path; absent on most "
+                          "hosts, so a Directory mount fails",
     "etc/sysconfig": "RHEL-family hosts only; absent elsewhere, so a Directory mount fails",
     "etc/kubernetes": "holds admin.conf and the cluster's PKI: the Node object gives the version",
     "etc/rancher": "k3s/RKE2 only, and holds their admin kubeconfig",

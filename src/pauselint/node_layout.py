@@ -28,7 +28,9 @@ LAYOUT_PARTS: tuple[tuple[str, ...], ...] = (
     ("usr", "local", "lib", "systemd"),
     ("usr", "lib", "systemd"),
     ("var", "lib", "kubelet"),
+    ("etc", "docker", "certs.d"),
     ("etc", "containerd"),
+    ("etc", "containers"),
     ("etc", "crio"),
     ("etc", "systemd"),
     ("etc", "default"),
@@ -50,6 +52,12 @@ _UNITS = ("kubelet.service", "cri-docker.service", "crio.service")
 # recursive walk. Imports and EnvironmentFile= targets are followed by their readers.
 KNOWN_FILES: tuple[str, ...] = (
     "etc/containerd/config.toml",
+    # Where pulls go (--online, show's pull path): containerd's registry hosts (2.2's
+    # default config_path adds /etc/docker/certs.d), CRI-O's and podman's registries.
+    "etc/containerd/certs.d/*/hosts.toml",
+    "etc/docker/certs.d/*/hosts.toml",
+    "etc/containers/registries.conf",
+    "etc/containers/registries.conf.d/*.conf",
     "etc/crio/crio.conf",
     "etc/crio/crio.conf.d/*",
     "etc/default/kubelet",
