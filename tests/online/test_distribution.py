@@ -207,7 +207,7 @@ def test_htpasswd_without_credentials_is_unauthorized_naming_the_host(
     assert isinstance(answer, Failure)
     assert answer.kind is FailureKind.UNAUTHORIZED
     assert answer.reason == (f"{secure.host} needs credentials (Basic) and none are "
-                             "configured for it")
+                             "configured for it: 401")
 
 
 def test_htpasswd_with_wrong_credentials_is_unauthorized_without_saying_them(

@@ -258,7 +258,7 @@ def test_a_registry_that_wants_credentials_is_exit_2_naming_the_host(
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr == (f"pauselint: error: {secure.host} needs credentials (Basic) "
-                             "and none are configured for it\n")
+                             "and none are configured for it: 401\n")
 
 
 def test_json_says_why_the_tag_list_could_not_be_had(registries: Registries) -> None:

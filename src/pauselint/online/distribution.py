@@ -312,7 +312,7 @@ class RegistryClient:
             if settings.credentials is None:
                 return Failure(FailureKind.UNAUTHORIZED, host,
                                f"{host} needs credentials (Basic) and none are configured "
-                               "for it")
+                               "for it: 401")
             with self._lock:
                 self._basic_hosts.add(host)
             return settings.credentials.basic_header()
