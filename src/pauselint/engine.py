@@ -38,7 +38,7 @@ from pauselint.model import (
     Suppression,
 )
 from pauselint.nodes import assemble_group
-from pauselint.reading import ReadResult, detect, group_root, read_inputs
+from pauselint.reading import ReadConfig, ReadResult, detect, group_root, read_inputs
 from pauselint.rules.framework import ImageUse, Policy, RuleContext, RuntimeInfo, location_text
 from pauselint.sources.detect import InputType
 from pauselint.verdicts import FixTrials, compose
@@ -165,11 +165,12 @@ class KubeadmContext(NamedTuple):
     image_repository: Setting | None
 
 
-def kubeadm_context(read: ReadResult, group: str) -> KubeadmContext:
-    """The first kubernetesVersion and imageRepository a group's kubeadm inputs set:
-    one node's kubeadm config says nothing about another node folder's cluster."""
-    settings = [s for item in read.configs if item.kind is InputType.KUBEADM
-                and item.group == group for s in item.config.settings]
+def kubeadm_context(configs: Sequence[ReadConfig]) -> KubeadmContext:
+    """The first kubernetesVersion and imageRepository a group's kubeadm inputs set
+    (``configs`` are one group's): one node's kubeadm config says nothing about another
+    node folder's cluster."""
+    settings = [s for item in configs if item.kind is InputType.KUBEADM
+                for s in item.config.settings]
     version = next((s for s in settings if s.role is Role.KUBERNETES_VERSION), None)
     repository = next((s for s in settings if s.role is Role.IMAGE_REPOSITORY and s.value), None)
     return KubeadmContext(version, repository)
@@ -329,10 +330,15 @@ def _prepare(files: Sequence[InputFile], options: Options, table: CompatTable) -
     errors = [*read.errors, *errors]
     views: list[NodeView] = []
     contexts: list[tuple[RuleContext, str | None]] = []
+    # Indexed once: scanning every config per group is quadratic in node folders.
+    by_group: dict[str, list[ReadConfig]] = {}
+    for item in read.configs:
+        by_group.setdefault(item.group, []).append(item)
     for group, nodes in groups.items():
-        ctx, unresolved = _group_context(table, read, group, given, options, runtimes)
-        kubeadm = kubeadm_context(read, group)
-        configs = [(c.config, c.kind.value) for c in read.configs if c.group == group]
+        own = by_group.get(group, [])
+        kubeadm = kubeadm_context(own)
+        ctx, unresolved = _group_context(table, kubeadm, given, options, runtimes)
+        configs = [(c.config, c.kind.value) for c in own]
         for name, facts, own in node_split(group, nodes, configs):
             facts = tuple(f._replace(name=name) for f in facts)
             views.append(NodeView(
@@ -365,10 +371,16 @@ def node_split(group: str, nodes: Sequence[NodeFacts],
         main = runtimes[0].runtime_config_path if runtimes else None
         name = main or (configs[0][0].path if configs else "-")
         return [(name, list(nodes), list(configs))]
+    # Indexed by path once: a pre-commit run names thousands of loose files, each a
+    # runtime of its own, and scanning them all per node is quadratic.
+    by_path: dict[str, list[int]] = {}
+    for index, (config, _) in enumerate(configs):
+        by_path.setdefault(config.path, []).append(index)
+    kubeadm = [i for i, (_, kind) in enumerate(configs) if kind == "kubeadm"]
     split = []
     for node in nodes:
-        paths = {config.path for config in node.files}
-        own = [(c, k) for c, k in configs if c.path in paths or k == "kubeadm"]
+        wanted = {i for config in node.files for i in by_path.get(config.path, ())}
+        own = [configs[i] for i in sorted(wanted.union(kubeadm))]
         name = node.runtime_config_path or (node.files[0].path if node.files else "-")
         split.append((name, [node], own))
     covered = {c.path for node in nodes for c in node.files}
@@ -497,11 +509,10 @@ def _sources(files: Sequence[InputFile], read: ReadResult,
     return sorted(paths)
 
 
-def _group_context(table: CompatTable, read: ReadResult, group: str, given: Version | None,
+def _group_context(table: CompatTable, kubeadm: KubeadmContext, given: Version | None,
                    options: Options, runtimes: tuple[RuntimeInfo, ...],
                    ) -> tuple[RuleContext, str | None]:
     """One group's rule context, and why its kubeadm version could not be used."""
-    kubeadm = kubeadm_context(read, group)
     kubernetes, origin, unresolved = given, options.kubernetes_from if given else None, None
     if kubernetes is None and kubeadm.version is not None:
         kubernetes, unresolved = _kubeadm_version(kubeadm.version, table)

@@ -1,0 +1,77 @@
+"""No quadratic path (issue 16): the work per file stays flat as the input grows.
+
+Two shapes of input were quadratic once: one folder per node (each group's kubeadm
+context scanned every config of the run) and explicit file lists as pre-commit
+passes them (each loose runtime file's node scanned every loose file). Time is no
+measure in a test, so operations are counted instead: every read of a config's path
+and of a read config's group or kind (the fields those scans touch) goes through a
+counting property while ``check`` runs on N and on 2N inputs. Linear work doubles;
+quadratic work quadruples.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pauselint.compat import load_table
+from pauselint.engine import Options, check_files
+from pauselint.inputs import collect
+from pauselint.model import ConfigFile
+from pauselint.reading import ReadConfig
+
+CONFIG = 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\nsandbox_image = "{image}"\n'
+SMALL, LARGE = 400, 800
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
+    """Counts reads of ConfigFile.path and ReadConfig.group/kind while a test runs."""
+    counts: Counter[str] = Counter()
+    for cls, field in ((ConfigFile, "path"), (ReadConfig, "group"), (ReadConfig, "kind")):
+        getter = getattr(cls, field)
+
+        def read(self: object, _getter=getter, _name=f"{cls.__name__}.{field}") -> object:
+            counts[_name] += 1
+            return _getter.__get__(self, type(self))
+
+        monkeypatch.setattr(cls, field, property(read))
+    yield counts
+
+
+def node_folders(root: Path, count: int) -> list[str]:
+    for index in range(count):
+        config = root / f"node{index:05d}" / "etc" / "containerd" / "config.toml"
+        config.parent.mkdir(parents=True)
+        config.write_text(CONFIG.format(image=f"registry.k8s.io/pause:3.{index % 3 + 8}"))
+    return [str(root)]
+
+
+def loose_files(root: Path, count: int) -> list[str]:
+    root.mkdir()
+    paths = []
+    for index in range(count):
+        path = root / f"containerd-{index:05d}.toml"
+        path.write_text(CONFIG.format(image=f"registry.k8s.io/pause:3.{index % 3 + 8}"))
+        paths.append(str(path))
+    return paths
+
+
+def work(counts: Counter[str], paths: list[str]) -> int:
+    counts.clear()
+    report = check_files(collect(paths), Options(kubernetes="1.31"), load_table())
+    assert report.inputs == len(report.sources)
+    return sum(counts.values())
+
+
+@pytest.mark.parametrize("shape", [node_folders, loose_files],
+                         ids=["one folder per node", "explicit files"])
+def test_work_per_file_stays_flat(tmp_path: Path, counted: Counter[str], shape) -> None:
+    small = work(counted, shape(tmp_path / "small", SMALL))
+    large = work(counted, shape(tmp_path / "large", LARGE))
+    assert small > 0
+    # Twice the files: about twice the work (quadratic would be four times).
+    assert large / small < 2.3, (small, large)
