@@ -9,7 +9,6 @@ containerd at v1.6.36/v1.7.24/v2.1.9/v2.2.0/v2.2.7 (``remotes/docker/config/host
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +21,7 @@ else:  # pragma: no cover - exercised only on 3.10
     import tomli as tomllib
 
 from pauselint.imageref import parse_image
-from pauselint.model import Component, Location
+from pauselint.model import Location
 from pauselint.pullpath import (
     DEFAULT_CONFIG_PATH_22,
     Endpoint,
@@ -586,47 +585,20 @@ def test_1x_does_not_load_a_version_3_config() -> None:
     assert path.refusal_location == Location("config.toml", 3, 15)
 
 
-# --- the registry entries proposed for wiring (sources/registry.py is not ours) ------------
+# --- the registry's entries detect every fixture ------------------------------------------
 
 
-def _hosts_toml_name(name: str, parents: list[str]) -> bool:
-    return name == "hosts.toml" and len(parents) >= 2 and parents[-2] == "certs.d"
-
-
-def _registries_conf_name(name: str, parents: list[str]) -> bool:
-    parent = parents[-1] if parents else ""
-    return name == "registries.conf" or (parent == "registries.conf.d" and name.endswith(".conf"))
-
-
-PROPOSED = (
-    registry.Format("containerd-hosts", InputType.CONTAINERD, "pauselint.sources.containerd_hosts",
-                    Component.CONTAINERD, re.compile(r"^[ \t]*\[[ \t]*host[ \t]*\.", re.M),
-                    _hosts_toml_name, lf_only=True),
-    registry.Format("registries-conf", InputType.CRIO, "pauselint.sources.registries_conf",
-                    Component.CRIO,
-                    re.compile(r"^[ \t]*\[\[[ \t]*registry[ \t]*\]\]"
-                               r"|^unqualified-search-registries[ \t]*="
-                               r"|^[ \t]*\[[ \t]*registries\.(?:search|insecure|block)[ \t]*\]",
-                               re.M),
-                    _registries_conf_name, lf_only=True),
-)
-
-
-def test_proposed_registry_entries_detect_the_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
-    """With the entries the report proposes listed first, every fixture is found as its
-    format -- except a hosts.toml holding only ``server``, which registry.py's
-    NOT_A_CONFIG veto (``^server =``) turns away before any name rule: the wiring must
-    exempt certs.d/<host>/hosts.toml from that veto. The containerd config stays
-    containerd's."""
-    monkeypatch.setattr(registry, "FORMATS", (*PROPOSED, *registry.FORMATS))
+def test_the_registry_detects_every_fixture() -> None:
+    """Every fixture is found as its format -- a hosts.toml holding only ``server`` too,
+    which the NOT_A_CONFIG veto (``^server =``) no longer turns away from the hosts.toml
+    name rule; the containerd configs stay containerd's."""
     found = {str(p.relative_to(DATA)): getattr(registry.detect(str(p), p.read_text()), "name",
                                                None)
              for p in sorted(DATA.rglob("*")) if p.is_file()}
-    server_only = "containerd/etc/containerd/certs.d/docker.io/hosts.toml"
-    assert found.pop(server_only) is None
     assert found == {
         **{f"containerd/etc/containerd/certs.d/{f}/hosts.toml": "containerd-hosts"
-           for f in ("_default", "mirror.local_5000_", "quirk.example", "registry.k8s.io")},
+           for f in ("_default", "docker.io", "mirror.local_5000_", "quirk.example",
+                     "registry.k8s.io")},
         "containerd/etc/containerd/config.toml": "containerd",
         "legacy/etc/containerd/config.toml": "containerd",
         "crio/etc/containers/registries.conf": "registries-conf",
@@ -634,4 +606,7 @@ def test_proposed_registry_entries_detect_the_fixtures(monkeypatch: pytest.Monke
         "crio/etc/containers/registries.conf.d/20-search.conf": "registries-conf",
     }
     format_ = registry.detect("etc/containers/registries.conf.d/x.conf", "# nothing yet\n")
-    assert format_ is not None and format_.name == "registries-conf"
+    assert format_ is not None and format_.kind is InputType.REGISTRIES_CONF
+    server_only = registry.detect(str(NODE / "etc/containerd/certs.d/docker.io/hosts.toml"),
+                                  'server = "https://docker-mirror.local"\n')
+    assert server_only is not None and server_only.kind is InputType.CONTAINERD_HOSTS

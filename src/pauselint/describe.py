@@ -9,20 +9,26 @@ host, a cluster) describe a node the same way. The shape is a contract
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pauselint.model import (
     Component,
     ConfigFile,
     InputError,
+    Location,
     NodeFacts,
     Platform,
     Role,
     Setting,
 )
 from pauselint.sources.layering import placed
+
+if TYPE_CHECKING:
+    from pauselint.pullpath import PullPath
 
 # The kind a file reached through a runtime's layering has, when it was not an input.
 _RUNTIME_KIND = {
@@ -32,7 +38,12 @@ _RUNTIME_KIND = {
 # How a runtime calls the files after its main one.
 _LATER_FILE_ROLE = {Component.CONTAINERD: "import", Component.CRIO: "drop-in",
                     Component.K3S: "drop-in", Component.RKE2: "drop-in"}
-_KIND_ROLE = {"kubelet-env": "env-file", "kubeadm": "kubeadm", "kubelet-config": "kubelet-config"}
+_KIND_ROLE = {"kubelet-env": "env-file", "kubeadm": "kubeadm", "kubelet-config": "kubelet-config",
+              "containerd-hosts": "registry-hosts"}
+# The runtimes whose pull path is modelled (``node_pulls``): for the others, the image's
+# own registry is what is known.
+_PULL_PATH_RUNTIMES = (Component.CONTAINERD, Component.CRIO)
+_REGISTRY_KINDS = ("containerd-hosts", "registries-conf")
 
 
 class RuntimeVersion(NamedTuple):
@@ -69,6 +80,8 @@ def describe_node(view: NodeView, errors: Sequence[InputError], platform: Platfo
     """The entry for one node. ``errors`` are the run's reading and layering errors (a
     runtime that has one on its files would refuse its configuration); ``defaults`` maps
     ``id(facts)`` of each runtime without an effective value to its built-in image."""
+    # The node's registry host files, once: a folder of many configs is one view.
+    registries = tuple(config for config, kind in view.configs if kind in _REGISTRY_KINDS)
     return {
         "name": view.name,
         "files": _files(view),
@@ -76,7 +89,7 @@ def describe_node(view: NodeView, errors: Sequence[InputError], platform: Platfo
         "kubernetes_version_from": view.kubernetes_from,
         "platform": str(platform) if platform else None,
         "runtimes": [_runtime(facts, errors, versions.get(facts.runtime),
-                              defaults.get(id(facts)))
+                              defaults.get(id(facts)), registries)
                      for facts in view.facts if facts.runtime is not None],
         "kubelet": _values(pod_infra_container_image=_pod_infra_flag(view)),
         "kubeadm": _values(image_repository=view.image_repository,
@@ -91,7 +104,8 @@ def _files(view: NodeView) -> list[dict[str, Any]]:
     roles = _runtime_roles(view.facts)
     for config, kind in view.configs:
         key = (config.path, config.node_path)
-        role = roles.get(key) or _KIND_ROLE.get(kind) or _systemd_role(placed(config), kind)
+        role = roles.get(key) or _KIND_ROLE.get(kind) or _registries_role(placed(config), kind) \
+            or _systemd_role(placed(config), kind)
         if kind == "containerd" and key not in roles and any(
                 f.runtime is Component.CONTAINERD for f in view.facts):
             role = "not-read"  # beside the node's config.toml, never imported by it
@@ -124,6 +138,18 @@ def _runtime_roles(facts: Sequence[NodeFacts]) -> dict[tuple[str, str | None], s
     return roles
 
 
+def _registries_role(path: str, kind: str) -> str | None:
+    """A registries.conf is the main file or a drop-in; containers/image reads only the
+    drop-ins named ``*.conf``."""
+    if kind != "registries-conf":
+        return None
+    from pauselint.sources.registries_conf import is_dropin
+
+    if not is_dropin(path):
+        return "registries"
+    return "registries-drop-in" if path.endswith(".conf") else "not-read"
+
+
 def _systemd_role(path: str, kind: str) -> str:
     if kind != "systemd":
         return kind
@@ -132,9 +158,11 @@ def _systemd_role(path: str, kind: str) -> str:
 
 
 def _runtime(facts: NodeFacts, errors: Sequence[InputError], version: RuntimeVersion | None,
-             default: SandboxDefault | None) -> dict[str, Any]:
+             default: SandboxDefault | None,
+             registries: Sequence[ConfigFile]) -> dict[str, Any]:
     assert facts.runtime is not None
     refusal = _refusal(facts, errors)
+    sandbox = _sandbox(facts, version, default)
     return {
         "name": facts.runtime.value,
         "version": version.text if version else None,
@@ -145,7 +173,7 @@ def _runtime(facts: NodeFacts, errors: Sequence[InputError], version: RuntimeVer
         "written_to": [config.node_path for config in facts.files],
         "accepted": refusal is None,
         "refusal": refusal,
-        "sandbox_image": _sandbox(facts, version, default),
+        "sandbox_image": sandbox,
         "overridden": _overridden(facts),
         # The release whose reading this is: the given one, or where the version is
         # not known, the newest line that starts with these files; and what every line
@@ -153,6 +181,10 @@ def _runtime(facts: NodeFacts, errors: Sequence[InputError], version: RuntimeVer
         "read_as": facts.read_as,
         "releases": [{"version": v, "accepted": ok, "sandbox_image": image}
                      for v, ok, image in facts.by_release],
+        # Where the runtime pulls the sandbox image from: null where the image is not
+        # known, the runtime refuses its files, or its pull path is not modelled.
+        "pull_path": _pull_path(facts, registries, sandbox, version) if refusal is None
+        else None,
     }
 
 
@@ -240,3 +272,71 @@ def _values(**settings: Setting | None) -> dict[str, Any]:
             loc = setting.location
             out[f"{key}_at"] = {"path": loc.path, "line": loc.line, "column": loc.column}
     return out
+
+
+def _pull_path(facts: NodeFacts, registries: Sequence[ConfigFile],
+               sandbox: dict[str, Any] | None,
+               version: RuntimeVersion | None) -> dict[str, Any] | None:
+    """The sandbox image's pull path, as JSON, or None. ``registries`` are the node's
+    hosts.toml and registries.conf files (the runtime's own are in ``facts``)."""
+    value = sandbox.get("value") if sandbox else None
+    if not value or facts.runtime not in _PULL_PATH_RUNTIMES:
+        return None
+    from pauselint.imageref import ImageRefError, parse_image
+    from pauselint.node_pulls import pull_path_for
+
+    try:
+        image = parse_image(value)
+    except ImageRefError:  # reported as the value's own error by check
+        return None
+    release = version.text if version is not None and facts.runtime is Component.CONTAINERD \
+        else None
+    path = pull_path_for(facts, image, registries, _node_root(facts), release=release)
+    return _pull_path_entry(path) if path is not None else None
+
+
+def _node_root(facts: NodeFacts) -> Path | None:
+    """The node root the runtime's main file sits under (None: loose files, or files
+    held in a wrapper, whose node is only its own files)."""
+    if not facts.files or facts.files[0].node_path:
+        return None
+    return _root_of_folder(os.path.dirname(facts.files[0].path))
+
+
+@functools.lru_cache(maxsize=1024)
+def _root_of_folder(folder: str) -> Path | None:
+    """The node root of a file in ``folder``, once per folder (a folder of many
+    configs is one lookup, not one per file)."""
+    from pauselint.node_layout import node_root_of
+
+    root = node_root_of(os.path.join(folder, "-"))
+    return Path(root) if root is not None else None
+
+
+@functools.lru_cache(maxsize=256)
+def _pull_path_entry(path: PullPath) -> dict[str, Any]:
+    """``path`` as JSON. Shared by every node with the same pull path (a folder of many
+    unconfigured nodes has a handful): entries are never changed once made."""
+    from urllib.parse import urlsplit
+
+    from pauselint.pullpath import render
+
+    def place(where: Location | None) -> dict[str, Any]:
+        return {"file": where.path if where else None, "line": where.line if where else None}
+
+    return {
+        "image": path.image.original,
+        "endpoints": [{
+            "scheme": e.scheme, "host": e.host,
+            "path": urlsplit(e.manifest_url).path, "namespace": e.namespace,
+            "origin": e.origin, **place(e.location),
+            "skip_verify": e.skip_verify, "http_fallback": e.http_fallback,
+            "blocked": e.blocked} for e in path.endpoints],
+        "passed_over": [{"what": p.what, **place(p.location), "why": p.why}
+                        for p in path.passed_over],
+        "notes": list(path.notes),
+        "refusal": path.refusal,
+        "refusal_at": place(path.refusal_location) if path.refusal_location else None,
+        "text": render(path),
+    }
+

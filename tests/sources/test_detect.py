@@ -105,8 +105,9 @@ def test_detection_table(path: str, text: str, expected: InputType) -> None:
         ("config.yaml", "apiVersion: v1\nkind: ConfigMap\n"),
         ("/etc/kubernetes/kubelet.conf", "apiVersion: v1\nkind: Config\n"),  # a kubeconfig
         ("/etc/rancher/k3s/registries.toml", ""),  # not YAML
-        # Registry host config lives under /etc/containerd but is not a runtime config.
-        ("/etc/containerd/certs.d/docker.io/hosts.toml", 'server = "https://docker.io"\n'),
+        # Registry host config lives under /etc/containerd but is not a runtime config:
+        # `server =` outside certs.d/<host>/hosts.toml is read as nothing.
+        ("/etc/containerd/conf.d/mirror.toml", 'server = "https://docker.io"\n'),
         # Commented-out markers say nothing.
         ("a.conf", "# [crio.image]\n# version = 2\n#[Service]\n"),
         # A YAML wrapper's indented TOML or units are not read as-is (the wrappers that
@@ -117,6 +118,39 @@ def test_detection_table(path: str, text: str, expected: InputType) -> None:
 )
 def test_unsure_returns_none(path: str, text: str) -> None:
     assert detect_type(path, text) is None
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "expected"),
+    [
+        # A hosts.toml holding only `server` has nothing a content rule can tell it by:
+        # its place does, past the veto that keeps hosts.toml from containerd's reader.
+        ("/etc/containerd/certs.d/docker.io/hosts.toml", 'server = "https://docker.io"\n',
+         InputType.CONTAINERD_HOSTS),
+        ("nodes/a/etc/docker/certs.d/r.io_5000_/hosts.toml", "", InputType.CONTAINERD_HOSTS),
+        ("mirror.toml", '[host."https://m.local"]\n  capabilities = ["pull"]\n',
+         InputType.CONTAINERD_HOSTS),
+        # A `[host.` table pasted into containerd's own config does not make it a
+        # hosts.toml: its plugin tables say what it is.
+        ("config.toml", '[plugins."io.containerd.grpc.v1.cri"]\n  x = 1\n[host."https://m"]\n',
+         InputType.CONTAINERD),
+        # ... and containerd reads its config.toml as its config, whatever it holds.
+        ("/etc/containerd/config.toml", '[host."https://m"]\n', InputType.CONTAINERD),
+        ("/etc/containers/registries.conf", "", InputType.REGISTRIES_CONF),
+        ("/etc/containers/registries.conf.d/10-mirror.conf", "# empty\n",
+         InputType.REGISTRIES_CONF),
+        ("any.conf", '[[registry]]\nlocation = "r.io"\n', InputType.REGISTRIES_CONF),
+        ("any.conf", 'unqualified-search-registries = ["docker.io"]\n',
+         InputType.REGISTRIES_CONF),
+        ("any.conf", "[registries.search]\nregistries = ['docker.io']\n",
+         InputType.REGISTRIES_CONF),
+        # containers/image reads only *.conf drop-ins; CRI-O's own drop-ins stay CRI-O's.
+        ("/etc/containers/registries.conf.d/10-mirror.conf.rpmsave", "", None),
+        ("/etc/crio/crio.conf.d/10-x.conf", "", InputType.CRIO),
+    ],
+)
+def test_registry_host_configuration(path: str, text: str, expected: InputType | None) -> None:
+    assert detect_type(path, text) is expected
 
 
 def test_only_the_head_of_a_big_file_is_sniffed() -> None:
@@ -148,6 +182,9 @@ def test_cli_choices_are_stable() -> None:
         "eks-nodeconfig",
         "ignition",
         "talos",
+        # Registry host configuration (issue 15): appended, the old ones unchanged.
+        "containerd-hosts",
+        "registries-conf",
     ]
 
 
@@ -161,7 +198,8 @@ def test_cli_choices_are_stable() -> None:
         # The Machine Config Operator's file template: unwrapped since issue 14.
         ("crio/openshift-mco-crio.conf.d-00-default-embedded.yaml", InputType.IGNITION),
         ("containerd/v2-containerd-1.7-default-dump.toml", InputType.CONTAINERD),
-        ("containerd/hosts-toml-mirror-namespaces-docs.toml", None),
+        # containerd's hosts.toml docs example: read as one since issue 15.
+        ("containerd/hosts-toml-mirror-namespaces-docs.toml", InputType.CONTAINERD_HOSTS),
         ("k3s/k3s-default-containerd-config.toml.tmpl", InputType.CONTAINERD),
         ("kubelet/k8s-release-10-kubeadm.conf", InputType.SYSTEMD),
         ("kubelet/disco-kubeadm-flags-env-containing-systemd-dropin.env", InputType.SYSTEMD),

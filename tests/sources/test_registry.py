@@ -32,6 +32,8 @@ WRAPPED = {
     ("corpus", "other/kops-nodeup-containerd-tasks-v4.yaml"): "kops",
     ("corpus", "other/kops-nodeup-kubelet-tasks-daemon-args-2022.yaml"): "kops",
     ("corpus", "crio/openshift-mco-crio.conf.d-00-default-embedded.yaml"): "ignition",
+    # containerd's hosts.toml docs example, read by its own format since issue 15.
+    ("corpus", "containerd/hosts-toml-mirror-namespaces-docs.toml"): "containerd-hosts",
 }
 CASES = [(label, rel, WRAPPED.get((label, rel), answers[0]), *answers[1:])
          for label, table in sorted(BEFORE.items()) for rel, answers in sorted(table.items())]
@@ -59,9 +61,11 @@ def test_the_recorded_answers_cover_every_kind() -> None:
     seen = {answer for table in BEFORE.values() for answers in table.values()
             for answer in answers}
     # k3s appears in no example or corpus file under its own kind; test_detect covers it.
-    # The wrapper kinds came after the recording (tests/sources/test_wrappers.py).
+    # The wrapper kinds came after the recording (tests/sources/test_wrappers.py), and
+    # the registry host kinds too (test_detect.py::test_registry_host_configuration).
     assert {k.value for k in InputType} - seen <= {"k3s", "cluster-api", "cloud-init", "kops",
-                                                  "eks-nodeconfig", "ignition", "talos"}
+                                                  "eks-nodeconfig", "ignition", "talos",
+                                                  "containerd-hosts", "registries-conf"}
 
 
 def test_a_markdown_file_in_the_corpus_was_misread_as_containerd_before() -> None:

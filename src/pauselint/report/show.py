@@ -76,7 +76,35 @@ def _runtime_lines(runtime: dict[str, Any]) -> list[str]:
     for value in runtime["overridden"]:
         where = f"{value['path']}:{value['line']}" if value["line"] else value["path"]
         lines.append(f"    not used: \"{value['value']}\" at {where}: {value['why']}")
+    pull = _pull_text(runtime)
+    if pull is not None:
+        lines.append("    pull path: " + pull)
     return lines
+
+
+def _pull_text(runtime: dict[str, Any]) -> str | None:
+    """Where the sandbox image is pulled from (``pullpath.render``'s line, then its
+    notes), or None where no image would be pulled or it is not known which."""
+    if "pull_path" not in runtime:  # an entry from before pull paths (pauselint node)
+        return None
+    pull = runtime["pull_path"]
+    image = (runtime["sandbox_image"] or {}).get("value")
+    if pull is None:
+        if not image or not runtime["accepted"]:
+            return None
+        return f"{image} → its own registry ({runtime['name']}'s mirror configuration is " \
+               "not read)"
+    lines = [pull["text"]]
+    lines += [f"      passed over: {p['what']}{_at_text(p)}: {p['why']}"
+              for p in pull["passed_over"]]
+    lines += [f"      note: {note}" for note in pull["notes"]]
+    return "\n".join(lines)
+
+
+def _at_text(place: dict[str, Any]) -> str:
+    if not place.get("file"):
+        return ""
+    return f" ({place['file']}:{place['line']})" if place.get("line") else f" ({place['file']})"
 
 
 def _written(path: str, written_to: str | None) -> str:

@@ -190,6 +190,10 @@ class Shape(NamedTuple):
     tables: tuple[PluginTable, ...]
     disabled_plugins: tuple[str, ...]
     bom: bool = False  # the file starts with a UTF-8 BOM
+    # The text read (``read_source``), kept and not parsed again: the registry table is
+    # read from it only when a pull path is asked for (``node_pulls``), so check pays
+    # nothing for it.
+    source: SourceText | None = None
 
     def relocate(self, move: Callable[[Location], Location]) -> Shape:
         """The same shape with every place moved (text embedded in another file)."""
@@ -528,7 +532,10 @@ _MISPLACED_BY_NAME = {
 
 def read_source(source: SourceText) -> ConfigFile:
     """:func:`read_containerd` on a SourceText, positions in the file to report."""
-    return source.relocate(read_containerd(source.path, source.text))
+    config = source.relocate(read_containerd(source.path, source.text))
+    if isinstance(config.structure, Shape):
+        config = config._replace(structure=config.structure._replace(source=source))
+    return config
 
 
 def references(config: ConfigFile, root: Path | None,

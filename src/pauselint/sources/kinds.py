@@ -21,3 +21,6 @@ class InputType(str, enum.Enum):
     EKS = "eks-nodeconfig"
     IGNITION = "ignition"
     TALOS = "talos"
+    # Where pulls go (issue 15): node files that configure no runtime of their own.
+    CONTAINERD_HOSTS = "containerd-hosts"
+    REGISTRIES_CONF = "registries-conf"

@@ -41,8 +41,11 @@ HEAD_CHARS = 64 * 1024
 # Documentation quotes config snippets; it is never a config, whatever it quotes.
 DOCUMENT_SUFFIXES = (".md", ".markdown", ".rst", ".adoc")
 # A containerd registry ``hosts.toml`` lives under /etc/containerd too, but holds no
-# runtime config: its content vetoes any name rule.
+# runtime config: its content vetoes every name rule but the hosts.toml one (a hosts.toml
+# holding only ``server`` has nothing a content rule could tell it by).
 NOT_A_CONFIG = re.compile(r"^\[host\.|^server[ \t]*=", re.M)
+HOSTS_FORMAT = "containerd-hosts"
+PLUGIN_TABLE = re.compile(r"^[ \t]*\[\[?[ \t]*plugins\b", re.M)
 
 
 
@@ -117,6 +120,19 @@ def _crio_name(name: str, parents: list[str]) -> bool:
     parent = parents[-1] if parents else ""
     return name in ("crio.conf", "crio.conf.default") or (
         parent == "crio.conf.d" and not name.endswith((".yaml", ".yml")))
+
+
+def _hosts_toml_name(name: str, parents: list[str]) -> bool:
+    """``<config_path>/<host>/hosts.toml``: the folder containerd's docs name is
+    ``certs.d`` (/etc/containerd/certs.d, /etc/docker/certs.d)."""
+    return name == "hosts.toml" and len(parents) >= 2 and parents[-2] == "certs.d"
+
+
+def _registries_conf_name(name: str, parents: list[str]) -> bool:
+    """``registries.conf``, and a drop-in in ``registries.conf.d`` (containers/image
+    reads only ``*.conf`` there)."""
+    parent = parents[-1] if parents else ""
+    return name == "registries.conf" or (parent == "registries.conf.d" and name.endswith(".conf"))
 
 
 def _containerd_name(name: str, parents: list[str]) -> bool:
@@ -213,6 +229,21 @@ FORMATS: tuple[Format, ...] = (
            re.compile(r"^kind[ \t]*:[ \t]*[\"']?KubeletConfiguration\b"
                       r"|\"kind\"[ \t]*:[ \t]*\"KubeletConfiguration\"", re.M),
            read="read_kubelet_config_source"),
+    # Registry host configuration (issue 15): where pulls go. They set no sandbox image
+    # and configure no runtime: no ``layer``, so they are read (their errors reported),
+    # listed with the node's files, and never make a node or change one's image; the
+    # pull path (``node_pulls``) reads them from the node's files. Before containerd's
+    # entry, whose ``io.containerd.`` marker a hosts.toml URL could hold; a file that
+    # has containerd's own ``[plugins`` tables is containerd's config (``detect``).
+    Format(HOSTS_FORMAT, InputType.CONTAINERD_HOSTS, "pauselint.sources.containerd_hosts",
+           Component.CONTAINERD,
+           re.compile(r"^[ \t]*\[[ \t]*host[ \t]*\.", re.M), _hosts_toml_name, lf_only=True),
+    Format("registries-conf", InputType.REGISTRIES_CONF, "pauselint.sources.registries_conf",
+           Component.CRIO,
+           re.compile(r"^[ \t]*\[\[[ \t]*registry[ \t]*\]\]"
+                      r"|^unqualified-search-registries[ \t]*="
+                      r"|^[ \t]*\[[ \t]*registries\.(?:search|insecure|block)[ \t]*\]", re.M),
+           _registries_conf_name, lf_only=True),
     Format("cri-o", InputType.CRIO, "pauselint.sources.crio", Component.CRIO,
            re.compile(r"^\[\[?[ \t]*\"?crio[\].\"]|^crio\.[\w.\"-]+[ \t]*=", re.M), _crio_name,
            lf_only=True, layer="layer", layer_rank=20),
@@ -249,6 +280,16 @@ def is_documentation(path: str) -> bool:
     return path.lower().endswith(DOCUMENT_SUFFIXES)
 
 
+def _name_parts(path: str) -> tuple[str, list[str]]:
+    """A path's lower-case file name and parent folders, as name rules take them."""
+    pure = PurePath(path.replace("\\", "/"))
+    return pure.name.lower(), [part.lower() for part in pure.parent.parts]
+
+
+def _is_containerd_main(name: str, parents: list[str]) -> bool:
+    return (name, parents[-1:]) == ("config.toml", ["containerd"])
+
+
 def detect(path: str, text: str) -> Format | None:
     """The format of ``path`` by content, then by name; None when unsure (never raises)."""
     try:
@@ -257,14 +298,17 @@ def detect(path: str, text: str) -> Format | None:
         head = _head(text)
         for entry in FORMATS:
             if entry.content is not None and entry.content.search(head):
+                # containerd reads its config.toml whatever it holds, [host] tables too,
+                # and a file with containerd's own plugin tables is its config.
+                if entry.name == HOSTS_FORMAT and (
+                        PLUGIN_TABLE.search(head) or _is_containerd_main(*_name_parts(path))):
+                    continue
                 return entry
-        pure = PurePath(path.replace("\\", "/"))
-        name = pure.name.lower()
-        parents = [part.lower() for part in pure.parent.parts]
-        # ...except where containerd reads its config whatever it holds.
-        if NOT_A_CONFIG.search(head) and (name, parents[-1:]) != ("config.toml", ["containerd"]):
-            return None
+        name, parents = _name_parts(path)
+        vetoed = bool(NOT_A_CONFIG.search(head)) and not _is_containerd_main(name, parents)
         for entry in FORMATS:
+            if vetoed and entry.name != HOSTS_FORMAT:
+                continue
             if entry.by_name is not None and entry.by_name(name, parents):
                 return entry
         return None
