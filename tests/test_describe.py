@@ -70,9 +70,16 @@ def test_every_example_node_is_described_within_the_schema(example):
 def test_check_json_nodes_are_the_show_entries(tmp_path):
     files = collect([str(EXAMPLES)])
     options = engine.Options(kubernetes="1.31")
-    report = engine.check_files(files, options, TABLE)
-    assert report.nodes == engine.describe_files(files, options, TABLE)
-    VALIDATOR.validate({"schema": 1, "nodes": report.nodes})
+    shown = engine.describe_files(files, options, TABLE)
+    assert engine.check_files(files, options, TABLE, pull_paths=True).nodes == shown
+    VALIDATOR.validate({"schema": 1, "nodes": shown})
+    # Offline, check leaves where pulls go to show: the same entries, pull_path null.
+    offline = engine.check_files(files, options, TABLE).nodes
+    assert any(r["pull_path"] for node in shown for r in node["runtimes"])
+    for node in shown:
+        for runtime in node["runtimes"]:
+            runtime["pull_path"] = None
+    assert offline == shown
 
 
 def test_four_nodes_each_with_its_own_kubeadm_version_and_files(tmp_path):

@@ -76,12 +76,16 @@ class SandboxDefault(NamedTuple):
 
 def describe_node(view: NodeView, errors: Sequence[InputError], platform: Platform | None,
                   versions: dict[Component, RuntimeVersion],
-                  defaults: dict[int, SandboxDefault]) -> dict[str, Any]:
+                  defaults: dict[int, SandboxDefault], *,
+                  pull_paths: bool = True) -> dict[str, Any]:
     """The entry for one node. ``errors`` are the run's reading and layering errors (a
     runtime that has one on its files would refuse its configuration); ``defaults`` maps
-    ``id(facts)`` of each runtime without an effective value to its built-in image."""
+    ``id(facts)`` of each runtime without an effective value to its built-in image.
+    ``pull_paths=False`` leaves each runtime's ``pull_path`` null without working it out
+    (``check`` offline: a pre-commit run never pays for the registry readers)."""
     # The node's registry host files, once: a folder of many configs is one view.
-    registries = tuple(config for config, kind in view.configs if kind in _REGISTRY_KINDS)
+    registries = tuple(config for config, kind in view.configs if kind in _REGISTRY_KINDS) \
+        if pull_paths else None
     return {
         "name": view.name,
         "files": _files(view),
@@ -159,7 +163,7 @@ def _systemd_role(path: str, kind: str) -> str:
 
 def _runtime(facts: NodeFacts, errors: Sequence[InputError], version: RuntimeVersion | None,
              default: SandboxDefault | None,
-             registries: Sequence[ConfigFile]) -> dict[str, Any]:
+             registries: Sequence[ConfigFile] | None) -> dict[str, Any]:
     assert facts.runtime is not None
     refusal = _refusal(facts, errors)
     sandbox = _sandbox(facts, version, default)
@@ -183,8 +187,8 @@ def _runtime(facts: NodeFacts, errors: Sequence[InputError], version: RuntimeVer
                      for v, ok, image in facts.by_release],
         # Where the runtime pulls the sandbox image from: null where the image is not
         # known, the runtime refuses its files, or its pull path is not modelled.
-        "pull_path": _pull_path(facts, registries, sandbox, version) if refusal is None
-        else None,
+        "pull_path": _pull_path(facts, registries, sandbox, version)
+        if refusal is None and registries is not None else None,
     }
 
 

@@ -390,14 +390,16 @@ def node_split(group: str, nodes: Sequence[NodeFacts],
     return split
 
 
-def check_files(files: Sequence[InputFile], options: Options, table: CompatTable) -> Report:
+def check_files(files: Sequence[InputFile], options: Options, table: CompatTable, *,
+                pull_paths: bool | None = None) -> Report:
     """The whole `pauselint check` run over already-collected input files.
 
     Each node is judged alone, with its own context (its kubeadm ClusterConfiguration,
     if any): nothing is ever compared across nodes. The flag or config file's
     Kubernetes version applies to all of them. The report's ``context`` holds only what
     the command line and config file set; what a node's own files say is in its entry
-    under ``nodes``.
+    under ``nodes``; each runtime's ``pull_path`` there is worked out with ``--online``
+    or ``pull_paths=True``, else left null.
     """
     modules = online_aware(enabled_rules(options.enable, options.disable), options.online)
     run = _prepare(files, options, table)
@@ -448,7 +450,10 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
         inputs=run.read.checked,
         sources=_sources(files, run.read, run.groups, options.input_type),
         context=_given_context(run.given, options, run.runtimes),
-        nodes=_describe(run, options, table, run.errors),
+        # Where pulls go is show's (and --online's) to work out, not every commit's.
+        nodes=_describe(run, options, table, run.errors,
+                        pull_paths=options.online is not None if pull_paths is None
+                        else pull_paths),
         rules_run=len(modules),
         not_read=list(dict.fromkeys([*run.read.notes, *templated])),
     )
@@ -469,7 +474,7 @@ def _given_context(given: Version | None, options: Options,
 
 
 def _describe(run: _Run, options: Options, table: CompatTable,
-              errors: Sequence[InputError]) -> list[dict]:
+              errors: Sequence[InputError], *, pull_paths: bool) -> list[dict]:
     """Each node's entry. ``errors`` are reading and layering errors only: a sandbox
     value that is no image reference is the pull's failure, not the runtime's refusal
     of its configuration (containerd starts with any string there)."""
@@ -490,7 +495,8 @@ def _describe(run: _Run, options: Options, table: CompatTable,
             defaults[id(facts)] = SandboxDefault(
                 image, None if image else f"the compat table has no built-in sandbox image "
                 f"for {info.name.value} {info.text}")
-        entries.append(describe_node(view, errors, options.platform, versions, defaults))
+        entries.append(describe_node(view, errors, options.platform, versions, defaults,
+                                     pull_paths=pull_paths))
     return entries
 
 
@@ -538,7 +544,7 @@ def describe_files(files: Sequence[InputFile], options: Options,
     """What pauselint read and derived, per node, without judging (`pauselint show`):
     the JSON-ready node entries that `check --format json` also carries as ``nodes``."""
     run = _prepare(files, options, table)
-    return _describe(run, options, table, run.errors)
+    return _describe(run, options, table, run.errors, pull_paths=True)
 
 
 def override_severity(findings: list[Finding], overrides: dict[str, Severity]) -> list[Finding]:

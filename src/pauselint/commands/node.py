@@ -143,7 +143,8 @@ def node_command(root: str, runtime_endpoint: str | None, kubelet_pid: str,
         options = options._replace(platform=platform_of(live.node_object.cluster_node(),
                                                         gathered.table))
     try:
-        report = engine.check_files(gathered.files, options, gathered.table)
+        report = engine.check_files(gathered.files, options, gathered.table,
+                                    pull_paths=show_only or None)
     except engine.UsageError as exc:
         raise Fatal(str(exc)) from None
     report = _as_node(report, name, live, root)
