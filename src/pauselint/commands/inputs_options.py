@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import click
 
 from pauselint.commands.errors import Fatal
+from pauselint.sources.kinds import InputType
 
 __all__ = ["Gathered", "InputArgs", "gather_inputs", "input_options", "load_user_config"]
 
@@ -45,8 +46,8 @@ _OPTIONS = (
                  help="Runtime version: containerd=1.7.20, cri-o=1.30.4, rke2=v1.33.13+rke2r2, "
                       "cri-dockerd=0.3.17 (repeatable)."),
     click.option("--type", "input_type", metavar="TYPE",
-                 help="Read every input as this type instead of detecting it: containerd, "
-                      "cri-o, kubelet-env, kubelet-config, kubeadm, k3s, systemd."),
+                 help="Read every input as this type instead of detecting it: "
+                      f"{', '.join(t.value for t in InputType)}."),
     click.option("--root", type=click.Path(file_okay=False, exists=True),
                  help="Resolve absolute paths inside configs (containerd imports, systemd "
                       "EnvironmentFile=) under this folder, instead of each node's root."),

@@ -192,15 +192,15 @@ FORMATS: tuple[Format, ...] = (
     # Talos machine configs: the v1alpha1 document says `version: v1alpha1` at column 0
     # (a patch, holding only `machine:` keys, is no whole config: --type talos reads one).
     Format("talos", InputType.TALOS, "pauselint.sources.talos", Component.KUBELET,
-           re.compile(r"^version[ \t]*:[ \t]*[\"']?v1alpha1[\"']?[ \t]*(?:#.*)?$", re.M),
+           re.compile(r"^version[ \t]*:[ \t]*[\"']?v1alpha1[\"']?[ \t]*(?:#.*)?\r?$", re.M),
            unwrap="unwrap"),
     # cloud-init user-data: its first line says so.
     Format("cloud-init", InputType.CLOUD_INIT, "pauselint.sources.cloudinit", None,
-           re.compile(r"\A#cloud-config[ \t]*$", re.M), unwrap="unwrap"),
+           re.compile(r"\A#cloud-config[ \t]*\r?$", re.M), unwrap="unwrap"),
     # ... and user-data carried as a YAML string (a Cluster API bootstrap Secret, a
     # KubeVirt VM): a block scalar's `#cloud-config` line, a quoted one, or base64 of it.
     Format("cloud-init-carried", InputType.CLOUD_INIT, "pauselint.sources.cloudinit", None,
-           re.compile(r"^[ \t]+#cloud-config[ \t]*$|[\"']#cloud-config\\n"
+           re.compile(r"^[ \t]+#cloud-config[ \t]*\r?$|[\"']#cloud-config\\n"
                       r"|[ \t]I2Nsb3VkLWNvbmZpZw", re.M), unwrap="unwrap_carried"),
     # Ignition JSON, Butane YAML, OpenShift MachineConfigs and the MCO's file templates.
     Format("ignition", InputType.IGNITION, "pauselint.sources.ignition", None,
@@ -208,11 +208,11 @@ FORMATS: tuple[Format, ...] = (
                       r"|^variant[ \t]*:[ \t]*[\"']?(?:fcos|flatcar|openshift|r4e|fiot)\b"
                       r"|^[\"']?apiVersion[\"']?[ \t]*:[ \t]*[\"']?"
                       r"machineconfiguration\.openshift\.io/"
-                      r"|^contents[ \t]*:[ \t]*\n[ \t]+inline[ \t]*:", re.M),
+                      r"|^contents[ \t]*:[ \t]*\r?\n[ \t]+inline[ \t]*:", re.M),
            unwrap="unwrap"),
     # kOps nodeup tasks: YAML documents that are files nodeup writes.
     Format("kops", InputType.KOPS, "pauselint.sources.kops", None,
-           re.compile(r"^type:[ \t]*file[ \t]*$"
+           re.compile(r"^type:[ \t]*file[ \t]*\r?$"
                       r"|^[\"']?apiVersion[\"']?[ \t]*:[ \t]*[\"']?kops\.k8s\.io/", re.M),
            unwrap="unwrap"),
     # the kubeadm-config ConfigMap as `kubectl get cm -o yaml` prints it
@@ -255,7 +255,7 @@ FORMATS: tuple[Format, ...] = (
            re.compile(r"^\[\[?[ \t]*plugins[.\"]"
                       r"|^\[[ \t]*plugins[ \t]*\][^\n]*\n"
                       r"(?=(?:[^\n]*\n){0,8}?[ \t]*\[\[?[ \t]*plugins[.\"'])"
-                      r"|^version[ \t]*=[ \t]*[23][ \t]*(?:#.*)?$"
+                      r"|^version[ \t]*=[ \t]*[23][ \t]*(?:#.*)?\r?$"
                       r"|^[^#\s].*io\.containerd\.", re.M), _containerd_name,
            lf_only=True, layer="layer", layer_rank=10, references="references", sees_bom=True),
     Format("k3s", InputType.K3S, "pauselint.sources.k3s", Component.K3S,
