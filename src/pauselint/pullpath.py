@@ -23,7 +23,7 @@ import ipaddress
 import os
 import posixpath
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from pauselint.imageref import ImageRef, ImageRefError, parse_image
@@ -81,6 +81,9 @@ class Endpoint:
     http_fallback: bool = False
     namespace: str | None = None
     blocked: bool = False
+    # hosts.toml ``[host."...".header]`` (name, value) pairs, sent by --online as the
+    # runtime sends them; values may be secrets, so never shown (``header_names`` are).
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
     @property
     def manifest_url(self) -> str:
@@ -365,7 +368,9 @@ def _host_endpoint(image: ImageRef, rel: Release, entry: HostEntry,
         capabilities=tuple(c for c in ALL_CAPABILITIES if c in capabilities),
         skip_verify=bool(skip_verify), ca=entry.ca, client=entry.client,
         header_names=entry.header_names, http_fallback=fallback,
-        namespace=_namespace(registry, host))
+        namespace=_namespace(registry, host),
+        headers=tuple((name, value) for name, values in entry.header_values
+                      for value in values))
 
 
 def _namespace(registry: str, host: str) -> str | None:

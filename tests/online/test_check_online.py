@@ -143,8 +143,10 @@ def test_a_registry_that_wants_credentials_is_an_error_naming_it(
     image = f"{registries.secure.host}/pause:3.9"
     node = node_with(tmp_path, image, {registries.secure.host: secure_hosts_toml(
         registries, tmp_path / "node")})
+    no_credentials = tmp_path / "auth.json"
+    no_credentials.write_text("{}")
     code, doc = check("--platform", "linux/amd64", "--registry-auth-file",
-                      str(tmp_path / "none.json"), str(node))
+                      str(no_credentials), str(node))
     assert code == 2
     assert any(registries.secure.host in e["message"] for e in doc["errors"]), doc["errors"]
     assert online_findings(doc) == []
@@ -210,3 +212,58 @@ def test_node_online_asks_the_registry_as_check_does(registries: Registries,
         "--online", "-o", "json"])
     doc = json.loads(result.output)
     assert online_findings(doc) == [("PL113", 3, 17)], result.output
+
+
+def mirror_for_upstream(registries: Registries) -> dict[str, str]:
+    """A certs.d entry sending registry.k8s.io pulls to the ``mirror`` registry only."""
+    mirror = registries.mirror.host
+    return {"registry.k8s.io": (f'server = "http://{mirror}"\n\n[host."http://{mirror}"]\n'
+                                '  capabilities = ["pull", "resolve"]\n')}
+
+
+@pytest.mark.parametrize(("tag", "platform", "expected"), [
+    ("3.7", "linux/amd64", [("PL112", 3, 17)]),
+    ("3.9", "linux/arm64", [("PL113", 3, 17), ("PL114", 3, 17)]),
+])
+def test_through_a_hosts_toml_mirror_the_mirror_s_answer_decides(
+        registries: Registries, tmp_path: Path, tag: str, platform: str,
+        expected: list[tuple[str, int, int]]) -> None:
+    """registry.k8s.io/pause:TAG pulled through the mirror: 3.7 was never copied
+    (PL112); the mirror's 3.9 is amd64 only (PL113) and so not upstream's index (PL114)."""
+    node = node_with(tmp_path, f"registry.k8s.io/pause:{tag}", mirror_for_upstream(registries))
+    _, doc = check("--platform", platform, str(node))
+    assert online_findings(doc) == expected
+    assert doc["errors"] == []
+    for finding in doc["findings"]:
+        if finding["rule"] in ("PL112", "PL113"):
+            assert f"http://{registries.mirror.host}" in finding["message"]
+
+
+def test_a_hosts_toml_authorization_header_is_sent_and_never_printed(
+        registries: Registries, tmp_path: Path) -> None:
+    host = registries.secure.host
+    secret = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    hosts = secure_hosts_toml(registries, tmp_path / "node") + (
+        f'  [host."https://{host}".header]\n    authorization = "Basic {secret}"\n')
+    node = node_with(tmp_path, f"{host}/pause:3.9", {host: hosts})
+    no_credentials = tmp_path / "auth.json"
+    no_credentials.write_text("{}")
+    result = CliRunner().invoke(main, [
+        "check", "--no-config", "-o", "json", "-k", "1.31", "--platform", "linux/amd64",
+        "--online", "--registry-auth-file", str(no_credentials), str(node)])
+    doc = json.loads(result.output)
+    assert secret not in result.output and PASSWORD not in result.output
+    # The host entry answers with the header; the server entry after it is not asked.
+    assert doc["errors"] == [], doc["errors"]
+    assert online_findings(doc) == []
+
+
+def test_a_registry_nothing_listens_on_is_an_error_naming_it(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        host = f"127.0.0.1:{probe.getsockname()[1]}"
+    node = node_with(tmp_path, f"{host}/pause:3.10")
+    code, doc = check(str(node))
+    assert code == 2
+    assert [e["message"] for e in doc["errors"]] == [
+        f"{host}/pause:3.10: {host}: connection refused"]

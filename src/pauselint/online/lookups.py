@@ -63,6 +63,8 @@ class Target:
     http_fallback: bool = False
     ca_file: Path | None = None
     skip_verify: bool = False
+    # hosts.toml headers for this host, sent with each request; never shown.
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,8 +216,8 @@ class _Clients:
         settings = HostSettings(plain_http=plain_http, ca_file=target.ca_file,
                                 skip_verify=target.skip_verify,
                                 credentials=self._auth.credentials.get(
-                                    _auth_key(target.host)))
-        key = (target.host, plain_http, target.ca_file, target.skip_verify)
+                                    _auth_key(target.host)), headers=target.headers)
+        key = (target.host, plain_http, target.ca_file, target.skip_verify, target.headers)
         client = self._clients.get(key)
         if client is None:
             client = self._clients.setdefault(key, RegistryClient(
