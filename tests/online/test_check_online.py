@@ -267,3 +267,25 @@ def test_a_registry_nothing_listens_on_is_an_error_naming_it(tmp_path: Path) -> 
     assert code == 2
     assert [e["message"] for e in doc["errors"]] == [
         f"{host}/pause:3.10: {host}: connection refused"]
+
+
+def test_a_crio_node_asks_its_registries_conf_mirror_first(registries: Registries,
+                                                           tmp_path: Path) -> None:
+    """CRI-O's pull path comes from registries.conf: the mirror (insecure: plain HTTP
+    allowed) is asked for registry.k8s.io/pause:3.9 and its amd64-only copy is PL113."""
+    mirror = registries.mirror.host
+    node = tmp_path / "node"
+    (node / "etc" / "crio").mkdir(parents=True)
+    (node / "etc" / "crio" / "crio.conf").write_text(
+        '[crio.image]\npause_image = "registry.k8s.io/pause:3.9"\n')
+    (node / "etc" / "containers").mkdir(parents=True)
+    (node / "etc" / "containers" / "registries.conf").write_text(
+        '[[registry]]\nprefix = "registry.k8s.io"\nlocation = "registry.k8s.io"\n\n'
+        f'[[registry.mirror]]\nlocation = "{mirror}"\ninsecure = true\n')
+    mark = registries.mirror.log_mark()
+    result = CliRunner().invoke(main, [
+        "check", "--no-config", "-o", "json", "-k", "1.31", "--platform", "linux/arm64",
+        "--online", "--registry-timeout", "3", str(node)])
+    doc = json.loads(result.output)
+    assert ("PL113", 2, 15) in online_findings(doc), (doc["errors"], doc["findings"])
+    assert registries.mirror.requests(mark, AGENT)[0].path == "/v2/pause/manifests/3.9"
