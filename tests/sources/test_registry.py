@@ -153,3 +153,26 @@ def test_a_plugins_table_with_an_indented_plugin_table_is_containerd(text: str) 
 def test_many_plugins_sections_are_detected_in_linear_time() -> None:
     # 6,500 bare sections: an unbounded look-ahead took 2 s; bounded, a few ms.
     assert detect_type("x", "[plugins]\n" * 6500) is None
+
+
+def test_a_format_s_hints_hold_in_every_text_its_content_rule_matches() -> None:
+    """``Format.hints`` lets detection skip a regex that cannot match; that is only
+    sound if every text the regex matches holds a hint (a hint missing from one would
+    turn a detected file into "no known kind"). Checked on every file of the test tree
+    (fixtures, examples of each wrapper and encoding) and of the shared corpus."""
+    from pathlib import Path
+
+    from pauselint.sources.registry import FORMATS, HEAD_CHARS
+
+    roots = [Path(__file__).resolve().parents[1], Path(__file__).resolve().parents[3]
+             / "shared" / "corpus"]
+    texts = [p.read_text(errors="replace")[:HEAD_CHARS] for root in roots if root.is_dir()
+             for p in root.rglob("*") if p.is_file() and p.stat().st_size < 1_000_000
+             and p.suffix not in (".pyc", ".gz")]
+    assert len(texts) > 200
+    hinted = [entry for entry in FORMATS if entry.hints and entry.content is not None]
+    assert len(hinted) >= 15
+    for entry in hinted:
+        for text in texts:
+            if entry.content.search(text):
+                assert any(hint in text for hint in entry.hints), (entry.name, text[:200])

@@ -95,6 +95,18 @@ class Format:
     # files it embeds, each read by its own format at the path it is written to, and
     # the settings it holds itself (sources/capi.py ``Unwrapped``).
     unwrap: str | None = None
+    # Literals of which every text ``content`` matches holds one: the regex is tried
+    # only where one is there (an ``in`` costs a fraction of a failing search, and most
+    # files are tried against every entry before theirs).
+    hints: tuple[str, ...] = ()
+
+    def matches(self, head: str) -> bool:
+        """Whether the content rule matches the head of a text."""
+        if self.content is None:
+            return False
+        if self.hints and not any(hint in head for hint in self.hints):
+            return False
+        return self.content.search(head) is not None
 
     def function(self, name: str) -> Callable[..., Any]:
         """A function of this format's module, imported on first use."""
@@ -178,30 +190,36 @@ FORMATS: tuple[Format, ...] = (
     Format("systemd", InputType.SYSTEMD, "pauselint.sources.systemd", Component.KUBELET,
            re.compile(r"^\[(?:Unit|Service|Install)\][ \t]*$", re.M), _systemd_name,
            lf_only=True, read_together="read_services", layer=_FLAGS_LAYER, layer_rank=40,
-           references="references"),
+           references="references",
+           hints=("[Unit]", "[Service]", "[Install]")),
     # Cluster API kubeadm bootstrap and control plane objects: they embed node files
     # and kubeadm's settings, so they come before the plain kubeadm format.
     Format("cluster-api", InputType.CLUSTER_API, "pauselint.sources.capi", Component.KUBEADM,
            re.compile(r"^[\"']?apiVersion[\"']?[ \t]*:[ \t]*[\"']?"
                       r"(?:bootstrap|controlplane)\.cluster\.x-k8s\.io/", re.M),
-           unwrap="unwrap"),
+           unwrap="unwrap",
+           hints=("cluster.x-k8s.io",)),
     # EKS nodeadm's NodeConfig: containerd TOML and kubelet flags as YAML strings.
     Format("eks-nodeconfig", InputType.EKS, "pauselint.sources.eks", Component.KUBELET,
            re.compile(r"^[\"']?apiVersion[\"']?[ \t]*:[ \t]*[\"']?node\.eks\.aws/", re.M),
-           unwrap="unwrap"),
+           unwrap="unwrap",
+           hints=("node.eks.aws",)),
     # Talos machine configs: the v1alpha1 document says `version: v1alpha1` at column 0
     # (a patch, holding only `machine:` keys, is no whole config: --type talos reads one).
     Format("talos", InputType.TALOS, "pauselint.sources.talos", Component.KUBELET,
            re.compile(r"^version[ \t]*:[ \t]*[\"']?v1alpha1[\"']?[ \t]*(?:#.*)?\r?$", re.M),
-           unwrap="unwrap"),
+           unwrap="unwrap",
+           hints=("v1alpha1",)),
     # cloud-init user-data: its first line says so.
     Format("cloud-init", InputType.CLOUD_INIT, "pauselint.sources.cloudinit", None,
-           re.compile(r"\A#cloud-config[ \t]*\r?$", re.M), unwrap="unwrap"),
+           re.compile(r"\A#cloud-config[ \t]*\r?$", re.M), unwrap="unwrap",
+           hints=("#cloud-config",)),
     # ... and user-data carried as a YAML string (a Cluster API bootstrap Secret, a
     # KubeVirt VM): a block scalar's `#cloud-config` line, a quoted one, or base64 of it.
     Format("cloud-init-carried", InputType.CLOUD_INIT, "pauselint.sources.cloudinit", None,
            re.compile(r"^[ \t]+#cloud-config[ \t]*\r?$|[\"']#cloud-config\\n"
-                      r"|[ \t]I2Nsb3VkLWNvbmZpZw", re.M), unwrap="unwrap_carried"),
+                      r"|[ \t]I2Nsb3VkLWNvbmZpZw", re.M), unwrap="unwrap_carried",
+           hints=("#cloud-config", "I2Nsb3VkLWNvbmZpZw")),
     # Ignition JSON, Butane YAML, OpenShift MachineConfigs and the MCO's file templates.
     Format("ignition", InputType.IGNITION, "pauselint.sources.ignition", None,
            re.compile(r"\"ignition\"[ \t]*:[ \t]*\{"
@@ -209,26 +227,30 @@ FORMATS: tuple[Format, ...] = (
                       r"|^[\"']?apiVersion[\"']?[ \t]*:[ \t]*[\"']?"
                       r"machineconfiguration\.openshift\.io/"
                       r"|^contents[ \t]*:[ \t]*\r?\n[ \t]+inline[ \t]*:", re.M),
-           unwrap="unwrap"),
+           unwrap="unwrap",
+           hints=('"ignition"', "variant", "machineconfiguration.openshift.io", "contents")),
     # kOps nodeup tasks: YAML documents that are files nodeup writes.
     Format("kops", InputType.KOPS, "pauselint.sources.kops", None,
            re.compile(r"^type:[ \t]*file[ \t]*\r?$"
                       r"|^[\"']?apiVersion[\"']?[ \t]*:[ \t]*[\"']?kops\.k8s\.io/", re.M),
-           unwrap="unwrap"),
+           unwrap="unwrap",
+           hints=("file", "kops.k8s.io")),
     # the kubeadm-config ConfigMap as `kubectl get cm -o yaml` prints it
     Format("kubeadm-configmap", InputType.KUBEADM, "pauselint.sources.kubeadm_configmap",
            Component.KUBEADM, re.compile(r"^[ \t]+ClusterConfiguration[ \t]*:[ \t]*[|>]", re.M),
-           layer="pauselint.sources.kubeadm:layer", layer_rank=50),
+           layer="pauselint.sources.kubeadm:layer", layer_rank=50,
+           hints=("ClusterConfiguration",)),
     Format("kubeadm", InputType.KUBEADM, "pauselint.sources.kubeadm", Component.KUBEADM,
            # (a kubeadm kind with no apiVersion too: the reader says kubeadm refuses it)
            re.compile(r"^\"?apiVersion\"?[ \t]*:[ \t]*[\"']?kubeadm\.k8s\.io/"
                       r"|^[\"']?kind[\"']?[ \t]*:[ \t]*[\"']?"
                       r"(?:Cluster|Init|Join)Configuration\b", re.M),
-           layer="layer", layer_rank=50),
+           layer="layer", layer_rank=50,
+           hints=("kubeadm.k8s.io", "Configuration")),
     Format("kubelet-config", InputType.KUBELET_CONFIG, _KUBELET, Component.KUBELET,
            re.compile(r"^kind[ \t]*:[ \t]*[\"']?KubeletConfiguration\b"
                       r"|\"kind\"[ \t]*:[ \t]*\"KubeletConfiguration\"", re.M),
-           read="read_kubelet_config_source"),
+           read="read_kubelet_config_source", hints=("KubeletConfiguration",)),
     # Registry host configuration (issue 15): where pulls go. They set no sandbox image
     # and configure no runtime: no ``layer``, so they are read (their errors reported),
     # listed with the node's files, and never make a node or change one's image; the
@@ -237,16 +259,19 @@ FORMATS: tuple[Format, ...] = (
     # has containerd's own ``[plugins`` tables is containerd's config (``detect``).
     Format(HOSTS_FORMAT, InputType.CONTAINERD_HOSTS, "pauselint.sources.containerd_hosts",
            Component.CONTAINERD,
-           re.compile(r"^[ \t]*\[[ \t]*host[ \t]*\.", re.M), _hosts_toml_name, lf_only=True),
+           re.compile(r"^[ \t]*\[[ \t]*host[ \t]*\.", re.M), _hosts_toml_name, lf_only=True,
+           hints=("host",)),
     Format("registries-conf", InputType.REGISTRIES_CONF, "pauselint.sources.registries_conf",
            Component.CRIO,
            re.compile(r"^[ \t]*\[\[[ \t]*registry[ \t]*\]\]"
                       r"|^unqualified-search-registries[ \t]*="
                       r"|^[ \t]*\[[ \t]*registries\.(?:search|insecure|block)[ \t]*\]", re.M),
-           _registries_conf_name, lf_only=True),
+           _registries_conf_name, lf_only=True,
+           hints=("registry", "registries")),
     Format("cri-o", InputType.CRIO, "pauselint.sources.crio", Component.CRIO,
            re.compile(r"^\[\[?[ \t]*\"?crio[\].\"]|^crio\.[\w.\"-]+[ \t]*=", re.M), _crio_name,
-           lf_only=True, layer="layer", layer_rank=20),
+           lf_only=True, layer="layer", layer_rank=20,
+           hints=("crio",)),
     Format("containerd", InputType.CONTAINERD, "pauselint.sources.containerd",
            Component.CONTAINERD,
            # `[plugins]` alone is not enough: INI-style files (a Python package's
@@ -257,14 +282,17 @@ FORMATS: tuple[Format, ...] = (
                       r"(?=(?:[^\n]*\n){0,8}?[ \t]*\[\[?[ \t]*plugins[.\"'])"
                       r"|^version[ \t]*=[ \t]*[23][ \t]*(?:#.*)?\r?$"
                       r"|^[^#\s].*io\.containerd\.", re.M), _containerd_name,
-           lf_only=True, layer="layer", layer_rank=10, references="references", sees_bom=True),
+           lf_only=True, layer="layer", layer_rank=10, references="references", sees_bom=True,
+           hints=("plugins", "version", "io.containerd.")),
     Format("k3s", InputType.K3S, "pauselint.sources.k3s", Component.K3S,
            re.compile(r"^[\"']?pause-image[\"']?[ \t]*:", re.M), _k3s_name,
-           layer="layer", layer_rank=30),
+           layer="layer", layer_rank=30,
+           hints=("pause-image",)),
     Format("kubelet-env", InputType.KUBELET_ENV, _KUBELET, Component.KUBELET,
            re.compile(r"^(?:export[ \t]+)?KUBELET_(?:KUBEADM_|EXTRA_)?ARGS[ \t]*=", re.M),
            _kubelet_env_name, lf_only=True, read="read_kubelet_env_source",
-           layer=_FLAGS_LAYER, layer_rank=40),
+           layer=_FLAGS_LAYER, layer_rank=40,
+           hints=("KUBELET_",)),
 )
 
 # The kinds --type accepts, in the order the CLI lists them.
@@ -297,7 +325,7 @@ def detect(path: str, text: str) -> Format | None:
             return None
         head = _head(text)
         for entry in FORMATS:
-            if entry.content is not None and entry.content.search(head):
+            if entry.matches(head):
                 # containerd reads its config.toml whatever it holds, [host] tables too,
                 # and a file with containerd's own plugin tables is its config.
                 if entry.name == HOSTS_FORMAT and (
@@ -327,7 +355,7 @@ def format_for(kind: InputType | str, text: str = "") -> Format:
     if len(candidates) > 1:
         head = _head(text)
         for entry in candidates:
-            if entry.content is not None and entry.content.search(head):
+            if entry.matches(head):
                 return entry
     return next((e for e in candidates if e.name == kind.value), candidates[0])
 
