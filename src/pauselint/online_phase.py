@@ -71,7 +71,8 @@ def _target(endpoint: Endpoint, root: Path | None) -> Target:
         ca = Path(root, *ca.parts[1:])  # the node's CA file, inside the node folder
     return Target(endpoint.host, endpoint.repository, endpoint.reference, shown,
                   plain_http=endpoint.scheme == "http", http_fallback=endpoint.http_fallback,
-                  ca_file=ca, skip_verify=endpoint.skip_verify, headers=endpoint.headers)
+                  ca_file=ca, skip_verify=endpoint.skip_verify, headers=endpoint.headers,
+                  api_root=endpoint.api_root.rstrip("/"))
 
 
 def _is_folder(name: str) -> bool:

@@ -289,3 +289,19 @@ def test_a_crio_node_asks_its_registries_conf_mirror_first(registries: Registrie
     doc = json.loads(result.output)
     assert ("PL113", 2, 15) in online_findings(doc), (doc["errors"], doc["findings"])
     assert registries.mirror.requests(mark, AGENT)[0].path == "/v2/pause/manifests/3.9"
+
+
+def test_an_override_path_server_is_asked_under_its_own_path(registries: Registries,
+                                                             tmp_path: Path) -> None:
+    """hosts.toml ``override_path = true``: the server's path is the API root (a proxy
+    cache under /v2/proxy). Debian's registry answers only /v2, so a root of
+    /v2/elsewhere must be asked there -- and answer 404 -- not silently at /v2."""
+    mirror = registries.mirror.host
+    hosts = (f'server = "http://{mirror}"\n\n[host."http://{mirror}/v2/elsewhere"]\n'
+             '  capabilities = ["pull", "resolve"]\n  override_path = true\n')
+    node = node_with(tmp_path, "registry.k8s.io/pause:3.10", {"registry.k8s.io": hosts})
+    mark = registries.mirror.log_mark()
+    check("--platform", "linux/amd64", str(node))
+    asked = [r.path for r in registries.mirror.requests(mark, AGENT)]
+    assert asked[0] == "/v2/elsewhere/pause/manifests/3.10", asked
+    assert "/v2/pause/manifests/3.10" in asked  # then the server, as containerd falls back

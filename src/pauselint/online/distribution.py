@@ -121,14 +121,15 @@ class RegistryClient:
         bad = _check_names(host, name, ref)
         if bad is not None:
             return bad
-        path = f"/v2/{name}/manifests/{quote(ref, safe=':')}"
+        root = self._settings(host).api_root
+        path = f"{root}/{name}/manifests/{quote(ref, safe=':')}"
         head = self._request("HEAD", host, path, name, accept=ACCEPT)
         if isinstance(head, Failure):
             return head
         if head.status == 404:
             return Failure(FailureKind.NOT_FOUND, host, f"{host} has no {name}:{ref} (404)")
         digest = head.header("docker-content-digest") if head.status == 200 else None
-        by = f"/v2/{name}/manifests/{quote(digest, safe=':')}" if digest else path
+        by = f"{root}/{name}/manifests/{quote(digest, safe=':')}" if digest else path
         # Registries that do not answer HEAD (405, 400...) are asked by GET alone.
         got = self._request("GET", host, by, name, accept=ACCEPT)
         if isinstance(got, Failure):
@@ -176,7 +177,8 @@ class RegistryClient:
         return answer
 
     def _ask_config(self, host: str, name: str, digest: str) -> RemotePlatform | Failure | None:
-        got = self._request("GET", host, f"/v2/{name}/blobs/{quote(digest, safe=':')}", name)
+        root = self._settings(host).api_root
+        got = self._request("GET", host, f"{root}/{name}/blobs/{quote(digest, safe=':')}", name)
         if isinstance(got, Failure):
             return got
         if got.status != 200:
@@ -195,7 +197,7 @@ class RegistryClient:
         bad = _check_names(host, name, None)
         if bad is not None:
             return bad
-        path: str | None = f"/v2/{name}/tags/list"
+        path: str | None = f"{self._settings(host).api_root}/{name}/tags/list"
         if page_size:
             path += "?" + urlencode({"n": page_size})
         found: list[str] = []

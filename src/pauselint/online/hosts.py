@@ -62,6 +62,9 @@ class HostSettings:
     # hosts.toml ``[host."...".header]``: sent with every request to the host. Values
     # may be secrets (an ``Authorization`` set there), so only names are ever shown.
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    # Where the API lives on the host: ``/v2``, or the path a hosts.toml
+    # ``override_path = true`` server names (a proxy cache under ``/v2/proxy``).
+    api_root: str = "/v2"
 
     def __repr__(self) -> str:
         names = [name for name, _ in self.headers]

@@ -65,6 +65,7 @@ class Target:
     skip_verify: bool = False
     # hosts.toml headers for this host, sent with each request; never shown.
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    api_root: str = "/v2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,8 +217,10 @@ class _Clients:
         settings = HostSettings(plain_http=plain_http, ca_file=target.ca_file,
                                 skip_verify=target.skip_verify,
                                 credentials=self._auth.credentials.get(
-                                    _auth_key(target.host)), headers=target.headers)
-        key = (target.host, plain_http, target.ca_file, target.skip_verify, target.headers)
+                                    _auth_key(target.host)), headers=target.headers,
+                                api_root=target.api_root)
+        key = (target.host, plain_http, target.ca_file, target.skip_verify, target.headers,
+               target.api_root)
         client = self._clients.get(key)
         if client is None:
             client = self._clients.setdefault(key, RegistryClient(
