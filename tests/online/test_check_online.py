@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -169,15 +167,6 @@ def test_credentials_from_an_auth_file_are_used_and_never_printed(
     assert "error:" not in result.output, result.output
 
 
-@pytest.fixture
-def silent_host() -> Iterator[str]:
-    """A port whose kernel completes the handshake and then nothing ever answers."""
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen(16)
-        yield f"127.0.0.1:{server.getsockname()[1]}"
-
-
 def test_a_registry_that_never_answers_is_a_bounded_error(silent_host: str,
                                                           tmp_path: Path) -> None:
     node = node_with(tmp_path, f"{silent_host}/pause:3.10")
@@ -258,10 +247,9 @@ def test_a_hosts_toml_authorization_header_is_sent_and_never_printed(
     assert online_findings(doc) == []
 
 
-def test_a_registry_nothing_listens_on_is_an_error_naming_it(tmp_path: Path) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        host = f"127.0.0.1:{probe.getsockname()[1]}"
+def test_a_registry_nothing_listens_on_is_an_error_naming_it(closed_port: int,
+                                                            tmp_path: Path) -> None:
+    host = f"127.0.0.1:{closed_port}"
     node = node_with(tmp_path, f"{host}/pause:3.10")
     code, doc = check(str(node))
     assert code == 2

@@ -8,26 +8,14 @@ only GET and HEAD."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from cluster.apiserver import KubeAPI
 from cluster.nodes import make_node
 from pauselint.cli import main
 from realparts.registry import Registries
-
-
-@pytest.fixture
-def kube_api(tmp_path: Path) -> Iterator[KubeAPI]:
-    api = KubeAPI(tmp_path / "kube-api").start()
-    try:
-        yield api
-    finally:
-        api.close()
-    assert api.server_errors == []
 
 
 def test_an_arm64_node_holding_an_amd64_only_copy_is_pl113(

@@ -359,24 +359,6 @@ def test_a_missing_ca_file_is_a_tls_failure_naming_it(registries: Registries,
 
 # --- hosts that do not answer ---------------------------------------------------------
 
-@pytest.fixture
-def closed_port() -> int:
-    """A port nothing listens on (bound, then closed)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def silent_host() -> Iterator[str]:
-    """A listening socket that never accepts or answers: the kernel completes the TCP
-    handshake (backlog), then nothing is ever said."""
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen(16)
-        yield f"127.0.0.1:{server.getsockname()[1]}"
-
-
 def test_connection_refused_names_the_host(closed_port: int) -> None:
     host = f"127.0.0.1:{closed_port}"
 

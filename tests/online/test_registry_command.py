@@ -13,7 +13,6 @@ import dataclasses
 import json
 import os
 import pty
-import socket
 import subprocess
 import sys
 import threading
@@ -420,22 +419,6 @@ def test_only_get_and_head_are_sent(registries: Registries, tmp_path: Path) -> N
 
 
 # --- hosts that do not answer ---------------------------------------------------------
-
-@pytest.fixture
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def silent_host() -> Iterator[str]:
-    """A port whose kernel completes the handshake, and then nothing is ever said."""
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen(16)
-        yield f"127.0.0.1:{server.getsockname()[1]}"
-
 
 def test_a_closed_port_is_exit_2_naming_the_host(closed_port: int) -> None:
     host = f"127.0.0.1:{closed_port}"

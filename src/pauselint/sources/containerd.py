@@ -34,6 +34,7 @@ from pauselint.sources.toml_locator import (
     check_toml_limits,
     decode_error_line,
     locate_values,
+    value_at,
 )
 
 try:
@@ -126,7 +127,7 @@ def read_containerd(path: str, text: str) -> ConfigFile:
 
     for candidate in _candidate_keys(version):
         key_path = (*candidate.table, candidate.key)
-        value = _lookup(data, key_path)
+        value = value_at(data, key_path)
         if value is None:
             continue
         if not isinstance(value, str):
@@ -511,14 +512,6 @@ def _imports(
         return ()
     return tuple(raw)
 
-
-def _lookup(data: dict[str, object], key_path: tuple[str, ...]) -> object | None:
-    node: object = data
-    for part in key_path:
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
 
 
 _SANDBOX_KEY_BY_NAME = {format_key((*k.table, k.key)): k for k in SANDBOX_KEYS}

@@ -49,6 +49,7 @@ from pauselint.sources.toml_locator import (
     check_toml_limits,
     decode_error_line,
     locate_values,
+    value_at,
 )
 
 if sys.version_info >= (3, 11):
@@ -589,7 +590,7 @@ def read_registry_section(path: str, text: str) -> RegistrySection | None:
             line, column = positions.get(key_path, (None, None))
         return Location(path, line, column)
 
-    registry = _lookup(data, table)
+    registry = value_at(data, table)
     image_keys = _image_keys(data, version)
     if not isinstance(registry, dict):
         if not image_keys:
@@ -641,7 +642,7 @@ def _image_keys(data: Mapping[str, Any], version: int) -> tuple[tuple[str, objec
     only when ``containerd.runtimes`` is there too), and any images table beside it."""
     found: dict[str, object] = {}
     if version == 2:
-        cri = _lookup(data, CRI_V2)
+        cri = value_at(data, CRI_V2)
         if isinstance(cri, dict):
             for key in ("max_concurrent_downloads", "image_pull_with_sync_fs"):
                 if key in cri:
@@ -651,21 +652,13 @@ def _image_keys(data: Mapping[str, Any], version: int) -> tuple[tuple[str, objec
                 for key in ("disable_snapshot_annotations", "discard_unpacked_layers"):
                     if key in containerd:
                         found[key] = containerd[key]
-    images = _lookup(data, IMAGES_V3)
+    images = value_at(data, IMAGES_V3)
     if isinstance(images, dict) and version >= 2:
         for key, _ in (*LOCAL_PULL_KEYS, ("use_local_image_pull", False)):
             if key in images:
                 found[key] = images[key]
     return tuple(found.items())
 
-
-def _lookup(data: Mapping[str, Any], key_path: tuple[str, ...]) -> object:
-    node: object = data
-    for part in key_path:
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
 
 
 # --- the reader protocol (sources/registry.py) ------------------------------------

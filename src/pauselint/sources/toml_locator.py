@@ -55,6 +55,17 @@ def locate_values(text: str) -> dict[TomlPath, tuple[int, int]]:
     return scanner.found
 
 
+def value_at(data: object, key_path: tuple[str, ...]) -> object | None:
+    """The value at ``key_path`` in parsed TOML (tables as dicts), or None where a part
+    is missing or not a table: how readers look up a key the runtime would read."""
+    node: object = data
+    for part in key_path:
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
 def decode_error_line(message: str, text: str) -> int | None:
     """The line a ``tomllib.TOMLDecodeError`` message points at.
 
