@@ -201,6 +201,9 @@ def _read_together_embedded(wrapper: str,
     for found in dict.fromkeys(f for _, _, f in embedded if f.read_together is not None):
         members = [item for item, (_, _, f) in zip(items, embedded, strict=True) if f is found]
         context = registry.ReadContext(None, items, _not_in_wrapper)
+        # The group's own errors beside its files' are about env files on disk (a
+        # symlink out of the root, an unreadable file): with no root and a loader
+        # that reads nothing, a wrapper's node has none; its files carry the rest.
         read, _ = found.function(found.read_together or "")(members, context)
         out.extend((_with_comments(relocate_among(config, sources), sources[config.path]),
                     found.kind) for config in read if config.path in sources)
