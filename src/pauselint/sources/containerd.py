@@ -513,7 +513,6 @@ def _imports(
     return tuple(raw)
 
 
-
 _SANDBOX_KEY_BY_NAME = {format_key((*k.table, k.key)): k for k in SANDBOX_KEYS}
 _MISPLACED_BY_NAME = {
     format_key((*table, key)): table for table, keys in MISPLACED.items() for key in keys

@@ -660,7 +660,6 @@ def _image_keys(data: Mapping[str, Any], version: int) -> tuple[tuple[str, objec
     return tuple(found.items())
 
 
-
 # --- the reader protocol (sources/registry.py) ------------------------------------
 
 
