@@ -65,6 +65,7 @@ class Target:
     skip_verify: bool = False
     # hosts.toml headers for this host, sent with each request; never shown.
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    # Where the API lives on the host (hosts.toml override_path: the server's path).
     api_root: str = "/v2"
 
 
@@ -93,7 +94,6 @@ class Lookup:
     served_by: Target | None = None
     tag: ManifestResult | None = None
     alternatives: tuple[str, ...] = ()
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def missing(self) -> tuple[Attempt, ...]:
