@@ -335,10 +335,10 @@ def _prepare(files: Sequence[InputFile], options: Options, table: CompatTable) -
     for item in read.configs:
         by_group.setdefault(item.group, []).append(item)
     for group, nodes in groups.items():
-        own = by_group.get(group, [])
-        kubeadm = kubeadm_context(own)
+        group_configs = by_group.get(group, [])
+        kubeadm = kubeadm_context(group_configs)
         ctx, unresolved = _group_context(table, kubeadm, given, options, runtimes)
-        configs = [(c.config, c.kind.value) for c in own]
+        configs = [(c.config, c.kind.value) for c in group_configs]
         for name, facts, own in node_split(group, nodes, configs):
             facts = tuple(f._replace(name=name) for f in facts)
             views.append(NodeView(
