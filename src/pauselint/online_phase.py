@@ -49,7 +49,8 @@ def _targets(use: ImageUse, group: Sequence[Any], root: Path | None) -> tuple[Ta
     path = _pull_path(use, group, root)
     if path is None:
         return default_targets(use.ref)
-    return tuple(_target(endpoint, root) for endpoint in path.endpoints
+    sealed = any(config.node_path for config in group)  # a wrapper's node: nothing on disk
+    return tuple(_target(endpoint, root, sealed) for endpoint in path.endpoints
                  if not endpoint.blocked)
 
 
@@ -61,18 +62,25 @@ def _pull_path(use: ImageUse, group: Sequence[Any], root: Path | None) -> PullPa
     return pull_path_for(use.node, use.ref, group, root)
 
 
-def _target(endpoint: Endpoint, root: Path | None) -> Target:
+def _target(endpoint: Endpoint, root: Path | None, sealed: bool) -> Target:
     where = endpoint.location
     shown = f"{endpoint.scheme}://{endpoint.host}"
     if where is not None and where.path:
         shown += f" ({where.path}:{where.line})" if where.line else f" ({where.path})"
     ca = Path(endpoint.ca[0]) if endpoint.ca else None
-    if ca is not None and root is not None and ca.is_absolute():
+    unaskable = None
+    if ca is not None and sealed:
+        # A wrapper's node has its CA on the machine it makes, not on this one: this
+        # machine's file of that name is not the node's.
+        unaskable = (f"its CA {ca} is a file on the node, not among these inputs: TLS "
+                     "cannot be verified as the node verifies it")
+        ca = None
+    elif ca is not None and root is not None and ca.is_absolute():
         ca = Path(root, *ca.parts[1:])  # the node's CA file, inside the node folder
     return Target(endpoint.host, endpoint.repository, endpoint.reference, shown,
                   plain_http=endpoint.scheme == "http", http_fallback=endpoint.http_fallback,
                   ca_file=ca, skip_verify=endpoint.skip_verify, headers=endpoint.headers,
-                  api_root=endpoint.api_root.rstrip("/"))
+                  api_root=endpoint.api_root.rstrip("/"), unaskable=unaskable)
 
 
 def _is_folder(name: str) -> bool:

@@ -56,6 +56,9 @@ DEFAULT_TIMEOUT = 10.0
 DEFAULT_DEADLINE = 60.0
 DEFAULT_WORKERS = 4
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization",
+                                 "www-authenticate"})
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _MAX_REDIRECTS = 5
 _MAX_PAGES = 1000
 _LINK_NEXT = re.compile(r'<([^>]*)>\s*;(?:[^,]*;)?\s*rel="?next"?', re.IGNORECASE)
@@ -128,7 +131,8 @@ class RegistryClient:
             return head
         if head.status == 404:
             return Failure(FailureKind.NOT_FOUND, host, f"{host} has no {name}:{ref} (404)")
-        digest = head.header("docker-content-digest") if head.status == 200 else None
+        digest = _valid_digest(head.header("docker-content-digest")) if head.status == 200 \
+            else None
         by = f"{root}/{name}/manifests/{quote(digest, safe=':')}" if digest else path
         # Registries that do not answer HEAD (405, 400...) are asked by GET alone.
         got = self._request("GET", host, by, name, accept=ACCEPT)
@@ -139,7 +143,7 @@ class RegistryClient:
         if got.status != 200:
             return _unexpected(host, got.status, f"the manifest of {name}:{ref}")
         body_digest = "sha256:" + hashlib.sha256(got.body).hexdigest()
-        digest = digest or got.header("docker-content-digest") or body_digest
+        digest = digest or _valid_digest(got.header("docker-content-digest")) or body_digest
         if ref.startswith("sha256:") and body_digest != ref:
             return Failure(FailureKind.PROTOCOL, host,
                            f"{host} answered {name}@{ref} with a manifest of another digest")
@@ -374,9 +378,18 @@ class RegistryClient:
                 return got
             following = urljoin(url, location)
             if urlsplit(following).netloc != target:
-                headers.pop("Authorization", None)
+                # Credentials stay with their host, whatever case hosts.toml wrote
+                # them in (Go's http client drops these on a cross-host redirect).
+                headers = {k: v for k, v in headers.items()
+                           if k.lower() not in _CREDENTIAL_HEADERS}
             url = following
         return Failure(FailureKind.PROTOCOL, host, f"{host}: more than {_MAX_REDIRECTS} redirects")
+
+
+def _valid_digest(header: str | None) -> str | None:
+    """A ``Docker-Content-Digest`` that is a sha256 digest, else None (the body's own
+    digest is used: a header is the registry's word, and may be anything)."""
+    return header if header is not None and _DIGEST.fullmatch(header) else None
 
 
 def _check_names(host: str, name: str, ref: str | None) -> Failure | None:

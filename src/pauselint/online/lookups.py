@@ -67,6 +67,9 @@ class Target:
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     # Where the API lives on the host (hosts.toml override_path: the server's path).
     api_root: str = "/v2"
+    # Why this endpoint cannot be asked from here as the node asks it (its CA is a file
+    # on the node that is not here), or None.
+    unaskable: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +234,10 @@ class _Clients:
 def _look_up(job: Job, clients: _Clients) -> Lookup:
     attempts: list[Attempt] = []
     for target in job.targets:
+        if target.unaskable is not None:
+            attempts.append(Attempt(target, Failure(FailureKind.TLS, target.host,
+                                                    f"{target.host}: {target.unaskable}")))
+            continue
         target, result = _ask(clients, target)
         attempts.append(Attempt(target, result))
         if isinstance(result, Manifest):

@@ -9,9 +9,12 @@ errors come back as :class:`~pauselint.online.results.Failure` values naming the
 
 from __future__ import annotations
 
+import errno
 import http.client
+import os
 import socket
 import ssl
+import stat
 import threading
 import time
 from collections.abc import Mapping
@@ -71,9 +74,32 @@ def _context(options: TLSOptions) -> ssl.SSLContext:
                 context.check_hostname = False
                 context.verify_mode = ssl.CERT_NONE
             elif options.ca_file is not None:
-                context.load_verify_locations(cafile=str(options.ca_file))
+                context.load_verify_locations(cadata=_ca_text(options.ca_file))
             _contexts[options] = context
         return context
+
+
+# A CA bundle is kilobytes; a file far larger, or one that is not a regular file (a
+# FIFO, a device), is no CA and must not stall or flood the run.
+MAX_CA_BYTES = 4 * 1024 * 1024
+
+
+def _ca_text(path: Path) -> str:
+    """The text of a CA file, read only if it is a regular file of sane size."""
+    with open(path, "rb", buffering=0, opener=_nonblocking) as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        data = handle.read(MAX_CA_BYTES + 1)
+    if len(data) > MAX_CA_BYTES:
+        raise OSError(errno.EFBIG, f"larger than {MAX_CA_BYTES // (1024 * 1024)} MiB",
+                      str(path))
+    return data.decode("utf-8", errors="replace")
+
+
+def _nonblocking(path: str, flags: int) -> int:
+    """Open without blocking on a FIFO that has no writer (its open would never end)."""
+    return os.open(path, flags | os.O_NONBLOCK)
 
 
 def send(method: str, url: str, headers: Mapping[str, str], *, tls: TLSOptions,

@@ -3,9 +3,10 @@
 What it finds
     With ``--online``: every endpoint of the node's pull path (the mirrors its
     ``hosts.toml`` or ``registries.conf`` sends the pull to, in the runtime's order, and
-    the image's own registry unless the configuration leaves it out) that answers
-    says 404 for the sandbox image's tag or digest. An endpoint that cannot be asked
-    at all (DNS, TLS, 401/403, timeout) is an error of the run, not this finding.
+    the image's own registry unless the configuration leaves it out) says 404 for the
+    sandbox image's tag or digest. An endpoint that cannot be asked at all (DNS, TLS,
+    401/403, timeout) is an error of the run, not this finding -- and while one could
+    not be asked, nothing is said about the others' 404: it may serve the node.
 
 Why it breaks
     The runtime cannot pull the sandbox image: every pod on the node fails with
@@ -46,13 +47,13 @@ _RULE = sys.modules[__name__]
 def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
     """An error for each looked-up sandbox image that no endpoint serves."""
     for use, lookup in looked_up(ctx):
-        if lookup.served is not None or not lookup.missing:
+        # Only when every endpoint answered 404: one that could not be asked from here
+        # may well serve the node (it is the run's error, not this finding).
+        if lookup.served is not None or not lookup.missing or lookup.failures:
             continue
         what = f"digest {use.ref.digest}" if use.ref.digest else f"tag {use.ref.tag or 'latest'}"
         message = (f"{use.ref.original}: {endpoints(lookup.missing)} "
                    f"{'answers' if len(lookup.missing) == 1 else 'answer'} 404 for {what}")
-        if lookup.failures:
-            message += f" (and {endpoints(lookup.failures)} could not be asked)"
         message += ("; the node cannot pull its sandbox image: copy it to the registry or "
                     "use a tag the registry has (pauselint registry lists them)")
         yield finding(_RULE, message, use=use)

@@ -47,8 +47,11 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
     """An error for each served sandbox image without the node's platform."""
     from pauselint.online.lookups import platform_served
 
+    # An index with no runnable entry (none at all, or attestations only) serves no
+    # platform; a single image without a platform in its config is not judged.
     served = [(use, lookup) for use, lookup in looked_up(ctx)
-              if lookup.served is not None and lookup.served.platforms]
+              if lookup.served is not None
+              and (lookup.served.platforms or lookup.served.is_index)]
     if not served:
         return
     platform = ctx.platform
@@ -59,7 +62,8 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
         manifest = lookup.served
         if platform_served(manifest, platform, ctx.table.windows_version_for_build):
             continue
-        carried = ", ".join(dict.fromkeys(str(p) for p in manifest.platforms))
+        carried = ", ".join(dict.fromkeys(str(p) for p in manifest.platforms)) or (
+            "no platform at all")
         kind = "index" if manifest.is_index else "image"
         message = (f"{use.ref.original} on {lookup.served_by.shown} is an {kind} for "
                    f"{carried}, with nothing for {platform}: the node cannot run it")
