@@ -395,3 +395,31 @@ def test_every_node_s_entry_is_within_the_schema(name: str) -> None:
         entries = engine.describe_files(collect([str(REPO / name)]),
                                         engine.Options(runtimes=release), TABLE)
         VALIDATOR.validate(json.loads(render_show(entries, "json")))
+
+
+def test_host_folders_through_a_symlink_out_of_the_node_are_not_read(tmp_path) -> None:
+    """A node folder whose certs.d is a link to this machine's folder: the machine's
+    hosts.toml is not the node's, and is never read (found by review)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from pauselint.cli import main
+
+    machine = tmp_path / "machine-certs" / "registry.k8s.io"
+    machine.mkdir(parents=True)
+    (machine / "hosts.toml").write_text(
+        'server = "https://machine-mirror.example"\n[host."https://machine-mirror.example"]\n'
+        '  capabilities = ["pull", "resolve"]\n')
+    config = tmp_path / "node" / "etc" / "containerd" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
+                      'sandbox_image = "registry.k8s.io/pause:3.10"\n'
+                      '[plugins."io.containerd.grpc.v1.cri".registry]\n'
+                      'config_path = "/etc/containerd/certs.d"\n')
+    (config.parent / "certs.d").symlink_to(tmp_path / "machine-certs")
+    result = CliRunner().invoke(main, ["show", "--no-config", "-o", "json",
+                                       "--runtime-version", "containerd=1.7.24", str(config)])
+    assert "machine-mirror" not in result.output
+    [runtime] = json.loads(result.output)["nodes"][0]["runtimes"]
+    assert [e["host"] for e in runtime["pull_path"]["endpoints"]] == ["registry.k8s.io"]

@@ -40,6 +40,7 @@ from pauselint.sources.containerd_hosts import (
     registry_section_source,
 )
 from pauselint.sources.kinds import InputType
+from pauselint.sources.node_paths import escapes_root
 
 __all__ = ["pull_path_for"]
 
@@ -179,11 +180,13 @@ def _from_disk(image: ImageRef, section: RegistrySection | None, root: Path,
             if folder in known:
                 continue
             on_disk = root / folder.lstrip("/")
-            if not on_disk.is_dir():
+            # A folder reached through a symlink out of the node root is this
+            # machine's, not the node's (node_paths: never read outside the root).
+            if not on_disk.is_dir() or escapes_root(on_disk, root):
                 continue
             known.add(folder)
             hosts_file = on_disk / HOSTS_FILE
-            if not hosts_file.is_file():
+            if not hosts_file.is_file() or escapes_root(hosts_file, root):
                 folders.append(folder)
                 continue
             config = load_referenced(hosts_file, InputType.CONTAINERD_HOSTS)
@@ -225,7 +228,7 @@ def _registries_on_disk(root: Path) -> list[ConfigFile]:
 
     paths = [root / REGISTRIES_CONF]
     dropins = root / REGISTRIES_CONF_D
-    if dropins.is_dir():
+    if dropins.is_dir() and not escapes_root(dropins, root):
         paths += sorted(p for p in dropins.iterdir() if p.name.endswith(".conf"))
-    return [config for path in paths if path.is_file()
+    return [config for path in paths if path.is_file() and not escapes_root(path, root)
             if (config := load_referenced(path, InputType.REGISTRIES_CONF)) is not None]
