@@ -166,6 +166,10 @@ def _unwrapped(entry: registry.Format, source: SourceText, notes: list[tuple[str
         if found is None or found.unwrap is not None:
             continue  # what no format reads, or a wrapper inside a wrapper
         embedded.append((node_path, part.source, found))
+    # A path written twice holds what was written last (cloud-init's write_files, and
+    # Ignition's files, write in order); an earlier copy is never read on the node.
+    last = {node_path: index for index, (node_path, _, _) in enumerate(embedded)}
+    embedded = [item for index, item in enumerate(embedded) if last[item[0]] == index]
     for node_path, text, found in embedded:
         if found.read_together is None:
             config = found.read_source(text)._replace(node_path=node_path)
@@ -195,7 +199,7 @@ def _read_together_embedded(wrapper: str,
     sources: dict[str, SourceText] = {}
     items: list[InputFile] = []
     for node_path, text, _ in embedded:
-        sources.setdefault(node_path, text)  # a path written twice: the first is read
+        sources[node_path] = text
         items.append(InputFile(node_path, text.text, explicit=False, group=wrapper))
     out: list[tuple[ConfigFile, InputType]] = []
     for found in dict.fromkeys(f for _, _, f in embedded if f.read_together is not None):

@@ -199,3 +199,19 @@ def test_an_env_file_the_wrapper_does_not_write_is_not_read_from_this_machine(
         "        ExecStart=/usr/bin/kubelet $EXTRA\n")
     out = CliRunner().invoke(main, ["show", "--no-config", "-k", "1.31", str(wrapper)]).output
     assert "leaked" not in out, out
+
+
+def test_a_path_written_twice_holds_the_last_write(tmp_path: Path) -> None:
+    """cloud-init writes write_files in order: the second config.toml is the node's
+    (found by review; the first copy was read)."""
+    first = CONTAINERD["/etc/containerd/conf.d/pause.toml"].replace("3.10", "3.6")
+    text = ("#cloud-config\nwrite_files:\n"
+            + "".join("  - path: /etc/containerd/config.toml\n    content: |\n"
+                      + "".join(f"      {line}\n" for line in body.splitlines())
+                      for body in (first, CONTAINERD["/etc/containerd/conf.d/pause.toml"])))
+    wrapper = tmp_path / "user-data.yaml"
+    wrapper.write_text(text)
+    [node] = run("show", str(wrapper))["nodes"]
+    [runtime] = node["runtimes"]
+    assert runtime["sandbox_image"]["value"] == "registry.k8s.io/pause:3.10"
+    assert runtime["sandbox_image"]["line"] == line_of(text, "pause:3.10")
