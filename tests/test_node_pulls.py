@@ -423,3 +423,20 @@ def test_host_folders_through_a_symlink_out_of_the_node_are_not_read(tmp_path) -
     assert "machine-mirror" not in result.output
     [runtime] = json.loads(result.output)["nodes"][0]["runtimes"]
     assert [e["host"] for e in runtime["pull_path"]["endpoints"]] == ["registry.k8s.io"]
+
+
+def test_a_talos_node_s_pull_path_is_not_modelled(tmp_path) -> None:
+    """Talos writes containerd's config_path and its machine.registries mirrors
+    itself; pauselint reads neither, so it says so instead of printing a direct pull
+    path the node may not use (found by review)."""
+    import json
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from pauselint.cli import main
+
+    worker = Path(__file__).parent / "sources" / "data" / "talos" / "worker-v3-part.yaml"
+    result = CliRunner().invoke(main, ["show", "--no-config", "-o", "json", str(worker)])
+    [runtime] = json.loads(result.output)["nodes"][0]["runtimes"]
+    assert runtime["name"] == "containerd" and runtime["pull_path"] is None

@@ -65,7 +65,7 @@ def pull_path_for(node: NodeFacts, image: ImageRef, group: Sequence[ConfigFile],
     then the image's own registry is the one to ask. A runtime that refuses its
     configuration pulls nothing: a PullPath with ``refusal`` says so.
     """
-    if node.runtime not in (Component.CONTAINERD, Component.CRIO):
+    if node.runtime not in (Component.CONTAINERD, Component.CRIO) or _talos(node):
         return None
     refused = _refused(node, image)
     if refused is not None:
@@ -76,6 +76,13 @@ def pull_path_for(node: NodeFacts, image: ImageRef, group: Sequence[ConfigFile],
     if release is None:
         return None
     return _containerd(node, image, group, _disk_root(node, group, root), release)
+
+
+def _talos(node: NodeFacts) -> bool:
+    """A Talos node's containerd (its files are /etc/cri/conf.d parts): Talos writes
+    its own config_path and mirrors from ``machine.registries``, which are not read
+    here, so where its pulls go is not modelled rather than guessed."""
+    return any((config.node_path or "").startswith("/etc/cri/") for config in node.files)
 
 
 def _read_as(node: NodeFacts) -> str | None:
