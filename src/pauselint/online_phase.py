@@ -80,7 +80,8 @@ def _target(endpoint: Endpoint, root: Path | None, sealed: bool) -> Target:
     return Target(endpoint.host, endpoint.repository, endpoint.reference, shown,
                   plain_http=endpoint.scheme == "http", http_fallback=endpoint.http_fallback,
                   ca_file=ca, skip_verify=endpoint.skip_verify, headers=endpoint.headers,
-                  api_root=endpoint.api_root.rstrip("/"), unaskable=unaskable)
+                  api_root=endpoint.api_root.rstrip("/"), unaskable=unaskable,
+                  namespace=endpoint.namespace)
 
 
 def _is_folder(name: str) -> bool:

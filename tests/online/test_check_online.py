@@ -132,7 +132,8 @@ def test_a_hosts_toml_mirror_is_asked_instead_of_upstream(registries: Registries
     [finding] = [f for f in doc["findings"] if f["rule"] == "PL114"]
     assert registries.mirror.pushed[("pause", "3.10")].digest in finding["message"]
     asked = registries.mirror.requests(mark, AGENT)
-    assert asked and asked[0].path == "/v2/pause/manifests/3.10"
+    # With ?ns=, as containerd asks a mirror for another registry's image.
+    assert asked and asked[0].path == "/v2/pause/manifests/3.10?ns=registry.k8s.io"
     assert doc["errors"] == []
 
 
@@ -291,5 +292,6 @@ def test_an_override_path_server_is_asked_under_its_own_path(registries: Registr
     mark = registries.mirror.log_mark()
     check("--platform", "linux/amd64", str(node))
     asked = [r.path for r in registries.mirror.requests(mark, AGENT)]
-    assert asked[0] == "/v2/elsewhere/pause/manifests/3.10", asked
-    assert "/v2/pause/manifests/3.10" in asked  # then the server, as containerd falls back
+    assert asked[0] == "/v2/elsewhere/pause/manifests/3.10?ns=registry.k8s.io", asked
+    # then the server, as containerd falls back
+    assert "/v2/pause/manifests/3.10?ns=registry.k8s.io" in asked

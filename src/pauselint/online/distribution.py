@@ -252,7 +252,12 @@ class RegistryClient:
         return self._hosts.get(host) or HostSettings()
 
     def _url(self, host: str, path: str) -> str:
-        scheme = "http" if self._settings(host).plain_http else "https"
+        settings = self._settings(host)
+        scheme = "http" if settings.plain_http else "https"
+        if settings.namespace:
+            # containerd asks a mirror with ?ns=<the image's registry> (resolver.go
+            # addNamespace): pull-through mirrors route by it.
+            path += ("&" if "?" in path else "?") + urlencode({"ns": settings.namespace})
         return f"{scheme}://{api_host(host)}{path}"
 
     def _request(self, method: str, host: str, path: str, name: str,

@@ -65,6 +65,8 @@ class HostSettings:
     # Where the API lives on the host: ``/v2``, or the path a hosts.toml
     # ``override_path = true`` server names (a proxy cache under ``/v2/proxy``).
     api_root: str = "/v2"
+    # The registry an image names, sent to a mirror as ``?ns=`` (containerd does).
+    namespace: str | None = None
 
     def __repr__(self) -> str:
         names = [name for name, _ in self.headers]

@@ -70,6 +70,8 @@ class Target:
     # Why this endpoint cannot be asked from here as the node asks it (its CA is a file
     # on the node that is not here), or None.
     unaskable: str | None = None
+    # containerd's ?ns= for a mirror: the registry the image names.
+    namespace: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,9 +223,9 @@ class _Clients:
                                 skip_verify=target.skip_verify,
                                 credentials=self._auth.credentials.get(
                                     _auth_key(target.host)), headers=target.headers,
-                                api_root=target.api_root)
+                                api_root=target.api_root, namespace=target.namespace)
         key = (target.host, plain_http, target.ca_file, target.skip_verify, target.headers,
-               target.api_root)
+               target.api_root, target.namespace)
         client = self._clients.get(key)
         if client is None:
             client = self._clients.setdefault(key, RegistryClient(
