@@ -221,7 +221,9 @@ class RegistryClient:
                 return _unexpected(host, got.status, f"the tag list of {name}")
             try:
                 page = json.loads(got.body)
-                tags = page.get("tags") or []
+                if "tags" not in page:  # null is an empty repository; absent is no list
+                    raise ValueError
+                tags = page["tags"] or []
                 if not all(isinstance(tag, str) for tag in tags):
                     raise ValueError
             except (ValueError, AttributeError, TypeError):
