@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from pauselint.cli import main
 from pauselint.online.distribution import OCI_INDEX, RegistryClient
 from pauselint.online.hosts import HostSettings
-from pauselint.online.results import Manifest
+from pauselint.online.results import FailureKind, Manifest, Tags
 from realparts.registry import Pusher, Registries
 
 CONFIG = 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\nsandbox_image = "{image}"\n'
@@ -192,3 +192,13 @@ def test_a_digest_header_that_is_no_digest_is_not_believed(servers) -> None:
     import hashlib
 
     assert answer.digest == "sha256:" + hashlib.sha256(INDEX).hexdigest()
+
+
+def test_a_tag_list_without_tags_is_no_tag_list(servers) -> None:
+    (host, handler), _ = servers
+    handler.answer = lambda h, body: _send(
+        h, 200, {"Content-Type": "application/json"}, b'{"name": "pause"}', body)
+    answer = RegistryClient({host: HostSettings(plain_http=True)}, timeout=3).tags(
+        host, "pause")
+    assert not isinstance(answer, Tags)
+    assert answer.kind is FailureKind.PROTOCOL
