@@ -215,3 +215,32 @@ def test_a_path_written_twice_holds_the_last_write(tmp_path: Path) -> None:
     [runtime] = node["runtimes"]
     assert runtime["sandbox_image"]["value"] == "registry.k8s.io/pause:3.10"
     assert runtime["sandbox_image"]["line"] == line_of(text, "pause:3.10")
+
+
+def test_encoded_content_with_two_sandbox_keys_gives_the_one_the_release_reads(
+        tmp_path: Path) -> None:
+    """Every value of a base64 text sits at the text's one place, so the value the
+    release reads must be told apart by its key, not its place (found by review: the
+    ignored pinned_images key of a version 2 file won)."""
+    import base64
+
+    config = ('version = 2\n[plugins."io.containerd.cri.v1.images".pinned_images]\n'
+              '  sandbox = "registry.k8s.io/pause:3.6"\n[plugins."io.containerd.grpc.v1.cri"]\n'
+              '  sandbox_image = "registry.k8s.io/pause:3.10"\n')
+    encoded = tmp_path / "encoded.yaml"
+    encoded.write_text("#cloud-config\nwrite_files:\n  - path: /etc/containerd/config.toml\n"
+                       "    encoding: b64\n"
+                       f"    content: {base64.b64encode(config.encode()).decode()}\n")
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(cloud_init({"/etc/containerd/config.toml": config}))
+
+    def image(path: Path, release: str) -> str:
+        result = CliRunner().invoke(main, ["show", "--no-config", "-o", "json",
+                                           "--runtime-version", f"containerd={release}",
+                                           str(path)])
+        [runtime] = json.loads(result.output)["nodes"][0]["runtimes"]
+        return runtime["sandbox_image"]["value"]
+
+    for release in ("1.7.20", "2.1.0"):
+        assert image(encoded, release) == image(plain, release), release
+    assert image(encoded, "1.7.20") == "registry.k8s.io/pause:3.10"

@@ -648,7 +648,10 @@ def _facts_of(node: NodeFacts, reading, by_release: tuple, line: str) -> NodeFac
         if s.location in {own.location for own in config.settings}))
     winner = None
     if found is not None:
-        winner = next((s for s in settings if s.location == found.location), None)
+        # By place and key: the values of one encoded text all share its place.
+        at_place = [s for s in settings if s.location == found.location]
+        winner = next((s for s in at_place if s.key.endswith(found.key)),
+                      at_place[0] if at_place else None)
         if winner is None:  # a spelling only this release reads (go-toml v1: any case)
             winner = Setting(Component.CONTAINERD, Role.SANDBOX_IMAGE, found.key, found.value,
                              found.location)
@@ -656,6 +659,7 @@ def _facts_of(node: NodeFacts, reading, by_release: tuple, line: str) -> NodeFac
         winner = winner._replace(effective=True, ignored=False, ignored_reason=None)
     release = reading.release.version
     marked = tuple(winner if winner is not None and s.location == winner.location
+                   and s.key == winner.key
                    else _as_read(s, reading, f"{release}{line}") for s in settings)
     if winner is not None and winner not in marked:
         marked = (*marked, winner)
