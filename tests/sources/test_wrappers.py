@@ -104,3 +104,26 @@ def test_a_kops_cluster_spec_override_and_kubelet_image() -> None:
     [node] = doc["nodes"]
     assert node["kubernetes_version"] == "1.35.2"
     assert node["runtimes"][0]["sandbox_image"]["value"] == "registry.k8s.io/pause:3.10.1"
+
+
+@pytest.mark.parametrize(("text", "what"), [
+    ("#cloud-config\nwrite_files:\n  - path: /etc/containerd/config.toml\n"
+     "    content: [1, 2]\n", "a list"),
+    ("#cloud-config\nwrite_files:\n  - path: /etc/default/kubelet\n    content: true\n",
+     "the bool 'true'"),
+    ("apiVersion: node.eks.aws/v1alpha1\nkind: NodeConfig\nspec:\n  containerd:\n"
+     "    config: 5\n", "the int '5'"),
+])
+def test_content_that_is_no_text_is_an_error_at_it(tmp_path: Path, text: str,
+                                                   what: str) -> None:
+    """A file's content must be text: a number or a list is said to be one, at its
+    place, not read as TOML that then 'is invalid' (found by review)."""
+    path = tmp_path / "wrapper.yaml"
+    path.write_text(text)
+    result = CliRunner().invoke(main, ["check", "--no-config", "-o", "json", "-k", "1.31",
+                                       str(path)])
+    assert result.exit_code == 2, result.output
+    [error] = json.loads(result.output)["errors"]
+    line = len(text.splitlines())
+    assert (error["line"], f"its content is {what}, not text" in error["message"]) == (
+        line, True), error

@@ -14,6 +14,8 @@ import gzip
 import zlib
 from typing import NamedTuple
 
+from yaml.nodes import ScalarNode
+
 from pauselint.model import Component, ConfigFile, InputError
 from pauselint.sources.kinds import InputType
 from pauselint.sources.source_text import SourceText
@@ -23,12 +25,15 @@ from pauselint.sources.yaml_locator import (
     YamlProblem,
     embedded_origin,
     get,
+    kind_name,
     scalar,
 )
 
 # Encodings as the wrappers name them (cloud-init accepts all of these spellings).
 GZIP_BASE64 = frozenset({"gzip+base64", "gz+base64", "gzip+b64", "gz+b64"})
 BASE64 = frozenset({"base64", "b64"})
+_STRING = "tag:yaml.org,2002:str"
+_NULL = "tag:yaml.org,2002:null"
 
 
 class Unwrapped(NamedTuple):
@@ -61,8 +66,16 @@ def file_entry(source: SourceText, entry: Node, errors: list[InputError], *,
 
 def embedded_file(source: SourceText, path: str | None, content: Node | None, encoding: str,
                   errors: list[InputError]) -> Unwrapped | None:
-    """The file ``content`` writes at ``path``, positioned in ``source``."""
-    if not path or content is None or scalar(content) is None:
+    """The file ``content`` writes at ``path``, positioned in ``source``; content that
+    is no text (a number, a list, a mapping) is an error at it, not a file."""
+    if not path or content is None or content.tag == _NULL:
+        return None
+    if not isinstance(content, ScalarNode) or content.tag != _STRING:
+        what = kind_name(content) if not isinstance(content, ScalarNode) else (
+            f"the {content.tag.rsplit(':', 1)[-1]} {content.value!r}")
+        line, column = OUTER.position(content)
+        errors.append(InputError(source.path, line, f"{path}: its content is {what}, not "
+                                 "text: the file is not read", column))
         return None
     text = scalar(content) or ""
     where = OUTER.position(content)
