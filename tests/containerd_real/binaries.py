@@ -31,8 +31,8 @@ if not __package__:  # run as a script: tests/ holds the shared Debian fetcher
 
 # The private apt configuration's parts shared with every real-part fetch (one copy).
 from realparts.debian import (
-    KEYRING,
     FetchError,
+    PrivateApt,
     _archive_address,
     _locked,
     _run,
@@ -48,7 +48,6 @@ _DEBIAN_SUITES = frozenset({
     "buster", "bullseye", "bookworm", "trixie", "forky", "duke", "sid",
     "oldoldstable", "oldstable", "stable", "testing", "unstable",
 })
-_UPDATE_TIMEOUT = 600
 _DOWNLOAD_TIMEOUT = 300
 
 
@@ -85,7 +84,7 @@ def fetch(versions: tuple[str, ...] = tuple(SUITES)) -> dict[str, Path]:
         missing = [v for v in versions if not found[v].is_file()]
         if missing:
             try:
-                apt = _PrivateApt(root / "apt", _archive_address())
+                apt = _ContainerdApt(root / "apt", _archive_address(), SUITES.values())
                 apt.update()
                 for version in missing:
                     _install(apt, version, root)
@@ -95,13 +94,13 @@ def fetch(versions: tuple[str, ...] = tuple(SUITES)) -> dict[str, Path]:
     return found
 
 
-def _install(apt: _PrivateApt, version: str, root: Path) -> None:
+def _install(apt: _ContainerdApt, version: str, root: Path) -> None:
     suite = SUITES[version]
     debian_version = apt.debian_version(version, suite)
     target = root / f"containerd-{version}"
     work = Path(tempfile.mkdtemp(prefix=f".containerd-{version}-", dir=root))
     try:
-        deb = apt.download(debian_version, work)
+        deb = apt.download_version(debian_version, work)
         tree = work / "tree"
         _run(["dpkg", "-x", str(deb), str(tree)], f"unpacking {deb.name}", _DOWNLOAD_TIMEOUT)
         if not (tree / BINARY).is_file():
@@ -113,56 +112,9 @@ def _install(apt: _PrivateApt, version: str, root: Path) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-class _PrivateApt:
-    """apt-get and apt-cache with a configuration of their own under ``folder``."""
-
-    def __init__(self, folder: Path, archive: str) -> None:
-        if shutil.which("apt-get") is None or shutil.which("dpkg") is None:
-            raise FetchError("apt-get or dpkg is not on this machine (Debian tools needed)")
-        if not KEYRING.is_file():
-            raise FetchError(f"Debian's archive keyring {KEYRING} is missing")
-        self.archive = archive
-        etc = folder / "etc"
-        for sub in ("etc/parts", "etc/preferences.d", "etc/sources.list.d",
-                    "lists/partial", "cache/archives/partial"):
-            (folder / sub).mkdir(parents=True, exist_ok=True)
-        sources = etc / "sources.list"
-        sources.write_text("".join(
-            f"deb [signed-by={KEYRING}] {archive} {suite} main\n"
-            for suite in dict.fromkeys(SUITES.values())))
-        (etc / "preferences").write_text("")
-        (folder / "status").write_text("")
-        settings = {
-            "Dir::Etc::Main": "/dev/null",
-            "Dir::Etc::Parts": str(etc / "parts"),
-            "Dir::Etc::SourceList": str(sources),
-            "Dir::Etc::SourceParts": str(etc / "sources.list.d"),
-            "Dir::Etc::Preferences": str(etc / "preferences"),
-            "Dir::Etc::PreferencesParts": str(etc / "preferences.d"),
-            "Dir::State": str(folder),
-            "Dir::State::Lists": str(folder / "lists"),
-            "Dir::State::status": str(folder / "status"),
-            "Dir::Cache": str(folder / "cache"),
-            "Acquire::Languages": "none",
-            # The archive may be a dated mirror whose Release files are past Valid-Until
-            # (sid's last a week); signatures are still checked against the keyring.
-            "Acquire::Check-Valid-Until": "false",
-            # The cache may sit in root's home, which apt's _apt user cannot enter.
-            "APT::Sandbox::User": "root",
-        }
-        config = etc / "apt.conf"
-        config.write_text("".join(f'{key} "{value}";\n' for key, value in settings.items()))
-        # APT_CONFIG is read before anything else, and its Dir::Etc::* point away from /etc/apt.
-        self.env = {**os.environ, "APT_CONFIG": str(config), "LC_ALL": "C"}
-        self.options = [arg for key, value in settings.items() for arg in ("-o", f"{key}={value}")]
-
-    def update(self) -> None:
-        out = _run(["apt-get", *self.options, "-q", "update"], "apt-get update",
-                   _UPDATE_TIMEOUT, self.env)
-        failed = [line for line in out.splitlines() if line.startswith(("Err:", "E:", "W:"))]
-        if failed:
-            raise FetchError(f"apt-get update against {self.archive} failed: "
-                             + " | ".join(failed[:4]))
+class _ContainerdApt(PrivateApt):
+    """The shared private apt (realparts/debian.py) over every suite in SUITES, able to
+    find the Debian version of one upstream containerd release."""
 
     def debian_version(self, upstream: str, suite: str) -> str:
         """The Debian version of the package in ``suite`` whose upstream part is ``upstream``."""
@@ -182,14 +134,8 @@ class _PrivateApt:
         raise FetchError(f"Debian {suite} offers no {PACKAGE} {upstream} "
                          f"(it offers: {', '.join(offered) or 'none'})")
 
-    def download(self, debian_version: str, folder: Path) -> Path:
-        _run(["apt-get", *self.options, "-q", "download", f"{PACKAGE}={debian_version}"],
-             f"apt-get download {PACKAGE}={debian_version}", _DOWNLOAD_TIMEOUT, self.env,
-             cwd=folder)
-        debs = sorted(folder.glob(f"{PACKAGE}_*.deb"))
-        if len(debs) != 1:
-            raise FetchError(f"apt-get download {PACKAGE}={debian_version} left {len(debs)} .deb")
-        return debs[0]
+    def download_version(self, debian_version: str, folder: Path) -> Path:
+        return self.download(f"{PACKAGE}={debian_version}", folder)
 
 
 def _upstream_part(debian_version: str) -> str:

@@ -26,7 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -79,7 +79,7 @@ def fetch(*packages: str, suite: str = SUITE) -> dict[str, Path]:
         if missing:
             folder = cache / f".apt-{suite}"
             try:
-                apt = _PrivateApt(folder, _archive_address(), suite)
+                apt = PrivateApt(folder, _archive_address(), suite)
                 apt.update()
                 for package in missing:
                     _unpack(apt, package, found[package])
@@ -104,7 +104,7 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _unpack(apt: _PrivateApt, package: str, target: Path) -> None:
+def _unpack(apt: PrivateApt, package: str, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{package}-", dir=target.parent))
     try:
@@ -120,10 +120,11 @@ def _unpack(apt: _PrivateApt, package: str, target: Path) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-class _PrivateApt:
-    """apt-get with a configuration of its own under ``folder``, for one suite."""
+class PrivateApt:
+    """apt-get with a configuration of its own under ``folder``, for ``suites`` (one
+    name, or several: tests/containerd_real takes one package from three)."""
 
-    def __init__(self, folder: Path, archive: str, suite: str) -> None:
+    def __init__(self, folder: Path, archive: str, suites: str | Iterable[str]) -> None:
         if shutil.which("apt-get") is None or shutil.which("dpkg") is None:
             raise FetchError("apt-get or dpkg is not on this machine (Debian tools needed)")
         if not KEYRING.is_file():
@@ -134,7 +135,9 @@ class _PrivateApt:
                     "lists/partial", "cache/archives/partial"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
         sources = etc / "sources.list"
-        sources.write_text(f"deb [signed-by={KEYRING}] {archive} {suite} main\n")
+        names = [suites] if isinstance(suites, str) else list(dict.fromkeys(suites))
+        sources.write_text("".join(f"deb [signed-by={KEYRING}] {archive} {name} main\n"
+                                   for name in names))
         (etc / "preferences").write_text("")
         (folder / "status").write_text("")
         settings = {
@@ -169,9 +172,10 @@ class _PrivateApt:
                              + " | ".join(failed[:4]))
 
     def download(self, package: str, folder: Path) -> Path:
+        """``package`` (``name`` or ``name=version``) as a .deb in ``folder``."""
         _run(["apt-get", *self.options, "-q", "download", package],
              f"apt-get download {package}", _DOWNLOAD_TIMEOUT, self.env, cwd=folder)
-        debs = sorted(folder.glob(f"{package}_*.deb"))
+        debs = sorted(folder.glob(f"{package.split('=', 1)[0]}_*.deb"))
         if len(debs) != 1:
             raise FetchError(f"apt-get download {package} left {len(debs)} .deb")
         return debs[0]
