@@ -40,6 +40,11 @@ def test_shipped_table_is_the_top_level_file() -> None:
         (lambda r: r["containerd"]["defaults"].reverse(), "not strictly ascending"),
         (lambda r: r.update(extra={}), "unknown key(s) extra"),
         (lambda r: r["table"].update(date="28.11.2026"), "YYYY-MM-DD"),
+        # A date with more after it was once let through (the check used a search
+        # pattern meant for finding dates inside source texts).
+        (lambda r: r["table"].update(date="2026-11-28x"), "YYYY-MM-DD"),
+        (lambda r: r["pause_tags"][3].update(digest="sha256:" + "a" * 64 + "\n"),
+         "malformed digest"),
         (lambda r: r["kubeadm"]["pause_versions"][0].update(kubernetes=1.18), "quoted strings"),
         (lambda r: r["mirrors"][1].update(prefix="bad prefix"),
          "mirrors[1]: prefix 'bad prefix' is not an image name prefix"),

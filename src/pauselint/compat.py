@@ -13,7 +13,6 @@ import copy
 import functools
 import itertools
 import json
-import re
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -28,6 +27,7 @@ from pauselint.imageref import (
     normalize_prefix,
     parse_image,
 )
+from pauselint.lazy_re import LazyPattern
 
 
 class CompatError(ValueError):
@@ -35,8 +35,8 @@ class CompatError(ValueError):
 
 
 STATUSES = frozenset({"secondary", "unverified"})
-_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DIGEST = LazyPattern(r"sha256:[0-9a-f]{64}")
+_DATE = LazyPattern(r"\d{4}-\d{2}-\d{2}")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -49,9 +49,9 @@ def minor_of(version: str | Version) -> tuple[int, int]:
 
 # At most 9 digits a number: real versions have 1-4, and packaging's ``int()`` of a
 # longer run costs quadratic time and past 4,300 digits raises a bare ValueError.
-_LONG_NUMBER = re.compile(r"\d{10}")
+_LONG_NUMBER = LazyPattern(r"\d{10}")
 # The leading dotted release of a vendor version (1.6.20~ds1, v1.29.0-eks-5e0fdde).
-_LEADING_RELEASE = re.compile(r"v*(\d{1,9}(?:\.\d{1,9}){1,2})(?!\d|\.\d{10})")
+_LEADING_RELEASE = LazyPattern(r"v*(\d{1,9}(?:\.\d{1,9}){1,2})(?!\d|\.\d{10})")
 
 
 def parse_version(text: str) -> Version:
@@ -218,7 +218,7 @@ _COMPARATORS = {
     ">=": Version.__ge__, ">": Version.__gt__, "<=": Version.__le__, "<": Version.__lt__,
     "==": Version.__eq__,
 }
-_BOUND = re.compile(r"^\s*(>=|<=|==|>|<)\s*([0-9][0-9A-Za-z.+-]*)\s*$")
+_BOUND = LazyPattern(r"^\s*(>=|<=|==|>|<)\s*([0-9][0-9A-Za-z.+-]*)\s*$")
 
 
 class VersionRange(NamedTuple):
@@ -290,13 +290,13 @@ def _optional(where: str, entry: Mapping[str, Any], key: str, kind: type | tuple
     return value
 
 
-_DATE = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
+_DATE_ANYWHERE = LazyPattern(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
 
 
 def _dates_in(data: Any) -> Iterator[str]:
     """Every YYYY-MM-DD date written anywhere in ``data`` (values and source texts)."""
     if isinstance(data, str):
-        yield from _DATE.findall(data)
+        yield from _DATE_ANYWHERE.findall(data)
     elif isinstance(data, dict):
         for value in data.values():
             yield from _dates_in(value)
@@ -306,7 +306,7 @@ def _dates_in(data: Any) -> Iterator[str]:
 
 
 def _date(where: str, text: Any) -> str:
-    if not isinstance(text, str) or not _DATE.match(text):
+    if not isinstance(text, str) or not _DATE.fullmatch(text):
         raise CompatError(f"{where}: dates are quoted YYYY-MM-DD strings, got {text!r}")
     return text
 
@@ -404,7 +404,7 @@ class CompatTable:
             _check_keys(where, e, allowed, ("tag", "linux", "windows", "source"))
             order.append(_version(where, e["tag"]))
             digest = e.get("digest")
-            if digest is not None and not _DIGEST.match(digest):
+            if digest is not None and not _DIGEST.fullmatch(digest):
                 raise CompatError(f"{where}: malformed digest {digest!r}")
             promoted = _date(where, e["promoted"]) if "promoted" in e else None
             tags[e["tag"]] = PauseTag(

@@ -33,6 +33,8 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from pauselint.lazy_re import LazyPattern
+
 # Lone surrogates: what os.fsdecode makes of bytes that are not UTF-8 (U+DC80-U+DCFF),
 # or what a JSON "\ud800" escape from an API server decodes to.
 _SURROGATES = "\ud800-\udfff"
@@ -42,13 +44,15 @@ _SURROGATES = "\ud800-\udfff"
 # cursor, ends a line or reorders what is shown ("Trojan Source", CVE-2021-42574).
 _CONTROLS = "\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
 _LINE_BREAKS = "\n\r"
-_UNDECODABLE = re.compile(f"[{_SURROGATES}]")
-_UNPRINTABLE = re.compile(f"[{_SURROGATES}{_CONTROLS}{_LINE_BREAKS}]")
+# Compiled on first need: an ASCII text (nearly every one) is answered by isascii()
+# and isprintable() alone, which for ASCII mean exactly "no C0 control and no DEL".
+_UNDECODABLE = LazyPattern(f"[{_SURROGATES}]")
+_UNPRINTABLE = LazyPattern(f"[{_SURROGATES}{_CONTROLS}{_LINE_BREAKS}]")
 # Workflow commands carry CR and LF in their own escapes (%0D, %0A), and an
 # annotation shows them as line breaks.
-_UNPRINTABLE_BUT_LINE_BREAKS = re.compile(f"[{_SURROGATES}{_CONTROLS}]")
+_UNPRINTABLE_BUT_LINE_BREAKS = LazyPattern(f"[{_SURROGATES}{_CONTROLS}]")
 # What json.dumps(ensure_ascii=False) writes raw: it escapes C0 itself.
-_JSON_RAW_CONTROLS = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_JSON_RAW_CONTROLS = LazyPattern("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 # The surrogates os.fsdecode makes stand for the bytes 0x80-0xFF.
 _ESCAPED_BYTES = range(0xDC80, 0xDD00)
 
@@ -73,7 +77,7 @@ def _shown(match: re.Match[str]) -> str:
 
 def undecodable_escaped(text: str) -> str:
     """``text`` with every lone surrogate shown escaped: always encodable as UTF-8."""
-    if not _UNDECODABLE.search(text):
+    if text.isascii() or not _UNDECODABLE.search(text):
         return text
     return _UNDECODABLE.sub(_shown, text)
 
@@ -81,7 +85,7 @@ def undecodable_escaped(text: str) -> str:
 def printable(text: str) -> str:
     """``text`` safe to print to a terminal or log: no undecodable byte, no control
     character, no bidi control (each shown escaped, as the module says)."""
-    if not _UNPRINTABLE.search(text):
+    if (text.isascii() and text.isprintable()) or not _UNPRINTABLE.search(text):
         return text
     return _UNPRINTABLE.sub(_shown, text)
 
@@ -89,7 +93,8 @@ def printable(text: str) -> str:
 def printable_but_line_breaks(text: str) -> str:
     """``printable`` that keeps CR and LF, for a format that escapes them itself
     (GitHub workflow commands: ``%0D``, ``%0A``)."""
-    if not _UNPRINTABLE_BUT_LINE_BREAKS.search(text):
+    if (text.isascii() and text.isprintable()) or not _UNPRINTABLE_BUT_LINE_BREAKS.search(
+            text):
         return text
     return _UNPRINTABLE_BUT_LINE_BREAKS.sub(_shown, text)
 
@@ -99,7 +104,8 @@ def json_controls_escaped(document: str) -> str:
     separators) written as ``\\uXXXX`` escapes: the same data to any parser, and
     harmless to ``cat report.json`` on a terminal. Such characters only occur inside
     JSON strings, so replacing them everywhere is exact."""
-    if not _JSON_RAW_CONTROLS.search(document):
+    if (document.isascii() and "\x7f" not in document) or not _JSON_RAW_CONTROLS.search(
+            document):
         return document
     return _JSON_RAW_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", document)
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from pauselint.lazy_re import LazyPattern
 from pauselint.model import Component, ConfigFile
 from pauselint.sources.kinds import InputType
 
@@ -80,7 +81,7 @@ class Format:
     kind: InputType
     module: str
     component: Component | None
-    content: re.Pattern[str] | None = None
+    content: LazyPattern | None = None
     by_name: NameRule | None = None
     lf_only: bool = False
     read: str = "read_source"
@@ -185,44 +186,44 @@ FORMATS: tuple[Format, ...] = (
     # kubelet's command line, so it is read and layered as the kubelet-env kind.
     Format("kubelet-cmdline", InputType.KUBELET_ENV, "pauselint.sources.kubelet_cmdline",
            Component.KUBELET,
-           re.compile(r"\A(?:[^\x00\n]*/)?(?:kubelet|hyperkube\x00kubelet|cri-dockerd)\x00"),
+           LazyPattern(r"\A(?:[^\x00\n]*/)?(?:kubelet|hyperkube\x00kubelet|cri-dockerd)\x00"),
            _proc_cmdline_name, layer=_FLAGS_LAYER, layer_rank=40),
     Format("systemd", InputType.SYSTEMD, "pauselint.sources.systemd", Component.KUBELET,
-           re.compile(r"^\[(?:Unit|Service|Install)\][ \t]*$", re.M), _systemd_name,
+           LazyPattern(r"^\[(?:Unit|Service|Install)\][ \t]*$", re.M), _systemd_name,
            lf_only=True, read_together="read_services", layer=_FLAGS_LAYER, layer_rank=40,
            references="references",
            hints=("[Unit]", "[Service]", "[Install]")),
     # Cluster API kubeadm bootstrap and control plane objects: they embed node files
     # and kubeadm's settings, so they come before the plain kubeadm format.
     Format("cluster-api", InputType.CLUSTER_API, "pauselint.sources.capi", Component.KUBEADM,
-           re.compile(r"^[\"']?apiVersion[\"']?[ \t]*:[ \t]*[\"']?"
+           LazyPattern(r"^[\"']?apiVersion[\"']?[ \t]*:[ \t]*[\"']?"
                       r"(?:bootstrap|controlplane)\.cluster\.x-k8s\.io/", re.M),
            unwrap="unwrap",
            hints=("cluster.x-k8s.io",)),
     # EKS nodeadm's NodeConfig: containerd TOML and kubelet flags as YAML strings.
     Format("eks-nodeconfig", InputType.EKS, "pauselint.sources.eks", Component.KUBELET,
-           re.compile(r"^[\"']?apiVersion[\"']?[ \t]*:[ \t]*[\"']?node\.eks\.aws/", re.M),
+           LazyPattern(r"^[\"']?apiVersion[\"']?[ \t]*:[ \t]*[\"']?node\.eks\.aws/", re.M),
            unwrap="unwrap",
            hints=("node.eks.aws",)),
     # Talos machine configs: the v1alpha1 document says `version: v1alpha1` at column 0
     # (a patch, holding only `machine:` keys, is no whole config: --type talos reads one).
     Format("talos", InputType.TALOS, "pauselint.sources.talos", Component.KUBELET,
-           re.compile(r"^version[ \t]*:[ \t]*[\"']?v1alpha1[\"']?[ \t]*(?:#.*)?\r?$", re.M),
+           LazyPattern(r"^version[ \t]*:[ \t]*[\"']?v1alpha1[\"']?[ \t]*(?:#.*)?\r?$", re.M),
            unwrap="unwrap",
            hints=("v1alpha1",)),
     # cloud-init user-data: its first line says so.
     Format("cloud-init", InputType.CLOUD_INIT, "pauselint.sources.cloudinit", None,
-           re.compile(r"\A#cloud-config[ \t]*\r?$", re.M), unwrap="unwrap",
+           LazyPattern(r"\A#cloud-config[ \t]*\r?$", re.M), unwrap="unwrap",
            hints=("#cloud-config",)),
     # ... and user-data carried as a YAML string (a Cluster API bootstrap Secret, a
     # KubeVirt VM): a block scalar's `#cloud-config` line, a quoted one, or base64 of it.
     Format("cloud-init-carried", InputType.CLOUD_INIT, "pauselint.sources.cloudinit", None,
-           re.compile(r"^[ \t]+#cloud-config[ \t]*\r?$|[\"']#cloud-config\\n"
+           LazyPattern(r"^[ \t]+#cloud-config[ \t]*\r?$|[\"']#cloud-config\\n"
                       r"|[ \t]I2Nsb3VkLWNvbmZpZw", re.M), unwrap="unwrap_carried",
            hints=("#cloud-config", "I2Nsb3VkLWNvbmZpZw")),
     # Ignition JSON, Butane YAML, OpenShift MachineConfigs and the MCO's file templates.
     Format("ignition", InputType.IGNITION, "pauselint.sources.ignition", None,
-           re.compile(r"\"ignition\"[ \t]*:[ \t]*\{"
+           LazyPattern(r"\"ignition\"[ \t]*:[ \t]*\{"
                       r"|^variant[ \t]*:[ \t]*[\"']?(?:fcos|flatcar|openshift|r4e|fiot)\b"
                       r"|^[\"']?apiVersion[\"']?[ \t]*:[ \t]*[\"']?"
                       r"machineconfiguration\.openshift\.io/"
@@ -231,24 +232,24 @@ FORMATS: tuple[Format, ...] = (
            hints=('"ignition"', "variant", "machineconfiguration.openshift.io", "contents")),
     # kOps nodeup tasks: YAML documents that are files nodeup writes.
     Format("kops", InputType.KOPS, "pauselint.sources.kops", None,
-           re.compile(r"^type:[ \t]*file[ \t]*\r?$"
+           LazyPattern(r"^type:[ \t]*file[ \t]*\r?$"
                       r"|^[\"']?apiVersion[\"']?[ \t]*:[ \t]*[\"']?kops\.k8s\.io/", re.M),
            unwrap="unwrap",
            hints=("file", "kops.k8s.io")),
     # the kubeadm-config ConfigMap as `kubectl get cm -o yaml` prints it
     Format("kubeadm-configmap", InputType.KUBEADM, "pauselint.sources.kubeadm_configmap",
-           Component.KUBEADM, re.compile(r"^[ \t]+ClusterConfiguration[ \t]*:[ \t]*[|>]", re.M),
+           Component.KUBEADM, LazyPattern(r"^[ \t]+ClusterConfiguration[ \t]*:[ \t]*[|>]", re.M),
            layer="pauselint.sources.kubeadm:layer", layer_rank=50,
            hints=("ClusterConfiguration",)),
     Format("kubeadm", InputType.KUBEADM, "pauselint.sources.kubeadm", Component.KUBEADM,
            # (a kubeadm kind with no apiVersion too: the reader says kubeadm refuses it)
-           re.compile(r"^\"?apiVersion\"?[ \t]*:[ \t]*[\"']?kubeadm\.k8s\.io/"
+           LazyPattern(r"^\"?apiVersion\"?[ \t]*:[ \t]*[\"']?kubeadm\.k8s\.io/"
                       r"|^[\"']?kind[\"']?[ \t]*:[ \t]*[\"']?"
                       r"(?:Cluster|Init|Join)Configuration\b", re.M),
            layer="layer", layer_rank=50,
            hints=("kubeadm.k8s.io", "Configuration")),
     Format("kubelet-config", InputType.KUBELET_CONFIG, _KUBELET, Component.KUBELET,
-           re.compile(r"^kind[ \t]*:[ \t]*[\"']?KubeletConfiguration\b"
+           LazyPattern(r"^kind[ \t]*:[ \t]*[\"']?KubeletConfiguration\b"
                       r"|\"kind\"[ \t]*:[ \t]*\"KubeletConfiguration\"", re.M),
            read="read_kubelet_config_source", hints=("KubeletConfiguration",)),
     # Registry host configuration (issue 15): where pulls go. They set no sandbox image
@@ -259,17 +260,17 @@ FORMATS: tuple[Format, ...] = (
     # has containerd's own ``[plugins`` tables is containerd's config (``detect``).
     Format(HOSTS_FORMAT, InputType.CONTAINERD_HOSTS, "pauselint.sources.containerd_hosts",
            Component.CONTAINERD,
-           re.compile(r"^[ \t]*\[[ \t]*host[ \t]*\.", re.M), _hosts_toml_name, lf_only=True,
+           LazyPattern(r"^[ \t]*\[[ \t]*host[ \t]*\.", re.M), _hosts_toml_name, lf_only=True,
            hints=("host",)),
     Format("registries-conf", InputType.REGISTRIES_CONF, "pauselint.sources.registries_conf",
            Component.CRIO,
-           re.compile(r"^[ \t]*\[\[[ \t]*registry[ \t]*\]\]"
+           LazyPattern(r"^[ \t]*\[\[[ \t]*registry[ \t]*\]\]"
                       r"|^unqualified-search-registries[ \t]*="
                       r"|^[ \t]*\[[ \t]*registries\.(?:search|insecure|block)[ \t]*\]", re.M),
            _registries_conf_name, lf_only=True,
            hints=("registry", "registries")),
     Format("cri-o", InputType.CRIO, "pauselint.sources.crio", Component.CRIO,
-           re.compile(r"^\[\[?[ \t]*\"?crio[\].\"]|^crio\.[\w.\"-]+[ \t]*=", re.M), _crio_name,
+           LazyPattern(r"^\[\[?[ \t]*\"?crio[\].\"]|^crio\.[\w.\"-]+[ \t]*=", re.M), _crio_name,
            lf_only=True, layer="layer", layer_rank=20,
            hints=("crio",)),
     Format("containerd", InputType.CONTAINERD, "pauselint.sources.containerd",
@@ -277,7 +278,7 @@ FORMATS: tuple[Format, ...] = (
            # `[plugins]` alone is not enough: INI-style files (a Python package's
            # requires.txt) have that section too. containerd's name a plugin, at once or
            # in an indented table within the next lines (bounded: linear on any head).
-           re.compile(r"^\[\[?[ \t]*plugins[.\"]"
+           LazyPattern(r"^\[\[?[ \t]*plugins[.\"]"
                       r"|^\[[ \t]*plugins[ \t]*\][^\n]*\n"
                       r"(?=(?:[^\n]*\n){0,8}?[ \t]*\[\[?[ \t]*plugins[.\"'])"
                       r"|^version[ \t]*=[ \t]*[23][ \t]*(?:#.*)?\r?$"
@@ -285,11 +286,11 @@ FORMATS: tuple[Format, ...] = (
            lf_only=True, layer="layer", layer_rank=10, references="references", sees_bom=True,
            hints=("plugins", "version", "io.containerd.")),
     Format("k3s", InputType.K3S, "pauselint.sources.k3s", Component.K3S,
-           re.compile(r"^[\"']?pause-image[\"']?[ \t]*:", re.M), _k3s_name,
+           LazyPattern(r"^[\"']?pause-image[\"']?[ \t]*:", re.M), _k3s_name,
            layer="layer", layer_rank=30,
            hints=("pause-image",)),
     Format("kubelet-env", InputType.KUBELET_ENV, _KUBELET, Component.KUBELET,
-           re.compile(r"^(?:export[ \t]+)?KUBELET_(?:KUBEADM_|EXTRA_)?ARGS[ \t]*=", re.M),
+           LazyPattern(r"^(?:export[ \t]+)?KUBELET_(?:KUBEADM_|EXTRA_)?ARGS[ \t]*=", re.M),
            _kubelet_env_name, lf_only=True, read="read_kubelet_env_source",
            layer=_FLAGS_LAYER, layer_rank=40,
            hints=("KUBELET_",)),
