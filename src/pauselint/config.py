@@ -11,7 +11,6 @@ hands them to the engine (flags win over the file).
 
 from __future__ import annotations
 
-import difflib
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -315,6 +314,8 @@ def _rule_ids(check: _Checker, key: str, known: frozenset[str]) -> tuple[str, ..
     for item, text in check.strings(key):
         for rule in (part.strip().upper() for part in text.split(",")):
             if rule not in known:
+                import difflib  # only for a typo's suggestion
+
                 close = difflib.get_close_matches(rule, sorted(known), n=1, cutoff=0.8)
                 hint = f" (did you mean {close[0]}?)" if close else ""
                 raise check.fail(entry, f"unknown rule id {rule!r}{hint}", item)
@@ -461,6 +462,8 @@ def _validate(path: Path, entries: list[_Entry]) -> Config:
     check = _Checker(str(path), entries)
     for entry in entries:
         if entry.key not in KEYS:
+            import difflib  # only for a typo's suggestion
+
             close = difflib.get_close_matches(entry.key.replace("_", "-"), KEYS, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise check.fail(entry, f"unknown key{hint}")

@@ -7,7 +7,7 @@ own beyond "a rule that cannot run is listed, never guessed".
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -283,20 +283,18 @@ def image_uses(nodes: Sequence[NodeFacts], table: CompatTable, runtimes: Sequenc
     return uses, errors
 
 
-def online_aware(modules: list, online: object | None) -> list:
-    """The rule modules that run: the online ones (``ONLINE``) only with ``--online``."""
-    return modules if online is not None else [m for m in modules
-                                               if not getattr(m, "ONLINE", False)]
-
-
-def enabled_rules(enable: Iterable[str], disable: Iterable[str]) -> list:
-    """Rule modules to run: on by default, plus ``enable``, minus ``disable``."""
+def enabled_rules(enable: Iterable[str], disable: Iterable[str], *, online: bool = True,
+                  only: Collection[str] | None = None) -> list:
+    """Rule modules to run: on by default, plus ``enable``, minus ``disable``; the
+    online ones only when ``online``; of those, only the IDs in ``only`` if given.
+    Chosen from the registry's table, so a rule that does not run is never imported."""
     enable, disable = set(enable), set(disable)
-    unknown = sorted((enable | disable) - set(rule_registry.RULES))
+    unknown = sorted((enable | disable) - set(rule_registry.INFO))
     if unknown:
         raise UsageError(f"unknown rule id(s): {', '.join(unknown)} (see `pauselint rules`)")
-    return [m for rid, m in rule_registry.RULES.items()
-            if (m.DEFAULT_ENABLED or rid in enable) and rid not in disable]
+    return [rule_registry.RULES[rid] for rid, info in rule_registry.INFO.items()
+            if (info.default_enabled or rid in enable) and rid not in disable
+            and (online or not info.online) and (only is None or rid in only)]
 
 
 def run_rules(ctx: RuleContext, modules: Sequence) -> tuple[list[Finding], list[Skip]]:
@@ -401,7 +399,8 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
     under ``nodes``; each runtime's ``pull_path`` there is worked out with ``--online``
     or ``pull_paths=True``, else left null.
     """
-    modules = online_aware(enabled_rules(options.enable, options.disable), options.online)
+    modules = enabled_rules(options.enable, options.disable,
+                            online=options.online is not None)
     run = _prepare(files, options, table)
     errors = list(run.errors)
     findings: list[Finding] = []

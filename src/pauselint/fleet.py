@@ -146,11 +146,11 @@ def check_clusters(results: Sequence[ClusterFacts | ClusterError], table: Compat
     ``online`` (``OnlineSettings``), the images the nodes hold are also asked of their
     registries first (no node's registry configuration is known here: each image's
     own registry is asked)."""
-    from pauselint.engine import enabled_rules, online_aware
+    from pauselint.engine import enabled_rules
 
-    wanted = set(NODE_RULES) | set(CLUSTER_RULES) | set(ONLINE_RULES)
-    modules = {m.ID: m for m in online_aware(enabled_rules(enable, disable), online)
-               if m.ID in wanted}
+    wanted = {*NODE_RULES, *CLUSTER_RULES, *ONLINE_RULES}
+    modules = {m.ID: m for m in enabled_rules(enable, disable, online=online is not None,
+                                              only=wanted)}
     node_modules = [modules[r] for r in (*NODE_RULES, *ONLINE_RULES) if r in modules]
     cluster_modules = [modules[r] for r in CLUSTER_RULES if r in modules]
     findings: list[Finding] = []

@@ -129,7 +129,7 @@ def _supersede(group: list[Finding]) -> list[Finding]:
 
 def _fix_checks(modules: Sequence[ModuleType]) -> list[ModuleType]:
     ran = {m.ID for m in modules}
-    return [m for rid, m in rule_registry.RULES.items()
+    return [rule_registry.RULES[rid] for rid in rule_registry.INFO
             if rid in IMAGE_VALUE_RULES and (rid in ran or rid in _ALWAYS_ASKED)]
 
 

@@ -1,62 +1,96 @@
-"""The rule registry: a plain dict from rule ID to rule module, in ID order.
+"""The rule registry: rule ID to rule module, in ID order, imported on first use.
 
-Adding a rule is adding its module name here; nothing discovers rules by magic,
-so what runs is exactly what this list says.
+Adding a rule is adding its line to ``INFO``; nothing discovers rules by magic, so
+what runs is exactly what this table says. ``INFO`` also holds what callers ask of a
+rule before running it (its name, severity, whether it is on by default, whether it
+needs the network), so choosing rules imports none: a rule that is off, or online
+without ``--online``, is never loaded.
+tests/rules/test_rule_registry.py checks each line against the module's own constants,
+so the two cannot drift apart.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator, Mapping
 from types import ModuleType
+from typing import NamedTuple
 
-_MODULES = (
-    "pl001_table_too_old",
-    "pl002_unused_suppression",
-    "pl101_unknown_tag",
-    "pl102_tag_not_on_registry",
-    "pl103_frozen_registry",
-    "pl104_floating_tag",
-    "pl105_arch_mismatch",
-    "pl106_arch_pinned_image",
-    "pl107_platform_not_in_image",
-    "pl108_digest_mismatch",
-    "pl109_unpinned_digest",
-    "pl110_registry_not_allowed",
-    "pl111_short_name",
-    "pl112_tag_missing_on_registry",
-    "pl113_platform_missing_on_registry",
-    "pl114_digest_differs_from_upstream",
-    "pl201_pause_older_than_expected",
-    "pl202_pause_differs_from_kubeadm",
-    "pl203_registry_differs_from_image_repository",
-    "pl301_pod_infra_flag_removed",
-    "pl302_pod_infra_flag_deprecated",
-    "pl303_pod_infra_flag_mismatch",
-    "pl304_sandbox_not_pinned",
-    "pl401_ignored_setting",
-    "pl402_config_version_unsupported",
-    "pl403_shadowed_setting",
-    "pl404_runtime_default_used",
-    "pl405_runtime_unsupported",
-    "pl406_runtime_refuses_config",
-    "pl407_import_replaces_section",
-    "pl408_empty_sandbox_image",
-    "pl409_sandbox_changes_with_runtime",
-    "pl410_runtime_config_not_applied",
-    "pl501_node_drift",
-    "pl502_kubelet_version_skew",
-)
+from pauselint.model import Severity
 
 
-def _load() -> dict[str, ModuleType]:
-    registry: dict[str, ModuleType] = {}
-    for name in _MODULES:
-        module = importlib.import_module(f"{__name__}.{name}")
-        registry[module.ID] = module
-    return dict(sorted(registry.items()))
+class RuleInfo(NamedTuple):
+    """A rule's constants, known without importing its module."""
+
+    name: str
+    severity: Severity
+    default_enabled: bool
+    online: bool = False
 
 
-RULES: dict[str, ModuleType] = _load()
+INFO: dict[str, RuleInfo] = {
+    "PL001": RuleInfo("table-too-old", Severity.WARNING, True),
+    "PL002": RuleInfo("unused-suppression", Severity.INFO, True),
+    "PL101": RuleInfo("unknown-tag", Severity.ERROR, True),
+    "PL102": RuleInfo("tag-not-on-registry", Severity.ERROR, True),
+    "PL103": RuleInfo("frozen-registry", Severity.WARNING, True),
+    "PL104": RuleInfo("floating-tag", Severity.ERROR, True),
+    "PL105": RuleInfo("arch-mismatch", Severity.ERROR, True),
+    "PL106": RuleInfo("arch-pinned-image", Severity.WARNING, True),
+    "PL107": RuleInfo("platform-not-in-image", Severity.ERROR, True),
+    "PL108": RuleInfo("digest-mismatch", Severity.ERROR, True),
+    "PL109": RuleInfo("unpinned-digest", Severity.INFO, False),
+    "PL110": RuleInfo("registry-not-allowed", Severity.ERROR, True),
+    "PL111": RuleInfo("short-name", Severity.WARNING, True),
+    "PL112": RuleInfo("tag-missing-on-registry", Severity.ERROR, True, online=True),
+    "PL113": RuleInfo("platform-missing-on-registry", Severity.ERROR, True, online=True),
+    "PL114": RuleInfo("digest-differs-from-upstream", Severity.WARNING, True, online=True),
+    "PL201": RuleInfo("pause-older-than-expected", Severity.WARNING, True),
+    "PL202": RuleInfo("pause-differs-from-kubeadm", Severity.INFO, True),
+    "PL203": RuleInfo("registry-differs-from-image-repository", Severity.WARNING, True),
+    "PL301": RuleInfo("pod-infra-flag-removed", Severity.ERROR, True),
+    "PL302": RuleInfo("pod-infra-flag-deprecated", Severity.WARNING, True),
+    "PL303": RuleInfo("pod-infra-flag-mismatch", Severity.WARNING, True),
+    "PL304": RuleInfo("sandbox-not-pinned", Severity.WARNING, True),
+    "PL401": RuleInfo("ignored-setting", Severity.ERROR, True),
+    "PL402": RuleInfo("config-version-unsupported", Severity.ERROR, True),
+    "PL403": RuleInfo("shadowed-setting", Severity.WARNING, True),
+    "PL404": RuleInfo("runtime-default-used", Severity.INFO, True),
+    "PL405": RuleInfo("runtime-unsupported", Severity.ERROR, True),
+    "PL406": RuleInfo("runtime-refuses-config", Severity.ERROR, True),
+    "PL407": RuleInfo("import-replaces-section", Severity.WARNING, True),
+    "PL408": RuleInfo("empty-sandbox-image", Severity.ERROR, True),
+    "PL409": RuleInfo("sandbox-changes-with-runtime", Severity.WARNING, True),
+    "PL410": RuleInfo("runtime-config-not-applied", Severity.WARNING, True),
+    "PL501": RuleInfo("node-drift", Severity.WARNING, True),
+    "PL502": RuleInfo("kubelet-version-skew", Severity.ERROR, True),
+}
+
+
+def module_name(rule_id: str) -> str:
+    """The rule's module: ``pauselint.rules.pl<nnn>_<name with underscores>``."""
+    return f"{__name__}.{rule_id.lower()}_{INFO[rule_id].name.replace('-', '_')}"
+
+
+class _Registry(Mapping[str, ModuleType]):
+    """``INFO``'s rules as modules, each imported the first time it is looked up."""
+
+    def __getitem__(self, rule_id: str) -> ModuleType:
+        if rule_id not in INFO:
+            raise KeyError(rule_id)
+        return importlib.import_module(module_name(rule_id))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(INFO)
+
+    def __len__(self) -> int:
+        return len(INFO)
+
+    def __contains__(self, rule_id: object) -> bool:
+        return rule_id in INFO
+
+
+RULES: Mapping[str, ModuleType] = _Registry()
 
 
 def doc_summary(module: ModuleType) -> str:
