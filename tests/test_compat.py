@@ -270,3 +270,27 @@ def test_runtime_defaults_of_late_2026_releases(runtime: str, version: str, imag
 def test_k3s_defaults_no_release_names_are_unknown_not_guessed(version: str) -> None:
     """When 3.1 became 3.6 was not found, and 1.38 is beyond the table."""
     assert load_table().runtime_default("k3s", Version(version)) is None
+
+
+def test_containerd_loading_is_worked_out_once_per_release(monkeypatch) -> None:
+    """Asked for every containerd file, once per line: the answers are kept (issue 16)."""
+    table = CompatTable(mutated(lambda r: None))
+    worked: list[Version] = []
+    original = CompatTable._work_out_loading
+
+    def counting(self: CompatTable, runtime: Version):
+        worked.append(runtime)
+        return original(self, runtime)
+
+    monkeypatch.setattr(CompatTable, "_work_out_loading", counting)
+    first = table.containerd_line_loadings()
+    lines = table.containerd_lines()
+    assert [loading.version for loading in first] == [
+        v for v in lines if original(table, v) is not None]
+    for _ in range(3):
+        assert table.containerd_line_loadings() == first
+        assert [table.containerd_loading(v) for v in lines] == [
+            original(table, v) for v in lines]
+    assert sorted(worked) == sorted(lines)  # each release once, however often asked
+    lines.append(Version("9.9"))  # a caller's copy: the table's own list is untouched
+    assert Version("9.9") not in table.containerd_lines()

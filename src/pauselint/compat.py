@@ -524,6 +524,11 @@ class CompatTable:
                 int(e["version"]), str(_version(where, e["min_containerd"])),
                 e["sandbox_key"], e["source"])
         self._config_versions = versions
+        # Answers that depend on these facts alone, kept once worked out (a copy made
+        # by extended() shares them: it changes repositories and mirrors, not these).
+        self._containerd_memo: dict[Version, Loading | None] = {}
+        self._lines: tuple[Version, ...] | None = None
+        self._line_loadings: tuple[Loading, ...] | None = None
         self._refuses = self._ranges("containerd.refuses_newer_config",
                                      data["refuses_newer_config"], ("max_version",))
         loading = data["loading"]
@@ -744,7 +749,24 @@ class CompatTable:
 
     def containerd_loading(self, runtime: Version) -> Loading | None:
         """How this containerd loads its config, or None where the table does not say
-        (a release older than every fact, or a fact missing for it)."""
+        (a release older than every fact, or a fact missing for it).
+
+        Asked for every containerd file (once per release line), and a function of the
+        table alone: worked out once per release and kept (a Loading is immutable)."""
+        memo = self._containerd_memo
+        if runtime not in memo:
+            memo[runtime] = self._work_out_loading(runtime)
+        return memo[runtime]
+
+    def containerd_line_loadings(self) -> tuple[Loading, ...]:
+        """How each of ``containerd_lines()`` loads its config, where the table says."""
+        if self._line_loadings is None:
+            self._line_loadings = tuple(
+                loading for v in self.containerd_lines()
+                if (loading := self.containerd_loading(v)) is not None)
+        return self._line_loadings
+
+    def _work_out_loading(self, runtime: Version) -> Loading | None:
         found: dict[str, Any] = {}
         sources = []
         for name, entries in self._loading.items():
@@ -767,6 +789,11 @@ class CompatTable:
         """One release per containerd line (1.6, 1.7, 2.0, ...) standing for the whole line
         where the version is unknown: the newest behaviour the table knows in it (the
         highest floor of any fact within the line), never an invented release."""
+        if self._lines is None:
+            self._lines = tuple(self._work_out_lines())
+        return list(self._lines)
+
+    def _work_out_lines(self) -> list[Version]:
         # The lines Kubernetes still supports: from the oldest in the support matrix.
         oldest = min((Version(m) for _, row in self._support for m in row.minimums),
                      key=minor_of)

@@ -40,6 +40,11 @@ LAYOUT_PARTS: tuple[tuple[str, ...], ...] = (
     ("lib", "systemd"),
     ("run", "systemd"),
 )
+# The same, by first folder (in LAYOUT_PARTS order): a path segment is looked up
+# once instead of compared with every layout (node_root_of runs for every input).
+_LAYOUTS_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {
+    first: tuple(layout for layout in LAYOUT_PARTS if layout[0] == first)
+    for first in dict.fromkeys(layout[0] for layout in LAYOUT_PARTS)}
 
 # The folders systemd reads units from, in the layout of a node.
 _UNIT_FOLDERS = ("etc/systemd/system", "run/systemd/system", "usr/local/lib/systemd/system",
@@ -103,8 +108,8 @@ def node_root_of(path: str) -> str | None:
     # there): ROOT/proc/PID/cmdline belongs to ROOT.
     if is_process_cmdline(path):
         return _join(parts[:-3], absolute)
-    for index in range(len(parts)):
-        for layout in LAYOUT_PARTS:
+    for index, part in enumerate(parts):
+        for layout in _LAYOUTS_BY_FIRST.get(part, ()):
             if tuple(parts[index:index + len(layout)]) == layout:
                 return _join(parts[:index], absolute)
     return None

@@ -594,7 +594,7 @@ def _as_released(node: NodeFacts, main: ConfigFile, context: LayerContext,
     table = context.table
     assert table is not None
     given = context.versions.get(Component.CONTAINERD)
-    lines = [loading for v in table.containerd_lines() if (loading := table.containerd_loading(v))]
+    lines = list(table.containerd_line_loadings())
     # Every line is read either way: without a version to choose one, with one to say
     # what the next line would do (PL409).
     loadings = lines
