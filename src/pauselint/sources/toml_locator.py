@@ -24,14 +24,12 @@ Conventions:
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import NamedTuple
 
 TomlPath = tuple[str | int, ...]
 
-_BARE_KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
-_INLINE_WS = " \t"
-_SCALAR_END = frozenset(",]}#\r\n")
 _SIMPLE_ESCAPES = {
     "b": "\b",
     "t": "\t",
@@ -43,6 +41,15 @@ _SIMPLE_ESCAPES = {
     "\\": "\\",
 }
 _DECODE_ERROR_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+# The scanner's runs, matched at a position in C rather than walked a character at a
+# time in Python (each stops exactly where the loop it stands for stopped).
+_INLINE_WS_RUN = re.compile(r"[ \t]*")
+_BLANK_RUN = re.compile(r"(?:[ \t\r\n]+|#[^\n]*)*")
+_BARE_KEY_RUN = re.compile(r"[A-Za-z0-9_-]*")
+_SCALAR_RUN = re.compile(r"[^,\]}#\r\n]*")
+_PLAIN_BASIC_STRING = re.compile(r'"([^"\\\n]*)"')
+_NEWLINE = re.compile(r"\n")
+_LITERAL_CONTENT_RUN = re.compile(r"[^'\n]*")
 
 
 def locate_values(text: str) -> dict[TomlPath, tuple[int, int]]:
@@ -176,7 +183,7 @@ class _Scanner:
         self.pos = 1 if text.startswith("\ufeff") else 0
         self.found: dict[TomlPath, tuple[int, int]] = {}
         self._line_starts = [self.pos]
-        self._line_starts.extend(i + 1 for i, ch in enumerate(text) if ch == "\n")
+        self._line_starts.extend(match.end() for match in _NEWLINE.finditer(text))
         # Current index of each array table, keyed by its resolved path.
         self._array_index: dict[TomlPath, int] = {}
 
@@ -193,22 +200,15 @@ class _Scanner:
         return self.pos >= len(self.text)
 
     def _position(self, index: int) -> tuple[int, int]:
-        lo, hi = 0, len(self._line_starts) - 1
-        while lo < hi:  # last line start <= index
-            mid = (lo + hi + 1) // 2
-            if self._line_starts[mid] <= index:
-                lo = mid
-            else:
-                hi = mid - 1
-        return lo + 1, index - self._line_starts[lo] + 1
+        line = max(0, bisect.bisect_right(self._line_starts, index) - 1)  # last start <= index
+        return line + 1, index - self._line_starts[line] + 1
 
     def _record(self, path: TomlPath, index: int) -> None:
         if path and path not in self.found:
             self.found[path] = self._position(index)
 
     def _skip_inline_ws(self) -> None:
-        while self._peek() in _INLINE_WS and not self._at_end():
-            self.pos += 1
+        self.pos = _INLINE_WS_RUN.match(self.text, self.pos).end()
 
     def _skip_to_next_line(self) -> None:
         newline = self.text.find("\n", self.pos)
@@ -216,15 +216,7 @@ class _Scanner:
 
     def _skip_blank(self) -> None:
         """Skip whitespace, newlines and comments (between statements and array items)."""
-        while not self._at_end():
-            ch = self._peek()
-            if ch in " \t\r\n":
-                self.pos += 1
-            elif ch == "#":
-                newline = self.text.find("\n", self.pos)
-                self.pos = len(self.text) if newline < 0 else newline
-            else:
-                return
+        self.pos = _BLANK_RUN.match(self.text, self.pos).end()
 
     # -- document structure ------------------------------------------------
 
@@ -304,8 +296,7 @@ class _Scanner:
                 part = self._literal_string_content()
             else:
                 start = self.pos
-                while self._peek() in _BARE_KEY_CHARS and not self._at_end():
-                    self.pos += 1
+                self.pos = _BARE_KEY_RUN.match(self.text, start).end()
                 part = self.text[start : self.pos] if self.pos > start else None
             if part is None:
                 return None
@@ -332,8 +323,7 @@ class _Scanner:
         elif self._peek() == "{":
             self._inline_table(path)
         else:
-            while not self._at_end() and self._peek() not in _SCALAR_END:
-                self.pos += 1
+            self.pos = _SCALAR_RUN.match(self.text, self.pos).end()
 
     def _skip_multiline(self, delimiter: str, *, escapes: bool) -> None:
         self.pos += 3
@@ -394,6 +384,10 @@ class _Scanner:
     # -- strings (return their decoded content, for keys) -------------------
 
     def _basic_string_content(self) -> str | None:
+        plain = _PLAIN_BASIC_STRING.match(self.text, self.pos)
+        if plain is not None:  # no escape in it: the common case, in one step
+            self.pos = plain.end()
+            return plain.group(1)
         self.pos += 1
         out: list[str] = []
         while not self._at_end():
@@ -428,9 +422,7 @@ class _Scanner:
 
     def _literal_string_content(self) -> str | None:
         self.pos += 1
-        end = self.pos
-        while end < len(self.text) and self.text[end] not in "'\n":
-            end += 1
+        end = _LITERAL_CONTENT_RUN.match(self.text, self.pos).end()
         if end >= len(self.text) or self.text[end] != "'":
             self.pos = end
             return None
