@@ -13,7 +13,9 @@ must grant exactly that):
 * ``/version`` (gitVersion);
 * ``/api/v1/nodes``, page by page with ``limit``/``continue``, as raw JSON: building
   the client's model objects costs about twice the time, and keeping only the few
-  fields the rules need, one page at a time, keeps 5,000 nodes small;
+  fields the rules need, one page at a time, keeps 5,000 nodes small. A well-formed
+  page is decoded straight into those fields (``cluster_decode``, msgspec); any
+  other is parsed whole and read field by field (``cluster_nodes``);
 * the ``kube-system`` ConfigMaps ``kubeadm-config`` (kubernetesVersion and
   imageRepository of its ClusterConfiguration) and ``kubelet-config`` (optional).
 
@@ -46,7 +48,14 @@ from typing import Any
 from urllib.parse import urlparse
 
 from pauselint.model import ClusterError, ClusterFacts, ClusterNode
-from pauselint.sources.cluster_http import Budget, DeadlineExceeded, Refused, get_json
+from pauselint.sources.cluster_http import (
+    Budget,
+    DeadlineExceeded,
+    Refused,
+    get_body,
+    get_json,
+    parse_json,
+)
 from pauselint.sources.cluster_http import HttpStatus as _HttpStatus
 from pauselint.sources.cluster_http import ReadFailed as _ReadFailed
 from pauselint.sources.cluster_nodes import (  # the limits live there: the CLI imports them
@@ -74,6 +83,8 @@ CONFIGMAP_NAMESPACE = "kube-system"
 MAX_WORKERS = 8
 
 Progress = Callable[[str, int], None]
+# Reads one list item into a node's facts or the problem with it: (item, index, is_pause).
+_NodeReader = Callable[[Any, int, Callable[[str], bool]], ClusterNode | NodeProblem]
 
 
 def max_pages(page_size: int) -> int:
@@ -332,7 +343,7 @@ def _read_pages(
     seen = 0
     while True:
         pages.take()
-        items, next_token = _node_page(client, budget, page_size, token)
+        items, next_token, read_node = _node_page(client, budget, page_size, token)
         if next_token is not None and next_token == token:
             # The page answering token T carried T again: the server is looping.
             return ("the API server sent the same continue token twice: paging stopped, "
@@ -341,7 +352,7 @@ def _read_pages(
             if seen == MAX_NODES:
                 return (f"more than {MAX_NODES:,} nodes (the cap): the first "
                         f"{MAX_NODES:,} are checked, the rest not read")
-            found = node_from_json(item, seen, is_pause)
+            found = read_node(item, seen, is_pause)
             seen += 1
             if isinstance(found, NodeProblem):
                 problems.append(ClusterError(name, found.reason, found.node))
@@ -360,13 +371,21 @@ def _read_pages(
 
 
 def _node_page(client: Any, budget: Budget, page_size: int,
-               token: str | None) -> tuple[list, str | None]:
-    """One page's ``items`` and its ``continue`` token (None when it is the last page)."""
+               token: str | None) -> tuple[list, str | None, _NodeReader]:
+    """One page's ``items``, its ``continue`` token (None when it is the last page) and
+    the function that reads an item: a well-formed page is decoded straight from its
+    bytes (``cluster_decode``), any other is parsed whole and read field by field."""
+    from pauselint.sources import cluster_decode
+
     what = "list nodes"
     query: list[tuple[str, Any]] = [("limit", page_size)]
     if token:
         query.append(("continue", token))
-    body = get_json(client, "/api/v1/nodes", query, budget, what, MAX_RESPONSE_BYTES)
+    data = get_body(client, "/api/v1/nodes", query, budget, what, MAX_RESPONSE_BYTES)
+    decoded = cluster_decode.page(data)
+    if decoded is not None:
+        return (*decoded, cluster_decode.node_from_struct)
+    body = parse_json(data, what)
     if not isinstance(body, dict):
         raise _ReadFailed(what, Refused("the node list is not a JSON object"))
     items = body.get("items")
@@ -375,10 +394,10 @@ def _node_page(client: Any, budget: Budget, page_size: int,
     metadata = body.get("metadata")
     next_token = metadata.get("continue") if isinstance(metadata, dict) else None
     if not next_token:
-        return items or [], None
+        return items or [], None, node_from_json
     if not isinstance(next_token, str):
         raise _ReadFailed(what, Refused("the node list's continue token is not a string"))
-    return items or [], next_token
+    return items or [], next_token, node_from_json
 
 
 def _looks_like_pause(image_name: str) -> bool:

@@ -101,6 +101,21 @@ def get_json(client: Any, path: str, query: Sequence[tuple[str, Any]], budget: B
     ``json.JSONDecodeError`` (not JSON), another ``ValueError`` (urllib3's
     ``LocationParseError``: an invalid server address) or the transport's own exception.
     """
+    return parse_json(get_body(client, path, query, budget, what, max_bytes), what)
+
+
+def parse_json(data: bytes, what: str) -> Any:
+    """``data`` parsed as JSON; not JSON is :class:`ReadFailed` as :func:`get_json` says."""
+    try:
+        return json.loads(data)
+    except ValueError as exc:
+        raise ReadFailed(what, exc) from None
+
+
+def get_body(client: Any, path: str, query: Sequence[tuple[str, Any]], budget: Budget,
+             what: str, max_bytes: int) -> bytes:
+    """:func:`get_json` without the parse: the 2xx body's bytes, for a caller that
+    decodes them itself (the node list: only the fields the rules need)."""
     try:
         seconds, context_bound = budget.next_request()
         limit = budget.context_timeout if context_bound else budget.request_timeout
@@ -111,7 +126,7 @@ def get_json(client: Any, path: str, query: Sequence[tuple[str, Any]], budget: B
                           "not followed")
         if not 200 <= status <= 299:
             raise HttpStatus(status)
-        return json.loads(data)
+        return data
     except (HttpStatus, Refused, DeadlineExceeded, ValueError, OSError) as exc:
         raise ReadFailed(what, exc) from None
     except Exception as exc:  # urllib3 and client errors; classified by the caller

@@ -10,7 +10,7 @@ the rest of the list is still read and judged.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from pauselint.model import ClusterNode
@@ -102,7 +102,7 @@ def _pause_images(status: dict, is_pause: Callable[[str], bool]) -> tuple[str, .
     if not isinstance(images, list):
         # null too: "no images" and "unknown images" must not read the same.
         raise _Bad(f"status.images is {_kind(images)}, not a list")
-    pause: list[str] = []
+    checked: list[list[str]] = []
     for position, image in enumerate(images):
         if not isinstance(image, dict):
             raise _Bad(f"status.images[{position}] is {_kind(image)}, not an object")
@@ -111,9 +111,19 @@ def _pause_images(status: dict, is_pause: Callable[[str], bool]) -> tuple[str, .
             continue
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise _Bad(f"status.images[{position}].names is not a list of strings")
+        checked.append(names)
+    return pause_names(checked, is_pause)
+
+
+def pause_names(images: Iterable[list[str]], is_pause: Callable[[str], bool]) -> tuple[str, ...]:
+    """The pause names among each image's ``names`` (both node readers use this).
+
+    One image entry lists its digest name and its tag names; the tag names say which
+    pause it is, the digest name alone would read as "no tag".
+    """
+    pause: list[str] = []
+    for names in images:
         kept = [n for n in names if is_pause(n)]
-        # One image entry lists its digest name and its tag names; the tag names say
-        # which pause it is, the digest name alone would read as "no tag".
         tagged = [n for n in kept if "@" not in n]
         pause.extend(tagged or kept)
     return tuple(pause)

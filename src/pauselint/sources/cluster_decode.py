@@ -1,0 +1,100 @@
+"""A node list page decoded straight from its bytes into the few fields the rules need.
+
+A Node object is mostly what pauselint never reads (conditions, addresses, capacity,
+every image's size); ``json.loads`` builds all of it as dicts, and checking each
+field's type afterwards walks it again. msgspec decodes into the schema below in C,
+skipping unknown fields without building them, and checks every type on the way:
+about 3x faster than ``json.loads`` alone on a 500-node page, and nothing kept that
+is not a fact (issue 16).
+
+The schema is the happy path only, strict on purpose: a page with anything it does
+not expect -- a label that is no string, a null where a list belongs, an empty
+name, a body that is not UTF-8 -- is not decoded here at all (``page`` returns
+None), and the caller reads that page as before (``json.loads`` and
+``cluster_nodes.node_from_json``), which names each bad node in its own words. So a
+well-formed page gives the same facts either way, and a malformed one the same
+errors as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+import msgspec
+
+from pauselint.model import ClusterNode
+from pauselint.sources.cluster_nodes import WINDOWS_BUILD_LABEL, pause_names
+
+_Name = Annotated[str, msgspec.Meta(min_length=1)]
+
+
+class _Image(msgspec.Struct, gc=False):
+    names: list[str] | None = []
+
+
+class _NodeInfo(msgspec.Struct, rename="camel", gc=False):
+    kubelet_version: str
+    container_runtime_version: str
+    architecture: str
+    operating_system: str
+    os_image: str = ""
+
+
+class _Status(msgspec.Struct, rename="camel", gc=False):
+    node_info: _NodeInfo
+    images: list[_Image] = []
+
+
+class _Metadata(msgspec.Struct, gc=False):
+    name: _Name
+    labels: dict[str, str] | None = None
+
+
+class Node(msgspec.Struct, gc=False):
+    """One list item as decoded: only what :func:`node_from_struct` reads."""
+
+    metadata: _Metadata
+    status: _Status
+
+
+class _ListMetadata(msgspec.Struct, gc=False):
+    continue_: str | None = msgspec.field(default=None, name="continue")
+
+
+class _Page(msgspec.Struct, gc=False):
+    items: list[Node] | None = None
+    metadata: _ListMetadata | None = None
+
+
+_DECODER = msgspec.json.Decoder(_Page)
+
+
+def page(data: bytes) -> tuple[list[Node], str | None] | None:
+    """The page's nodes and its ``continue`` token (None on the last page), or None
+    when the page is not the well-formed kind this schema reads."""
+    try:
+        decoded = _DECODER.decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        return None
+    token = decoded.metadata.continue_ if decoded.metadata is not None else None
+    return decoded.items or [], token or None
+
+
+def node_from_struct(node: Node, index: int,
+                     is_pause: Callable[[str], bool]) -> ClusterNode:
+    """The facts of a decoded node: what ``node_from_json`` gives for the same object
+    (``index`` is unused: a decoded node always has its name)."""
+    info = node.status.node_info
+    labels = node.metadata.labels
+    return ClusterNode(
+        name=node.metadata.name,
+        kubelet_version=info.kubelet_version,
+        container_runtime=info.container_runtime_version,
+        architecture=info.architecture,
+        operating_system=info.operating_system,
+        os_image=info.os_image,
+        windows_build=labels.get(WINDOWS_BUILD_LABEL) if labels else None,
+        pause_images=pause_names((image.names for image in node.status.images
+                                  if image.names is not None), is_pause),
+    )
