@@ -104,3 +104,17 @@ def test_real_clusters_nodes_from_the_corpus(kube_api: KubeAPI, tmp_path: Path) 
     ]
     assert doc["summary"]["inputs"] == len(nodes) - 5
     assert all(f["node"] and f["cluster"] == "test" for f in doc["findings"])
+
+
+def test_max_nodes_caps_one_context_and_says_so(kube_api: KubeAPI, tmp_path: Path) -> None:
+    kube_api.set_nodes(fleet(12))
+    config = kube_api.write_kubeconfig(tmp_path / "kubeconfig")
+    capped = run("--kubeconfig", str(config), "--format", "json", "--max-nodes", "5")
+    doc = json.loads(capped.output)
+    assert capped.exit_code == 2  # a context not read whole is an error
+    assert doc["summary"]["inputs"] == 5
+    assert any("more than 5 nodes (the cap, --max-nodes)" in e["message"]
+               for e in doc["errors"])
+    whole = run("--kubeconfig", str(config), "--format", "json", "--max-nodes", "12")
+    assert json.loads(whole.output)["summary"]["inputs"] == 12
+    assert run("--kubeconfig", str(config), "--max-nodes", "0").exit_code == 2

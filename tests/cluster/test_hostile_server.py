@@ -17,7 +17,6 @@ from click.testing import CliRunner
 
 from pauselint.cli import main
 from pauselint.model import ClusterError, ClusterFacts
-from pauselint.sources import cluster
 from pauselint.sources.cluster import MAX_RESPONSE_BYTES, max_pages, read_clusters
 
 from .apiserver import KubeAPI
@@ -178,17 +177,27 @@ def test_an_announced_50_mb_page_is_refused_before_its_body_is_read(
 
 
 def test_past_the_node_cap_the_first_nodes_are_judged_and_the_rest_is_an_error(
-        kube_api: KubeAPI, kubeconfig: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cluster, "MAX_NODES", 10)  # 25,000 real nodes are ~100 MB to serve
-    kube_api.set_nodes(fleet(25))
+        kube_api: KubeAPI, kubeconfig: Path) -> None:
+    kube_api.set_nodes(fleet(25))  # 25,000 real nodes are ~100 MB to serve: a lower cap
 
-    [facts] = read_clusters(kubeconfig=str(kubeconfig), page_size=4)
+    [facts] = read_clusters(kubeconfig=str(kubeconfig), page_size=4, max_nodes=10)
 
     assert isinstance(facts, ClusterFacts)
     assert [n.name for n in facts.nodes] == [f"node-{i:04d}" for i in range(10)]
     assert facts.errors == (ClusterError(
-        "test", "more than 10 nodes (the cap): the first 10 are checked, the rest not read"),)
+        "test", "more than 10 nodes (the cap, --max-nodes): the first 10 are checked, "
+                "the rest not read"),)
     assert node_requests(kube_api) == 3
+
+
+def test_a_higher_node_cap_reads_the_whole_list_and_allows_more_pages(
+        kube_api: KubeAPI, kubeconfig: Path) -> None:
+    kube_api.set_nodes(fleet(25))
+
+    [facts] = read_clusters(kubeconfig=str(kubeconfig), page_size=1, max_nodes=25)
+
+    assert max_pages(1, 25) == 52 and max_pages(1) == 50_002
+    assert len(facts.nodes) == 25 and not facts.errors
 
 
 def billion_laughs(levels: int = 9) -> str:

@@ -24,8 +24,8 @@ nodes page by page, and the kube-system ConfigMaps kubeadm-config and
 kubelet-config when allowed), keeps TLS verification on unless the kubeconfig
 turns it off, never follows a redirect, bounds every request (body included)
 with --request-timeout and every context with --context-timeout, caps each
-answer at {MAX_RESPONSE_BYTES >> 20} MiB and each context at {MAX_NODES:,} nodes, and never prints
-credentials. The RBAC it needs is in deploy/rbac.yaml.
+answer at {MAX_RESPONSE_BYTES >> 20} MiB and each context at --max-nodes nodes, and never
+prints credentials. The RBAC it needs is in deploy/rbac.yaml.
 
 \b
 Examples:
@@ -55,6 +55,10 @@ are still checked and reported).
 @click.option("--context-timeout", type=click.FloatRange(min=0.1), default=CONTEXT_TIMEOUT,
               show_default=True, metavar="SECONDS",
               help="Timeout of each context as a whole (all its requests together).")
+@click.option("--max-nodes", type=click.IntRange(min=1), default=MAX_NODES, show_default=True,
+              metavar="N",
+              help="Most nodes read from one context; past it the first N are checked and "
+                   "the context is an error (Kubernetes supports 5,000; some providers more).")
 @click.option("--kubernetes-version", "-k", metavar="1.MINOR[.PATCH]",
               help="Judge against this version instead of each API server's own.")
 @output_options
@@ -66,7 +70,7 @@ are still checked and reported).
 @online_options
 def cluster_command(kubeconfig: str | None, contexts: tuple[str, ...], all_contexts: bool,
                     in_cluster: bool, request_timeout: float, context_timeout: float,
-                    kubernetes_version: str | None,
+                    max_nodes: int, kubernetes_version: str | None,
                     output_format: str, output_path: str | None, quiet: bool,
                     fail_on: str | None, enable: tuple[str, ...], disable: tuple[str, ...],
                     config_path: str | None, no_config: bool, online: bool | None,
@@ -104,7 +108,7 @@ def cluster_command(kubeconfig: str | None, contexts: tuple[str, ...], all_conte
     results = read_clusters(kubeconfig=kubeconfig, contexts=contexts, all_contexts=all_contexts,
                             in_cluster=in_cluster, request_timeout=request_timeout,
                             context_timeout=context_timeout, progress=progress,
-                            is_pause=_pause_filter(table))
+                            is_pause=_pause_filter(table), max_nodes=max_nodes)
     if progress is not None:
         click.echo("\r\x1b[K", nl=False, err=True)
     report = check_clusters(results, table, kubernetes=target, enable=rules_on,

@@ -22,7 +22,8 @@ must grant exactly that):
 Every run is bounded whatever the server does (``cluster_http`` reads each answer):
 each request ends within ``--request-timeout``, each context within
 ``--context-timeout``; an answer is at most ``MAX_RESPONSE_BYTES``; a context reads
-at most ``MAX_NODES`` nodes in at most ``max_pages(page_size)`` pages, and a
+at most ``max_nodes`` nodes (``MAX_NODES`` unless asked) in at most
+``max_pages(page_size, max_nodes)`` pages, and a
 ``continue`` token is at most ``MAX_CONTINUE_BYTES``. Past the node cap, or at a
 ``continue`` token that is too long or the same as the one just sent, the list
 ends: the nodes read so far are judged and the context gets an error saying the
@@ -87,13 +88,13 @@ Progress = Callable[[str, int], None]
 _NodeReader = Callable[[Any, int, Callable[[str], bool]], ClusterNode | NodeProblem]
 
 
-def max_pages(page_size: int) -> int:
-    """Pages one list may take: enough for ``MAX_NODES`` in full pages, twice over.
+def max_pages(page_size: int, max_nodes: int = MAX_NODES) -> int:
+    """Pages one list may take: enough for ``max_nodes`` in full pages, twice over.
 
     Without selectors the API server fills every page up to ``limit``; the slack
     covers short pages and the one restart after an expired token.
     """
-    return 2 * (-(-MAX_NODES // max(page_size, 1))) + 2
+    return 2 * (-(-max_nodes // max(page_size, 1))) + 2
 
 
 def read_clusters(
@@ -107,6 +108,7 @@ def read_clusters(
     progress: Progress | None = None,
     is_pause: Callable[[str], bool] | None = None,
     context_timeout: float = CONTEXT_TIMEOUT,
+    max_nodes: int = MAX_NODES,
 ) -> list[ClusterFacts | ClusterError]:
     """Read every requested context, concurrently, in the order they were requested.
 
@@ -117,7 +119,8 @@ def read_clusters(
     ``is_pause(image_name)`` decides which of a node's images are kept (the caller
     builds it from the compat table, overlay included); by default, names whose last
     path component mentions ``pause``. Each context ends within ``context_timeout``
-    seconds, each of its requests within ``request_timeout``.
+    seconds, each of its requests within ``request_timeout``, and reads at most
+    ``max_nodes`` nodes.
     """
     is_pause = _memoised(is_pause or _looks_like_pause)
     if in_cluster:
@@ -135,7 +138,7 @@ def read_clusters(
         if name in unknown:
             return unknown[name]
         return _read_context(name, config_file, request_timeout, page_size, progress, is_pause,
-                             context_timeout=context_timeout)
+                             context_timeout=context_timeout, max_nodes=max_nodes)
 
     todo = [name for name in targets if name not in unknown]
     if len(todo) <= 1:
@@ -221,6 +224,7 @@ def _read_context(
     progress: Progress | None,
     is_pause: Callable[[str], bool],
     context_timeout: float = CONTEXT_TIMEOUT,
+    max_nodes: int = MAX_NODES,
 ) -> ClusterFacts | ClusterError:
     """Everything one context says, or the one reason it could not be read.
 
@@ -242,7 +246,7 @@ def _read_context(
         return ClusterError(name, f"unexpected error loading the kubeconfig: {type(exc).__name__}")
     host = urlparse(client.configuration.host).hostname or client.configuration.host
     try:
-        return _read_facts(name, client, budget, page_size, progress, is_pause)
+        return _read_facts(name, client, budget, page_size, progress, is_pause, max_nodes)
     except _ReadFailed as exc:
         return ClusterError(name, _reason(exc.what, exc.cause, host, timeout))
     except KubeconfigError as exc:  # reloading credentials mid-run (the refresh hook)
@@ -257,7 +261,7 @@ def _read_context(
 
 def _read_facts(
     name: str, client: Any, budget: Budget, page_size: int, progress: Progress | None,
-    is_pause: Callable[[str], bool],
+    is_pause: Callable[[str], bool], max_nodes: int = MAX_NODES,
 ) -> ClusterFacts:
     skipped: list[str] = []
     errors: list[ClusterError] = []
@@ -267,7 +271,7 @@ def _read_facts(
         errors.append(ClusterError(name, "/version: gitVersion is not a string; "
                                          "the server version is unknown"))
         git_version = None
-    nodes = _list_nodes(name, client, budget, page_size, progress, is_pause, errors)
+    nodes = _list_nodes(name, client, budget, page_size, progress, is_pause, errors, max_nodes)
     kubeadm_version = image_repository = None
     host = urlparse(client.configuration.host).hostname or client.configuration.host
     kubeadm = _get_configmap(client, "kubeadm-config", budget, skipped, host)
@@ -288,23 +292,23 @@ def _read_facts(
 
 def _list_nodes(
     name: str, client: Any, budget: Budget, page_size: int, progress: Progress | None,
-    is_pause: Callable[[str], bool], errors: list[ClusterError],
+    is_pause: Callable[[str], bool], errors: list[ClusterError], max_nodes: int = MAX_NODES,
 ) -> list[ClusterNode]:
     """Every node once, page by page; an expired continue token restarts the list once.
 
     A 410 means the server compacted away the snapshot the token points into; the
     API conventions say to start over, and once is enough to tell a busy cluster
-    from a broken one. Bad nodes land in ``errors``; past ``MAX_NODES``, or at a
+    from a broken one. Bad nodes land in ``errors``; past ``max_nodes``, or at a
     continue token too long or repeated, the list stops with an error in ``errors``
     and the nodes read so far are kept.
     """
-    pages = _PageCount(max_pages(page_size), page_size)
+    pages = _PageCount(max_pages(page_size, max_nodes), page_size, max_nodes)
     for attempt in (1, 2):
         nodes: list[ClusterNode] = []
         problems: list[ClusterError] = []
         try:
             stopped = _read_pages(name, client, budget, page_size, progress, is_pause, pages,
-                                  nodes, problems)
+                                  nodes, problems, max_nodes)
         except _ReadFailed as exc:
             expired = isinstance(exc.cause, _HttpStatus) and exc.cause.status == 410
             if not expired or attempt == 2:
@@ -320,23 +324,24 @@ def _list_nodes(
 class _PageCount:
     """The pages one list may still take, shared by its first try and its restart."""
 
-    def __init__(self, cap: int, page_size: int) -> None:
+    def __init__(self, cap: int, page_size: int, max_nodes: int) -> None:
         self.left = cap
         self.cap = cap
         self.page_size = page_size
+        self.max_nodes = max_nodes
 
     def take(self) -> None:
         if self.left <= 0:
             raise _ReadFailed("list nodes", Refused(
                 f"paging did not end after {self.cap} pages of {self.page_size} "
-                f"(the cap for {MAX_NODES:,} nodes)"))
+                f"(the cap for {self.max_nodes:,} nodes)"))
         self.left -= 1
 
 
 def _read_pages(
     name: str, client: Any, budget: Budget, page_size: int, progress: Progress | None,
     is_pause: Callable[[str], bool], pages: _PageCount, nodes: list[ClusterNode],
-    problems: list[ClusterError],
+    problems: list[ClusterError], max_nodes: int,
 ) -> str | None:
     """Read the list into ``nodes``/``problems``; None at its end, else why it stopped early."""
     token: str | None = None
@@ -349,9 +354,9 @@ def _read_pages(
             return ("the API server sent the same continue token twice: paging stopped, "
                     "the rest not read (list nodes)")
         for item in items:
-            if seen == MAX_NODES:
-                return (f"more than {MAX_NODES:,} nodes (the cap): the first "
-                        f"{MAX_NODES:,} are checked, the rest not read")
+            if seen == max_nodes:
+                return (f"more than {max_nodes:,} nodes (the cap, --max-nodes): the first "
+                        f"{max_nodes:,} are checked, the rest not read")
             found = read_node(item, seen, is_pause)
             seen += 1
             if isinstance(found, NodeProblem):
