@@ -17,10 +17,13 @@ Floors:
   - throughput: the same files read from disk and parsed, TOML with `tomllib` and
     YAML with libyaml's `CSafeLoader`, nothing else (target: within 2x).
 
-The generated tree has one folder per node in the layout a config repo keeps
-(nodes/nNNNNN/etc/...), four files a node: containerd's config.toml (even nodes) or
-CRI-O's crio.conf (odd), the kubelet's kubeadm-flags.env and its systemd drop-in,
-and a kubeadm-config.yaml; pause tags vary so some nodes have findings.
+The generated tree is a config repo of real node folders, ten nodes (100 files) a
+folder: nodes/gGGGG/nNN/ with ten files each. Even nodes run containerd (config.toml
+and four certs.d/<host>/hosts.toml), odd ones CRI-O (crio.conf, three crio.conf.d
+drop-ins, registries.conf); every node also has the kubelet's kubeadm-flags.env,
+config.yaml, /etc/default (or sysconfig) kubelet and systemd drop-in, and a two-document
+kubeadm-config.yaml. Per 10 files: 5 TOML, 2 YAML, 3 env/unit files the floor only
+reads. Pause tags vary so some nodes have findings.
 
 By default a wheel of this checkout is built and installed in a fresh virtual
 environment (byte-compiled, with the JSON table, as users get it); `--current`
@@ -51,7 +54,18 @@ root = "/var/lib/containerd"
     runtime_type = "io.containerd.runc.v2"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
       SystemdCgroup = true
+
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "/etc/containerd/certs.d"
 """
+
+HOSTS = """server = "https://{host}"
+
+[host."https://mirror.example.internal/v2/{host}"]
+  capabilities = ["pull", "resolve"]
+  override_path = true
+"""
+MIRRORED = ("docker.io", "registry.k8s.io", "quay.io", "ghcr.io")
 
 CRIO = """[crio]
 log_dir = "/var/log/crio/pods"
@@ -63,8 +77,23 @@ pause_image = "registry.k8s.io/pause:{tag}"
 default_runtime = "crun"
 """
 
+CRIO_DROP_INS = {
+    "10-crun.conf": '[crio.runtime.runtimes.crun]\nruntime_path = "/usr/bin/crun"\n',
+    "20-metrics.conf": "[crio.metrics]\nenable_metrics = true\nmetrics_port = 9537\n",
+    "30-pause.conf": '[crio.image]\npause_image = "registry.k8s.io/pause:{tag}"\n',
+}
+
+REGISTRIES = """unqualified-search-registries = ["docker.io"]
+
+[[registry]]
+prefix = "docker.io"
+location = "mirror.example.internal/docker.io"
+"""
+
 KUBEADM_FLAGS = ('KUBELET_KUBEADM_ARGS="--container-runtime-endpoint={socket} '
                  '--pod-infra-container-image=registry.k8s.io/pause:{tag}"\n')
+
+KUBELET_DEFAULTS = 'KUBELET_EXTRA_ARGS="--node-labels=role=worker --max-pods=110"\n'
 
 DROP_IN = (
     "# Note: This dropin only works with kubeadm and kubelet v1.11+\n"
@@ -90,10 +119,26 @@ apiVersion: kubeadm.k8s.io/v1beta4
 kind: InitConfiguration
 nodeRegistration:
   criSocket: {socket}
+  kubeletExtraArgs:
+    - name: node-labels
+      value: role=worker
+"""
+
+KUBELET_CONFIG = """apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+cgroupDriver: systemd
+containerRuntimeEndpoint: {socket}
+clusterDNS:
+  - 10.96.0.10
+clusterDomain: cluster.local
+evictionHard:
+  memory.available: 100Mi
+  nodefs.available: 10%
 """
 
 TAGS = ("3.10", "3.10", "3.10", "3.9", "3.6")
-FILES_PER_NODE = 4
+FILES_PER_NODE = 10
+NODES_PER_FOLDER = 10  # so one folder holds 100 files, as the flat tree of old did
 
 # The throughput floor: read and parse every file, nothing else.
 FLOOR = """
@@ -129,29 +174,46 @@ def install_wheel(checkout: Path, tmp: Path) -> list[str]:
 
 
 def pauselint_command() -> list[str]:
+    """The pauselint on PATH (``--current``), else this interpreter's module."""
     exe = shutil.which("pauselint")
     return [exe] if exe else [sys.executable, "-m", "pauselint"]
 
 
+def node_files(node: int) -> dict[str, str]:
+    """The ten files of node number ``node``, by path below its root: a containerd
+    node (even numbers) or a CRI-O node (odd), each with its kubelet's and kubeadm's."""
+    tag = TAGS[node % len(TAGS)]
+    if node % 2:
+        socket = "unix:///var/run/crio/crio.sock"
+        files = {"etc/crio/crio.conf": CRIO.format(tag=tag),
+                 "etc/containers/registries.conf": REGISTRIES,
+                 "etc/sysconfig/kubelet": KUBELET_DEFAULTS}
+        files.update((f"etc/crio/crio.conf.d/{name}", text.format(tag=tag))
+                     for name, text in CRIO_DROP_INS.items())
+    else:
+        socket = "unix:///run/containerd/containerd.sock"
+        files = {"etc/containerd/config.toml": CONTAINERD.format(tag=tag),
+                 "etc/default/kubelet": KUBELET_DEFAULTS}
+        files.update((f"etc/containerd/certs.d/{host}/hosts.toml", HOSTS.format(host=host))
+                     for host in MIRRORED)
+    files.update({
+        "var/lib/kubelet/kubeadm-flags.env": KUBEADM_FLAGS.format(tag=tag, socket=socket),
+        "var/lib/kubelet/config.yaml": KUBELET_CONFIG.format(socket=socket),
+        "etc/systemd/system/kubelet.service.d/10-kubeadm.conf": DROP_IN,
+        "etc/kubernetes/kubeadm-config.yaml": KUBEADM.format(socket=socket),
+    })
+    assert len(files) == FILES_PER_NODE
+    return files
+
+
 def generate(folder: Path, count: int) -> None:
-    """``count`` files (rounded up to whole nodes) in the layout the docstring says."""
+    """``count`` files (rounded up to whole nodes) in the shape the docstring says:
+    ``nodes/gGGGG/nNN/<node files>``, ten nodes (100 files) a folder."""
     for node in range(-(-count // FILES_PER_NODE)):
-        root = folder / "nodes" / f"n{node:06d}"
-        tag = TAGS[node % len(TAGS)]
-        if node % 2:
-            runtime, text = root / "etc/crio/crio.conf", CRIO
-            socket = "unix:///var/run/crio/crio.sock"
-        else:
-            runtime, text = root / "etc/containerd/config.toml", CONTAINERD
-            socket = "unix:///run/containerd/containerd.sock"
-        files = {
-            runtime: text.format(tag=tag),
-            root / "var/lib/kubelet/kubeadm-flags.env": KUBEADM_FLAGS.format(tag=tag,
-                                                                             socket=socket),
-            root / "etc/systemd/system/kubelet.service.d/10-kubeadm.conf": DROP_IN,
-            root / "etc/kubernetes/kubeadm-config.yaml": KUBEADM.format(socket=socket),
-        }
-        for path, content in files.items():
+        root = folder / "nodes" / f"g{node // NODES_PER_FOLDER:04d}" / \
+            f"n{node % NODES_PER_FOLDER:02d}"
+        for below, content in node_files(node).items():
+            path = root / below
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(content)
 
@@ -196,20 +258,33 @@ def interleaved(samples: Sequence[Sample], runs: int) -> None:
             sample.run_once()
 
 
-def startup(installs: dict[str, list[str]], folder: Path, runs: int) -> None:
+def report(title: str, samples: Sequence[Sample]) -> None:
+    """Print ``samples`` (the floor first) under ``title``; with two installs, also
+    the ratio of their medians, the figure an A/B comparison is for."""
+    print(title)
+    for sample in samples:
+        print(sample.line(samples[0]))
+    if len(samples) == 3:
+        other, this = samples[1], samples[2]
+        print(f"  this / other: {this.median / other.median:.2f}x")
+
+
+def startup(installs: dict[str, list[str]], folder: Path, runs: int) -> list[Sample]:
+    """Cold start: each install's ``check`` on one containerd file, interleaved with
+    the import floor."""
     one = folder / "config.toml"
     one.write_text(CONTAINERD.format(tag="3.10"))
     floor = Sample(f"floor: {START_FLOOR}", [sys.executable, "-c", START_FLOOR])
     ours = [Sample(f"{label}check (1 file)", [*cmd, "check", "-k", "1.31", str(one)])
             for label, cmd in installs.items()]
     interleaved([floor, *ours], runs)
-    print(f"cold start, {runs} interleaved runs (target: within 1.2x):")
-    for sample in (floor, *ours):
-        print(sample.line(floor))
+    return [floor, *ours]
 
 
 def throughput(installs: dict[str, list[str]], folder: Path, files: int,
                runs: int) -> list[Sample]:
+    """Throughput: each install's ``check`` over a generated tree of ``files`` files,
+    interleaved with the parse floor over the same tree."""
     tree = folder / f"tree-{files}"
     if not tree.exists():
         generate(tree, files)
@@ -222,11 +297,13 @@ def throughput(installs: dict[str, list[str]], folder: Path, files: int,
 
 
 def scale(installs: dict[str, list[str]], folder: Path, sizes: list[int], runs: int) -> None:
+    """The scaling table: per size, median time and peak memory of the floor and of
+    each install, so a cost that grows faster than the files shows as a rising ratio."""
     print(f"scaling, {runs} interleaved runs per size (time: median; target within 2x of the "
           "floor, memory flat):")
     labels = list(installs)
     header = "  files    floor s   floor MB" + "".join(
-        f"  {(label or 'pauselint ').strip():>10} s      MB  ratio" for label in labels)
+        f"  {(label.rstrip(': ') or 'pauselint'):>11} s      MB  ratio" for label in labels)
     print(header)
     for size in sizes:
         floor, *ours = throughput(installs, folder, size, runs)
@@ -234,6 +311,8 @@ def scale(installs: dict[str, list[str]], folder: Path, sizes: list[int], runs: 
         for sample in ours:
             row += (f"  {sample.median:12.2f}  {statistics.median(sample.peaks):6.1f}  "
                     f"{sample.median / floor.median:5.2f}x")
+        if len(ours) == 2:
+            row += f"  this/other {ours[1].median / ours[0].median:5.2f}x"
         print(row, flush=True)
         shutil.rmtree(folder / f"tree-{size}")
 
@@ -263,15 +342,10 @@ def main() -> None:
         if args.scale:
             scale(installs, folder, [int(n) for n in args.scale.split(",")], args.runs)
             return
-        startup(installs, folder, args.runs)
-        samples = throughput(installs, folder, args.files, args.runs)
-        print(f"throughput, {args.files:,} files, {args.runs} interleaved runs "
-              "(target: within 2x):")
-        for sample in samples:
-            print(sample.line(samples[0]))
-        if args.against:
-            other, this_one = samples[1], samples[2]
-            print(f"  this / other: {this_one.median / other.median:.2f}x")
+        report(f"cold start, {args.runs} interleaved runs (target: within 1.2x):",
+               startup(installs, folder, args.runs))
+        report(f"throughput, {args.files:,} files, {args.runs} interleaved runs "
+               "(target: within 2x):", throughput(installs, folder, args.files, args.runs))
 
 
 if __name__ == "__main__":
