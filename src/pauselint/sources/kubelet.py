@@ -34,6 +34,7 @@ import yaml
 from pauselint.model import Component, ConfigFile, InputError, Location, NodeFacts, Role, Setting
 from pauselint.sources.kinds import InputType
 from pauselint.sources.layering import LayerContext, Layered, runtime_node
+from pauselint.sources.places import PlacesBuilder
 from pauselint.sources.source_text import SourceText
 
 FLAG = "--pod-infra-container-image"
@@ -62,6 +63,11 @@ _TEMPLATE_LINE = re.compile(r"\{\{.*\}\}|\{%.*%\}|\{#.*#\}")
 _TEMPLATE_SPANS = {"{{": "}}", "{%": "%}", "{#": "#}"}
 _EXEC_PREFIXES = "-@:+!"
 _SPACE = " \t\r\n"
+# What _split_words copies as it is, in one step: no space (when splitting), quote,
+# backslash or brace (a brace may open a template span, which is copied whole).
+_PLAIN_RUN = re.compile(r"[^ \t\r\n'\"\\{]+")
+_PLAIN_RUN_KEEPING_SPACE = re.compile(r"[^'\"\\{]+")
+_PLAIN_QUOTED_RUN = re.compile(r'[^"\\]+')
 
 # systemd (unit files, EnvironmentFile=) and shells split lines at LF only: a file
 # whose lines end in CR alone is one long line to them.
@@ -76,11 +82,12 @@ class TracedText(NamedTuple):
     """A decoded string whose every character remembers where it was written.
 
     Unquoting and variable expansion move characters around; keeping a Location
-    per character is the simple way to still point at the image in the file.
+    per character is the simple way to still point at the image in the file. They
+    are kept as runs (``places.Places``), built only when one is asked for.
     """
 
     text: str
-    locations: tuple[Location, ...]
+    locations: Sequence[Location]
 
     def tail(self, start: int) -> TracedText:
         return TracedText(self.text[start:], self.locations[start:])
@@ -426,21 +433,22 @@ def _expand(words: Sequence[_Word], variables: Mapping[str, TracedText]) -> list
             if value is not None:
                 out += _split_words(value, relaxed=True)[0]
             continue
-        text, locations, done = [], [], 0
+        text: list[str] = []
+        locations, done = PlacesBuilder(), 0
         for match in _REFERENCE.finditer(word.value.text):
             text.append(word.value.text[done : match.start()])
-            locations += word.value.locations[done : match.start()]
+            locations.extend_range(word.value.locations, done, match.start())
             if match.group(1) is None:  # `$$` is a literal dollar
                 text.append("$")
                 locations.append(word.value.locations[match.start()])
             else:
                 value = variables.get(match.group(1), TracedText("", ()))
                 text.append(value.text)
-                locations += value.locations
+                locations.extend(value.locations)
             done = match.end()
         text.append(word.value.text[done:])
-        locations += word.value.locations[done:]
-        out.append(_Word(TracedText("".join(text), tuple(locations)), word.start))
+        locations.extend_range(word.value.locations, done, len(word.value.locations))
+        out.append(_Word(TracedText("".join(text), locations.build()), word.start))
     return out
 
 
@@ -499,21 +507,22 @@ def _split_words(
     text, where = source.text, source.locations
     words: list[_Word] = []
     chars: list[str] = []
-    locations: list[Location] = []
+    locations = PlacesBuilder()
     start: Location | None = None
     size = len(text)
     index = 0
+    plain = _PLAIN_RUN if split else _PLAIN_RUN_KEEPING_SPACE
 
     def copy(begin: int, end: int) -> None:
         chars.append(text[begin:end])
-        locations.extend(where[begin:end])
+        locations.extend_range(where, begin, end)
 
     while index < size:
         char = text[index]
         if split and char in _SPACE:
             if start is not None:
-                words.append(_Word(TracedText("".join(chars), tuple(locations)), start))
-                chars, locations, start = [], [], None
+                words.append(_Word(TracedText("".join(chars), locations.build()), start))
+                chars, locations, start = [], PlacesBuilder(), None
             index += 1
             continue
         if start is None:
@@ -538,9 +547,11 @@ def _split_words(
                     chars.append(text[index + 1])
                     locations.append(where[index])
                     index += 2
-                else:
-                    copy(index, index + 1)
-                    index += 1
+                else:  # up to the next quote or backslash, at once
+                    run = _PLAIN_QUOTED_RUN.match(text, index)
+                    end = run.end() if run else index + 1
+                    copy(index, end)
+                    index = end
             if index >= size and not relaxed:
                 return words, _Unclosed("unterminated double quote", start)
             index += 1
@@ -551,11 +562,13 @@ def _split_words(
             elif not relaxed:
                 return words, _Unclosed("a backslash with nothing to escape", where[index])
             index += 2
-        else:
-            copy(index, index + 1)
-            index += 1
+        else:  # up to the next space, quote, backslash or brace, at once
+            run = plain.match(text, index)
+            end = run.end() if run else index + 1
+            copy(index, end)
+            index = end
     if start is not None:
-        words.append(_Word(TracedText("".join(chars), tuple(locations)), start))
+        words.append(_Word(TracedText("".join(chars), locations.build()), start))
     return words, None
 
 
@@ -590,17 +603,17 @@ def _logical_lines(text: str) -> tuple[list[list[tuple[int, str]]], list[int]]:
 def _trace(path: str, segments: Sequence[tuple[int, str]], *, join_with: str) -> TracedText:
     """One logical line as traced text; each joining backslash becomes ``join_with``."""
     chars: list[str] = []
-    locations: list[Location] = []
+    locations = PlacesBuilder()
     for position, (number, content) in enumerate(segments):
         joined = position < len(segments) - 1
         if joined:
             content = content[:-1]
         chars.append(content)
-        locations += [Location(path, number, column) for column in range(1, len(content) + 1)]
+        locations.add_run(path, number, 1, len(content))
         if joined and join_with:
             chars.append(join_with)
-            locations.append(Location(path, number, len(content) + 1))
-    return TracedText("".join(chars), tuple(locations))
+            locations.add_run(path, number, len(content) + 1, 1)
+    return TracedText("".join(chars), locations.build())
 
 
 def _strip(value: TracedText) -> TracedText:

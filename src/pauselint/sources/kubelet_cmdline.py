@@ -37,6 +37,7 @@ from pauselint.sources.kubelet import (
     _setting,
     _Word,
 )
+from pauselint.sources.places import Places
 from pauselint.sources.source_text import SourceText
 
 CONFIG_FLAG = "--config"
@@ -93,7 +94,7 @@ def _words(path: str, text: str) -> list[_Word]:
     words: list[_Word] = []
     start = 0
     for argument in split_argv(text):
-        locations = tuple(Location(path, 1, start + i + 1) for i in range(len(argument)))
+        locations = Places.run(path, 1, start + 1, len(argument))
         words.append(_Word(TracedText(argument, locations), Location(path, 1, start + 1)))
         start += len(argument) + 1
     return words
