@@ -142,7 +142,11 @@ NODES_PER_FOLDER = 10  # so one folder holds 100 files, as the flat tree of old 
 
 # The throughput floor: read and parse every file, nothing else.
 FLOOR = """
-import os, sys, tomllib, yaml
+import os, sys, yaml
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser as a package
+    import tomli as tomllib
 for root, dirs, files in os.walk(sys.argv[1]):
     for name in files:
         with open(os.path.join(root, name), "rb") as handle:
@@ -226,7 +230,7 @@ class Sample:
         self.command = list(command)
         self.walls: list[float] = []
         self.peaks: list[float] = []
-        self.exit = 0
+        self.exit = 0  # the worst exit seen: 2 (a crash, a usage error) must not hide
 
     def run_once(self) -> None:
         start = time.perf_counter()
@@ -235,7 +239,7 @@ class Sample:
         _, status, usage = os.wait4(child.pid, 0)
         self.walls.append(time.perf_counter() - start)
         self.peaks.append(usage.ru_maxrss / 1024)  # KiB on Linux
-        self.exit = os.waitstatus_to_exitcode(status)
+        self.exit = max(self.exit, os.waitstatus_to_exitcode(status))
 
     @property
     def median(self) -> float:
@@ -313,6 +317,8 @@ def scale(installs: dict[str, list[str]], folder: Path, sizes: list[int], runs: 
                     f"{sample.median / floor.median:5.2f}x")
         if len(ours) == 2:
             row += f"  this/other {ours[1].median / ours[0].median:5.2f}x"
+        if any(sample.exit > 1 for sample in (floor, *ours)):  # 1: findings, fine
+            row += "  FAILED: exit " + "/".join(str(sample.exit) for sample in (floor, *ours))
         print(row, flush=True)
         shutil.rmtree(folder / f"tree-{size}")
 
