@@ -31,6 +31,7 @@ import enum
 import json
 import re
 from collections.abc import Callable
+from json.encoder import c_make_encoder, encode_basestring
 from typing import Any, TypeVar
 
 from pauselint.lazy_re import LazyPattern
@@ -117,13 +118,85 @@ def dump_json(document: Any) -> str:
     The document is walked only when its text holds a lone surrogate, and an ASCII
     text is not even scanned: a clean 20,000-finding report costs nothing extra.
     """
-    text = json.dumps(document, indent=2, ensure_ascii=False)
+    text = indented_json(document)
     if text.isascii():  # the usual case: nothing below can apply (C0 is escaped)
         return text + "\n"
     if _UNDECODABLE.search(text):
-        text = json.dumps(escape_strings(document, undecodable_escaped), indent=2,
-                          ensure_ascii=False)
+        text = indented_json(escape_strings(document, undecodable_escaped))
     return json_controls_escaped(text) + "\n"
+
+
+# What json.dumps writes without looking inside: a container holding only these (or
+# empty containers) is written whole by the C encoder.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_CONTAINERS = (dict, list, tuple)
+_INDENT = "  "
+
+
+def _unencodable(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def indented_json(document: Any) -> str:
+    """Exactly ``json.dumps(document, indent=2, ensure_ascii=False)``, written by the
+    C encoder.
+
+    Python's json drops to its pure-Python encoder whenever ``indent`` is given: a
+    generator step per value, most of the JSON report's cost on a big run. Its C
+    encoder ignores ``indent`` but takes any item separator, so a container with no
+    non-empty container inside (a finding, a file entry, a location) is written in
+    one C call whose separator carries the newline and the indentation of its level;
+    only the few containers above those are walked here. Keys and scalars are
+    written by the same C code either way, so the bytes are the same.
+    """
+    if c_make_encoder is None:  # an interpreter without the C accelerator
+        return json.dumps(document, indent=2, ensure_ascii=False)
+    encoders: dict[int, Callable[[Any, int], Any]] = {}
+
+    def flat(value: Any, level: int) -> str:
+        encoder = encoders.get(level)
+        if encoder is None:
+            encoder = encoders[level] = c_make_encoder(
+                None, _unencodable, encode_basestring, None, ": ",
+                ",\n" + _INDENT * (level + 1), False, False, True)
+        return "".join(encoder(value, 0))
+
+    def write(value: Any, level: int) -> str:
+        if not isinstance(value, _CONTAINERS) or not value:
+            return flat(value, level)
+        items = value.values() if isinstance(value, dict) else value
+        if _SCALARS.issuperset(map(type, items)) or all(
+                type(item) in _SCALARS or (isinstance(item, _CONTAINERS) and not item)
+                for item in items):
+            text = flat(value, level)
+            return f"{text[0]}\n{_INDENT * (level + 1)}{text[1:-1]}\n{_INDENT * level}{text[-1]}"
+        inner = "\n" + _INDENT * (level + 1)
+        if isinstance(value, dict):
+            # Strings, most of the scalars here, go straight to the C function.
+            parts = [f"{encode_basestring(key if type(key) is str else _key(key))}: "
+                     f"{encode_basestring(item) if type(item) is str else write(item, level + 1)}"
+                     for key, item in value.items()]
+            opening, closing = "{", "}"
+        else:
+            parts = [encode_basestring(item) if type(item) is str else write(item, level + 1)
+                     for item in value]
+            opening, closing = "[", "]"
+        return f"{opening}{inner}{(',' + inner).join(parts)}\n{_INDENT * level}{closing}"
+
+    return write(document, 0)
+
+
+def _key(key: Any) -> str:
+    """A dict key as json.dumps turns it into a string (it accepts these five kinds)."""
+    if isinstance(key, str):
+        return key
+    if isinstance(key, float):
+        return json.dumps(key)
+    if key is True or key is False or key is None:
+        return json.dumps(key)
+    if isinstance(key, int):
+        return int.__repr__(key)
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
 
 
 def escape_strings(value: T, escape: Callable[[str], str]) -> T:
