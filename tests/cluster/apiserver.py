@@ -29,6 +29,7 @@ import sys
 import threading
 import traceback
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -199,22 +200,29 @@ class KubeAPI:
         """TCP connections accepted so far (keep-alive reuses one)."""
         return self._server.accepted if self._server is not None else 0
 
-    def set_nodes(self, nodes: list[dict[str, Any]]) -> None:
+    def set_nodes(self, nodes: Iterable[dict[str, Any]], *, keep_objects: bool = True) -> None:
         """Replace the nodes; they are served sorted by name, as etcd keys sort.
 
         A new resourceVersion starts, as any write would; old continue tokens
         still page on (by name) unless `expire_continue_tokens()` is called.
+        `keep_objects=False` keeps only each node's wire bytes (the list, not
+        `GET /api/v1/nodes/{name}`): a benchmark's 100,000 nodes as dicts would
+        take gigabytes, as bytes 400 MB, and `nodes` may then be a generator.
         """
-        by_name = {node["metadata"]["name"]: node for node in nodes}
-        if len(by_name) != len(nodes):
-            raise ValueError("two nodes share a name")
-        names = sorted(by_name)
-        # Items in a list carry no kind/apiVersion on the wire; serialise once so
-        # 5,000-node benchmarks measure the client, not this server.
-        encoded = [
-            _compact({k: v for k, v in by_name[name].items() if k not in ("kind", "apiVersion")})
-            for name in names
-        ]
+        by_name: dict[str, dict[str, Any]] = {}
+        wire: dict[str, bytes] = {}
+        for node in nodes:
+            name = node["metadata"]["name"]
+            if name in wire:
+                raise ValueError("two nodes share a name")
+            # Items in a list carry no kind/apiVersion on the wire; serialise once so
+            # 5,000-node benchmarks measure the client, not this server.
+            wire[name] = _compact({k: v for k, v in node.items()
+                                   if k not in ("kind", "apiVersion")})
+            if keep_objects:
+                by_name[name] = node
+        names = sorted(wire)
+        encoded = [wire[name] for name in names]
         with self._lock:
             self._resource_version += 1
             self._names, self._node_bytes, self._nodes = names, encoded, by_name
