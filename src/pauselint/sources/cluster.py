@@ -191,7 +191,7 @@ def _choose_contexts(
 
 
 def _new_client(name: str, config_file: str | None, budget: Budget) -> Any:
-    """An ApiClient with the kubeconfig's (or the pod's) server, TLS and credentials.
+    """A :class:`Client` with the kubeconfig's (or the pod's) server, TLS and credentials.
 
     Credentials go through ``sources/kubeconfig.py``, which never writes the
     kubeconfig and never renews a token over the network (OIDC, gcp); each exec
@@ -199,21 +199,36 @@ def _new_client(name: str, config_file: str | None, budget: Budget) -> Any:
     grants (the request timeout, or less once the context's deadline is nearer), so
     plugins count against ``--context-timeout``. The one setting added is ``retries = 0``: urllib3
     otherwise retries a read timeout three times, so ``--request-timeout`` would not
-    bound a request.
+    bound a request. No ``ApiClient``: its module imports every model of the API
+    (``kubeconfig.client_parts``), and all it would do here is what
+    ``cluster_http`` does with the configuration's auth settings.
     """
-    from kubernetes.client.api_client import ApiClient
-    from kubernetes.client.configuration import Configuration
-
     from pauselint.sources import kubeconfig
 
-    configuration = type.__call__(Configuration)
+    parts = kubeconfig.client_parts()
+    configuration = type.__call__(parts.Configuration)
     configuration.retries = 0
     if config_file is None:
         kubeconfig.configure_in_cluster(configuration)
     else:
         kubeconfig.configure_from_kubeconfig(configuration, config_file, name,
                                              budget.next_request, budget.context_timeout)
-    return ApiClient(configuration=configuration)
+    return Client(configuration, parts.RESTClientObject(configuration), parts.user_agent)
+
+
+class Client:
+    """What a context's requests go through: the client's ``Configuration`` (server,
+    credentials and their refresh hook) and ``RESTClientObject`` (the urllib3 pool
+    with the configuration's TLS), and the User-Agent the client's ApiClient sends."""
+
+    def __init__(self, configuration: Any, rest_client: Any, user_agent: str) -> None:
+        self.configuration = configuration
+        self.rest_client = rest_client
+        self.user_agent = user_agent
+
+    def close(self) -> None:
+        """Close the pool's connections (what ``ApiClient.close`` does)."""
+        self.rest_client.close()
 
 
 def _read_context(

@@ -34,7 +34,7 @@ import time
 import weakref
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlsplit
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 1 << 16
@@ -278,23 +278,21 @@ def _cut(connections: list) -> None:
 
 
 def _prepared(client: Any, path: str, query: Sequence[tuple[str, Any]]) -> tuple[str, dict]:
-    """The URL and headers the client itself would send, auth included.
+    """The URL and headers the client's ApiClient would send, auth included.
 
-    The auth setting is the one every generated API method passes, so tokens from
-    exec/OIDC plugins are refreshed the same way as for ``CoreV1Api``.
+    The auth comes from ``configuration.auth_settings()``, which every generated API
+    method applies as "BearerToken": reading it runs the configuration's refresh
+    hook, so tokens from exec/OIDC plugins and the pod's rotated token are renewed
+    the same way as for ``CoreV1Api``. The query is quoted as ApiClient quotes it.
     """
-    accept = {"Accept": "application/json"}
-    if hasattr(client, "param_serialize"):  # kubernetes >= 37 (new generator)
-        _, url, headers, _, _ = client.param_serialize(
-            method="GET", resource_path=path, query_params=list(query),
-            header_params=accept, auth_settings=["BearerToken"],
-        )
-        return url, headers
-    headers = {**client.default_headers, **accept}  # kubernetes 29-36
-    querys = list(query)
-    client.update_params_for_auth(headers, querys, ["BearerToken"])
+    headers = {"Accept": "application/json", "User-Agent": client.user_agent}
+    for setting in client.configuration.auth_settings().values():
+        if setting.get("in") == "header" and setting.get("type") != "http-signature":
+            headers[setting["key"]] = setting["value"]
     url = client.configuration.host + path
-    return (url + "?" + urlencode(querys) if querys else url), headers
+    if query:
+        url += "?" + "&".join(f"{key}={quote(str(value))}" for key, value in query)
+    return url, headers
 
 
 def _safe_location(location: str) -> str:

@@ -62,6 +62,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -106,6 +107,107 @@ class KubeconfigError(CredentialError):
     never the client's text (which quotes whole entries, credentials included)."""
 
 
+_PARTS_LOCK = threading.Lock()
+
+
+@functools.cache
+def client_parts() -> types.SimpleNamespace:
+    """The pieces of the ``kubernetes`` client the cluster path uses, imported alone.
+
+    Importing any ``kubernetes.*`` module first runs the package's ``__init__``,
+    which imports everything the client has: every API class, 700 pydantic models,
+    ``dynamic``, ``watch``, ``stream``, ``utils`` (about 0.1-0.2 s and 15 MB at
+    every run, issue 16). The cluster path needs only the kubeconfig loader (its
+    parsing, exec and auth-provider plumbing), ``Configuration`` (TLS and
+    credentials) and ``RESTClientObject`` (the urllib3 pool with those TLS
+    settings). So their modules are loaded as themselves: while they load,
+    ``kubernetes``, ``kubernetes.client``, ``kubernetes.config`` and
+    ``kubernetes.utils`` are plain packages that only give their directories; the
+    one name a module takes from a package ``__init__`` (``kube_config``'s
+    ``from kubernetes.client import ApiClient, Configuration``) is given to it:
+    ``Configuration`` itself, and an ``ApiClient`` that imports the real one when
+    called (only the client's own OIDC refresh and ``new_client_from_config`` do,
+    and pauselint replaces or never calls both). The placeholder packages are taken
+    out of ``sys.modules`` again, so a later ``import kubernetes`` (another command
+    in the same process, a test) gets the whole client as usual, these modules
+    included (one difference: such a later import does not bind these modules as
+    attributes of their packages, so ``kubernetes.config.kube_config`` is reached
+    with ``from kubernetes.config import kube_config``, not by attribute). When the
+    client is already imported, or its layout is not the one expected, the
+    ordinary imports are used.
+    """
+    with _PARTS_LOCK:
+        if "kubernetes" not in sys.modules:
+            try:
+                with _bare_packages() as client_package:
+                    return _import_parts(client_package)
+            except (ImportError, AttributeError):  # another client layout: the usual way
+                pass
+        import kubernetes.client
+
+        return _import_parts(kubernetes.client)
+
+
+def _import_parts(client_package: Any) -> types.SimpleNamespace:
+    from kubernetes.client.configuration import Configuration
+
+    client_package.Configuration = Configuration
+    from kubernetes.client.rest import RESTClientObject
+    from kubernetes.config.config_exception import ConfigException
+    from kubernetes.config.dateutil import parse_rfc3339
+    from kubernetes.config.incluster_config import load_incluster_config
+    from kubernetes.config.kube_config import FileOrData, KubeConfigLoader, KubeConfigMerger
+
+    return types.SimpleNamespace(
+        Configuration=Configuration, RESTClientObject=RESTClientObject,
+        ConfigException=ConfigException, parse_rfc3339=parse_rfc3339,
+        load_incluster_config=load_incluster_config, FileOrData=FileOrData,
+        KubeConfigLoader=KubeConfigLoader, KubeConfigMerger=KubeConfigMerger,
+        user_agent=_user_agent(),
+    )
+
+
+@contextlib.contextmanager
+def _bare_packages() -> Iterator[types.ModuleType]:
+    """``kubernetes`` and the three subpackages as bare packages, for the ``with``."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("kubernetes")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("kubernetes")
+    root = next(iter(spec.submodule_search_locations))
+    bare: dict[str, types.ModuleType] = {}
+    for name in ("kubernetes", "kubernetes.client", "kubernetes.config", "kubernetes.utils"):
+        module = types.ModuleType(name)
+        module.__path__ = [os.path.join(root, *name.split(".")[1:])]
+        module.__package__ = name
+        bare[name] = module
+    bare["kubernetes.client"].ApiClient = _real_api_client
+    sys.modules.update(bare)
+    try:
+        yield bare["kubernetes.client"]
+    finally:
+        for name, module in bare.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
+
+
+def _real_api_client(*args: Any, **kwargs: Any) -> Any:
+    from kubernetes.client.api_client import ApiClient
+
+    return ApiClient(*args, **kwargs)
+
+
+def _user_agent() -> str:
+    """The User-Agent the client's ApiClient sends, so requests look as before."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"OpenAPI-Generator/{version('kubernetes')}/python"
+    except PackageNotFoundError:
+        return "OpenAPI-Generator/python"
+
+
 def configure_from_kubeconfig(
     configuration: Any, config_file: str, context: str, plugin_budget: PluginBudget,
     context_timeout: float,
@@ -137,10 +239,8 @@ def merge_kubeconfig(config_file: str) -> Any:
 
     Any failure is a :class:`KubeconfigError` in pauselint's words.
     """
-    from kubernetes.config.kube_config import KubeConfigMerger
-
     with _translated(None):
-        return KubeConfigMerger(config_file).config
+        return client_parts().KubeConfigMerger(config_file).config
 
 
 def context_names(merged: Any) -> tuple[list[str], Any]:
@@ -161,12 +261,10 @@ def configure_in_cluster(configuration: Any) -> None:
     a minute from its per-request hook (the kubelet rotates it); it never writes and
     makes no request of its own, so it is used as it is.
     """
-    from kubernetes.config.config_exception import ConfigException
-    from kubernetes.config.incluster_config import load_incluster_config
-
+    parts = client_parts()
     try:
-        load_incluster_config(client_configuration=configuration, try_refresh_token=True)
-    except ConfigException as exc:  # said in pauselint's words, as every client message
+        parts.load_incluster_config(client_configuration=configuration, try_refresh_token=True)
+    except parts.ConfigException as exc:  # said in pauselint's words, as every client message
         text = str(exc)
         if text.startswith("Service host/port is not set"):
             raise CredentialError("in-cluster: KUBERNETES_SERVICE_HOST or _PORT is not set "
@@ -185,7 +283,7 @@ def _refuse_google_refresh() -> Any:
 @functools.cache
 def _loader_class() -> type:
     """``KubeConfigLoader`` with every credential-renewing path replaced (see module doc)."""
-    from kubernetes.config.kube_config import KubeConfigLoader
+    KubeConfigLoader = client_parts().KubeConfigLoader
 
     missing = [name for name in _REPLACED if not hasattr(KubeConfigLoader, name)]
     if missing:
@@ -266,8 +364,8 @@ def _loader_class() -> type:
         def _load_from_exec_plugin(self) -> bool | None:
             if "exec" not in self._user:
                 return None
-            from kubernetes.config.dateutil import parse_rfc3339
-            from kubernetes.config.kube_config import FileOrData
+            parts = client_parts()
+            FileOrData, parse_rfc3339 = parts.FileOrData, parts.parse_rfc3339
 
             base_path = self._get_base_path(self._cluster.path)
             exec_config = self._user.safe_get("exec")
@@ -346,10 +444,8 @@ def _gcp_token(settings: Mapping[str, Any]) -> tuple[str, datetime.datetime | No
         raise CredentialError(GCP_EXPIRED)
     if "expiry" not in settings:
         return token, None
-    from kubernetes.config.dateutil import parse_rfc3339
-
     try:
-        expiry = parse_rfc3339(settings["expiry"])
+        expiry = client_parts().parse_rfc3339(settings["expiry"])
     except Exception:  # any parse failure is "cannot tell": do not send it
         raise CredentialError(GCP_EXPIRED) from None
     if expiry <= datetime.datetime.now(datetime.timezone.utc):
@@ -570,8 +666,8 @@ def _translated(where: str | None) -> Iterator[None]:
 
 def _words(exc: Exception, where: str | None) -> str:
     import yaml
-    from kubernetes.config.config_exception import ConfigException
 
+    ConfigException = client_parts().ConfigException
     prefix = f"{where}: " if where else ""
     if isinstance(exc, yaml.YAMLError):
         mark = getattr(exc, "problem_mark", None)

@@ -1,0 +1,87 @@
+"""The cluster path imports only the parts of the `kubernetes` client it uses (issue 16).
+
+Each test runs in a fresh interpreter: which modules a process has loaded is the
+whole point, and this test process has long since imported everything.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from .apiserver import KubeAPI
+from .nodes import fleet
+
+READ = """
+import json, sys
+from pauselint.sources.cluster import read_clusters
+[facts] = read_clusters(kubeconfig=sys.argv[1])
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("kubernetes", "pydantic"))
+print(json.dumps({"nodes": len(facts.nodes), "errors": list(facts.errors), "loaded": loaded}))
+"""
+
+THEN_WHOLE_CLIENT = """
+import sys
+from pauselint.sources import kubeconfig
+from pauselint.sources.cluster import read_clusters
+[facts] = read_clusters(kubeconfig=sys.argv[1])
+import kubernetes
+from kubernetes import client, config
+from kubernetes.config import kube_config
+parts = kubeconfig.client_parts()
+assert parts.KubeConfigLoader is kube_config.KubeConfigLoader
+assert parts.Configuration is client.Configuration
+print(len(facts.nodes), client.CoreV1Api.__name__, config.load_kube_config.__name__)
+"""
+
+
+def _python(code: str, *args: str) -> str:
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True,
+                          text=True, check=True, timeout=120).stdout
+
+
+def test_reading_a_cluster_loads_no_model_and_no_unused_subpackage(
+        kube_api: KubeAPI, tmp_path: Path) -> None:
+    kube_api.set_nodes(fleet(5))
+    config = kube_api.write_kubeconfig(tmp_path / "kubeconfig")
+
+    found = json.loads(_python(READ, str(config)))
+
+    assert (found["nodes"], found["errors"]) == (5, [])
+    loaded = set(found["loaded"])
+    # What authentication, TLS and the pool need...
+    assert {"kubernetes.client.configuration", "kubernetes.client.rest",
+            "kubernetes.config.kube_config", "kubernetes.config.exec_provider"} <= loaded
+    # ...and none of what the package's __init__ files would have added.
+    assert not {m for m in loaded if m.startswith(("kubernetes.client.models",
+                                                   "kubernetes.client.api",
+                                                   "kubernetes.dynamic", "kubernetes.watch",
+                                                   "kubernetes.stream", "kubernetes.informer",
+                                                   "kubernetes.leaderelection", "pydantic"))}
+    # The placeholder packages are gone again once the parts are loaded.
+    assert "kubernetes" not in loaded and "kubernetes.client" not in loaded
+
+
+def test_the_whole_client_still_imports_afterwards_and_shares_the_modules(
+        kube_api: KubeAPI, tmp_path: Path) -> None:
+    kube_api.set_nodes(fleet(3))
+    config = kube_api.write_kubeconfig(tmp_path / "kubeconfig")
+
+    assert _python(THEN_WHOLE_CLIENT, str(config)).split() == [
+        "3", "CoreV1Api", "load_kube_config"]
+
+
+def test_requests_carry_the_client_user_agent_and_the_token(
+        kube_api: KubeAPI, tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    kube_api.set_nodes(fleet(2))
+    config = kube_api.write_kubeconfig(tmp_path / "kubeconfig")
+
+    _python(READ, str(config))
+
+    assert {r.user_agent for r in kube_api.requests} == {
+        f"OpenAPI-Generator/{version('kubernetes')}/python"}
+    assert {r.auth for r in kube_api.requests} == {"token"}
