@@ -7,7 +7,8 @@ unknown keys, unsorted or malformed versions and entries without a ``source`` ar
 errors, because a table that silently accepts a typo gives silently wrong verdicts.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` (see model.py): the table's NamedTuples are
+# made on every run, and string annotations cost a ForwardRef compile per field.
 
 import copy
 import functools
@@ -654,7 +655,7 @@ class CompatTable:
     def repositories(self) -> tuple[Repository, ...]:
         return tuple(self._repos.values())
 
-    def extended(self, overlay: Mapping[str, Any], origin: str) -> CompatTable:
+    def extended(self, overlay: Mapping[str, Any], origin: str) -> "CompatTable":
         """A copy with a user's additions (a compat overlay, or config `mirrors`).
 
         An overlay adds repositories and mirrors (a private registry and the tags it

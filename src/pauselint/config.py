@@ -9,7 +9,6 @@ Values are only checked here, not applied: the CLI merges them under its flags a
 hands them to the engine (flags win over the file).
 """
 
-from __future__ import annotations
 
 import re
 import sys
@@ -127,7 +126,7 @@ class _Entry(NamedTuple):
     items: dict[Any, tuple[int | None, str | None]] | None = None
 
 
-def _scalar_text(node: yaml.Node) -> str | None:
+def _scalar_text(node: "yaml.Node") -> str | None:
     import yaml
 
     return node.value if isinstance(node, yaml.ScalarNode) else None

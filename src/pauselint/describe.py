@@ -7,7 +7,6 @@ host, a cluster) describe a node the same way. The shape is a contract
 (tests/schemas/show.schema.json): keys are added, never renamed.
 """
 
-from __future__ import annotations
 
 import functools
 import os
@@ -318,7 +317,7 @@ def _root_of_folder(folder: str) -> Path | None:
 
 
 @functools.lru_cache(maxsize=256)
-def _pull_path_entry(path: PullPath) -> dict[str, Any]:
+def _pull_path_entry(path: "PullPath") -> dict[str, Any]:
     """``path`` as JSON. Shared by every node with the same pull path (a folder of many
     unconfigured nodes has a handful): entries are never changed once made."""
     from urllib.parse import urlsplit

@@ -20,7 +20,6 @@ Nothing Kubernetes-specific lives here: which registries mirror which, and which
 exist, is data (``data/compat.yaml``); this module only knows how names are built.
 """
 
-from __future__ import annotations
 
 import functools
 import re

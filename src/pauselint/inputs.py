@@ -10,7 +10,6 @@ whole only once its head (or its name) says it is a config, and what it passes o
 counted by reason, not reported file by file.
 """
 
-from __future__ import annotations
 
 import codecs
 import functools

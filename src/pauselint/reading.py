@@ -7,7 +7,6 @@ what cannot be read into located errors. Readers are imported on first use, so a
 pre-commit run over containerd configs does not pay for the YAML and systemd readers.
 """
 
-from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path

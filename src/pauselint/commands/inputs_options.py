@@ -5,7 +5,6 @@ and engine options, so `show` always reads exactly what `check` would judge: the
 two commands cannot drift apart.
 """
 
-from __future__ import annotations
 
 import functools
 import sys

@@ -9,7 +9,6 @@ tests/rules/test_rule_registry.py checks each line against the module's own cons
 so the two cannot drift apart.
 """
 
-from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator, Mapping

@@ -18,7 +18,6 @@ A format's module provides (names as given in its entry):
 * optionally ``references(config, root, errors) -> paths`` it names (imports).
 """
 
-from __future__ import annotations
 
 import importlib
 import itertools
@@ -59,8 +58,8 @@ class ReadContext(NamedTuple):
     """
 
     root: Path | None
-    inputs: Sequence[InputFile]
-    load: Callable[[str], InputFile]
+    inputs: Sequence["InputFile"]
+    load: Callable[[str], "InputFile"]
 
 
 NameRule = Callable[[str, list[str]], bool]  # (lower-case file name, parent folders)
