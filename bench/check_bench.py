@@ -225,9 +225,12 @@ def generate(folder: Path, count: int) -> None:
 class Sample:
     """One command's runs: wall seconds and peak MB of each."""
 
-    def __init__(self, label: str, command: Sequence[str]) -> None:
+    def __init__(self, label: str, command: Sequence[str], env: dict[str, str] | None = None,
+                 cwd: Path | None = None) -> None:
         self.label = label
         self.command = list(command)
+        self.env = ENV if env is None else env
+        self.cwd = cwd
         self.walls: list[float] = []
         self.peaks: list[float] = []
         self.exit = 0  # the worst exit seen: 2 (a crash, a usage error) must not hide
@@ -235,7 +238,7 @@ class Sample:
     def run_once(self) -> None:
         start = time.perf_counter()
         child = subprocess.Popen(self.command, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL, env=ENV)
+                                 stderr=subprocess.DEVNULL, env=self.env, cwd=self.cwd)
         _, status, usage = os.wait4(child.pid, 0)
         self.walls.append(time.perf_counter() - start)
         self.peaks.append(usage.ru_maxrss / 1024)  # KiB on Linux
@@ -256,7 +259,7 @@ def interleaved(samples: Sequence[Sample], runs: int) -> None:
     """One warm-up each (byte code, page cache), then ``runs`` rounds A, B, A, B ..."""
     for sample in samples:
         subprocess.run(sample.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       env=ENV, check=False)
+                       env=sample.env, cwd=sample.cwd, check=False)
     for _ in range(runs):
         for sample in samples:
             sample.run_once()
