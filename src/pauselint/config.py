@@ -21,6 +21,7 @@ from packaging.version import Version
 from pauselint import platforms
 from pauselint.display import shown
 from pauselint.inputs import STDIN_NAME
+from pauselint.lazy_re import LazyPattern
 from pauselint.model import FAIL_ON, RUNTIME_NAMES, Severity
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ class Config(NamedTuple):
 
 # --- finding the file ------------------------------------------------------------
 
-_TOOL_HEADER = re.compile(r"^\s*\[\s*tool\s*\.\s*pauselint\s*[\].]", re.MULTILINE)
+_TOOL_HEADER = LazyPattern(r"^\s*\[\s*tool\s*\.\s*pauselint\s*[\].]", re.MULTILINE)
 
 
 def _has_tool_section(pyproject: Path) -> bool:
@@ -171,7 +172,7 @@ def _yaml_entries(path: str, text: str) -> list[_Entry]:
     return entries
 
 
-_TOML_LINE = re.compile(r"\(at line (\d+)")
+_TOML_LINE = LazyPattern(r"\(at line (\d+)")
 
 
 def _toml_line(lines: list[str], key: str) -> int | None:
@@ -193,7 +194,7 @@ def _toml_line(lines: list[str], key: str) -> int | None:
 # tomllib keeps every prefix of a dotted key, so memory grows with the square of its
 # parts (a 60 KB key takes gigabytes). No real config comes near this many parts.
 _MAX_KEY_PARTS = 128
-_KEY_PART = re.compile(r"^\s*\[*([^=\]]*)")
+_KEY_PART = LazyPattern(r"^\s*\[*([^=\]]*)")
 
 
 def _parse_toml(path: str, text: str) -> dict[str, Any]:

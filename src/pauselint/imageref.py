@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from pauselint.display import LIMIT, shown
+from pauselint.lazy_re import LazyPattern
 
 __all__ = [
     "ARCHITECTURES",
@@ -58,7 +59,7 @@ _DOMAIN_NAME = rf"{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*"
 _IPV6 = r"\[(?:[a-fA-F0-9:]+)\]"
 _HOST_RE = re.compile(rf"(?:{_DOMAIN_NAME}|{_IPV6})(?::[0-9]+)?")
 _TAG_RE = re.compile(r"[\w][\w.-]{0,127}", re.ASCII)
-_DIGEST_ALGO_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*")
+_DIGEST_ALGO_RE = LazyPattern(r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*")
 _IDENTIFIER_RE = re.compile(r"[a-f0-9]{64}")
 # go-digest's registered algorithms and the length of their lowercase hex encoding.
 _DIGEST_HEX_LENGTH = {"sha256": 64, "sha384": 96, "sha512": 128}

@@ -15,18 +15,19 @@ import os
 import re
 from collections.abc import Sequence
 
+from pauselint.lazy_re import LazyPattern
 from pauselint.model import Finding, Suppression
 
-_DIRECTIVE = re.compile(r"#*\s*pauselint\s*:\s*(?P<rest>.*)$", re.IGNORECASE)
-_DISABLE = re.compile(r"disable\s*=\s*(?P<ids>.*)$", re.IGNORECASE)
-_RULE_ID = re.compile(r"PL\d{3}", re.IGNORECASE)
+_DIRECTIVE = LazyPattern(r"#*\s*pauselint\s*:\s*(?P<rest>.*)$", re.IGNORECASE)
+_DISABLE = LazyPattern(r"disable\s*=\s*(?P<ids>.*)$", re.IGNORECASE)
+_RULE_ID = LazyPattern(r"PL\d{3}", re.IGNORECASE)
 # A quote opens a string only where a value can start: `it's` in a YAML plain scalar
 # or a comment must not swallow the rest of the line.
 _VALUE_START = " \t=:[{,("
 # Lines as the readers and editors count them. Not str.splitlines: it also breaks at
 # U+2028, U+0085 and form feeds, which TOML allows in comments and strings, and every
 # comment below one would then sit a line lower than the finding it is meant for.
-_LINE_BREAK = re.compile("\r\n|\r|\n")
+_LINE_BREAK = LazyPattern("\r\n|\r|\n")
 
 
 def _comment_start(line: str, in_triple: str | None) -> tuple[int | None, str | None]:
