@@ -84,8 +84,6 @@ CONFIGMAP_NAMESPACE = "kube-system"
 MAX_WORKERS = 8
 
 Progress = Callable[[str, int], None]
-# Reads one list item into a node's facts or the problem with it: (item, index, is_pause).
-_NodeReader = Callable[[Any, int, Callable[[str], bool]], ClusterNode | NodeProblem]
 
 
 def max_pages(page_size: int, max_nodes: int = MAX_NODES) -> int:
@@ -358,43 +356,66 @@ def _read_pages(
     is_pause: Callable[[str], bool], pages: _PageCount, nodes: list[ClusterNode],
     problems: list[ClusterError], max_nodes: int,
 ) -> str | None:
-    """Read the list into ``nodes``/``problems``; None at its end, else why it stopped early."""
+    """Read the list into ``nodes``/``problems``; None at its end, else why it stopped early.
+
+    The next page is requested (on a second thread) as soon as this page's continue
+    token is known, while this page's nodes are read: the API server builds and
+    sends page k+1 while pauselint reads page k. Only one request is ever in flight
+    on the context's client (``cluster_http``'s watchdog relies on that), each still
+    takes its time from ``budget`` when it starts, and a page is fetched early only
+    when the plain loop would fetch it too: not once this page reaches the node cap,
+    nor after a continue token that ends the list, nor past the page cap.
+    """
+    from pauselint.sources import cluster_decode
+
+    decoded_reader = cluster_decode.NodeReader(is_pause)
     token: str | None = None
     seen = 0
-    while True:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"pauselint-{name}") as fetcher:
         pages.take()
-        items, next_token, read_node = _node_page(client, budget, page_size, token)
-        if next_token is not None and next_token == token:
-            # The page answering token T carried T again: the server is looping.
-            return ("the API server sent the same continue token twice: paging stopped, "
-                    "the rest not read (list nodes)")
-        for item in items:
-            if seen == max_nodes:
-                return (f"more than {max_nodes:,} nodes (the cap, --max-nodes): the first "
-                        f"{max_nodes:,} are checked, the rest not read")
-            found = read_node(item, seen, is_pause)
-            seen += 1
-            if isinstance(found, NodeProblem):
-                problems.append(ClusterError(name, found.reason, found.node))
-            else:
-                nodes.append(found)
-        if progress is not None:
-            progress(name, len(nodes))
-        if next_token is None:
-            return None
-        size = len(next_token.encode("utf-8", "surrogatepass"))
-        if size > MAX_CONTINUE_BYTES:
-            return (f"the API server sent a continue token of {size:,} bytes (the cap is "
-                    f"{MAX_CONTINUE_BYTES >> 10} KiB): paging stopped, the rest not read "
-                    "(list nodes)")
-        token = next_token
+        pending = fetcher.submit(_node_page, client, budget, page_size, token)
+        while True:
+            items, next_token, decoded = pending.result()
+            pending = None
+            if next_token is not None and next_token == token:
+                # The page answering token T carried T again: the server is looping.
+                return ("the API server sent the same continue token twice: paging stopped, "
+                        "the rest not read (list nodes)")
+            size = len(next_token.encode("utf-8", "surrogatepass")) if next_token else 0
+            if (next_token is not None and size <= MAX_CONTINUE_BYTES
+                    and seen + len(items) < max_nodes and pages.left > 0):
+                pages.take()
+                pending = fetcher.submit(_node_page, client, budget, page_size, next_token)
+            read_node = decoded_reader if decoded else node_from_json
+            for item in items:
+                if seen == max_nodes:
+                    return (f"more than {max_nodes:,} nodes (the cap, --max-nodes): the first "
+                            f"{max_nodes:,} are checked, the rest not read")
+                found = read_node(item, seen, is_pause)
+                seen += 1
+                if isinstance(found, NodeProblem):
+                    problems.append(ClusterError(name, found.reason, found.node))
+                else:
+                    nodes.append(found)
+            if progress is not None:
+                progress(name, len(nodes))
+            if next_token is None:
+                return None
+            if size > MAX_CONTINUE_BYTES:
+                return (f"the API server sent a continue token of {size:,} bytes (the cap is "
+                        f"{MAX_CONTINUE_BYTES >> 10} KiB): paging stopped, the rest not read "
+                        "(list nodes)")
+            token = next_token
+            if pending is None:
+                pages.take()
+                pending = fetcher.submit(_node_page, client, budget, page_size, token)
 
 
 def _node_page(client: Any, budget: Budget, page_size: int,
-               token: str | None) -> tuple[list, str | None, _NodeReader]:
+               token: str | None) -> tuple[list, str | None, bool]:
     """One page's ``items``, its ``continue`` token (None when it is the last page) and
-    the function that reads an item: a well-formed page is decoded straight from its
-    bytes (``cluster_decode``), any other is parsed whole and read field by field."""
+    whether the items were decoded straight from the bytes (``cluster_decode``: a
+    well-formed page) or are the parsed JSON, to be read field by field."""
     from pauselint.sources import cluster_decode
 
     what = "list nodes"
@@ -404,7 +425,7 @@ def _node_page(client: Any, budget: Budget, page_size: int,
     data = get_body(client, "/api/v1/nodes", query, budget, what, MAX_RESPONSE_BYTES)
     decoded = cluster_decode.page(data)
     if decoded is not None:
-        return (*decoded, cluster_decode.node_from_struct)
+        return (*decoded, True)
     body = parse_json(data, what)
     if not isinstance(body, dict):
         raise _ReadFailed(what, Refused("the node list is not a JSON object"))
@@ -414,10 +435,10 @@ def _node_page(client: Any, budget: Budget, page_size: int,
     metadata = body.get("metadata")
     next_token = metadata.get("continue") if isinstance(metadata, dict) else None
     if not next_token:
-        return items or [], None, node_from_json
+        return items or [], None, False
     if not isinstance(next_token, str):
         raise _ReadFailed(what, Refused("the node list's continue token is not a string"))
-    return items or [], next_token, node_from_json
+    return items or [], next_token, False
 
 
 def _looks_like_pause(image_name: str) -> bool:

@@ -10,7 +10,7 @@ the rest of the list is still read and judged.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from pauselint.model import ClusterNode
@@ -115,7 +115,8 @@ def _pause_images(status: dict, is_pause: Callable[[str], bool]) -> tuple[str, .
     return pause_names(checked, is_pause)
 
 
-def pause_names(images: Iterable[list[str]], is_pause: Callable[[str], bool]) -> tuple[str, ...]:
+def pause_names(images: Iterable[Sequence[str]],
+                is_pause: Callable[[str], bool]) -> tuple[str, ...]:
     """The pause names among each image's ``names`` (both node readers use this).
 
     One image entry lists its digest name and its tag names; the tag names say which
