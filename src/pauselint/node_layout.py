@@ -15,6 +15,7 @@ ever walked recursively, only these names and one-level globs are looked up.
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import os
 
@@ -149,18 +150,69 @@ def known_files(root: str, crowded: list[tuple[str, int]] | None = None) -> list
     A drop-in folder holding more than :data:`MAX_DROPINS` files gives its first ones
     (in the lexical order runtimes read them); it goes to ``crowded`` with its count, so
     the caller says the rest, and so the node's effective configuration, is unknown.
+
+    Every input's node is completed this way, so the look-ups are few: a folder of
+    the layout that is not there (``usr/``, ``etc/rancher/`` on most nodes) rules out
+    every pattern under it with one ``stat``, and a one-level glob is one listing.
     """
     found: set[str] = set()
-    for pattern in KNOWN_FILES:
+    folders: dict[str, bool] = {}
+
+    def is_folder(below: str) -> bool:
+        """Whether ``root/below`` is a folder (or a link to one); its parents first."""
+        known = folders.get(below)
+        if known is None:
+            parent = below.rpartition("/")[0]
+            known = folders[below] = (not parent or is_folder(parent)) and os.path.isdir(
+                below if root == "." else os.path.join(root, below))
+        return known
+
+    for pattern, literal in _PATTERN_FOLDERS:
+        if not is_folder(literal):
+            continue
         # Under ``.`` the files are written as a user names them: etc/..., not ./etc/...
         full = pattern if root == "." else os.path.join(root, pattern)
         if "*" not in pattern:
             found.update([full] if os.path.isfile(full) else [])
             continue
-        folder = os.path.dirname(full)
-        matches = sorted(glob.glob(glob.escape(folder) + "/" + os.path.basename(full)))
-        files = [path for path in matches if os.path.isfile(path)]
+        folder, name = os.path.split(full)
+        if "*" in folder:  # a glob above the file (certs.d/*/hosts.toml)
+            matches = sorted(glob.glob(glob.escape(folder) + "/" + name))
+            files = [path for path in matches if os.path.isfile(path)]
+        else:
+            files = _one_level(folder, name)
         if len(files) > MAX_DROPINS and crowded is not None:
             crowded.append((folder, len(files)))
         found.update(files[:MAX_DROPINS])
     return sorted(found)
+
+
+def _literal_folder(pattern: str) -> str:
+    """The folders of ``pattern`` above its first glob (or its file), as a path."""
+    parts = pattern.split("/")[:-1]
+    return "/".join(parts[:next((i for i, p in enumerate(parts) if "*" in p), len(parts))])
+
+
+_PATTERN_FOLDERS = tuple((pattern, _literal_folder(pattern)) for pattern in KNOWN_FILES)
+
+
+def _one_level(folder: str, name: str) -> list[str]:
+    """``sorted(glob.glob(glob.escape(folder) + "/" + name))`` filtered by
+    ``os.path.isfile``, from one listing: names beginning with a dot are matched
+    only by a pattern beginning with one, as glob matches them."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = {entry.name: entry for entry in listing}
+    except OSError:
+        return []
+    names = fnmatch.filter(entries, name)
+    if not name.startswith("."):
+        names = [match for match in names if not match.startswith(".")]
+    files = []
+    for match in sorted(names):
+        try:
+            if entries[match].is_file():  # follows a link, as os.path.isfile does
+                files.append(os.path.join(folder, match))
+        except OSError:
+            pass
+    return files

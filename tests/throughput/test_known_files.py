@@ -1,0 +1,127 @@
+"""known_files finds what it found before with far fewer look-ups (issue 16: it runs
+for every node of a run, and stat-ed or globbed all 47 of its patterns each time)."""
+
+from __future__ import annotations
+
+import glob
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pauselint import node_layout
+from pauselint.node_layout import KNOWN_FILES, MAX_DROPINS, known_files
+
+
+def reference(root: str, crowded: list[tuple[str, int]]) -> list[str]:
+    """known_files as it was: every pattern stat-ed or globbed on its own."""
+    found: set[str] = set()
+    for pattern in KNOWN_FILES:
+        full = pattern if root == "." else os.path.join(root, pattern)
+        if "*" not in pattern:
+            found.update([full] if os.path.isfile(full) else [])
+            continue
+        folder = os.path.dirname(full)
+        matches = sorted(glob.glob(glob.escape(folder) + "/" + os.path.basename(full)))
+        files = [path for path in matches if os.path.isfile(path)]
+        if len(files) > MAX_DROPINS:
+            crowded.append((folder, len(files)))
+        found.update(files[:MAX_DROPINS])
+    return sorted(found)
+
+
+# Places a node may hold something at: every known file and drop-in folder, a few
+# names each glob takes or refuses (hidden, wrong suffix), and folders of the layout.
+PLACES = sorted({
+    *(p.replace("*", name) for p in KNOWN_FILES
+      for name in ("a", "10-x", ".hidden", "kubeadm-config", "b.conf", "c.conf.bak")),
+    "etc", "etc/containerd", "etc/systemd/system", "usr/lib/systemd/system", "var/lib",
+})
+WHAT = st.sampled_from(["file", "folder", "link to file", "link to folder", "broken link"])
+
+
+def build(root: Path, layout: dict[str, str]) -> None:
+    target_file = root.parent / "outside-file"
+    target_file.write_text("x")
+    target_folder = root.parent / "outside-folder"
+    (target_folder / "sub").mkdir(parents=True, exist_ok=True)
+    (target_folder / "hosts.toml").write_text("x")
+    (target_folder / "a.conf").write_text("x")
+    for place, what in sorted(layout.items()):
+        path = root / place
+        if path.exists() or path.is_symlink():
+            continue
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            continue  # a file or link already stands where a folder would
+        if what == "file":
+            path.write_text("x")
+        elif what == "folder":
+            path.mkdir()
+        elif what == "link to file":
+            path.symlink_to(target_file)
+        elif what == "link to folder":
+            path.symlink_to(target_folder, target_is_directory=True)
+        else:
+            path.symlink_to(root / "missing")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(PLACES), WHAT, max_size=25),
+       st.sampled_from(["node", "odd [*?] name", "."]))
+def test_the_same_files_as_one_look_up_per_pattern(layout: dict[str, str], name: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        node = Path(tmp) / (name if name != "." else "node")
+        node.mkdir()
+        build(node, layout)
+        cwd = os.getcwd()
+        try:
+            if name == ".":
+                os.chdir(node)
+                root = "."
+            else:
+                root = str(node)
+            expected_crowded: list[tuple[str, int]] = []
+            crowded: list[tuple[str, int]] = []
+            assert known_files(root, crowded) == reference(root, expected_crowded)
+            assert crowded == expected_crowded
+        finally:
+            os.chdir(cwd)
+
+
+def test_a_crowded_drop_in_folder_is_cut_and_named_as_before(tmp_path: Path) -> None:
+    folder = tmp_path / "etc/crio/crio.conf.d"
+    folder.mkdir(parents=True)
+    for index in range(MAX_DROPINS + 3):
+        (folder / f"{index:04d}.conf").write_text("x")
+    (folder / ".hidden").write_text("x")
+    expected: list[tuple[str, int]] = []
+    crowded: list[tuple[str, int]] = []
+    assert known_files(str(tmp_path), crowded) == reference(str(tmp_path), expected)
+    assert crowded == expected == [(str(folder), MAX_DROPINS + 3)]
+
+
+def test_a_node_with_one_file_costs_a_handful_of_look_ups(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "etc/containerd/config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("version = 2\n")
+    calls: list[str] = []
+    for name in ("isdir", "isfile"):
+        original = getattr(os.path, name)
+
+        def counted(path: str, _original=original, _name=name) -> bool:
+            calls.append(_name)
+            return _original(path)
+
+        monkeypatch.setattr(node_layout.os.path, name, counted)
+    monkeypatch.setattr(node_layout.glob, "glob", lambda *a, **k: calls.append("glob") or [])
+    assert known_files(str(tmp_path)) == [str(config)]
+    # usr, var, lib, run and etc; etc's nine layout folders; containerd's certs.d;
+    # the one file: 16. Every pattern on its own was 47 look-ups, 23 of them globs.
+    assert len(calls) == 16, calls
+    assert "glob" not in calls
