@@ -183,10 +183,13 @@ def check_clusters(results: Sequence[ClusterFacts | ClusterError], table: Compat
                            for reason in facts.skipped)
         # Fleets repeat a few node shapes thousands of times: judge each distinct
         # shape once (as a stand-in node), then name every node that has it.
-        shapes: dict[ClusterNode, list[str]] = {}
+        # A shape is the node's fields after its name, as a plain tuple: building a
+        # nameless ClusterNode per node (``_replace``) cost more than the grouping.
+        by_shape: dict[tuple, list[str]] = {}
         for node in facts.nodes:
-            shapes.setdefault(node._replace(name=""), []).append(node.name)
-        for shape, names in shapes.items():
+            by_shape.setdefault(node[1:], []).append(node.name)
+        for fields, names in by_shape.items():
+            shape = ClusterNode("", *fields)
             bad_images: list[str] = []
             ctx = _node_context(table, facts, shape, target, origin, bad_images)
             ctx = ctx._replace(online=lookups)
