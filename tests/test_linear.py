@@ -7,6 +7,11 @@ measure in a test, so operations are counted instead: every read of a config's p
 and of a read config's group or kind (the fields those scans touch) goes through a
 counting property while ``check`` runs on N and on 2N inputs. Linear work doubles;
 quadratic work quadruples.
+
+The sizes are the issue's "a few thousand node folders and a few thousand explicit
+files". Work that should happen once per file is counted exactly: each TOML file is
+parsed by tomllib once and scanned for positions once, and each distinct image
+text is parsed once however many rules look at it.
 """
 
 from __future__ import annotations
@@ -16,15 +21,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from pauselint.compat import load_table
 from pauselint.engine import Options, check_files
+from pauselint.imageref import parse_image
 from pauselint.inputs import collect
 from pauselint.model import ConfigFile
 from pauselint.reading import ReadConfig
+from pauselint.sources import containerd
 
 CONFIG = 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\nsandbox_image = "{image}"\n'
-SMALL, LARGE = 400, 800
+SMALL, LARGE = 1000, 2000
+IMAGES = 3  # distinct images in every tree
 
 
 @pytest.fixture
@@ -39,6 +48,26 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
             return _getter.__get__(self, type(self))
 
         monkeypatch.setattr(cls, field, property(read))
+    yield counts
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
+    """Counts tomllib parses, position scans and image parses while a test runs."""
+    counts: Counter[str] = Counter()
+    loads, locate = tomllib.loads, containerd.locate_values
+
+    def counted_loads(text: str, **kwargs: object) -> object:
+        counts["tomllib.loads"] += 1
+        return loads(text, **kwargs)
+
+    def counted_locate(text: str) -> object:
+        counts["locate_values"] += 1
+        return locate(text)
+
+    monkeypatch.setattr(tomllib, "loads", counted_loads)
+    monkeypatch.setattr(containerd, "locate_values", counted_locate)
+    parse_image.cache_clear()
     yield counts
 
 
@@ -75,3 +104,14 @@ def test_work_per_file_stays_flat(tmp_path: Path, counted: Counter[str], shape) 
     assert small > 0
     # Twice the files: about twice the work (quadratic would be four times).
     assert large / small < 2.3, (small, large)
+
+
+@pytest.mark.parametrize("shape", [node_folders, loose_files],
+                         ids=["one folder per node", "explicit files"])
+def test_each_file_is_parsed_once_and_each_image_once(tmp_path: Path, shape,
+                                                     parses: Counter[str]) -> None:
+    paths = shape(tmp_path / "tree", SMALL)
+    report = check_files(collect(paths), Options(kubernetes="1.31"), load_table())
+    assert report.inputs == SMALL
+    assert (parses["tomllib.loads"], parses["locate_values"]) == (SMALL, SMALL)
+    assert parse_image.cache_info().misses == IMAGES

@@ -212,6 +212,9 @@ class Shape(NamedTuple):
 _PLUGIN_HEADER = re.compile(
     r"""^[ \t]*\[\[?[ \t]*plugins[ \t]*\.[ \t]*("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[A-Za-z0-9_-]+)""")
 _ANY_HEADER = re.compile(r"^[ \t]*\[")
+# A basic string that means what it says between its quotes: no escape, and none of
+# the controls TOML refuses in one (tab is allowed).
+_PLAIN_BASIC_STRING = re.compile(r'"[^\\\x00-\x08\x0a-\x1f\x7f"]*"')
 
 
 def _plugin_headers(text: str) -> tuple[list[int], dict[int, tuple[str, bool]]]:
@@ -230,7 +233,9 @@ def _plugin_headers(text: str) -> tuple[list[int], dict[int, tuple[str, bool]]]:
             continue
         written = match.group(1)
         name, escaped = written, False
-        if written.startswith('"'):
+        if _PLAIN_BASIC_STRING.fullmatch(written):  # nearly every header: no decoding
+            name = written[1:-1]
+        elif written.startswith('"'):
             escaped = "\\" in written
             try:
                 name = tomllib.loads(f"k = {written}")["k"]
