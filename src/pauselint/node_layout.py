@@ -16,6 +16,7 @@ ever walked recursively, only these names and one-level globs are looked up.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import glob
 import os
 
@@ -90,6 +91,10 @@ def _parts(path: str) -> list[str]:
     return path.replace(os.sep, "/").split("/")
 
 
+# Collecting asks this of each path three or four times in a row (its group, its
+# identity, its node's completion); a few hundred recent answers cover that, and the
+# cache stays the same size however many files a run reads.
+@functools.lru_cache(maxsize=512)
 def node_root_of(path: str) -> str | None:
     """The node ``path`` belongs to, written as the user wrote it, or None.
 

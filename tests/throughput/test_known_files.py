@@ -125,3 +125,22 @@ def test_a_node_with_one_file_costs_a_handful_of_look_ups(
     # the one file: 16. Every pattern on its own was 47 look-ups, 23 of them globs.
     assert len(calls) == 16, calls
     assert "glob" not in calls
+
+
+def test_node_roots_are_worked_out_about_once_a_path_in_a_bounded_cache(
+        tmp_path: Path) -> None:
+    from pauselint.inputs import collect
+    from pauselint.node_layout import node_root_of
+
+    for index in range(600):
+        config = tmp_path / f"n{index:03d}" / "etc/containerd/config.toml"
+        config.parent.mkdir(parents=True)
+        config.write_text("version = 2\n")
+    node_root_of.cache_clear()
+    assert len(collect([str(tmp_path)])) == 600
+    info = node_root_of.cache_info()
+    # Each path is asked about three or four times; computed about once (the root's
+    # and each node root's own questions add one apiece), kept for the last 512.
+    assert info.misses <= 2 * 600 + 1, info
+    assert info.hits >= 600, info
+    assert info.currsize <= 512
