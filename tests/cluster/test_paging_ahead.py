@@ -102,3 +102,21 @@ def test_the_image_list_memory_is_bounded_and_the_rest_still_judged(
     assert [n.pause_images for n in nodes] == [(f"registry.k8s.io/pause:3.{i}",)
                                                for i in range(8)]
     assert len(reader._pause) == 3
+
+
+def test_garbage_is_collected_rarely_while_reading_and_as_before_after(
+        kube_api: KubeAPI, tmp_path: Path) -> None:
+    import gc
+
+    kube_api.set_nodes(fleet(4))
+    config = kube_api.write_kubeconfig(tmp_path / "kubeconfig")
+    before = gc.get_threshold()
+    during: list[tuple[int, bool]] = []
+
+    [facts] = read_clusters(kubeconfig=str(config), page_size=2,
+                            progress=lambda context, nodes: during.append(
+                                (gc.get_threshold()[0], gc.isenabled())))
+
+    assert isinstance(facts, ClusterFacts) and len(facts.nodes) == 4
+    assert during == [(cluster.GC_THRESHOLD_WHILE_READING, True)] * 2
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
