@@ -5,6 +5,7 @@ Run from the repository root with the test extras installed:
     python bench/cluster_bench.py [--nodes 5000] [--runs 7] [--kubectl]
     python bench/cluster_bench.py --scale 1000,10000,50000,100000 --runs 3
     python bench/cluster_bench.py --decoders --nodes 50000   # json / orjson / msgspec
+    python bench/cluster_bench.py --against /path/to/other/checkout   # A/B two versions
 
 Every figure comes from interleaved runs in fresh processes (floor, pauselint,
 floor, pauselint, ...), so a machine that gets busier slows both alike: read the
@@ -164,14 +165,24 @@ def page_size() -> int:
     return getattr(cluster_nodes, "PAGE_SIZE", 500)
 
 
-def commands(server: Server, nodes: int, limit: int) -> dict[str, list[str]]:
+def commands(server: Server, nodes: int, limit: int,
+             against: str | None = None) -> dict[str, list[str]]:
     pauselint = shutil.which("pauselint") or "pauselint"
-    return {
+    args = ["cluster", "--kubeconfig", server.kubeconfig, "--format", "json",
+            "--max-nodes", str(max(nodes, 25_000))]
+    found = {
         "floor (http.client + json)": [sys.executable, "-c", FLOOR, server.url, server.ca,
                                        server.token, str(limit)],
-        "pauselint cluster": [pauselint, "cluster", "--kubeconfig", server.kubeconfig,
-                              "--format", "json", "--max-nodes", str(max(nodes, 25_000))],
+        "pauselint cluster": [pauselint, *args],
     }
+    if against:
+        # Another checkout's sources first on the path, in the same environment.
+        src = str(Path(against).resolve() / "src")
+        found["--against"] = [sys.executable, "-c",
+                              f"import sys; sys.path.insert(0, {src!r}); "
+                              "from pauselint.cli import run; sys.argv[0] = 'pauselint'; "
+                              "run()", *args]
+    return found
 
 
 def main() -> None:
@@ -182,6 +193,8 @@ def main() -> None:
                         help="a table over these fleet sizes instead (e.g. 1000,10000,50000)")
     parser.add_argument("--kubectl", action="store_true",
                         help="also time kubectl get nodes -o json (when installed)")
+    parser.add_argument("--against", metavar="CHECKOUT",
+                        help="also time pauselint from another checkout's src/ (A/B)")
     parser.add_argument("--decoders", action="store_true",
                         help="time json.loads, orjson and msgspec on one page of --nodes")
     args = parser.parse_args()
@@ -197,7 +210,7 @@ def main() -> None:
             table = []
             for nodes in sizes:
                 server.serve(nodes)
-                todo = commands(server, nodes, limit)
+                todo = commands(server, nodes, limit, args.against)
                 kubectl = shutil.which("kubectl")
                 if args.kubectl and kubectl:
                     todo["kubectl get nodes -o json"] = [
@@ -209,6 +222,9 @@ def main() -> None:
                 for label, samples in found.items():
                     print(f"  {label:<28} {summary(samples)}")
                 print(f"  pauselint / floor: {ratio(ours, floor)}", flush=True)
+                if "--against" in found:
+                    print(f"  --against / floor: {ratio(found['--against'], floor)}",
+                          flush=True)
                 table.append((nodes, floor, ours))
         finally:
             server.close()
