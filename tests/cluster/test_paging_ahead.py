@@ -120,3 +120,20 @@ def test_garbage_is_collected_rarely_while_reading_and_as_before_after(
     assert isinstance(facts, ClusterFacts) and len(facts.nodes) == 4
     assert during == [(cluster.GC_THRESHOLD_WHILE_READING, True)] * 2
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_nodes_of_one_pool_share_their_field_strings() -> None:
+    decoded = cluster_decode.page(page_bytes(fleet(500)))
+    assert decoded is not None
+    is_pause = CountingFilter()
+    reader = cluster_decode.NodeReader(is_pause)
+
+    nodes = [reader(node, index, is_pause) for index, node in enumerate(decoded[0])]
+
+    assert nodes == [cluster_decode.node_from_struct(node, index, is_pause)
+                     for index, node in enumerate(decoded[0])]
+    for field in ("kubelet_version", "container_runtime", "architecture",
+                  "operating_system", "os_image"):
+        values = {getattr(node, field) for node in nodes}
+        objects = {id(getattr(node, field)) for node in nodes}
+        assert len(objects) == len(values), field  # one object per distinct value

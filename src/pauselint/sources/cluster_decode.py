@@ -119,6 +119,18 @@ class NodeReader:
     def __init__(self, is_pause: Callable[[str], bool]) -> None:
         self._is_pause = is_pause
         self._pause: dict[tuple[tuple[str, ...], ...], tuple[str, ...]] = {}
+        self._texts: dict[str, str] = {}
+
+    def _shared(self, text: str) -> str:
+        """One string object per distinct value of a repeated field (versions, OS
+        image, architecture): every node kept its own copy of each, and those are
+        most of a node's facts by size. Bounded like the image lists."""
+        kept = self._texts.get(text)
+        if kept is not None:
+            return kept
+        if len(self._texts) < MAX_REMEMBERED_IMAGE_LISTS:
+            self._texts[text] = text
+        return text
 
     def __call__(self, node: Node, index: int, is_pause: Callable[[str], bool]) -> ClusterNode:
         """The facts of ``node`` (``index`` and ``is_pause`` as in :func:`node_from_struct`;
@@ -131,13 +143,15 @@ class NodeReader:
             pause = pause_names(images, self._is_pause)
             if len(self._pause) < MAX_REMEMBERED_IMAGE_LISTS:
                 self._pause[images] = pause
+        shared = self._shared
+        build = labels.get(WINDOWS_BUILD_LABEL) if labels else None
         return ClusterNode(
             name=node.metadata.name,
-            kubelet_version=info.kubelet_version,
-            container_runtime=info.container_runtime_version,
-            architecture=info.architecture,
-            operating_system=info.operating_system,
-            os_image=info.os_image,
-            windows_build=labels.get(WINDOWS_BUILD_LABEL) if labels else None,
+            kubelet_version=shared(info.kubelet_version),
+            container_runtime=shared(info.container_runtime_version),
+            architecture=shared(info.architecture),
+            operating_system=shared(info.operating_system),
+            os_image=shared(info.os_image),
+            windows_build=shared(build) if build is not None else None,
             pause_images=pause,
         )
