@@ -276,12 +276,25 @@ def report(title: str, samples: Sequence[Sample]) -> None:
         print(f"  this / other: {this.median / other.median:.2f}x")
 
 
+def floor_python(installs: dict[str, list[str]]) -> str:
+    """The interpreter the floors run under: the one beside the (first) pauselint
+    timed, so both pay the same site start-up. A venv made with system site-packages
+    runs that site's .pth files, which a bare ``sys.executable`` venv may not: timed
+    under different interpreters, the floor measured ~12 ms less than pauselint pays
+    before its first import."""
+    for command in installs.values():
+        beside = Path(command[0]).with_name("python")
+        if len(command) == 1 and beside.is_file():
+            return str(beside)
+    return sys.executable
+
+
 def startup(installs: dict[str, list[str]], folder: Path, runs: int) -> list[Sample]:
     """Cold start: each install's ``check`` on one containerd file, interleaved with
     the import floor."""
     one = folder / "config.toml"
     one.write_text(CONTAINERD.format(tag="3.10"))
-    floor = Sample(f"floor: {START_FLOOR}", [sys.executable, "-c", START_FLOOR])
+    floor = Sample(f"floor: {START_FLOOR}", [floor_python(installs), "-c", START_FLOOR])
     ours = [Sample(f"{label}check (1 file)", [*cmd, "check", "-k", "1.31", str(one)])
             for label, cmd in installs.items()]
     interleaved([floor, *ours], runs)
@@ -295,7 +308,8 @@ def throughput(installs: dict[str, list[str]], folder: Path, files: int,
     tree = folder / f"tree-{files}"
     if not tree.exists():
         generate(tree, files)
-    floor = Sample("floor: tomllib + CSafeLoader", [sys.executable, "-c", FLOOR, str(tree)])
+    floor = Sample("floor: tomllib + CSafeLoader",
+                   [floor_python(installs), "-c", FLOOR, str(tree)])
     ours = [Sample(f"{label}check --format json", [*cmd, "check", "-k", "1.31", "--format",
                                                    "json", str(tree)])
             for label, cmd in installs.items()]
