@@ -57,3 +57,30 @@ def test_a_report_in_the_walked_folder_is_no_input_on_the_next_run(
                                            "--output-file", "report.json"])
         assert result.exit_code == 0, result.output
     assert Path("report.json").read_text().startswith("{")
+
+
+def test_each_node_root_is_resolved_once_a_run(tmp_path: Path, monkeypatch) -> None:
+    """Every file of a node asks the root's real path: asked of the file system once
+    per root and run, not once per file and question (issue 16)."""
+    import os
+
+    files = ("etc/containerd/config.toml", "var/lib/kubelet/kubeadm-flags.env",
+             "etc/kubernetes/kubeadm-config.yaml", "etc/default/kubelet")
+    for node in range(30):
+        for name in files:
+            path = tmp_path / "nodes" / f"n{node:02d}" / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("KUBELET_EXTRA_ARGS=\n" if "kubelet" in name else "version = 2\n")
+    asked: list[str] = []
+    real = os.path.realpath
+
+    def counting(path, *args, **kwargs):
+        asked.append(str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os.path, "realpath", counting)
+    walked = collect([str(tmp_path / "nodes")])
+    named = collect([str(tmp_path / "nodes" / "n00" / name) for name in files])
+    assert len(walked) == 30 * len(files) and len(named) == len(files)
+    roots = [p for p in asked if os.path.basename(p).startswith("n")]
+    assert len(roots) == len(set(roots)) + 1  # n00 once in each run; no root twice a run
