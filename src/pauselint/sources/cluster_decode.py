@@ -84,21 +84,10 @@ def page(data: bytes) -> tuple[list[Node], str | None] | None:
 
 def node_from_struct(node: Node, index: int,
                      is_pause: Callable[[str], bool]) -> ClusterNode:
-    """The facts of a decoded node: what ``node_from_json`` gives for the same object
-    (``index`` is unused: a decoded node always has its name)."""
-    info = node.status.node_info
-    labels = node.metadata.labels
-    return ClusterNode(
-        name=node.metadata.name,
-        kubelet_version=info.kubelet_version,
-        container_runtime=info.container_runtime_version,
-        architecture=info.architecture,
-        operating_system=info.operating_system,
-        os_image=info.os_image,
-        windows_build=labels.get(WINDOWS_BUILD_LABEL) if labels else None,
-        pause_images=pause_names((image.names for image in node.status.images
-                                  if image.names is not None), is_pause),
-    )
+    """The facts of one decoded node: what ``node_from_json`` gives for the same object
+    (``index`` is unused: a decoded node always has its name). A list is read with one
+    :class:`NodeReader`, which remembers what its nodes share."""
+    return NodeReader(is_pause)(node, index, is_pause)
 
 
 # Distinct image lists one NodeReader remembers: a fleet has a handful (one per
