@@ -399,7 +399,8 @@ def node_root(folder: str, path: str) -> str:
     return normalize_root(folder)
 
 
-def _identity(path: str, real: Callable[[str], str] = os.path.realpath) -> tuple[str, str]:
+def file_identity(path: str,
+                  real: Callable[[str], str] = os.path.realpath) -> tuple[str, str]:
     """One key per file however it was written, so none is read twice.
 
     A file of a node is its place in the node: the node root's real path (so
@@ -492,7 +493,7 @@ def collect(arguments: Iterable[str], stdin: InputFile | str | None = None,
                 has_layout = node_root_of(path) is not None
                 group = roots.touch(node_root(arg, path)) if has_layout \
                     else roots.spell(node_root(arg, path))
-                key = _identity(path, roots.real)
+                key = file_identity(path, roots.real)
                 if key in seen:
                     continue
                 seen.add(key)
@@ -504,7 +505,7 @@ def collect(arguments: Iterable[str], stdin: InputFile | str | None = None,
         elif not (skip and skip(arg)):
             root = node_root_of(arg)
             group = roots.touch(root) if root is not None else ""
-            key = _identity(arg, roots.real)
+            key = file_identity(arg, roots.real)
             if key in seen:
                 continue
             seen.add(key)
@@ -525,7 +526,7 @@ def _rest_of_node(root: str, seen: set[tuple[str, str]], skip: Callable[[str], b
     real_root = real(root)
     crowded: list[tuple[str, int]] = []
     for path in known_files(root, crowded):
-        key = _identity(path, real)
+        key = file_identity(path, real)
         if key in seen or (skip and skip(path)):
             continue
         seen.add(key)
@@ -535,7 +536,7 @@ def _rest_of_node(root: str, seen: set[tuple[str, str]], skip: Callable[[str], b
             continue
         yield read_path(path, explicit=False)._replace(group=root)
     for folder, count in crowded:
-        rootkey, below = _identity(os.path.join(folder, "-"), real)
+        rootkey, below = file_identity(os.path.join(folder, "-"), real)
         below = os.path.dirname(below) + os.sep
         if sum(1 for key, path in seen if key == rootkey and path.startswith(below)) >= count:
             continue  # all read already: the folder was walked

@@ -119,3 +119,29 @@ def test_two_hundred_files_are_checked_in_one_process(tmp_path: Path,
                              timeout=900, check=False)
     summaries = re.findall(r"^(\d+) files? checked", verbose.stdout, re.M)
     assert summaries == ["200"], verbose.stdout
+
+
+def test_a_node_split_across_batches_is_reported_once(tmp_path: Path,
+                                                      environment: dict[str, str]) -> None:
+    """Past 128 KiB of names pre-commit runs the hook in several batches. One node whose
+    names alone pass that limit must straddle two of them; its finding is printed by
+    the first batch only, and the later one says what it left out."""
+    # Long folder names make 250 files (fewer than the 256 a node's completion reads
+    # from one certs.d) pass the limit: about 690 bytes each, 170 KiB in all.
+    root = "nodes/" + "r" * 200 + "/" + "s" * 200
+    label = "m" * 60
+    files = {f"{root}/etc/containerd/certs.d/{i:03d}.{label}.{label}.{label}.{label[:50]}"
+             "/hosts.toml": 'server = "https://registry.k8s.io"\n' for i in range(250)}
+    files[f"{root}/etc/containerd/config.toml"] = BAD
+    files["nodes/z/etc/containerd/config.toml"] = BAD  # a node of the last batch alone
+    repo = _config_repo(tmp_path / "split", files, ["--kubernetes-version", "1.31"])
+    result = subprocess.run(["pre-commit", "run", "--all-files", "--verbose", "--color", "never"],
+                            cwd=repo, env=environment, capture_output=True, text=True,
+                            timeout=900, check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    summaries = re.findall(r"^\d+ files? checked: .*$", result.stdout, re.M)
+    assert len(summaries) == 2, result.stdout  # two batches, one after the other
+    assert "judged by an earlier pre-commit batch" in summaries[1], summaries
+    found = re.findall(r"^(\S+):3:19: error PL101 unknown-tag:", result.stdout, re.M)
+    assert sorted(found) == sorted([f"{root}/etc/containerd/config.toml",
+                                    "nodes/z/etc/containerd/config.toml"]), result.stdout

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import sys
 from collections.abc import Iterator
 
@@ -16,6 +17,7 @@ import click
 
 from pauselint.commands.errors import EXIT_ERROR, Fatal
 from pauselint.commands.inputs_options import (
+    Gathered,
     InputArgs,
     gather_inputs,
     input_options,
@@ -86,6 +88,8 @@ def check_command(inputs: InputArgs, output_format: str, output_path: str | None
     from pauselint.model import Severity
 
     gathered = gather_inputs(inputs)
+    if os.environ.get("PRE_COMMIT") == "1":
+        gathered = _skip_earlier_batches(gathered, inputs.paths)
     config = gathered.config
     try:
         rules_on, rules_off = rule_sets(enable, disable, config)
@@ -119,6 +123,24 @@ def check_command(inputs: InputArgs, output_format: str, output_path: str | None
                    err=True)
         sys.exit(EXIT_ERROR)
     exit_for(report, fail_on, config)
+
+
+def _skip_earlier_batches(gathered: Gathered, paths: tuple[str, ...]) -> Gathered:
+    """Under pre-commit, leave out the nodes an earlier batch of the same run judged
+    (precommit_batches.py): a node split across two batches is reported once."""
+    from pauselint import precommit_batches
+
+    named = set(paths)
+    state = precommit_batches.run_state([arg for arg in sys.argv[1:] if arg not in named])
+    if state is None:
+        return gathered
+    files, left_out = precommit_batches.skip_judged(gathered.files, state)
+    if not left_out:
+        return gathered
+    skipped = dict(gathered.files_skipped)
+    reason = precommit_batches.SKIP_EARLIER_BATCH
+    skipped[reason] = skipped.get(reason, 0) + left_out
+    return gathered._replace(files=files, files_skipped=skipped)
 
 
 @contextlib.contextmanager
