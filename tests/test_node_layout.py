@@ -94,6 +94,26 @@ def test_known_files_under_the_working_folder_are_written_as_named(
     assert known_files(".") == ["etc/crio/crio.conf"]
 
 
+@pytest.mark.parametrize("root", ["node [a]*", "."])
+def test_known_files_find_each_registry_hosts_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, root: str) -> None:
+    """certs.d/<host>/hosts.toml is a glob below the root: the root's own brackets and
+    stars are literal, the pattern's `*` still matches every host."""
+    monkeypatch.chdir(tmp_path)
+    base = tmp_path / root
+    for host in ("docker.io", "registry.k8s.io"):
+        (base / "etc/containerd/certs.d" / host).mkdir(parents=True)
+        (base / "etc/containerd/certs.d" / host / "hosts.toml").write_text('server = "x"\n')
+    (base / "etc/containerd/certs.d/_default").mkdir()  # a folder without hosts.toml
+    (base / "etc/containerd/config.toml").write_text("version = 2\n")
+    prefix = "" if root == "." else f"{root}/"
+    assert known_files(root) == [
+        f"{prefix}etc/containerd/certs.d/docker.io/hosts.toml",
+        f"{prefix}etc/containerd/certs.d/registry.k8s.io/hosts.toml",
+        f"{prefix}etc/containerd/config.toml",
+    ]
+
+
 def _corpus_paths() -> list[str]:
     """The 'path in it' column of the corpus index: where each file lived upstream."""
     rows = [line.split("|") for line in CORPUS_SOURCES.read_text().splitlines()

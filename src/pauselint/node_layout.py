@@ -182,7 +182,9 @@ def known_files(root: str, crowded: list[tuple[str, int]] | None = None) -> list
             continue
         folder, name = os.path.split(full)
         if "*" in folder:  # a glob above the file (certs.d/*/hosts.toml)
-            matches = sorted(glob.glob(glob.escape(folder) + "/" + name))
+            # Only the root is escaped: the pattern's own `*` must stay a glob.
+            matches = sorted(glob.glob(
+                pattern if root == "." else os.path.join(glob.escape(root), pattern)))
             files = [path for path in matches if os.path.isfile(path)]
         else:
             files = _one_level(folder, name)
