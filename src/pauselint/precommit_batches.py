@@ -24,6 +24,7 @@ pre-commit (``PRE_COMMIT=1``, which pre-commit sets for its hooks) comes here.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -93,11 +94,12 @@ class RunState:
         read: set[tuple[str, str]] = set()
         for line in lines:
             try:
-                root, below = json.loads(line)
+                key = json.loads(line)
             except ValueError:
                 continue
-            if isinstance(root, str) and isinstance(below, str):
-                read.add((root, below))
+            if isinstance(key, list) and len(key) == 2 and all(isinstance(part, str)
+                                                                for part in key):
+                read.add((key[0], key[1]))
         return read
 
     def add(self, identities: Sequence[tuple[str, str]]) -> None:
@@ -141,10 +143,8 @@ def _remove_finished(folder: str) -> None:
         if not name.startswith(_PREFIX) or not pid.isdigit():
             continue
         if start_time(int(pid)) != rest.partition("-")[0]:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(os.path.join(folder, name))
-            except OSError:
-                pass
 
 
 def skip_judged(files: list[InputFile], state: RunState) -> tuple[list[InputFile], int]:
