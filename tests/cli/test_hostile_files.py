@@ -403,3 +403,30 @@ def test_cr_only_yaml_is_valid_and_located(tmp_path: Path) -> None:
     doc, _proc, _ = run_json(str(config))
     assert ("PL101", 2, 14) in {(f["rule"], f["line"], f["column"]) for f in doc["findings"]}
     assert doc["errors"] == []
+
+
+def test_a_file_is_read_to_the_cap_whatever_its_size_said(tmp_path: Path) -> None:
+    """The read asks for the size fstat() gave, plus one: a file longer than that (one
+    that grew) is still read whole, and one past the cap is refused, never loaded."""
+    from pauselint.inputs import MAX_BYTES, _read_capped, read_path
+
+    text = CONTAINERD + "#" * (MAX_BYTES - len(CONTAINERD) - 1) + "\n"  # exactly the cap
+    exact = tmp_path / "config.toml"
+    exact.write_text(text)
+    fd = os.open(exact, os.O_RDONLY)
+    try:
+        assert _read_capped(fd, 10) == text.encode()  # a stale size: read on to the end
+    finally:
+        os.close(fd)
+    assert read_path(str(exact), explicit=True).text == text
+    sparse = tmp_path / "huge.toml"
+    with sparse.open("wb") as handle:
+        handle.truncate(1 << 40)  # a terabyte, of which nothing is on disk
+    fd = os.open(sparse, os.O_RDONLY)
+    try:
+        assert len(_read_capped(fd, 1 << 40)) == MAX_BYTES + 1
+    finally:
+        os.close(fd)
+    big = read_path(str(sparse), explicit=True)
+    assert big.text is None and big.error.message == f"more than {MAX_BYTES:,} bytes; " \
+                                                      "not a node config"
