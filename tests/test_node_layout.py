@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from pauselint.inputs import below_root
 from pauselint.node_layout import LAYOUT_PARTS, known_files, node_root_of, normalize_root
 
 REPO = Path(__file__).resolve().parents[1]
@@ -145,3 +149,19 @@ def test_corpus_upstream_paths_find_their_node_roots() -> None:
         rest = path if root == "." else path[len(root) + 1:]
         assert (root == "." or path.startswith(root + "/")) and any(
             rest.split("/")[:len(part)] == list(part) for part in LAYOUT_PARTS), path
+
+
+PIECES = st.sampled_from(["etc/containerd/config.toml", "var/lib/kubelet/config.yaml",
+                          "etc/containerd/certs.d/d/hosts.toml", "nodes", "a", ".", "..",
+                          "", "etc", "x y", "crio", "/"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(PIECES, min_size=1, max_size=8), st.sampled_from(["", "/", "//"]))
+def test_the_path_below_a_root_is_what_relpath_says(pieces: list[str], lead: str) -> None:
+    """below_root cuts the written path after its root instead of calling relpath()
+    (two getcwd() a file); it must give relpath's answer for every root it finds."""
+    path = lead + "/".join(pieces)
+    root = node_root_of(path)
+    if root is not None:
+        assert below_root(path, root) == os.path.relpath(os.path.normpath(path), root)

@@ -430,8 +430,27 @@ def file_identity(path: str,
     root = node_root_of(path)
     if root is None:
         return "", os.path.normcase(os.path.abspath(path))
-    below = os.path.relpath(os.path.normpath(path), root)
-    return os.path.normcase(real(root)), os.path.normcase(below)
+    return os.path.normcase(real(root)), os.path.normcase(below_root(path, root))
+
+
+def below_root(path: str, root: str) -> str:
+    """``os.path.relpath(os.path.normpath(path), root)`` for a root found in ``path``.
+
+    A root is a leading part of the normalised path as written, so the answer is
+    usually that path cut after it: two abspath() calls (each a getcwd()) saved for
+    every file a run reads. Anything else goes to relpath().
+    """
+    norm = os.path.normpath(path)
+    if os.sep == "/":
+        if root == ".":
+            if not norm.startswith("/"):
+                return norm
+        elif root == "/":
+            if norm.startswith("/") and not norm.startswith("//"):
+                return norm[1:] or "."
+        elif norm.startswith(root) and norm[len(root):len(root) + 1] == "/":
+            return norm[len(root) + 1:]
+    return os.path.relpath(norm, root)
 
 
 class _NodeRoots:

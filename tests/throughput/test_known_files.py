@@ -25,7 +25,9 @@ def reference(root: str, crowded: list[tuple[str, int]]) -> list[str]:
             found.update([full] if os.path.isfile(full) else [])
             continue
         folder = os.path.dirname(full)
-        matches = sorted(glob.glob(glob.escape(folder) + "/" + os.path.basename(full)))
+        # The root's own `[*?]` are literal; the pattern's `*` (certs.d/*/) is a glob.
+        escaped = pattern if root == "." else os.path.join(glob.escape(root), pattern)
+        matches = sorted(glob.glob(escaped))
         files = [path for path in matches if os.path.isfile(path)]
         if len(files) > MAX_DROPINS:
             crowded.append((folder, len(files)))
@@ -144,3 +146,16 @@ def test_node_roots_are_worked_out_about_once_a_path_in_a_bounded_cache(
     assert info.misses <= 2 * 600 + 1, info
     assert info.hits >= 600, info
     assert info.currsize <= 512
+
+
+@pytest.mark.parametrize("name", ["node", "odd [*?] name"])
+def test_registry_hosts_files_are_found_as_the_reference_finds_them(tmp_path: Path,
+                                                                   name: str) -> None:
+    """The one pattern with a glob above its file, which the examples may not draw."""
+    node = tmp_path / name
+    build(node, {"etc/containerd/certs.d/a/hosts.toml": "file",
+                 "etc/containerd/certs.d/b/hosts.toml": "link to file",
+                 "etc/containerd/certs.d/c": "link to folder"})
+    found = known_files(str(node))
+    assert found == reference(str(node), [])
+    assert [Path(p).relative_to(node).parts[3] for p in found] == ["a", "b", "c"]
