@@ -61,8 +61,9 @@ class Layered(NamedTuple):
 
 
 def path_key(path: str | Path) -> str:
-    """One spelling per file as written (no symlinks resolved, like containerd)."""
-    return os.path.normpath(os.path.abspath(path))
+    """One spelling per file as written (no symlinks resolved, like containerd);
+    abspath() normalises too."""
+    return os.path.abspath(path)
 
 
 def placed(config: ConfigFile) -> str:

@@ -96,13 +96,17 @@ def read_services(units: Sequence[InputFile], context: ReadContext,
         services.setdefault((place.service, place.node), []).append(unit)
     configs: list[ConfigFile] = []
     errors: list[InputError] = []
+    read: dict[str, InputFile] = {}  # the group's files by path_key, the first of each
+    for item in context.inputs:
+        if item.text is not None:
+            read.setdefault(path_key(item.path), item)
     for members in services.values():
         parts = [(m.path, m.text or "") for m in service_parts(members)]
         first = read_systemd_service(parts)
         environment: dict[str, ConfigFile] = {}
         for part, config in zip(parts, first, strict=True):
             for written in config.imports:
-                found = _environment_file(written, part[0], context, errors)
+                found = _environment_file(written, part[0], context, read, errors)
                 if found is not None:
                     environment[written] = found
         final = read_systemd_service(parts, environment_files=environment) if environment else first
@@ -113,15 +117,18 @@ def read_services(units: Sequence[InputFile], context: ReadContext,
 
 
 def _environment_file(written: str, unit_path: str, context: ReadContext,
+                      read: dict[str, InputFile],
                       errors: list[InputError]) -> ConfigFile | None:
-    """The env file an ``EnvironmentFile=`` names, read; None when it is not there."""
+    """The env file an ``EnvironmentFile=`` names, read; None when it is not there.
+
+    One the group already read (``read``, by path_key) is used as read, not loaded.
+    """
     resolved = resolve_written(written, unit_path, context.root)
     if resolved.problem is not None:
         errors.append(InputError(unit_path, None, f"EnvironmentFile={written}: {resolved.problem}"))
         return None
     target = resolved.paths[0]
-    known = next((o for o in context.inputs
-                  if o.text is not None and path_key(o.path) == path_key(target)), None)
+    known = read.get(path_key(target))
     item = known or context.load(str(target))
     if known is None and item.cr_line_ends:
         errors.append(InputError(item.path, 1, CR_ONLY_LINE_ENDS))
