@@ -38,7 +38,7 @@ from pauselint.model import (
     Suppression,
 )
 from pauselint.nodes import assemble_group
-from pauselint.reading import ReadConfig, ReadResult, detect, group_root, read_inputs
+from pauselint.reading import ReadConfig, ReadResult, group_root, read_inputs
 from pauselint.rules.framework import ImageUse, Policy, RuleContext, RuntimeInfo, location_text
 from pauselint.sources.detect import InputType
 from pauselint.verdicts import FixTrials, compose
@@ -447,7 +447,7 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
         skipped=list(dict.fromkeys(skipped)),
         errors=errors,
         inputs=run.read.checked,
-        sources=_sources(files, run.read, run.groups, options.input_type),
+        sources=_sources(files, run.read, run.groups),
         context=_given_context(run.given, options, run.runtimes),
         # Where pulls go is show's (and --online's) to work out, not every commit's.
         nodes=_describe(run, options, table, run.errors,
@@ -500,7 +500,7 @@ def _describe(run: _Run, options: Options, table: CompatTable,
 
 
 def _sources(files: Sequence[InputFile], read: ReadResult,
-             groups: dict[str, list[NodeFacts]], forced: InputType | None) -> list[str]:
+             groups: dict[str, list[NodeFacts]]) -> list[str]:
     """The files the run read as configs: every input named on the command line, every
     walked file recognised as a config of any kind (or --type) or that could not be
     read, every file a reader produced, and what they reached (imports, drop-ins, env
@@ -508,7 +508,7 @@ def _sources(files: Sequence[InputFile], read: ReadResult,
     config, so a report written into the walked folder (``check . -o report.json``) is
     not an input on the next run."""
     paths = {item.path for item in files
-             if item.explicit or item.error is not None or (forced or detect(item))}
+             if item.explicit or item.error is not None or item.path in read.recognised}
     paths.update(c.config.path for c in read.configs)
     paths.update(c.path for nodes in groups.values() for n in nodes for c in n.files)
     return sorted(paths)

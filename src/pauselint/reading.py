@@ -80,6 +80,9 @@ class ReadResult(NamedTuple):
     # The groups that are one wrapper each (their group is the wrapper's path): the node
     # has only the files the wrapper writes (``ConfigFile.node_path``), nothing on disk.
     wrappers: frozenset[str] = frozenset()
+    # The paths of the inputs read as a config of some kind (detected, or --type), so
+    # that the engine's list of sources does not detect every file a second time.
+    recognised: frozenset[str] = frozenset()
 
 
 def group_root(group: str, root: Path | None) -> Path | None:
@@ -100,6 +103,7 @@ def read_inputs(files: Iterable[InputFile], forced: InputType | None,
     checked = 0
     together: dict[tuple[str, str], list[InputFile]] = {}
     texts: dict[str, list[InputFile]] = {}
+    recognised: set[str] = set()
     for item in files:
         texts.setdefault(item.group, []).append(item)
         if item.error is not None:
@@ -117,6 +121,7 @@ def read_inputs(files: Iterable[InputFile], forced: InputType | None,
                 checked += 1
             continue
         checked += 1
+        recognised.add(item.path)
         entry = registry.format_for(kind, item.text or "")
         line_ends = line_end_error(item, kind)
         if line_ends is not None:
@@ -142,7 +147,7 @@ def read_inputs(files: Iterable[InputFile], forced: InputType | None,
         configs.extend(ReadConfig(c, entry.kind, group) for c in read)
         errors.extend(read_errors)
     return ReadResult(configs, _unique(errors), checked, tuple(dict.fromkeys(notes)),
-                      frozenset(wrappers))
+                      frozenset(wrappers), frozenset(recognised))
 
 
 def _unwrapped(entry: registry.Format, source: SourceText, notes: list[tuple[str, str]],
