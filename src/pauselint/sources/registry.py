@@ -187,7 +187,8 @@ FORMATS: tuple[Format, ...] = (
     Format("kubelet-cmdline", InputType.KUBELET_ENV, "pauselint.sources.kubelet_cmdline",
            Component.KUBELET,
            LazyPattern(r"\A(?:[^\x00\n]*/)?(?:kubelet|hyperkube\x00kubelet|cri-dockerd)\x00"),
-           _proc_cmdline_name, layer=_FLAGS_LAYER, layer_rank=40),
+           _proc_cmdline_name, layer=_FLAGS_LAYER, layer_rank=40,
+           hints=("\x00",)),  # so the pattern is never compiled for a text file
     Format("systemd", InputType.SYSTEMD, "pauselint.sources.systemd", Component.KUBELET,
            LazyPattern(r"^\[(?:Unit|Service|Install)\][ \t]*$", re.M), _systemd_name,
            lf_only=True, read_together="read_services", layer=_FLAGS_LAYER, layer_rank=40,
