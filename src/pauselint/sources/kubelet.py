@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -204,6 +204,7 @@ def read_systemd_service(
     parts: Sequence[tuple[str, str]],
     *,
     environment_files: Mapping[str, ConfigFile] | None = None,
+    load_environment: Callable[[str, str], ConfigFile | None] | None = None,
 ) -> tuple[ConfigFile, ...]:
     """Read a service's unit file and drop-ins, given as (path, text) in systemd's order.
 
@@ -216,8 +217,11 @@ def read_systemd_service(
     ``EnvironmentFile=`` paths are recorded in ``imports`` as written (a leading
     ``-`` stripped, ``%`` specifiers left alone). ``environment_files`` maps those
     written paths to :func:`read_kubelet_env` results; their variables then expand
-    in ``ExecStart=``, overriding ``Environment=`` as systemd does. Variables of
-    files not given expand to nothing. Flags passed by a command that was cleared
+    in ``ExecStart=``, overriding ``Environment=`` as systemd does. A file not in
+    ``environment_files`` is asked of ``load_environment`` (written path, path of the
+    part naming it), so a caller reads only the files still named once the service is
+    parsed, and parses the service once. Variables of files neither gives expand to
+    nothing. Flags passed by a command that was cleared
     by a later empty ``ExecStart=`` are kept with ``effective=False``. A service
     with no ``ExecStart=`` at all (a drop-in read alone) reports the flags in its
     ``Environment=`` values as the kubelet's. Never raises.
@@ -228,6 +232,7 @@ def read_systemd_service(
     commands: list[_Command] = []
     errors: list[list[InputError]] = [[] for _ in parts]
     imports: list[list[str]] = [[] for _ in parts]
+    named_in: dict[str, str] = {}  # env file as written -> the last part naming it
 
     for index, (path, text) in enumerate(parts):
         part_errors = errors[index]
@@ -265,6 +270,7 @@ def read_systemd_service(
                 written = value.text.removeprefix("-").strip()
                 imports[index].append(written)
                 written_files.append(written)
+                named_in[written] = path
                 continue
             if not value.text:  # an empty assignment resets the list, for both keys
                 if key == "Environment":
@@ -303,6 +309,8 @@ def read_systemd_service(
     variables = dict(environment)
     for written in written_files:
         env_file = (environment_files or {}).get(written)
+        if env_file is None and load_environment is not None:
+            env_file = load_environment(written, named_in[written])
         if env_file is not None:
             variables.update(env_file.variables)
 

@@ -102,18 +102,39 @@ def read_services(units: Sequence[InputFile], context: ReadContext,
             read.setdefault(path_key(item.path), item)
     for members in services.values():
         parts = [(m.path, m.text or "") for m in service_parts(members)]
-        first = read_systemd_service(parts)
-        environment: dict[str, ConfigFile] = {}
-        for part, config in zip(parts, first, strict=True):
+        load = _EnvironmentFiles(context, read)
+        final = read_systemd_service(parts, load_environment=load)
+        # Every file named is reported on, one a later `EnvironmentFile=` cleared too.
+        for (unit_path, _), config in zip(parts, final, strict=True):
             for written in config.imports:
-                found = _environment_file(written, part[0], context, read, errors)
-                if found is not None:
-                    environment[written] = found
-        final = read_systemd_service(parts, environment_files=environment) if environment else first
+                errors.extend(load.errors(written, unit_path))
         configs.extend(final)
         for config in final:
             errors.extend(config.errors)
     return configs, errors
+
+
+class _EnvironmentFiles:
+    """A service's env files, each read once, on demand (read_systemd_service asks for
+    those its command expands with), with what reading each found wrong."""
+
+    def __init__(self, context: ReadContext, read: dict[str, InputFile]) -> None:
+        self._context = context
+        self._read = read
+        self._found: dict[tuple[str, str], tuple[ConfigFile | None, list[InputError]]] = {}
+
+    def __call__(self, written: str, unit_path: str) -> ConfigFile | None:
+        key = (written, unit_path)
+        if key not in self._found:
+            problems: list[InputError] = []
+            config = _environment_file(written, unit_path, self._context, self._read, problems)
+            self._found[key] = (config, problems)
+        return self._found[key][0]
+
+    def errors(self, written: str, unit_path: str) -> list[InputError]:
+        """What reading the file ``unit_path`` names as ``written`` found wrong."""
+        self(written, unit_path)
+        return self._found[(written, unit_path)][1]
 
 
 def _environment_file(written: str, unit_path: str, context: ReadContext,
