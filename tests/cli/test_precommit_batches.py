@@ -111,7 +111,6 @@ def test_a_state_line_that_does_not_parse_is_never_taken_as_read(
 def test_a_state_folder_others_can_write_is_not_used(repo: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TMPDIR", str(repo / "tmp"))
-    monkeypatch.setattr("tempfile.tempdir", None)  # gettempdir() reads TMPDIR again
     shared = repo / "tmp" / f"pauselint-{os.getuid()}"
     shared.mkdir(mode=0o777)
     shared.chmod(0o777)
@@ -125,12 +124,11 @@ def test_a_state_folder_others_can_write_is_not_used(repo: Path,
 def test_the_state_of_finished_runs_is_removed(repo: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TMPDIR", str(repo / "tmp"))
-    monkeypatch.setattr("tempfile.tempdir", None)
     folder = Path(precommit_batches.state_folder())
-    finished = folder / "precommit-999999999-1-0123456789abcdef"  # no such process
+    finished = folder / "precommit-999999999-1-01234567"  # no such process
     finished.write_text("[]\n")
     # This process, but under another start time: its ID was reused since.
-    reused = folder / f"precommit-{os.getpid()}-1-0123456789abcdef"
+    reused = folder / f"precommit-{os.getpid()}-1-01234567"
     reused.write_text("[]\n")
     state = precommit_batches.run_state(["check"])
     assert state is not None
