@@ -8,6 +8,7 @@ import pytest
 
 from pauselint.model import Component, Finding, InputError, Location, Report, Severity, Skip
 from pauselint.report.escaping import (
+    escape_shown,
     escape_strings,
     json_controls_escaped,
     printable,
@@ -82,6 +83,27 @@ def test_escape_strings_walks_records_and_keeps_enums() -> None:
     # Enums are pauselint's names (some are str): kept, identity included.
     assert escape_strings((Component.CONTAINERD, Severity.INFO), printable) == (
         Component.CONTAINERD, Severity.INFO)
+
+
+def test_escape_shown_escapes_node_names_and_leaves_out_what_is_never_shown() -> None:
+    report = Report(findings=[Finding("PL101", "unknown-tag", Severity.ERROR, "m\x1b",
+                                      Location(LATIN1, 1, 2), node="n\x07")],
+                    sources=[LATIN1], nodes=[{"name": "n\x07", "files": [LATIN1]}, "odd"])
+    shown = escape_shown(report, printable)
+    assert shown.findings == escape_strings(report.findings, printable)
+    assert shown.nodes == [{"name": "n\\x07"}]  # names only: text and GitHub show no more
+    assert shown.sources == []
+    assert report.sources == [LATIN1] and len(report.nodes) == 2  # the report is unchanged
+
+
+def test_text_report_still_knows_the_nodes_it_judged() -> None:
+    # Node "b" has no finding: only report.nodes says that two nodes were judged,
+    # which is what puts each finding under its node's heading.
+    finding = Finding("PL101", "unknown-tag", Severity.ERROR, "m", Location("x", 1, 1),
+                      node="a\x1b[2J")
+    nodes = [{"name": "a\x1b[2J", "files": ["x"]}, {"name": "b", "files": ["y"]}]
+    text = render_text(Report(findings=[finding], nodes=nodes, inputs=2), color=False)
+    assert "node a\\x1b[2J:" in text and "\x1b" not in text
 
 
 # A live-cluster finding whose node name, image and message carry controls: the

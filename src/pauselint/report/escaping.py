@@ -32,9 +32,12 @@ import json
 import re
 from collections.abc import Callable
 from json.encoder import c_make_encoder, encode_basestring
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pauselint.lazy_re import LazyPattern
+
+if TYPE_CHECKING:
+    from pauselint.model import Report
 
 # Lone surrogates: what os.fsdecode makes of bytes that are not UTF-8 (U+DC80-U+DCFF),
 # or what a JSON "\ud800" escape from an API server decodes to.
@@ -251,3 +254,17 @@ def escape_strings(value: T, escape: Callable[[str], str]) -> T:
         return item
 
     return walk(value)
+
+
+def escape_shown(report: Report, escape: Callable[[str], str]) -> Report:
+    """``escape_strings`` of what a text or GitHub report can show of ``report``.
+
+    Those two never print the files a run read (``sources``, kept for
+    ``--output-file``'s check) nor the node descriptions (``nodes``, for ``show`` and
+    JSON) beyond each node's name, and at a thousand files those are most of the
+    report's strings: they are left out of the copy instead of escaped for nothing.
+    Every other field, a new one included, is escaped as ``escape_strings`` does.
+    """
+    names = [{"name": entry["name"]} for entry in report.nodes
+             if isinstance(entry, dict) and isinstance(entry.get("name"), str)]
+    return escape_strings(dataclasses.replace(report, sources=[], nodes=names), escape)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pauselint.model import Finding, InputError, Report, Severity
 from pauselint.report import judged_nodes
-from pauselint.report.escaping import escape_strings, printable_but_line_breaks
+from pauselint.report.escaping import escape_shown, printable_but_line_breaks
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 INPUT_ERROR_TITLE = "pauselint input error"
@@ -24,7 +24,7 @@ def render_github(report: Report) -> str:
     command.ts) only protect the command syntax, while the log viewer still renders
     ESC sequences and bidi controls from a file name or value.
     """
-    report = escape_strings(report, printable_but_line_breaks)
+    report = escape_shown(report, printable_but_line_breaks)
     several = len(judged_nodes(report)) > 1
     lines = [_finding_line(f, several) for f in sorted(report.findings, key=Finding.sort_key)]
     errors = sorted(report.errors, key=lambda e: (e.path or "", e.line or 0))

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 
 from pauselint.model import Finding, InputError, Report, Severity
 from pauselint.report import SHOWN_NODES, judged_nodes, name_nodes, skips_by_reason
-from pauselint.report.escaping import escape_strings, printable
+from pauselint.report.escaping import escape_shown, printable
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
@@ -37,7 +37,7 @@ NO_FILE = "(no file)"
 
 def render_errors(report: Report, *, color: bool) -> str:
     """The input error lines alone, for stderr when the report goes to stdout."""
-    report = escape_strings(report, printable)
+    report = escape_shown(report, printable)
     errors = sorted(report.errors, key=lambda e: (e.path or "", e.line or 0))
     return "".join(f"{_error_line(e, color)}\n" for e in errors)
 
@@ -57,7 +57,7 @@ def render_text(report: Report, *, color: bool, quiet: bool = False,
     error lines out (they go to stderr: :func:`render_errors`); the summary still
     counts them.
     """
-    report = escape_strings(report, printable)
+    report = escape_shown(report, printable)
     shown_errors = errors
     findings = sorted(report.findings, key=Finding.sort_key)
     local = [f for f in findings if f.cluster is None]
@@ -292,7 +292,7 @@ def _plural(count: int, noun: str, plural: str | None = None) -> str:
 
 def summary_line(report: Report) -> str:
     """The summary line alone (after a report written to a file)."""
-    return _summary(escape_strings(report, printable))
+    return _summary(escape_shown(report, printable))
 
 
 def _summary(report: Report) -> str:
