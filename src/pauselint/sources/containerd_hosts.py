@@ -38,8 +38,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from pauselint.model import Component, ConfigFile, InputError, Location
 from pauselint.sources.source_text import SourceText
@@ -94,8 +93,7 @@ def reads_server_only(release: Release) -> bool:
     return release >= SERVER_ONLY_READ_FROM_17
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """Why containerd would not use a hosts.toml: it logs this and ignores the file.
 
     ``releases`` is ``"all"``, ``"1.x"`` (releases that reject a file without a
@@ -115,14 +113,14 @@ class Problem:
         return True
 
 
-@dataclass(frozen=True, slots=True)
-class HostEntry:
+class HostEntry(NamedTuple):
     """One endpoint of a hosts.toml: a ``[host."..."]`` table, or the top level.
 
     ``url`` is the key (or ``server``) as written, "" for the top level without a
     ``server`` (the registry itself). ``capabilities`` is None when unset (then all).
     Header values are credentials often (``authorization``): kept for the requests the
-    online check makes, never shown (``repr=False``); ``header_names`` are shown.
+    online check makes, never shown (:meth:`__repr__` leaves them out); ``header_names``
+    are shown.
     """
 
     url: str
@@ -134,21 +132,26 @@ class HostEntry:
     skip_verify: bool | None = None
     skip_verify_location: Location | None = None
     header_names: tuple[str, ...] = ()
-    header_values: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(), repr=False)
+    header_values: tuple[tuple[str, tuple[str, ...]], ...] = ()
     override_path: bool = False
     dial_timeout: str | None = None
     top_level: bool = False
 
     def relocate(self, move: Callable[[Location], Location]) -> HostEntry:
         """The same entry with its places moved."""
-        return replace(
-            self, location=move(self.location),
+        return self._replace(
+            location=move(self.location),
             capabilities_location=_move(self.capabilities_location, move),
             skip_verify_location=_move(self.skip_verify_location, move))
 
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={value!r}"
+                          for name, value in zip(self._fields, self, strict=True)
+                          if name != "header_values")
+        return f"HostEntry({shown})"
 
-@dataclass(frozen=True, slots=True)
-class HostsFile:
+
+class HostsFile(NamedTuple):
     """A hosts.toml as containerd reads it (``ConfigFile.structure`` of its reader).
 
     ``hosts_1x`` and ``hosts_2x`` are the ``[host]`` entries in the order each line tries
@@ -174,12 +177,11 @@ class HostsFile:
 
     def relocate(self, move: Callable[[Location], Location]) -> HostsFile:
         """The same file with every place moved (text embedded in another file)."""
-        return replace(
-            self,
+        return self._replace(
             hosts_1x=tuple(h.relocate(move) for h in self.hosts_1x),
             hosts_2x=tuple(h.relocate(move) for h in self.hosts_2x),
             top=self.top.relocate(move),
-            problems=tuple(replace(p, location=move(p.location)) for p in self.problems),
+            problems=tuple(p._replace(location=move(p.location)) for p in self.problems),
             unknown_keys=tuple((k, move(w)) for k, w in self.unknown_keys))
 
 
@@ -299,7 +301,7 @@ def read_hosts(path: str, text: str) -> ConfigFile:
         server = None
     top = _host_entry(server or "", data, (), where, problems, unknown, path, top_level=True)
     if server:
-        top = replace(top, location=where(("server",)))
+        top = top._replace(location=where(("server",)))
     for key in data:
         if key not in _HOST_KEYS and key not in ("server", "host"):
             unknown.append((key, where((key,))))
@@ -323,9 +325,9 @@ def read_hosts(path: str, text: str) -> ConfigFile:
             header = header_at.get(name)
             place = (Location(path, header.line, header.column) if header is not None
                      else where(_first_value(positions, ("host", name))))
-            entries[name] = replace(
-                _host_entry(name, config, ("host", name), where, problems, unknown, path),
-                location=place)
+            entries[name] = _host_entry(
+                name, config, ("host", name), where, problems, unknown, path,
+            )._replace(location=place)
 
     hosts_1x = tuple(sorted(entries.values(), key=lambda e: e.location.sort_key()))
     order_2x: list[str] = []
@@ -493,8 +495,7 @@ IMAGES_V3 = ("plugins", "io.containerd.cri.v1.images")
 CRI_V2 = ("plugins", "io.containerd.grpc.v1.cri")
 
 
-@dataclass(frozen=True, slots=True)
-class Mirror:
+class Mirror(NamedTuple):
     """``registry.mirrors."<host>".endpoint``: the endpoints as written, each located."""
 
     host: str
@@ -502,8 +503,7 @@ class Mirror:
     location: Location
 
 
-@dataclass(frozen=True, slots=True)
-class LegacyTLS:
+class LegacyTLS(NamedTuple):
     """``registry.configs."<host>".tls`` (1.x only): how the endpoint's TLS is set up."""
 
     host: str
@@ -512,8 +512,7 @@ class LegacyTLS:
     location: Location
 
 
-@dataclass(frozen=True, slots=True)
-class RegistrySection:
+class RegistrySection(NamedTuple):
     """The CRI plugin's registry settings in one containerd config file, located.
 
     ``table`` is the table they were read from (the file's config version names it);
@@ -536,12 +535,12 @@ class RegistrySection:
 
     def relocate(self, move: Callable[[Location], Location]) -> RegistrySection:
         """The same settings with every place moved (text embedded in another file)."""
-        return replace(
-            self, config_path_location=_move(self.config_path_location, move),
-            mirrors=tuple(replace(m, location=move(m.location),
+        return self._replace(
+            config_path_location=_move(self.config_path_location, move),
+            mirrors=tuple(m._replace(location=move(m.location),
                                   endpoints=tuple((e, move(w)) for e, w in m.endpoints))
                           for m in self.mirrors),
-            tls=tuple(replace(t, location=move(t.location)) for t in self.tls),
+            tls=tuple(t._replace(location=move(t.location)) for t in self.tls),
             errors=tuple(e._replace(path=move(Location(e.path, e.line, e.column)).path,
                                     line=move(Location(e.path, e.line, e.column)).line)
                          for e in self.errors))

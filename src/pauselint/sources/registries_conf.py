@@ -31,8 +31,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from pauselint.model import Component, ConfigFile, InputError, Location
 from pauselint.sources.containerd_hosts import scan
@@ -54,8 +53,7 @@ MAIN_NAME = "registries.conf"
 PULL_FROM_MIRROR = ("all", "digest-only", "tag-only")
 
 
-@dataclass(frozen=True, slots=True)
-class MirrorEntry:
+class MirrorEntry(NamedTuple):
     """One ``[[registry.mirror]]``: ``location`` says where (its value's place)."""
 
     location: str
@@ -64,8 +62,7 @@ class MirrorEntry:
     pull_from_mirror: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class RegistryEntry:
+class RegistryEntry(NamedTuple):
     """One ``[[registry]]``, normalized as postProcessRegistries leaves it.
 
     ``prefix`` is the effective prefix (``location`` when none is written); ``where`` is
@@ -83,8 +80,7 @@ class RegistryEntry:
     mirrors: tuple[MirrorEntry, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class RegistriesConf:
+class RegistriesConf(NamedTuple):
     """One file's registries (``ConfigFile.structure`` of the reader).
 
     ``registries`` keeps the first entry of each prefix, in file order; ``search`` is
@@ -104,22 +100,21 @@ class RegistriesConf:
     def relocate(self, move: Callable[[Location], Location]) -> RegistriesConf:
         """The same file with every place moved (text embedded in another file)."""
         def entry(e: RegistryEntry) -> RegistryEntry:
-            return replace(e, where=move(e.where), mirrors=tuple(
-                replace(m, where=move(m.where)) for m in e.mirrors))
+            return e._replace(where=move(e.where), mirrors=tuple(
+                m._replace(where=move(m.where)) for m in e.mirrors))
 
         refusal = self.refusal
         if refusal is not None:
             moved = move(Location(refusal.path, refusal.line, refusal.column))
             refusal = refusal._replace(path=moved.path, line=moved.line,
                                        column=moved.column if refusal.column else None)
-        return replace(self, registries=tuple(entry(e) for e in self.registries),
+        return self._replace(registries=tuple(entry(e) for e in self.registries),
                        dropped=tuple(entry(e) for e in self.dropped),
                        search_where=None if self.search_where is None else move(self.search_where),
                        refusal=refusal)
 
 
-@dataclass(frozen=True, slots=True)
-class Registries:
+class Registries(NamedTuple):
     """The effective configuration of one node's files, merged as containers/image does.
 
     ``registries`` sorted by prefix (as containers/image keeps them); ``refusals`` the
@@ -210,8 +205,8 @@ def read_registries_conf(path: str, text: str, *, dropin: bool = False) -> Confi
     else:
         structure = _from_v2(path, data, where, refuse)
         if not v2_keys:
-            structure = replace(structure, format="empty")
-    structure = replace(structure, refusal=problems[0] if problems else None)
+            structure = structure._replace(format="empty")
+    structure = structure._replace(refusal=problems[0] if problems else None)
     return _config(path, structure, errors=tuple(problems))
 
 
@@ -355,7 +350,7 @@ def _from_v1(path: str, v1: dict[str, Any], where: Callable[[TomlPath], Location
             place = where(("registries", table, "registries", index))
             location = _location_value(name, "location", place, refuse)
             entry = order.get(location) or RegistryEntry(location, location, place, path)
-            order[location] = replace(entry, **{flag: True})
+            order[location] = entry._replace(**{flag: True})
     search_table = v1.get("search")
     search, search_where = None, None
     if isinstance(search_table, dict) and "registries" in search_table:
