@@ -91,10 +91,12 @@ def _parts(path: str) -> list[str]:
     return path.replace(os.sep, "/").split("/")
 
 
-# Collecting asks this of each path three or four times in a row (its group, its
-# identity, its node's completion); a few hundred recent answers cover that, and the
-# cache stays the same size however many files a run reads.
-@functools.lru_cache(maxsize=512)
+# Collecting asks this of each path two or three times in a row (its group, its
+# identity), then once more when its node is completed, after every argument: 4,096
+# answers (about 1 MB at most) cover a commit's files both times, where 512 missed
+# all 1,000 of a 1,000-file commit the second time. The cache stays that size
+# however many files a run reads.
+@functools.lru_cache(maxsize=4096)
 def node_root_of(path: str) -> str | None:
     """The node ``path`` belongs to, written as the user wrote it, or None.
 
