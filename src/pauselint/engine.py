@@ -4,7 +4,6 @@ The engine is the only place that knows the whole flow; it holds no policy of it
 own beyond "a rule that cannot run is listed, never guessed".
 """
 
-from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Sequence
@@ -76,7 +75,7 @@ class Options(NamedTuple):
     live_unread: str | None = None
     # --online: ask the registries each node pulls from (pauselint.online.lookups),
     # with these bounds; None keeps the run offline.
-    online: OnlineSettings | None = None
+    online: "OnlineSettings | None" = None
 
 
 def parse_platform(text: str, table: CompatTable) -> Platform:

@@ -18,13 +18,31 @@ MODULES = (
     "pauselint.compat",
     "pauselint.config",
     "pauselint.describe",
+    "pauselint.engine",
     "pauselint.imageref",
     "pauselint.inputs",
     "pauselint.model",
     "pauselint.reading",
     "pauselint.rules",
+    "pauselint.rules.framework",
+    "pauselint.rules.images",
+    "pauselint.sources.containerd",
+    "pauselint.sources.containerd_hosts",
+    "pauselint.sources.containerd_load",
+    "pauselint.sources.kubelet",
+    "pauselint.sources.layering",
+    "pauselint.sources.node_paths",
+    "pauselint.sources.registries_conf",
     "pauselint.sources.registry",
+    "pauselint.sources.systemd",
+    "pauselint.sources.toml_locator",
+    "pauselint.sources.yaml_locator",
 )
+# Fields that stay strings on purpose: their type's module is imported only when used.
+LEFT_AS_STRINGS = {
+    # The online client (pauselint.online) is imported only by --online runs.
+    "pauselint.engine": {"Options.online"},
+}
 
 
 def string_fields(module_name: str) -> set[str]:
@@ -46,4 +64,4 @@ def test_named_tuple_fields_are_evaluated_not_strings(module_name: str) -> None:
     module = importlib.import_module(module_name)
     assert any(isinstance(v, type) and hasattr(v, "_fields") and v.__module__ == module_name
                for v in vars(module).values()), "no NamedTuple left to check here"
-    assert string_fields(module_name) == set()
+    assert string_fields(module_name) == LEFT_AS_STRINGS.get(module_name, set())

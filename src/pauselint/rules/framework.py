@@ -7,7 +7,6 @@ Rules see facts (settings already read, images already parsed and mapped through
 table's mirrors), never raw text, so one rule serves files, node roots and clusters.
 """
 
-from __future__ import annotations
 
 from collections.abc import Mapping
 from types import ModuleType

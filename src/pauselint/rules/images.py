@@ -7,7 +7,6 @@ name pins, which digest its tag has, what to write instead. The answers live her
 once, so that the rules cannot disagree and no rule module imports another.
 """
 
-from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import NamedTuple

@@ -6,7 +6,6 @@ fact that decides that (pause-facts.md §5.2, containerd RELEASES.md and
 docs/cri/config.md per release); no other judgement is made here.
 """
 
-from __future__ import annotations
 
 import os
 import re
@@ -196,7 +195,7 @@ class Shape(NamedTuple):
     # nothing for it.
     source: SourceText | None = None
 
-    def relocate(self, move: Callable[[Location], Location]) -> Shape:
+    def relocate(self, move: Callable[[Location], Location]) -> "Shape":
         """The same shape with every place moved (text embedded in another file)."""
         def values(items: tuple[Value, ...]) -> tuple[Value, ...]:
             return tuple(v._replace(location=move(v.location)) for v in items)

@@ -33,7 +33,6 @@ Facts, from containerd's source at the tags named:
   no ``tls`` there at all.
 """
 
-from __future__ import annotations
 
 import re
 import sys
@@ -137,7 +136,7 @@ class HostEntry(NamedTuple):
     dial_timeout: str | None = None
     top_level: bool = False
 
-    def relocate(self, move: Callable[[Location], Location]) -> HostEntry:
+    def relocate(self, move: Callable[[Location], Location]) -> "HostEntry":
         """The same entry with its places moved."""
         return self._replace(
             location=move(self.location),
@@ -175,7 +174,7 @@ class HostsFile(NamedTuple):
         """The first reason ``release`` ignores this file, or None when it reads it."""
         return next((p for p in self.problems if p.applies_to(release)), None)
 
-    def relocate(self, move: Callable[[Location], Location]) -> HostsFile:
+    def relocate(self, move: Callable[[Location], Location]) -> "HostsFile":
         """The same file with every place moved (text embedded in another file)."""
         return self._replace(
             hosts_1x=tuple(h.relocate(move) for h in self.hosts_1x),
@@ -533,7 +532,7 @@ class RegistrySection(NamedTuple):
     image_keys: tuple[tuple[str, object], ...] = ()
     errors: tuple[InputError, ...] = ()
 
-    def relocate(self, move: Callable[[Location], Location]) -> RegistrySection:
+    def relocate(self, move: Callable[[Location], Location]) -> "RegistrySection":
         """The same settings with every place moved (text embedded in another file)."""
         return self._replace(
             config_path_location=_move(self.config_path_location, move),

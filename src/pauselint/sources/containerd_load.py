@@ -35,7 +35,6 @@ An empty sandbox image stays empty in 1.x (every sandbox then fails to pull ``""
 What differs from the real binaries is a bug here, found by tests/containerd_real.
 """
 
-from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence

@@ -21,7 +21,6 @@ sandbox image. The program decides, never the flag: the basename of the first
 ``ExecStart=`` word.
 """
 
-from __future__ import annotations
 
 import os
 import re
@@ -88,7 +87,7 @@ class TracedText(NamedTuple):
     text: str
     locations: Sequence[Location]
 
-    def tail(self, start: int) -> TracedText:
+    def tail(self, start: int) -> "TracedText":
         return TracedText(self.text[start:], self.locations[start:])
 
 

@@ -6,21 +6,18 @@ in ``nodes.py`` only collects what the formats return and attaches settings that
 configure no runtime of their own (kubelet flags, kubeadm's) to the node's runtime.
 """
 
-from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
+from packaging.version import Version
+
+from pauselint.compat import CompatTable
 from pauselint.model import Component, ConfigFile, InputError, NodeFacts, Role, Setting
 from pauselint.sources.kinds import InputType
-
-if TYPE_CHECKING:
-    from packaging.version import Version
-
-    from pauselint.compat import CompatTable
 
 # Reads a file found through a reference (an import) that was not among the inputs.
 ImportLoader = Callable[[Path], ConfigFile | None]

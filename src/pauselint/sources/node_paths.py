@@ -24,7 +24,6 @@ matches is not the runtime's view. With no root (files named one by one on a hos
 the node is this machine.
 """
 
-from __future__ import annotations
 
 import os
 import posixpath

@@ -26,7 +26,6 @@ Facts from that file (function names are containers/image's):
   fail with that error: they are reported as errors, located where the value is.
 """
 
-from __future__ import annotations
 
 import os
 import sys
@@ -97,7 +96,7 @@ class RegistriesConf(NamedTuple):
     refusal: InputError | None = None
     dropped: tuple[RegistryEntry, ...] = ()
 
-    def relocate(self, move: Callable[[Location], Location]) -> RegistriesConf:
+    def relocate(self, move: Callable[[Location], Location]) -> "RegistriesConf":
         """The same file with every place moved (text embedded in another file)."""
         def entry(e: RegistryEntry) -> RegistryEntry:
             return e._replace(where=move(e.where), mirrors=tuple(

@@ -8,7 +8,6 @@ precedence. Units are read a service at a time, with the env files their
 ``EnvironmentFile=`` lines name, because a flag's value may live there.
 """
 
-from __future__ import annotations
 
 import os
 from collections.abc import Sequence
@@ -70,7 +69,7 @@ def unit_place(path: str) -> UnitPlace:
     return UnitPlace(service, posix[: -len(suffix)], UNIT_DIRS.index(suffix))
 
 
-def service_parts(members: Sequence[InputFile]) -> list[InputFile]:
+def service_parts(members: "Sequence[InputFile]") -> "list[InputFile]":
     """The files systemd merges into one service, in its order.
 
     Of several unit files with the service's name, only the one in the folder of
@@ -87,7 +86,7 @@ def service_parts(members: Sequence[InputFile]) -> list[InputFile]:
     return [*units[:1], *(dropins[name] for name in sorted(dropins))]
 
 
-def read_services(units: Sequence[InputFile], context: ReadContext,
+def read_services(units: "Sequence[InputFile]", context: "ReadContext",
                   ) -> tuple[list[ConfigFile], list[InputError]]:
     """Read systemd units a service at a time, with the env files they name."""
     services: dict[tuple[str, str], list[InputFile]] = {}
@@ -118,7 +117,7 @@ class _EnvironmentFiles:
     """A service's env files, each read once, on demand (read_systemd_service asks for
     those its command expands with), with what reading each found wrong."""
 
-    def __init__(self, context: ReadContext, read: dict[str, InputFile]) -> None:
+    def __init__(self, context: "ReadContext", read: "dict[str, InputFile]") -> None:
         self._context = context
         self._read = read
         self._found: dict[tuple[str, str], tuple[ConfigFile | None, list[InputError]]] = {}
@@ -137,8 +136,8 @@ class _EnvironmentFiles:
         return self._found[(written, unit_path)][1]
 
 
-def _environment_file(written: str, unit_path: str, context: ReadContext,
-                      read: dict[str, InputFile],
+def _environment_file(written: str, unit_path: str, context: "ReadContext",
+                      read: "dict[str, InputFile]",
                       errors: list[InputError]) -> ConfigFile | None:
     """The env file an ``EnvironmentFile=`` names, read; None when it is not there.
 

@@ -22,7 +22,6 @@ Conventions:
   ``{`` or ``[``), and so does every key inside them.
 """
 
-from __future__ import annotations
 
 import bisect
 import re

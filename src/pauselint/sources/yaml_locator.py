@@ -14,7 +14,6 @@ leading byte-order mark is not counted. A YAML document embedded in a string (th
 file through an :class:`Origin`.
 """
 
-from __future__ import annotations
 
 import bisect
 import re
