@@ -257,7 +257,8 @@ def _under_pruned(real: str) -> bool:
 def walk(folder: str, skip: Callable[[str], bool] | None = None,
          notes: list[WalkNote] | None = None,
          errors: list[InputError] | None = None,
-         skipped: dict[str, int] | None = None) -> Iterator[str]:
+         skipped: dict[str, int] | None = None,
+         gaps: list[str] | None = None, real_top: str | None = None) -> Iterator[str]:
     """Every regular file under ``folder``, sorted, skipping VCS and virtualenv folders,
     pseudo filesystems, and whatever ``skip`` (``exclude``) rules out -- excluded
     folders are not even entered, so their files are never read.
@@ -271,11 +272,19 @@ def walk(folder: str, skip: Callable[[str], bool] | None = None,
     and a link (often absolute, so pointing at the host running pauselint, or back up
     the tree) would read files of another machine or loop. A symlinked *file* is read,
     as the runtime would read it, while its target stays inside ``folder``.
+
+    ``gaps`` gets the real path of everything the walk passed over without yielding
+    it (excluded, not followed, refused, not listed): below none of them, every file
+    was yielded, so a node root with no gap on its line needs no completion.
+    ``real_top`` is the folder's real path when the caller has resolved it already.
     """
     passed = _Passed(notes, skipped)
-    real_top = os.path.realpath(folder)
+    if real_top is None:
+        real_top = os.path.realpath(folder)
     if is_pruned(real_top):
         passed.note(folder, "pseudo filesystem: not walked")
+        if gaps is not None:
+            gaps.append(real_top)
         return
     # (path as the walk names it, its real path): real paths are kept by joining names,
     # exact because symlinked folders are never entered.
@@ -290,6 +299,8 @@ def walk(folder: str, skip: Callable[[str], bool] | None = None,
                 errors.append(InputError(exc.filename or current, None,
                                          f"folder not read: {exc.strerror or exc}; "
                                          "configs in it are unknown"))
+            if gaps is not None:
+                gaps.append(real)
             continue
         folders: list[tuple[str, str]] = []
         for entry in entries:
@@ -299,14 +310,16 @@ def walk(folder: str, skip: Callable[[str], bool] | None = None,
                 is_dir = not is_link and entry.is_dir(follow_symlinks=False)
             except OSError:
                 is_link = is_dir = False
-            if skip and skip(full):
+            if (skip and skip(full)) or (is_dir and entry.name in _SKIP_DIRS):
+                if gaps is not None:
+                    gaps.append(os.path.join(real, entry.name))
                 continue
             if is_dir:
                 child_real = os.path.join(real, entry.name)
-                if entry.name in _SKIP_DIRS:
-                    continue
                 if is_pruned(child_real):
                     passed.note(full, "pseudo filesystem: not walked")
+                    if gaps is not None:
+                        gaps.append(child_real)
                     continue
                 folders.append((full, child_real))
                 continue
@@ -318,13 +331,15 @@ def walk(folder: str, skip: Callable[[str], bool] | None = None,
                     passed.file(full, SKIP_BROKEN_LINK, "broken symlink: not read")
                 else:
                     passed.count(SKIP_UNREADABLE)
-                continue
-            if is_link and stat.S_ISDIR(mode):
+                mode = None
+            kind = None if mode is None else _special_kind(mode)
+            target = os.path.realpath(full) if is_link and mode is not None and kind is None \
+                else ""
+            if mode is None:
+                pass  # broken or unreadable: said above
+            elif is_link and stat.S_ISDIR(mode):
                 passed.note(full, "symlinked folder: not followed")
-                continue
-            kind = _special_kind(mode)
-            target = os.path.realpath(full) if is_link and kind is None else ""
-            if kind is not None:
+            elif kind is not None:
                 passed.file(full, SKIP_SPECIAL, f"{kind}: not read")
             elif is_link and os.path.commonpath([real_top, target]) != real_top:
                 # another machine's file, as far as this node goes
@@ -333,6 +348,9 @@ def walk(folder: str, skip: Callable[[str], bool] | None = None,
                 passed.file(full, SKIP_PSEUDO_LINK, "symlink into a pseudo filesystem: not read")
             else:
                 yield full
+                continue
+            if gaps is not None:  # passed over: a completion must look here again
+                gaps.append(os.path.join(real, entry.name))
         stack.extend(reversed(folders))
 
 
@@ -511,6 +529,7 @@ def collect(arguments: Iterable[str], stdin: InputFile | str | None = None,
     out: list[InputFile] = []
     seen: set[tuple[str, str]] = set()
     roots = _NodeRoots()
+    walked = _WalkedFolders()
 
     for arg in arguments:
         if arg == "-":
@@ -524,7 +543,9 @@ def collect(arguments: Iterable[str], stdin: InputFile | str | None = None,
             if named_root is not None:
                 roots.touch(named_root)
             unlisted: list[InputError] = []
-            for path in walk(arg, skip, notes, unlisted, skipped):
+            gaps: list[str] = []
+            top = roots.real(arg)
+            for path in walk(arg, skip, notes, unlisted, skipped, gaps, real_top=top):
                 has_layout = node_root_of(path) is not None
                 group = roots.touch(node_root(arg, path)) if has_layout \
                     else roots.spell(node_root(arg, path))
@@ -537,6 +558,7 @@ def collect(arguments: Iterable[str], stdin: InputFile | str | None = None,
                     out.append(item._replace(group=group))
             out.extend(InputFile(e.path or arg, None, True, e,
                                  group=roots.spell(normalize_root(arg))) for e in unlisted)
+            walked.add(top, gaps)
         elif not (skip and skip(arg)):
             root = node_root_of(arg)
             group = roots.touch(root) if root is not None else ""
@@ -546,8 +568,54 @@ def collect(arguments: Iterable[str], stdin: InputFile | str | None = None,
             seen.add(key)
             out.append(read_path(arg, explicit=True)._replace(named=True, group=group))
     for root in roots.touched:
-        out.extend(_rest_of_node(root, seen, skip, notes, roots.real))
+        if not walked.covers(roots.real(root)):
+            out.extend(_rest_of_node(root, seen, skip, notes, roots.real))
     return out
+
+
+class _WalkedFolders:
+    """The folders a run walked, and what each walk passed over (``walk``'s gaps).
+
+    A node root inside a walked folder with no gap at it, under it or above it had
+    every file yielded by the walk, its known files included: completing it would
+    look them all up again only to find each one read (a tenth of a 10,000-file
+    walk). A gap on its line (an excluded or symlinked folder, a refused link, a
+    folder not listed) leaves it to :func:`_rest_of_node`, which reads what the walk
+    did not. Real paths throughout; every look-up climbs one path, so the work stays
+    linear in the files and nodes.
+    """
+
+    def __init__(self) -> None:
+        self._tops: set[str] = set()
+        self._gaps: set[str] = set()
+        self._above_gaps: set[str] = set()  # every folder holding a gap
+
+    def add(self, top: str, gaps: list[str]) -> None:
+        self._tops.add(top)
+        for gap in gaps:
+            self._gaps.add(gap)
+            folder = os.path.dirname(gap)
+            while folder not in self._above_gaps:
+                self._above_gaps.add(folder)
+                parent = os.path.dirname(folder)
+                if parent == folder:
+                    break
+                folder = parent
+
+    def covers(self, real_root: str) -> bool:
+        """Whether walks yielded every file under ``real_root``."""
+        if not self._tops or real_root in self._above_gaps:
+            return False
+        inside = False
+        folder = real_root
+        while True:
+            if folder in self._gaps:
+                return False
+            inside = inside or folder in self._tops
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                return inside
+            folder = parent
 
 
 def _rest_of_node(root: str, seen: set[tuple[str, str]], skip: Callable[[str], bool] | None,
