@@ -22,6 +22,7 @@ sandbox image. The program decides, never the flag: the basename of the first
 """
 
 
+import functools
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -711,9 +712,18 @@ def _template_error(path: str, line: int) -> InputError:
 # --- the reader protocol (sources/registry.py) ------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
+def read_kubelet_env_once(path: str, text: str) -> KubeletEnvFile:
+    """:func:`read_kubelet_env`, remembered for the run: an env file is read as an
+    input of its own and again by each systemd unit naming it (kubeadm-flags.env by
+    10-kubeadm.conf), a tenth of the reading in a pre-commit run. The result is made
+    of tuples only, so both uses can share it."""
+    return read_kubelet_env(path, text)
+
+
 def read_kubelet_env_source(source: SourceText) -> ConfigFile:
     """:func:`read_kubelet_env` on a SourceText, positions in the file to report."""
-    return source.relocate(read_kubelet_env(source.path, source.text))
+    return source.relocate(read_kubelet_env_once(source.path, source.text))
 
 
 def read_kubelet_config_source(source: SourceText) -> ConfigFile:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from pauselint.model import ConfigFile, InputError
 from pauselint.sources.kubelet import (
     CR_ONLY_LINE_ENDS,
-    read_kubelet_env,
+    read_kubelet_env_once,
     read_systemd_service,
     read_systemd_unit,
 )
@@ -153,7 +153,7 @@ def _environment_file(written: str, unit_path: str, context: "ReadContext",
     if known is None and item.cr_line_ends:
         errors.append(InputError(item.path, 1, CR_ONLY_LINE_ENDS))
     if item.text is not None:
-        return read_kubelet_env(item.path, item.text)
+        return read_kubelet_env_once(item.path, item.text)
     if item.error is not None and os.path.lexists(target):
         # A missing file may be an optional one (`-` prefix); one that is there but
         # unreadable hides the flags it holds: never "unset".
