@@ -373,11 +373,13 @@ def corpus_nodes() -> list[dict[str, Any]]:
 
     Both k9s files describe a node called "minikube"; an API server cannot hold
     two nodes of one name, so later duplicates get "-2", "-3" appended. Popeye's
-    n3-n5 have no `nodeInfo` at all, as in the original file. Callers skip when
-    `corpus_dir()` does not exist.
+    n3-n5 have no `nodeInfo` at all, as in the original file. None when
+    `corpus_dir()` does not exist: callers skip.
     """
     nodes: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
+    if not corpus_dir().is_dir():  # a user's clone: no ../shared
+        return nodes
     for file_name in CORPUS_NODE_FILES:
         text = (corpus_dir() / file_name).read_text()
         document = yaml.safe_load(text) if file_name.endswith(".yaml") else json.loads(text)
