@@ -65,8 +65,13 @@ def check(ctx: RuleContext) -> Iterator[Finding | Skip]:
 
 def _check_cluster(table: CompatTable, cluster: ClusterFacts) -> Iterator[Finding]:
     groups: dict[_Held, list[ClusterNode]] = {}
+    # Judged once per distinct image list: the nodes of a pool list the same images,
+    # and parsing every node's was most of this rule's time (issue 16: 69 ms at 5,000).
+    held_by_list: dict[tuple[str, ...], _Held] = {}
     for node in cluster.nodes:
-        held = held_pause_images(table, node.pause_images)
+        held = held_by_list.get(node.pause_images)
+        if held is None:
+            held = held_by_list[node.pause_images] = held_pause_images(table, node.pause_images)
         if held:
             groups.setdefault(held, []).append(node)
     if len(groups) < 2:

@@ -90,24 +90,33 @@ def _check_cluster(ctx: RuleContext, cluster: ClusterFacts) -> Iterator[Finding 
         f"kubelets must be {oldest[0]}.{oldest[1]} to {server_major}.{server_minor} "
         f"(at most {older} minors older than the API server, never newer)"
     )
-    for node in sorted(cluster.nodes, key=lambda n: n.name):
-        kubelet = _minor(node.kubelet_version)
+    # Judged once per distinct kubelet version (a fleet runs a handful), then said
+    # of each node running it: parsing every node's was most of this rule's time.
+    problems: dict[str, str | None] = {}  # None: within the skew
+    unreadable: set[str] = set()
+    for text in {node.kubelet_version for node in cluster.nodes}:
+        kubelet = _minor(text)
         if kubelet is None:
+            unreadable.add(text)
+            problems[text] = "is not a version"
+        elif kubelet > server:
+            problems[text] = "is newer than"
+        elif kubelet < oldest:
+            problems[text] = f"is more than {older} minors older than"
+        else:
+            problems[text] = None
+    odd = [node for node in cluster.nodes if problems[node.kubelet_version] is not None]
+    for node in sorted(odd, key=lambda n: n.name):
+        if node.kubelet_version in unreadable:
             yield Skip(
                 rule=ID,
                 reason=f"kubelet version {shown(node.kubelet_version)} of node {node.name} "
                 f"in cluster {cluster.name} is not a version",
             )
             continue
-        if kubelet > server:
-            problem = "is newer than"
-        elif kubelet < oldest:
-            problem = f"is more than {older} minors older than"
-        else:
-            continue
         yield finding(
             _RULE,
-            f"kubelet {node.kubelet_version} {problem} the API server "
+            f"kubelet {node.kubelet_version} {problems[node.kubelet_version]} the API server "
             f"{cluster.server_version}: {supported}",
             node=node.name,
         )._replace(cluster=cluster.name)
