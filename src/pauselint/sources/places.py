@@ -51,6 +51,12 @@ class Places(Sequence[Location]):
             start, stop, step = index.indices(self._size)
             if step != 1:
                 return Places.of([self[i] for i in range(start, stop, step)])
+            if len(self._runs) == 1 and self._runs[0][2] is not None:
+                # One run (a word, a line's tail): the slice is that run moved on.
+                if start >= stop:
+                    return Places()
+                path, line, column = self._runs[0]
+                return Places(((path, line, column + start),), (0,), stop - start)
             builder = PlacesBuilder()
             builder.extend_range(self, start, stop)
             return builder.build()
@@ -58,7 +64,7 @@ class Places(Sequence[Location]):
             index += self._size
         if not 0 <= index < self._size:
             raise IndexError("Places index out of range")
-        run = bisect.bisect_right(self._starts, index) - 1
+        run = bisect.bisect_right(self._starts, index) - 1 if len(self._starts) > 1 else 0
         path, line, column = self._runs[run]
         return Location(path, line, None if column is None else column + index - self._starts[run])
 
@@ -138,15 +144,22 @@ class PlacesBuilder:
             for location in locations[start:stop]:
                 self.append(location)
             return
-        offset = 0
-        for (path, line, column), length in locations.runs():
-            low, high = max(start, offset), min(stop, offset + length)
-            if low < high:
-                self.add_run(path, line, None if column is None else column + low - offset,
-                             high - low)
-            offset += length
-            if offset >= stop:
+        runs, starts, size = locations._runs, locations._starts, locations._size
+        count = len(runs)
+        # From the run holding ``start`` (not from the first: a word's characters are
+        # copied a stretch at a time), up to the one holding ``stop``.
+        index = max(bisect.bisect_right(starts, start) - 1, 0)
+        while index < count:
+            first = starts[index]
+            if first >= stop:
                 return
+            end = starts[index + 1] if index + 1 < count else size
+            low, high = max(start, first), min(stop, end)
+            if low < high:
+                path, line, column = runs[index]
+                self.add_run(path, line, None if column is None else column + low - first,
+                             high - low)
+            index += 1
 
     def build(self) -> Places:
         return Places(tuple(self._runs), tuple(self._starts), self._size)
