@@ -105,8 +105,12 @@ class Format(NamedTuple):
         """Whether the content rule matches the head of a text."""
         if self.content is None:
             return False
-        if self.hints and not any(hint in head for hint in self.hints):
-            return False
+        if self.hints:
+            for hint in self.hints:  # a loop, not any(): no generator for each format tried
+                if hint in head:
+                    break
+            else:
+                return False
         return self.content.search(head) is not None
 
     def function(self, name: str) -> Callable[..., Any]:
@@ -346,6 +350,22 @@ def detect(path: str, text: str) -> Format | None:
         return None
 
 
+# format_for's candidates by kind, as FORMATS lists them (asked for every input read),
+# and the FORMATS they were taken from: a test that puts a format in front starts over.
+_BY_KIND: dict[InputType, list[Format]] = {}
+_BY_KIND_FROM: list[tuple[Format, ...]] = [()]
+
+
+def _of_kind(kind: InputType) -> list[Format]:
+    if _BY_KIND_FROM[0] is not FORMATS:
+        _BY_KIND.clear()
+        _BY_KIND_FROM[0] = FORMATS
+    found = _BY_KIND.get(kind)
+    if found is None:
+        found = _BY_KIND[kind] = [entry for entry in FORMATS if entry.kind is kind]
+    return found
+
+
 def format_for(kind: InputType | str, text: str = "") -> Format:
     """The entry that reads ``text`` as ``kind`` (forced by --type, or detected).
 
@@ -353,7 +373,7 @@ def format_for(kind: InputType | str, text: str = "") -> Format:
     content rule matches ``text``; otherwise the one named after the kind.
     """
     kind = InputType(kind)
-    candidates = [entry for entry in FORMATS if entry.kind is kind]
+    candidates = _of_kind(kind)
     if len(candidates) > 1:
         head = _head(text)
         for entry in candidates:
