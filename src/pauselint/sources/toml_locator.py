@@ -202,10 +202,6 @@ class _Scanner:
         line = max(0, bisect.bisect_right(self._line_starts, index) - 1)  # last start <= index
         return line + 1, index - self._line_starts[line] + 1
 
-    def _record(self, path: TomlPath, index: int) -> None:
-        if path and path not in self.found:
-            self.found[path] = self._position(index)
-
     def _skip_inline_ws(self) -> None:
         self.pos = _INLINE_WS_RUN.match(self.text, self.pos).end()
 
@@ -220,21 +216,25 @@ class _Scanner:
     # -- document structure ------------------------------------------------
 
     def document(self) -> None:
+        # The helpers (_peek, _skip_blank...) are inlined on the paths every line takes:
+        # a method call per step was most of the scan (issue 16).
+        text = self.text
+        size = len(text)
         table: TomlPath = ()
         while True:
-            self._skip_blank()
-            if self._at_end():
+            self.pos = _BLANK_RUN.match(text, self.pos).end()
+            if self.pos >= size:
                 return
             start = self.pos
-            if self._peek() == "[":
+            if text[start] == "[":
                 header = self._table_header()
                 if header is not None:
                     table = header
             else:
                 self._keyval(table)
             # Whatever follows on the line (a comment, or junk we cannot read) is skipped.
-            self._skip_inline_ws()
-            if self._peek() not in ("#", "\r", "\n", ""):
+            self.pos = _INLINE_WS_RUN.match(text, self.pos).end()
+            if self.pos < size and text[self.pos] not in "#\r\n":
                 self._skip_to_next_line()
             if self.pos <= start:  # never loop without progress
                 self._skip_to_next_line()
@@ -272,57 +272,61 @@ class _Scanner:
         return resolved
 
     def _keyval(self, prefix: TomlPath) -> None:
-        key = self._key()
-        if key is None:
+        key = self._key()  # the blanks after it skipped too
+        text = self.text
+        if key is None or self.pos >= len(text) or text[self.pos] != "=":
             self._skip_to_next_line()
             return
-        self._skip_inline_ws()
-        if self._peek() != "=":
-            self._skip_to_next_line()
-            return
-        self.pos += 1
-        self._skip_inline_ws()
+        self.pos = _INLINE_WS_RUN.match(text, self.pos + 1).end()
         self._value((*prefix, *key))
 
     def _key(self) -> tuple[str, ...] | None:
+        """A dotted key's parts, the blanks around them skipped; None when there is none."""
+        text = self.text
+        size = len(text)
         parts: list[str] = []
         while True:
-            self._skip_inline_ws()
-            ch = self._peek()
+            self.pos = _INLINE_WS_RUN.match(text, self.pos).end()
+            ch = text[self.pos] if self.pos < size else ""
             if ch == '"':
                 part = self._basic_string_content()
             elif ch == "'":
                 part = self._literal_string_content()
             else:
                 start = self.pos
-                self.pos = _BARE_KEY_RUN.match(self.text, start).end()
-                part = self.text[start : self.pos] if self.pos > start else None
+                self.pos = _BARE_KEY_RUN.match(text, start).end()
+                part = text[start : self.pos] if self.pos > start else None
             if part is None:
                 return None
             parts.append(part)
-            self._skip_inline_ws()
-            if self._peek() != ".":
+            self.pos = _INLINE_WS_RUN.match(text, self.pos).end()
+            if self.pos >= size or text[self.pos] != ".":
                 return tuple(parts)
             self.pos += 1
 
     # -- values ------------------------------------------------------------
 
     def _value(self, path: TomlPath) -> None:
-        self._record(path, self.pos)
-        if self._startswith('"""'):
-            self._skip_multiline('"""', escapes=True)
-        elif self._startswith("'''"):
-            self._skip_multiline("'''", escapes=False)
-        elif self._peek() == '"':
-            self._basic_string_content()
-        elif self._peek() == "'":
-            self._literal_string_content()
-        elif self._peek() == "[":
+        text, pos = self.text, self.pos
+        if path and path not in self.found:
+            self.found[path] = self._position(pos)
+        ch = text[pos] if pos < len(text) else ""
+        if ch == '"':
+            if text.startswith('"""', pos):
+                self._skip_multiline('"""', escapes=True)
+            else:
+                self._basic_string_content()
+        elif ch == "'":
+            if text.startswith("'''", pos):
+                self._skip_multiline("'''", escapes=False)
+            else:
+                self._literal_string_content()
+        elif ch == "[":
             self._array(path)
-        elif self._peek() == "{":
+        elif ch == "{":
             self._inline_table(path)
         else:
-            self.pos = _SCALAR_RUN.match(self.text, self.pos).end()
+            self.pos = _SCALAR_RUN.match(text, pos).end()
 
     def _skip_multiline(self, delimiter: str, *, escapes: bool) -> None:
         self.pos += 3
