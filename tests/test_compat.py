@@ -92,6 +92,18 @@ def test_kubeadm_expectation(kubernetes: str, expected: str) -> None:
     assert load_table().kubeadm_expectation(Version(kubernetes)).image == expected
 
 
+@pytest.mark.parametrize("order", [("1.24", "1.24.0"), ("1.24.0", "1.24")])
+def test_kubeadm_expectation_is_remembered_apart_for_a_minor_and_its_dot_zero(order) -> None:
+    """Version("1.24") == Version("1.24.0"), but the first means the minor's newest
+    patch (registry.k8s.io) and the second its first (k8s.gcr.io): an answer kept for
+    one must never be given for the other, whichever is asked first."""
+    table = load_table()
+    answers = {text: table.kubeadm_expectation(Version(text)).image for text in order}
+    assert answers == {"1.24": "registry.k8s.io/pause:3.7", "1.24.0": "k8s.gcr.io/pause:3.7"}
+    assert table.kubeadm_expectation(Version("1.24"), "mirror.example/k8s").image == (
+        "mirror.example/k8s/pause:3.7")
+
+
 def test_kubeadm_expectation_unknown_minor_is_none_not_a_guess() -> None:
     table = load_table()
     assert table.kubeadm_expectation(Version("1.38")) is None

@@ -371,6 +371,10 @@ class CompatTable:
             pauses.append((_version(where, e["kubernetes"]), str(e["pause"]), e["source"]))
         _sorted("kubeadm.pause_versions", [p[0] for p in pauses])
         self._kubeadm_pauses = pauses
+        # kubeadm_expectation's answers, a function of these facts alone: asked by two
+        # rules for every node (a copy made by extended() shares them, as it may).
+        self._expectation_memo: dict[tuple[Version, bool, str | None],
+                                     Expectation | None] = {}
 
     def _load_kubelet(self, data: Any) -> None:
         keys = ("pod_infra_flag", "pod_infra_flag_deprecated", "pod_infra_flag_deprecated_source",
@@ -622,6 +626,16 @@ class CompatTable:
     def kubeadm_expectation(self, kubernetes: Version,
                             image_repository: str | None = None) -> Expectation | None:
         """The image kubeadm expects for this minor, or None when the table lacks it."""
+        # Version("1.22") == Version("1.22.0"), but only the second has its patch known,
+        # and kubeadm_image_repository() answers them apart: the key says which it is.
+        key = (kubernetes, len(kubernetes.release) >= 3, image_repository)
+        memo = self._expectation_memo
+        if key not in memo:
+            memo[key] = self._work_out_expectation(kubernetes, image_repository)
+        return memo[key]
+
+    def _work_out_expectation(self, kubernetes: Version,
+                              image_repository: str | None) -> Expectation | None:
         for since, pause, source in self._kubeadm_pauses:
             if minor_of(since) == minor_of(kubernetes):
                 repo = image_repository or self.kubeadm_image_repository(kubernetes)
