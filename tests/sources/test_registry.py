@@ -10,6 +10,7 @@ files, which are now never a config.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,18 @@ def test_a_format_s_hints_hold_in_every_text_its_content_rule_matches() -> None:
         for text in texts:
             if entry.content.search(text):
                 assert any(hint in text for hint in entry.hints), (entry.name, text[:200])
+
+
+def test_format_for_sees_a_format_put_in_front_and_forgets_it_after(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """format_for keeps the formats of each kind; a FORMATS replaced (as a test or a
+    new wrapper puts one in front) is taken afresh, before and after."""
+    text = "#%front\nversion = 2\n"
+    plain = registry.format_for(InputType.CONTAINERD, text)  # the kind's list is kept now
+    front = registry.Format("front-containerd", InputType.CONTAINERD, plain.module, None,
+                            re.compile(r"\A#%front$", re.M))
+    with monkeypatch.context() as patched:
+        patched.setattr(registry, "FORMATS", (front, *registry.FORMATS))
+        assert registry.format_for(InputType.CONTAINERD, text) is front
+        assert registry.format_for(InputType.CONTAINERD, "version = 2\n") is plain
+    assert registry.format_for(InputType.CONTAINERD, text) is plain
