@@ -279,12 +279,13 @@ def walk(folder: str, skip: Callable[[str], bool] | None = None,
     ``real_top`` is the folder's real path when the caller has resolved it already.
     """
     passed = _Passed(notes, skipped)
+    if gaps is None:
+        gaps = []  # kept only for a caller that asks
     if real_top is None:
         real_top = os.path.realpath(folder)
     if is_pruned(real_top):
         passed.note(folder, "pseudo filesystem: not walked")
-        if gaps is not None:
-            gaps.append(real_top)
+        gaps.append(real_top)
         return
     # (path as the walk names it, its real path): real paths are kept by joining names,
     # exact because symlinked folders are never entered.
@@ -299,8 +300,7 @@ def walk(folder: str, skip: Callable[[str], bool] | None = None,
                 errors.append(InputError(exc.filename or current, None,
                                          f"folder not read: {exc.strerror or exc}; "
                                          "configs in it are unknown"))
-            if gaps is not None:
-                gaps.append(real)
+            gaps.append(real)
             continue
         folders: list[tuple[str, str]] = []
         for entry in entries:
@@ -311,47 +311,51 @@ def walk(folder: str, skip: Callable[[str], bool] | None = None,
             except OSError:
                 is_link = is_dir = False
             if (skip and skip(full)) or (is_dir and entry.name in _SKIP_DIRS):
-                if gaps is not None:
-                    gaps.append(os.path.join(real, entry.name))
+                gaps.append(os.path.join(real, entry.name))
                 continue
             if is_dir:
                 child_real = os.path.join(real, entry.name)
                 if is_pruned(child_real):
                     passed.note(full, "pseudo filesystem: not walked")
-                    if gaps is not None:
-                        gaps.append(child_real)
+                    gaps.append(child_real)
                     continue
                 folders.append((full, child_real))
                 continue
-            try:
-                mode = os.stat(full).st_mode if is_link else entry.stat(
-                    follow_symlinks=False).st_mode
-            except OSError:
-                if is_link:
-                    passed.file(full, SKIP_BROKEN_LINK, "broken symlink: not read")
-                else:
-                    passed.count(SKIP_UNREADABLE)
-                mode = None
-            kind = None if mode is None else _special_kind(mode)
-            target = os.path.realpath(full) if is_link and mode is not None and kind is None \
-                else ""
-            if mode is None:
-                pass  # broken or unreadable: said above
-            elif is_link and stat.S_ISDIR(mode):
-                passed.note(full, "symlinked folder: not followed")
-            elif kind is not None:
-                passed.file(full, SKIP_SPECIAL, f"{kind}: not read")
-            elif is_link and os.path.commonpath([real_top, target]) != real_top:
-                # another machine's file, as far as this node goes
-                passed.file(full, SKIP_OUTSIDE_LINK, "symlink to outside the folder: not read")
-            elif is_link and _under_pruned(target):
-                passed.file(full, SKIP_PSEUDO_LINK, "symlink into a pseudo filesystem: not read")
-            else:
+            if _walk_reads(full, entry, is_link, real_top, passed):
                 yield full
-                continue
-            if gaps is not None:  # passed over: a completion must look here again
+            else:  # passed over: a completion must look here again
                 gaps.append(os.path.join(real, entry.name))
         stack.extend(reversed(folders))
+
+
+def _walk_reads(full: str, entry: os.DirEntry[str], is_link: bool, real_top: str,
+                passed: _Passed) -> bool:
+    """Whether a walk yields this entry (no folder); why not is said to ``passed``."""
+    try:
+        mode = os.stat(full).st_mode if is_link else entry.stat(follow_symlinks=False).st_mode
+    except OSError:
+        if is_link:
+            passed.file(full, SKIP_BROKEN_LINK, "broken symlink: not read")
+        else:
+            passed.count(SKIP_UNREADABLE)
+        return False
+    if is_link and stat.S_ISDIR(mode):
+        passed.note(full, "symlinked folder: not followed")
+        return False
+    kind = _special_kind(mode)
+    if kind is not None:
+        passed.file(full, SKIP_SPECIAL, f"{kind}: not read")
+        return False
+    if is_link:
+        target = os.path.realpath(full)
+        if os.path.commonpath([real_top, target]) != real_top:
+            # another machine's file, as far as this node goes
+            passed.file(full, SKIP_OUTSIDE_LINK, "symlink to outside the folder: not read")
+            return False
+        if _under_pruned(target):
+            passed.file(full, SKIP_PSEUDO_LINK, "symlink into a pseudo filesystem: not read")
+            return False
+    return True
 
 
 def read_walked(path: str, *, read_all: bool = False,

@@ -92,20 +92,18 @@ def _check_cluster(ctx: RuleContext, cluster: ClusterFacts) -> Iterator[Finding 
     )
     # Judged once per distinct kubelet version (a fleet runs a handful), then said
     # of each node running it: parsing every node's was most of this rule's time.
-    problems: dict[str, str | None] = {}  # None: within the skew
+    problems: dict[str, str] = {}  # version -> what is wrong with it; absent: within
     unreadable: set[str] = set()
     for text in {node.kubelet_version for node in cluster.nodes}:
         kubelet = _minor(text)
         if kubelet is None:
             unreadable.add(text)
-            problems[text] = "is not a version"
         elif kubelet > server:
             problems[text] = "is newer than"
         elif kubelet < oldest:
             problems[text] = f"is more than {older} minors older than"
-        else:
-            problems[text] = None
-    odd = [node for node in cluster.nodes if problems[node.kubelet_version] is not None]
+    odd = [node for node in cluster.nodes
+           if node.kubelet_version in unreadable or node.kubelet_version in problems]
     for node in sorted(odd, key=lambda n: n.name):
         if node.kubelet_version in unreadable:
             yield Skip(

@@ -351,19 +351,15 @@ def detect(path: str, text: str) -> Format | None:
 
 
 # format_for's candidates by kind, as FORMATS lists them (asked for every input read),
-# and the FORMATS they were taken from: a test that puts a format in front starts over.
-_BY_KIND: dict[InputType, list[Format]] = {}
-_BY_KIND_FROM: list[tuple[Format, ...]] = [()]
+# each with the FORMATS it was taken from: a test that puts a format in front gets its own.
+_BY_KIND: dict[InputType, tuple[tuple[Format, ...], list[Format]]] = {}
 
 
 def _of_kind(kind: InputType) -> list[Format]:
-    if _BY_KIND_FROM[0] is not FORMATS:
-        _BY_KIND.clear()
-        _BY_KIND_FROM[0] = FORMATS
-    found = _BY_KIND.get(kind)
-    if found is None:
-        found = _BY_KIND[kind] = [entry for entry in FORMATS if entry.kind is kind]
-    return found
+    kept = _BY_KIND.get(kind)
+    if kept is None or kept[0] is not FORMATS:
+        kept = _BY_KIND[kind] = (FORMATS, [entry for entry in FORMATS if entry.kind is kind])
+    return kept[1]
 
 
 def format_for(kind: InputType | str, text: str = "") -> Format:
