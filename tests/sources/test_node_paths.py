@@ -6,12 +6,15 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pauselint.sources.node_paths import (
     MAX_GLOB_ENTRIES,
     MAX_GLOB_MATCHES,
     _BadPattern,
     _component_matcher,
+    escapes_root,
     node_path,
     resolve_written,
 )
@@ -48,6 +51,75 @@ def test_a_symlink_out_of_the_root_is_refused(tmp_path: Path) -> None:
         "`/etc/link.env` leads outside the node folder through a symlink: not read")
     assert resolve_written("/etc/inner.env", importer, root).paths == [root / "etc" / "inner.env"]
 
+
+def _tree_with_every_kind_of_link(base: Path) -> Path:
+    """A node root (itself reached through a symlink) holding folders, files and links
+    of every kind: inside, outside, relative, absolute, climbing, dangling, looping."""
+    real_root = base / "real-node"
+    (real_root / "etc" / "d").mkdir(parents=True)
+    (real_root / "etc" / "file").write_text("x")
+    (base / "host" / "d").mkdir(parents=True)
+    links = {
+        "etc/in-abs": real_root / "etc" / "d",
+        "etc/in-rel": Path("d"),
+        "etc/up-in": Path("../etc"),
+        "etc/up-out": Path("../../host"),
+        "etc/out-abs": base / "host",
+        "etc/dangling": Path("nowhere"),
+        "etc/loop": Path("loop"),
+        "etc/d/top": Path("../.."),
+        "etc/d/back": Path("../../.."),
+        "etc/d/via-root": base / "node" / "etc",
+    }
+    for name, target in links.items():
+        (real_root / name).symlink_to(target)
+    (base / "node").symlink_to(real_root)
+    return base / "node"
+
+
+_NAMES = ["etc", "d", "file", "in-abs", "in-rel", "up-in", "up-out", "out-abs",
+          "dangling", "loop", "top", "back", "via-root", "missing", ".", ".."]
+
+
+@settings(max_examples=400, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(st.sampled_from(_NAMES), min_size=1, max_size=5),
+       spelled_real=st.booleans())
+def test_escapes_root_agrees_with_realpath_on_every_kind_of_link(
+        tmp_path_factory: pytest.TempPathFactory, names: list[str], spelled_real: bool) -> None:
+    """The lstat-per-name fast path answers exactly as comparing real paths does,
+    whatever mix of links, dots and missing names lies below the root, and whether
+    the root is written through its own symlink or not."""
+    base = _tree_once(tmp_path_factory)
+    root = base / ("real-node" if spelled_real else "node")
+    path = Path(os.path.join(root, *names))
+    real_root = os.path.realpath(root)
+    expected = os.path.commonpath([real_root, os.path.realpath(path)]) != real_root
+    assert escapes_root(path, root) is expected
+
+
+_TREES: dict[str, Path] = {}
+
+
+def _tree_once(factory: pytest.TempPathFactory) -> Path:
+    """One tree for all of hypothesis's examples (it is only read)."""
+    if "tree" not in _TREES:
+        base = factory.mktemp("links")
+        _tree_with_every_kind_of_link(base)
+        _TREES["tree"] = base
+    return _TREES["tree"]
+
+
+def test_escapes_root_sees_links_that_leave_and_links_that_stay(tmp_path: Path) -> None:
+    root = _tree_with_every_kind_of_link(tmp_path)
+    assert escapes_root(root / "etc" / "out-abs" / "d", root)
+    assert escapes_root(root / "etc" / "up-out", root)
+    assert escapes_root(root / "etc" / "d" / "back" / "x", root)  # climbs past the root
+    assert not escapes_root(root / "etc" / "d" / "top" / "etc", root)
+    assert not escapes_root(root / "etc" / "in-abs" / "x", root)
+    assert not escapes_root(root / "etc" / "d" / "via-root" / "file", root)
+    assert not escapes_root(root / "etc" / "missing" / "deeper", root)
+    assert not escapes_root(root / "etc" / "file", None)
 
 def test_globs_are_sorted_capped_and_never_leave_the_root(tmp_path: Path) -> None:
     root = tmp_path / "node"

@@ -28,6 +28,7 @@ the node is this machine.
 import os
 import posixpath
 import re
+import stat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -71,9 +72,39 @@ def escapes_root(path: Path, root: Path | None) -> bool:
     """Whether ``path``, symlinks followed, ends outside ``root``."""
     if root is None:
         return False
+    if _plainly_inside(os.fspath(path), os.fspath(root)):
+        return False
     real_root = os.path.realpath(root)
     real = os.path.realpath(path)
     return os.path.commonpath([real_root, real]) != real_root
+
+
+def _plainly_inside(path: str, root: str) -> bool:
+    """Whether ``path`` is ``root`` plus plain names (no ``.``, ``..``), none of them a
+    symlink: then its real path is the root's own plus those names, inside the root.
+
+    This is realpath's answer with one lstat per name below the root instead of one
+    per component of both paths (realpath(root) is not needed): ~4 against ~40 µs,
+    and every EnvironmentFile= and certs.d folder of every node asks. Anything else
+    (a symlink, ``..``) is left to the full comparison. A name that does not exist
+    ends the walk: nothing below it exists either, and realpath appends such names
+    as written.
+    """
+    prefix = root.rstrip("/") + "/"
+    if not path.startswith(prefix) or prefix == "/":
+        return False
+    names = path[len(prefix):].split("/")
+    if "" in names or "." in names or ".." in names:
+        return False
+    here = prefix[:-1]
+    for name in names:
+        here = f"{here}/{name}"
+        try:
+            if stat.S_ISLNK(os.lstat(here).st_mode):
+                return False
+        except OSError:
+            return True
+    return True
 
 
 def resolve_written(written: str, importer: str, root: Path | None, *,
