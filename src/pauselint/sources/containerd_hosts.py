@@ -221,28 +221,38 @@ class _HeaderScanner(_Scanner):
         return path
 
 
+# _part_starts' runs, each matched in C where a loop walked the header a character at
+# a time (a hosts.toml host is a long quoted URL): blanks, a basic string up to its
+# closing quote or line end (a backslash takes the next character, whatever it is), a
+# literal string likewise without escapes, and a bare key (\w is str.isalnum() or `_`).
+# A backslash that ends the text stops the basic string one short of the end; one past
+# it is the end, where the loop stopped too.
+_HEADER_BLANKS = re.compile(r"[ \t]*")
+_BASIC_PART = re.compile(r'"(?:\\[\s\S]|[^"\\\n])*')
+_LITERAL_PART = re.compile(r"'[^'\n]*")
+_BARE_PART = re.compile(r"[\w-]*")
+
+
 def _part_starts(text: str, index: int, count: int) -> list[int]:
     """Where the first ``count`` parts of the dotted key at ``index`` start (the text
     is one tomllib accepted, so a quoted part is closed on its line)."""
     starts: list[int] = []
-    while len(starts) < count:
-        while index < len(text) and text[index] in " \t":
-            index += 1
-        if index >= len(text):
+    size = len(text)
+    while len(starts) < count and index < size:
+        index = _HEADER_BLANKS.match(text, index).end()
+        if index >= size:
             break
         starts.append(index)
         quote = text[index]
-        if quote in "\"'":
-            index += 1
-            while index < len(text) and text[index] != quote and text[index] != "\n":
-                index += 2 if quote == '"' and text[index] == "\\" else 1
-            index += 1
+        if quote == '"':
+            index = _BASIC_PART.match(text, index).end() + 1  # past the closing quote
+        elif quote == "'":
+            index = _LITERAL_PART.match(text, index).end() + 1
         else:
-            while index < len(text) and (text[index].isalnum() or text[index] in "_-"):
-                index += 1
-        while index < len(text) and text[index] in " \t":
-            index += 1
-        if index >= len(text) or text[index] != ".":
+            index = _BARE_PART.match(text, index).end()
+        if index < size:
+            index = _HEADER_BLANKS.match(text, index).end()
+        if index >= size or text[index] != ".":
             break
         index += 1
     return starts or [index]
