@@ -163,22 +163,16 @@ def known_files(root: str, crowded: list[tuple[str, int]] | None = None) -> list
     every pattern under it with one ``stat``, and a one-level glob is one listing.
     """
     found: set[str] = set()
-    folders: dict[str, bool] = {}
-
-    def is_folder(below: str) -> bool:
-        """Whether ``root/below`` is a folder (or a link to one); its parents first."""
-        known = folders.get(below)
-        if known is None:
-            parent = below.rpartition("/")[0]
-            known = folders[below] = (not parent or is_folder(parent)) and os.path.isdir(
-                below if root == "." else os.path.join(root, below))
-        return known
-
-    for pattern, literal in _PATTERN_FOLDERS:
-        if not is_folder(literal):
+    # Under ``.`` the files are written as a user names them: etc/..., not ./etc/...
+    prefix = "" if root == "." else os.path.join(root, "")
+    folders: list[bool] = []  # _FOLDERS' answers, parents first
+    for below, parent in _FOLDERS:
+        folders.append((parent < 0 or folders[parent]) and os.path.isdir(prefix + below))
+    listings: dict[str, dict[str, os.DirEntry[str]]] = {}
+    for pattern, folder_index in _PATTERNS:
+        if not folders[folder_index]:
             continue
-        # Under ``.`` the files are written as a user names them: etc/..., not ./etc/...
-        full = pattern if root == "." else os.path.join(root, pattern)
+        full = prefix + pattern
         if "*" not in pattern:
             found.update([full] if os.path.isfile(full) else [])
             continue
@@ -189,7 +183,7 @@ def known_files(root: str, crowded: list[tuple[str, int]] | None = None) -> list
                 pattern if root == "." else os.path.join(glob.escape(root), pattern)))
             files = [path for path in matches if os.path.isfile(path)]
         else:
-            files = _one_level(folder, name)
+            files = _one_level(folder, name, listings)
         if len(files) > MAX_DROPINS and crowded is not None:
             crowded.append((folder, len(files)))
         found.update(files[:MAX_DROPINS])
@@ -202,18 +196,46 @@ def _literal_folder(pattern: str) -> str:
     return "/".join(parts[:next((i for i, p in enumerate(parts) if "*" in p), len(parts))])
 
 
-_PATTERN_FOLDERS = tuple((pattern, _literal_folder(pattern)) for pattern in KNOWN_FILES)
+def _folder_plan() -> tuple[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]]:
+    """Every folder a known file's pattern needs, with its parents, each once and after
+    its parent (``(path, index of the parent or -1)``), and each pattern with the index
+    of its literal folder.
+
+    known_files() runs for every node a run touches: looking each folder up once, in
+    this order, stats exactly the folders the recursive look-up did (none under a
+    missing one) without its calls and path joins, half of its time.
+    """
+    index: dict[str, int] = {}
+    folders: list[tuple[str, int]] = []
+    for pattern in KNOWN_FILES:
+        parts = _literal_folder(pattern).split("/")
+        for depth in range(1, len(parts) + 1):
+            below = "/".join(parts[:depth])
+            if below not in index:
+                index[below] = len(folders)
+                folders.append((below, index["/".join(parts[:depth - 1])] if depth > 1 else -1))
+    patterns = tuple((pattern, index[_literal_folder(pattern)]) for pattern in KNOWN_FILES)
+    return tuple(folders), patterns
 
 
-def _one_level(folder: str, name: str) -> list[str]:
+_FOLDERS, _PATTERNS = _folder_plan()
+
+
+def _one_level(folder: str, name: str,
+               listings: dict[str, dict[str, os.DirEntry[str]]] | None = None) -> list[str]:
     """``sorted(glob.glob(glob.escape(folder) + "/" + name))`` filtered by
     ``os.path.isfile``, from one listing: names beginning with a dot are matched
-    only by a pattern beginning with one, as glob matches them."""
-    try:
-        with os.scandir(folder) as listing:
-            entries = {entry.name: entry for entry in listing}
-    except OSError:
-        return []
+    only by a pattern beginning with one, as glob matches them. ``listings`` keeps
+    each folder's listing for the node's next pattern in it (kubeadm*.yaml, *.yml)."""
+    entries = listings.get(folder) if listings is not None else None
+    if entries is None:
+        try:
+            with os.scandir(folder) as listing:
+                entries = {entry.name: entry for entry in listing}
+        except OSError:
+            entries = {}
+        if listings is not None:
+            listings[folder] = entries
     names = fnmatch.filter(entries, name)
     if not name.startswith("."):
         names = [match for match in names if not match.startswith(".")]

@@ -177,3 +177,24 @@ def test_registry_hosts_files_are_found_as_the_reference_finds_them(tmp_path: Pa
     found = known_files(str(node))
     assert found == reference(str(node), [])
     assert [Path(p).relative_to(node).parts[3] for p in found] == ["a", "b", "c"]
+
+
+def test_a_folder_two_patterns_glob_in_is_listed_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """etc/kubernetes holds both kubeadm*.yaml and kubeadm*.yml: one listing serves both."""
+    kubernetes = tmp_path / "etc/kubernetes"
+    kubernetes.mkdir(parents=True)
+    for name in ("kubeadm.yaml", "kubeadm-join.yml", "kubeadm.yaml.bak", "admin.conf"):
+        (kubernetes / name).write_text("x")
+    expected = reference(str(tmp_path), [])
+    listed: list[str] = []
+    original = os.scandir
+
+    def counted(path: str):  # type: ignore[no-untyped-def]
+        listed.append(os.fspath(path))
+        return original(path)
+
+    monkeypatch.setattr(node_layout.os, "scandir", counted)
+    assert known_files(str(tmp_path)) == expected == [
+        str(kubernetes / "kubeadm-join.yml"), str(kubernetes / "kubeadm.yaml")]
+    assert listed.count(str(kubernetes)) == 1, listed
