@@ -81,11 +81,13 @@ def decode(path: str, data: bytes) -> tuple[str | None, InputError | None]:
             return data.decode("utf-8", "replace"), None
         return None, InputError(path, None, "binary file, not a configuration file")
     try:
-        text = data.decode("utf-8-sig")
+        # UTF-8, then the BOM dropped: "utf-8-sig" counted the byte of an error from
+        # after the BOM (three short of the file's), and is a codec written in Python.
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return None, InputError(path, line, f"not UTF-8 text (byte {exc.start})")
-    return normalize_line_ends(text), None
+    return normalize_line_ends(text.removeprefix("\ufeff")), None
 
 
 def has_cr_line_ends(data: str | bytes) -> bool:
@@ -104,6 +106,9 @@ def normalize_line_ends(text: str) -> str:
     return text.replace("\r", "\n") if has_cr_line_ends(text) else text
 
 
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+
+
 def read_path(path: str, *, explicit: bool) -> InputFile:
     """Read one regular file, never raising: problems become an InputError on the InputFile.
 
@@ -113,15 +118,14 @@ def read_path(path: str, *, explicit: bool) -> InputFile:
     writer cannot block the open, and refused after fstat() as not a regular file.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        fd = os.open(path, _READ_FLAGS)
     except OSError as exc:
         return InputFile(path, None, explicit, InputError(path, None, exc.strerror or str(exc)))
     try:
         info = os.fstat(fd)
-        kind = _special_kind(info.st_mode)
-        if kind is not None:
-            return InputFile(path, None, explicit,
-                             InputError(path, None, f"{kind}, not a regular file: not read"))
+        if not stat.S_ISREG(info.st_mode):
+            return InputFile(path, None, explicit, InputError(
+                path, None, f"{_special_kind(info.st_mode)}, not a regular file: not read"))
         data = _read_capped(fd, info.st_size)
     except OSError as exc:
         return InputFile(path, None, explicit, InputError(path, None, exc.strerror or str(exc)))

@@ -117,6 +117,16 @@ def test_an_unreadable_environment_file_is_an_error_not_unset(tmp_path: Path) ->
     assert proc.returncode == 2
 
 
+def test_a_bad_byte_after_a_bom_is_counted_from_the_start_of_the_file(tmp_path: Path) -> None:
+    # The BOM's three bytes are the file's: byte 5 here, on line 2, as `cmp` says.
+    config = tmp_path / "etc" / "crio" / "crio.conf"
+    config.parent.mkdir(parents=True)
+    config.write_bytes(b"\xef\xbb\xbf#\n\xff\n")
+    doc, proc, _ = run_json(str(config))
+    assert errors(doc) == [("crio.conf", 2, "not UTF-8 text (byte 5)")]
+    assert proc.returncode == 2
+
+
 def test_containerd_imports_never_leave_the_node(outside_secret: Path) -> None:
     node = outside_secret
     config = node / "etc" / "containerd" / "config.toml"
