@@ -26,6 +26,7 @@ from pauselint.node_layout import (
     node_root_of,
     normalize_root,
 )
+from pauselint.sources.node_paths import escapes_root
 
 STDIN_NAME = "<stdin>"
 # Files larger than this are not node configs; refusing them keeps a mistaken
@@ -517,7 +518,8 @@ def collect(arguments: Iterable[str], stdin: InputFile | str | None = None,
             skip: Callable[[str], bool] | None = None,
             notes: list[WalkNote] | None = None,
             skipped: dict[str, int] | None = None,
-            read_all: bool = False) -> list[InputFile]:
+            read_all: bool = False,
+            identities: dict[str, tuple[str, str]] | None = None) -> list[InputFile]:
     """Expand the command line: files as given, folders walked, ``-`` read from stdin,
     and each node touched completed with its other known files.
 
@@ -526,7 +528,8 @@ def collect(arguments: Iterable[str], stdin: InputFile | str | None = None,
     files alike, never to standard input. What a walk passed over goes to ``notes``
     (listed) or ``skipped`` (counted by reason); a folder it could not list becomes an
     unreadable input, so the run reports it. ``read_all`` (--type) reads every walked
-    file, recognised or not.
+    file, recognised or not. ``identities`` gets each file's :func:`file_identity`,
+    by path, for whoever keys on it next (pre-commit's batches).
 
     A file's group is its node root (``node_layout``), named or walked. When a file or
     folder of a node is named, the node's other known files are read too (not
@@ -561,6 +564,8 @@ def collect(arguments: Iterable[str], stdin: InputFile | str | None = None,
                 if key in seen:
                     continue
                 seen.add(key)
+                if identities is not None:
+                    identities[path] = key
                 item = read_walked(path, read_all=read_all, skipped=skipped)
                 if item is not None:
                     out.append(item._replace(group=group))
@@ -574,10 +579,12 @@ def collect(arguments: Iterable[str], stdin: InputFile | str | None = None,
             if key in seen:
                 continue
             seen.add(key)
+            if identities is not None:
+                identities[arg] = key
             out.append(read_path(arg, explicit=True)._replace(named=True, group=group))
     for root in roots.touched:
         if not walked.covers(roots.real(root)):
-            out.extend(_rest_of_node(root, seen, skip, notes, roots.real))
+            out.extend(_rest_of_node(root, seen, skip, notes, roots.real, identities))
     return out
 
 
@@ -628,23 +635,26 @@ class _WalkedFolders:
 
 def _rest_of_node(root: str, seen: set[tuple[str, str]], skip: Callable[[str], bool] | None,
                   notes: list[WalkNote] | None,
-                  real: Callable[[str], str] = os.path.realpath) -> Iterator[InputFile]:
+                  real: Callable[[str], str] = os.path.realpath,
+                  identities: dict[str, tuple[str, str]] | None = None,
+                  ) -> Iterator[InputFile]:
     """The known files of node ``root`` not read yet, each read in the node's group.
 
     One that leads outside the node through a symlink is noted, not read: it would be
     the host's file (or another node's), not this node's.
     """
-    real_root = real(root)
     crowded: list[tuple[str, int]] = []
     for path in known_files(root, crowded):
         key = file_identity(path, real)
         if key in seen or (skip and skip(path)):
             continue
         seen.add(key)
-        if os.path.commonpath([real_root, os.path.realpath(path)]) != real_root:
+        if escapes_root(path, root):
             if notes is not None:
                 notes.append(WalkNote(path, "symlink to outside the node: not read"))
             continue
+        if identities is not None:
+            identities[path] = key
         yield read_path(path, explicit=False)._replace(group=root)
     for folder, count in crowded:
         rootkey, below = file_identity(os.path.join(folder, "-"), real)

@@ -31,6 +31,7 @@ import os
 import stat
 import zlib
 from collections.abc import Sequence
+from json.encoder import encode_basestring_ascii
 
 from pauselint.inputs import InputFile, file_identity
 
@@ -107,7 +108,10 @@ class RunState:
         """Append what this batch read, for the batches after it."""
         if not identities:
             return
-        data = "".join(json.dumps(list(key)) + "\n" for key in identities).encode()
+        # json.dumps' own bytes for a list of two strings, without its call per line.
+        quote = encode_basestring_ascii
+        data = "".join(f"[{quote(root)}, {quote(below)}]\n"
+                       for root, below in identities).encode()
         try:
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT
                          | getattr(os, "O_NOFOLLOW", 0), 0o600)
@@ -148,16 +152,21 @@ def _remove_finished(folder: str) -> None:
                 os.unlink(os.path.join(folder, name))
 
 
-def skip_judged(files: list[InputFile], state: RunState) -> tuple[list[InputFile], int]:
+def skip_judged(files: list[InputFile], state: RunState,
+                known: dict[str, tuple[str, str]] | None = None,
+                ) -> tuple[list[InputFile], int]:
     """``files`` without the nodes an earlier batch of the run judged, and how many
     files that left out; what this batch reads is added to the state for the next.
 
     Only files of a node layout are ever left out (they are judged by their node); a
-    file of no layout belongs to this batch alone.
+    file of no layout belongs to this batch alone. ``known``: identities already
+    worked out, by path (collect's); any other is worked out here.
     """
     earlier = state.read()
+    known = known or {}
     real = functools.lru_cache(maxsize=None)(os.path.realpath)  # one answer per root
-    identities = [file_identity(f.path, real) if f.group else None for f in files]
+    identities = [(known.get(f.path) or file_identity(f.path, real)) if f.group else None
+                  for f in files]
     judged: dict[str, bool] = {}  # group -> every file this batch names was read before
     for item, key in zip(files, identities, strict=True):
         if key is not None and item.named:

@@ -135,3 +135,29 @@ def test_the_state_of_finished_runs_is_removed(repo: Path,
     assert not finished.exists() and not reused.exists()
     started = precommit_batches.start_time(os.getppid())
     assert Path(state.path).name.startswith(f"precommit-{os.getppid()}-{started}-")
+
+
+def test_collect_hands_on_the_identities_skip_judged_would_work_out(
+        repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Named, walked and completed files alike: the identity collect recorded for a
+    file is file_identity's own, so a batch keys its state as before."""
+    monkeypatch.chdir(repo)
+    (repo / "nodes/c/etc/crio").mkdir(parents=True)
+    (repo / "nodes/c/etc/crio/crio.conf").write_text("[crio.image]\n")
+    identities: dict[str, tuple[str, str]] = {}
+    files = collect([CONFIG, f"{repo}/nodes/b", "nodes/c/etc/crio/../crio/crio.conf"],
+                    identities=identities)
+    assert {f.path for f in files} == {CONFIG, ENV_FILE, f"{repo}/nodes/b/etc/containerd/config.toml",
+                                       "nodes/c/etc/crio/../crio/crio.conf"}
+    for item in files:
+        assert identities[item.path] == file_identity(item.path), item.path
+
+
+def test_state_lines_are_what_json_writes_and_read_back_whole(tmp_path: Path) -> None:
+    state = precommit_batches.RunState(str(tmp_path / "state"))
+    keys = [("/srv/nodes/a", "etc/containerd/config.toml"),
+            ('/srv/odd "quoted" \\ näme', "etc/\u2028\U0001f600\n.conf")]
+    state.add(keys)
+    lines = (tmp_path / "state").read_text().splitlines()
+    assert lines == [json.dumps(list(key)) for key in keys]
+    assert state.read() == set(keys)

@@ -146,7 +146,7 @@ def _skip_earlier_batches(gathered: Gathered, paths: tuple[str, ...]) -> Gathere
     state = precommit_batches.run_state([arg for arg in sys.argv[1:] if arg not in named])
     if state is None:
         return gathered
-    files, left_out = precommit_batches.skip_judged(gathered.files, state)
+    files, left_out = precommit_batches.skip_judged(gathered.files, state, gathered.identities)
     if not left_out:
         return gathered
     skipped = dict(gathered.files_skipped)

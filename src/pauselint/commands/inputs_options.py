@@ -91,6 +91,9 @@ class Gathered(NamedTuple):
     files: list
     not_read: list[tuple[str, str]]
     files_skipped: dict[str, int]
+    # Each collected file's identity (inputs.file_identity), by path: pre-commit's
+    # batch bookkeeping keys on it, and collect() has worked every one out already.
+    identities: dict[str, tuple[str, str]] | None = None
 
 
 def gather_inputs(given: InputArgs) -> Gathered:
@@ -143,12 +146,13 @@ def gather_inputs(given: InputArgs) -> Gathered:
     stdin = read_stream(sys.stdin.buffer) if "-" in given.paths else None
     notes: list[WalkNote] = []
     skipped: dict[str, int] = {}
+    identities: dict[str, tuple[str, str]] = {}
     files = collect(given.paths, stdin, exclusion(config, given.exclude), notes, skipped,
-                    read_all=forced is not None)
+                    read_all=forced is not None, identities=identities)
     if given.ignore_unknown:
         files = [f._replace(explicit=False) for f in files]
     return Gathered(config, table, options, files, [(n.path, n.reason) for n in notes],
-                    skipped)
+                    skipped, identities)
 
 
 def exclusion(config: Any, flags: tuple[str, ...]) -> Callable[[str], bool] | None:

@@ -68,7 +68,7 @@ def node_path(written: str, importer: str, root: Path | None) -> Path:
     return Path(root, *[part for part in inside.split("/") if part])
 
 
-def escapes_root(path: Path, root: Path | None) -> bool:
+def escapes_root(path: str | Path, root: str | Path | None) -> bool:
     """Whether ``path``, symlinks followed, ends outside ``root``."""
     if root is None:
         return False
