@@ -10,7 +10,6 @@ found, and so that findings can be sorted, deduplicated and compared in tests.
 # pre-commit hook runs. The few forward references are quoted instead.
 
 import enum
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 
@@ -318,27 +317,75 @@ class Skip(NamedTuple):
     node: str | None = None
 
 
-@dataclass(slots=True)
-class Report:
-    """The outcome of one run, handed to a reporter."""
+# Report's fields in the order its constructor takes them (and reprs and compares them).
+_REPORT_FIELDS = ("findings", "skipped", "errors", "inputs", "sources", "context",
+                  "node_counts", "not_read", "nodes", "files_skipped", "rules_run")
 
-    findings: list[Finding] = field(default_factory=list)
-    skipped: list[Skip] = field(default_factory=list)
-    errors: list[InputError] = field(default_factory=list)
-    inputs: int = 0
-    # Every file the run read, as named or reached (imports, drop-ins, env files):
-    # --output-file refuses to overwrite any of them.
-    sources: list[str] = field(default_factory=list)
-    context: dict[str, str | None] = field(default_factory=dict)
-    # Live clusters: how many nodes each checked cluster has (for "on 37 of 40 nodes").
-    node_counts: dict[str, int] = field(default_factory=dict)
-    # (path, why) of what a folder walk passed over unread: special files, broken
-    # symlinks, symlinked folders (not followed), so nothing is skipped silently.
-    not_read: list[tuple[str, str]] = field(default_factory=list)
-    # Per node judged: the JSON-ready entries `pauselint show` prints (engine.describe).
-    nodes: list[dict] = field(default_factory=list)
-    # What a folder walk skipped without reading it as a config, counted by reason
-    # ("no known kind", "binary", ...): shown in the summary, never listed one by one.
-    files_skipped: dict[str, int] = field(default_factory=dict)
-    # How many rules ran (the text summary says how many could judge, how many skipped).
-    rules_run: int = 0
+
+class Report:
+    """The outcome of one run, handed to a reporter.
+
+    A plain slotted class, not a dataclass: ``dataclasses`` and the class it makes
+    cost ~1.7 ms of every `pauselint check`'s start-up, and a report is made once a
+    run. It is what ``@dataclass(slots=True)`` made: keyword or positional fields in
+    this order, a new list or dict for each one not given, equality by fields.
+    """
+
+    __slots__ = _REPORT_FIELDS
+
+    def __init__(
+        self,
+        findings: list[Finding] | None = None,
+        skipped: list[Skip] | None = None,
+        errors: list[InputError] | None = None,
+        inputs: int = 0,
+        # Every file the run read, as named or reached (imports, drop-ins, env files):
+        # --output-file refuses to overwrite any of them.
+        sources: list[str] | None = None,
+        context: dict[str, str | None] | None = None,
+        # Live clusters: how many nodes each checked cluster has (for "on 37 of 40 nodes").
+        node_counts: dict[str, int] | None = None,
+        # (path, why) of what a folder walk passed over unread: special files, broken
+        # symlinks, symlinked folders (not followed), so nothing is skipped silently.
+        not_read: list[tuple[str, str]] | None = None,
+        # Per node judged: the JSON-ready entries `pauselint show` prints (engine.describe).
+        nodes: list[dict] | None = None,
+        # What a folder walk skipped without reading it as a config, counted by reason
+        # ("no known kind", "binary", ...): shown in the summary, never listed one by one.
+        files_skipped: dict[str, int] | None = None,
+        # How many rules ran (the text summary says how many could judge, how many skipped).
+        rules_run: int = 0,
+    ) -> None:
+        self.findings = [] if findings is None else findings
+        self.skipped = [] if skipped is None else skipped
+        self.errors = [] if errors is None else errors
+        self.inputs = inputs
+        self.sources = [] if sources is None else sources
+        self.context = {} if context is None else context
+        self.node_counts = {} if node_counts is None else node_counts
+        self.not_read = [] if not_read is None else not_read
+        self.nodes = [] if nodes is None else nodes
+        self.files_skipped = {} if files_skipped is None else files_skipped
+        self.rules_run = rules_run
+
+    def fields(self) -> dict[str, object]:
+        """Every field by name, in order."""
+        return {name: getattr(self, name) for name in _REPORT_FIELDS}
+
+    def replace(self, **changes: object) -> "Report":
+        """A new report with ``changes`` (as ``dataclasses.replace`` made one)."""
+        unknown = set(changes).difference(_REPORT_FIELDS)
+        if unknown:
+            raise TypeError(f"Report has no field {sorted(unknown)[0]!r}")
+        return Report(**{**self.fields(), **changes})  # type: ignore[arg-type]
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.fields() == other.fields()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass was
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={value!r}" for name, value in self.fields().items())
+        return f"Report({shown})"

@@ -34,6 +34,7 @@ MODULES = (
     "pauselint.sources.node_paths",
     "pauselint.sources.registries_conf",
     "pauselint.sources.registry",
+    "pauselint.sources.source_text",
     "pauselint.sources.systemd",
     "pauselint.sources.toml_locator",
     "pauselint.sources.yaml_locator",
@@ -42,6 +43,8 @@ MODULES = (
 LEFT_AS_STRINGS = {
     # The online client (pauselint.online) is imported only by --online runs.
     "pauselint.engine": {"Options.online"},
+    # A text embedded in another names its outer text: the class itself.
+    "pauselint.sources.source_text": {"SourceText.outer"},
 }
 
 

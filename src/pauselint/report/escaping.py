@@ -26,18 +26,15 @@ inside a report, so a new field is covered without anyone remembering to escape 
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import json
 import re
 from collections.abc import Callable
 from json.encoder import c_make_encoder, encode_basestring
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from pauselint.lazy_re import LazyPattern
-
-if TYPE_CHECKING:
-    from pauselint.model import Report
+from pauselint.model import Report
 
 # Lone surrogates: what os.fsdecode makes of bytes that are not UTF-8 (U+DC80-U+DCFF),
 # or what a JSON "\ud800" escape from an API server decodes to.
@@ -205,7 +202,7 @@ def _key(key: Any) -> str:
 def escape_strings(value: T, escape: Callable[[str], str]) -> T:
     """A copy of ``value`` with ``escape`` applied to every string inside it.
 
-    Walks what reports are made of: dataclasses (the Report), named tuples (findings,
+    Walks what reports are made of: the Report (and any dataclass), named tuples (findings,
     locations, errors, skips), lists, tuples, sets and dicts (keys too). Enums are
     names pauselint chose, not input, and are kept as they are (some are ``str``).
     A record none of whose strings change is kept as it is, and each distinct string
@@ -246,7 +243,11 @@ def escape_strings(value: T, escape: Callable[[str], str]) -> T:
             return kind(walk(part) for part in item)
         if isinstance(item, dict):
             return {walk(key): walk(part) for key, part in item.items()}
-        if dataclasses.is_dataclass(item) and not isinstance(item, type):
+        if isinstance(item, Report):
+            return item.replace(**{name: walk(value) for name, value in item.fields().items()})
+        if hasattr(item, "__dataclass_fields__") and not isinstance(item, type):
+            import dataclasses  # no report record is one now; kept for any that comes
+
             return dataclasses.replace(item, **{field.name: walk(getattr(item, field.name))
                                                 for field in dataclasses.fields(item)})
         if isinstance(item, str):  # a str subclass that is not an enum
@@ -267,4 +268,4 @@ def escape_shown(report: Report, escape: Callable[[str], str]) -> Report:
     """
     names = [{"name": entry["name"]} for entry in report.nodes
              if isinstance(entry, dict) and isinstance(entry.get("name"), str)]
-    return escape_strings(dataclasses.replace(report, sources=[], nodes=names), escape)
+    return escape_strings(report.replace(sources=[], nodes=names), escape)

@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pauselint.model import Component, ConfigFile, InputError, Location, Role, Setting
 from pauselint.sources.containerd import CRI_V2, PINNED_IMAGES, format_key
@@ -96,20 +96,39 @@ def base_version(user_toml: str) -> int:
     return 3 if any(marker in user_toml for marker in V3_MARKERS) else 2
 
 
-@dataclass(frozen=True, slots=True)
-class MergedText(SourceText):
+class MergedText(NamedTuple):
     """The user's containerd text with nodeadm's base lines put in: those lines
     (``base_lines``, 1-based in this text) are reported at ``base_at`` (the ``config``
-    key, where the merge happens), every other line where the user wrote it."""
+    key, where the merge happens), every other line where the user wrote it.
 
+    A SourceText with two more fields (a NamedTuple takes no subclass that adds
+    fields): its own ``position``, SourceText's every other method."""
+
+    text: str
+    path: str
+    node_path: str | None = None
+    outer: SourceText | None = None
+    line_offset: int = 0
+    column_offset: int = 0
+    column_offsets: tuple[int, ...] = ()
+    fixed: tuple[int, int] | None = None
     base_lines: tuple[int, ...] = ()
     base_at: tuple[int, int] = (1, 1)
+
+    is_embedded = SourceText.is_embedded
+    where_on_node = SourceText.where_on_node
+    embedded = SourceText.embedded
+    location = SourceText.location
+    relocate = SourceText.relocate
+    _setting = SourceText._setting
+    _error = SourceText._error
+    _suppression = SourceText._suppression
 
     def position(self, line: int, column: int | None = None) -> tuple[int, int | None]:
         if line in self.base_lines and self.outer is not None:
             return self.outer.position(*self.base_at)
         own = line - sum(1 for base in self.base_lines if base < line)
-        return SourceText.position(self, own, column)
+        return SourceText.position(self, own, column)  # type: ignore[arg-type]
 
 
 def unwrap(source: SourceText) -> list[Unwrapped]:
@@ -184,7 +203,8 @@ def _note(what: str) -> str:
             "set by nodeadm at boot: not checked")
 
 
-def merged_config(user: SourceText, base_at: tuple[int, int]) -> tuple[SourceText, bool]:
+def merged_config(user: SourceText, base_at: tuple[int, int],
+                  ) -> tuple[SourceText | MergedText, bool]:
     """``user`` as nodeadm writes it, for the sandbox image: with the base's ``version``
     where the user sets none and the base's sandbox key where the user does not set
     it, and whether the user sets it. A text that is not TOML is left as it is:
