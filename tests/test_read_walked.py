@@ -1,0 +1,73 @@
+"""A walked file is read whole when it fits in the head, and its head decoded in one
+step: the same answers as reading the head through a buffered file and decoding it
+with an incremental decoder, without either."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pauselint.inputs import HEAD_BYTES, MAX_BYTES, _head_text, read_walked
+
+CONTAINERD = 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "x"\n'
+
+
+@given(st.binary(max_size=24) | st.text(max_size=12).map(str.encode).flatmap(
+    lambda data: st.integers(0, len(data)).map(lambda cut: data[:cut])))
+def test_the_head_decodes_as_an_incremental_decoder_would(head: bytes) -> None:
+    try:
+        expected: str | int = codecs.getincrementaldecoder("utf-8")().decode(head)
+    except UnicodeDecodeError as exc:
+        expected = exc.start
+    try:
+        got: str | int = _head_text(head)
+    except UnicodeDecodeError as exc:
+        got = exc.start
+    assert got == expected
+
+
+@pytest.mark.parametrize("size", [10, HEAD_BYTES - 1, HEAD_BYTES, HEAD_BYTES + 1,
+                                  3 * HEAD_BYTES + 17])
+def test_a_walked_config_is_read_whole_whatever_its_size(tmp_path: Path, size: int) -> None:
+    config = tmp_path / "etc/containerd/config.toml"
+    config.parent.mkdir(parents=True)
+    text = CONTAINERD + "#" * max(0, size - len(CONTAINERD) - 1) + "\n"
+    config.write_text(text)
+    item = read_walked(str(config))
+    assert item is not None and item.text == text and item.error is None
+
+
+def test_a_walked_file_past_the_cap_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "etc/containerd/config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(CONTAINERD + "#" * MAX_BYTES + "\n")
+    item = read_walked(str(config))
+    assert item is not None and item.text is None and "more than" in item.error.message
+
+
+def test_a_cut_character_at_the_head_is_no_error_a_bad_byte_is(tmp_path: Path) -> None:
+    config = tmp_path / "etc/containerd/config.toml"
+    config.parent.mkdir(parents=True)
+    # "é" (two bytes) straddles the end of the head: the whole file is valid UTF-8.
+    padding = "#" * (HEAD_BYTES - len(CONTAINERD) - 1)
+    config.write_text(CONTAINERD + padding + "é\n")
+    item = read_walked(str(config))
+    assert item is not None and item.error is None and item.text.endswith("é\n")
+    # A BOM and a bad byte on line 2: the file's byte 5, as a named file says it too.
+    config.write_bytes(b"\xef\xbb\xbf#\n\xff\n" + CONTAINERD.encode())
+    item = read_walked(str(config))
+    assert item is not None and item.error is not None
+    assert item.error.message == "not UTF-8 text (byte 5)"
+
+
+def test_a_walked_file_no_format_reads_is_skipped_and_counted(tmp_path: Path) -> None:
+    notes = tmp_path / "etc/containerd/notes.txt"
+    notes.parent.mkdir(parents=True)
+    notes.write_text("nothing a runtime reads\n")
+    skipped: dict[str, int] = {}
+    assert read_walked(str(notes), skipped=skipped) is None
+    assert sum(skipped.values()) == 1
