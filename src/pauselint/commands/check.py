@@ -100,8 +100,9 @@ def _check(inputs: InputArgs, output_format: str, output_path: str | None, quiet
     from pauselint import engine
     from pauselint.model import Severity
 
-    gathered = gather_inputs(inputs)
-    if os.environ.get("PRE_COMMIT") == "1":
+    under_pre_commit = os.environ.get("PRE_COMMIT") == "1"
+    gathered = gather_inputs(inputs, keep_identities=under_pre_commit)
+    if under_pre_commit:
         gathered = _skip_earlier_batches(gathered, inputs.paths)
     config = gathered.config
     try:
