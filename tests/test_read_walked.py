@@ -71,3 +71,20 @@ def test_a_walked_file_no_format_reads_is_skipped_and_counted(tmp_path: Path) ->
     skipped: dict[str, int] = {}
     assert read_walked(str(notes), skipped=skipped) is None
     assert sum(skipped.values()) == 1
+
+
+def test_an_empty_walked_config_is_read_as_empty(tmp_path: Path) -> None:
+    config = tmp_path / "etc/containerd/config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("")
+    item = read_walked(str(config))  # a size of 0 reads by the head, and finds nothing
+    assert item is not None and item.text == "" and item.error is None
+
+
+def test_a_pseudo_file_whose_size_says_nothing_is_read_by_its_head() -> None:
+    status = Path("/proc/self/status")
+    if not status.exists() or status.stat().st_size != 0:
+        pytest.skip("no procfs here")
+    skipped: dict[str, int] = {}
+    assert read_walked(str(status), skipped=skipped) is None  # read, and no config
+    assert sum(skipped.values()) == 1

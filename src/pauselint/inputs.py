@@ -395,8 +395,9 @@ def read_walked(path: str, *, read_all: bool = False,
             passed.count(SKIP_SPECIAL)
             return None
         # A file that fits in the head (nearly every config) is read whole at once; a
-        # bigger one only as far as its head until detection says it is a config.
-        small = info.st_size <= HEAD_BYTES
+        # bigger one only as far as its head until detection says it is a config, and
+        # so is one whose size says nothing (0: a FUSE or pseudo file may hold more).
+        small = 0 < info.st_size <= HEAD_BYTES
         data = _read_capped(fd, info.st_size) if small else _read_capped(fd, HEAD_BYTES - 1,
                                                                          HEAD_BYTES)
         head = data[:HEAD_BYTES]
