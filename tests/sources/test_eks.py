@@ -197,3 +197,19 @@ def test_the_corpus_nodeconfig_sets_its_own_v3_image() -> None:
         "registry.k8s.io/pause:3.10", 18, 17)
     assert found["config_version"] == 3
     assert notes(doc) == []
+
+
+def test_merged_text_has_every_method_of_a_source_text() -> None:
+    """MergedText borrows SourceText's methods (a NamedTuple takes no subclass with
+    fields): one SourceText gains is one it must borrow too."""
+    from pauselint.sources.eks import MergedText
+    from pauselint.sources.source_text import SourceText
+
+    own = {name for name, value in vars(SourceText).items()
+           if not name.startswith("__") and name not in SourceText._fields
+           and (callable(value) or isinstance(value, property))
+           and not hasattr(tuple, name)}
+    assert own, "SourceText has methods to borrow"
+    missing = sorted(name for name in own if name not in vars(MergedText))
+    assert not missing, f"MergedText does not borrow {missing}"
+    assert MergedText._fields[:len(SourceText._fields)] == SourceText._fields
