@@ -33,6 +33,8 @@ def reference(document: Any) -> str:
 @given(DOCUMENTS)
 def test_the_same_bytes_as_json_dumps_for_any_document(document: Any) -> None:
     assert indented_json(document) == reference(document)
+    # The trailing newline a report ends with is written in the same string.
+    assert indented_json(document, "\n") == reference(document) + "\n"
 
 
 @pytest.mark.parametrize("document", [
@@ -43,6 +45,7 @@ def test_the_same_bytes_as_json_dumps_for_any_document(document: Any) -> None:
 ], ids=repr)
 def test_the_same_bytes_on_the_edges(document: Any) -> None:
     assert indented_json(document) == reference(document)
+    assert indented_json(document, "\n") == reference(document) + "\n"
 
 
 def test_what_json_refuses_is_refused() -> None:
@@ -68,3 +71,4 @@ def test_without_the_c_accelerator_json_dumps_is_used(monkeypatch: pytest.Monkey
     monkeypatch.setattr(escaping, "c_make_encoder", None)
     document = {"a": [1, {"b": "é"}]}
     assert indented_json(document) == reference(document)
+    assert indented_json(document, "\n") == reference(document) + "\n"
