@@ -99,6 +99,7 @@ def _check(inputs: InputArgs, output_format: str, output_path: str | None, quiet
            registry_auth_file: str | None) -> None:
     from pauselint import engine
     from pauselint.model import Severity
+    from pauselint.report import DESCRIBING_FORMATS
 
     under_pre_commit = os.environ.get("PRE_COMMIT") == "1"
     gathered = gather_inputs(inputs, keep_identities=under_pre_commit)
@@ -117,6 +118,7 @@ def _check(inputs: InputArgs, output_format: str, output_path: str | None, quiet
             inline_suppressions=not no_inline_suppressions,
             online=online_settings(online, registry_timeout, registry_deadline,
                                    registry_auth_file, config),
+            describe_nodes=output_format in DESCRIBING_FORMATS,
         )
         report = engine.check_files(gathered.files, options, gathered.table)
     except engine.UsageError as exc:

@@ -11,6 +11,9 @@ import os
 from pauselint.model import Report, Skip
 
 FORMATS = ("text", "json", "sarif", "github", "openmetrics")
+# The formats that print each node's whole entry (Report.nodes); the others show
+# only the nodes' names, so a run in one of them need not describe its nodes.
+DESCRIBING_FORMATS = frozenset({"json", "openmetrics"})
 # Node names listed in one line (a collapsed finding, a skip); the rest are counted.
 SHOWN_NODES = 5
 
