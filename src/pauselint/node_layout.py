@@ -19,6 +19,8 @@ import fnmatch
 import functools
 import glob
 import os
+import re
+from collections.abc import Callable
 
 __all__ = ["KNOWN_FILES", "LAYOUT_PARTS", "MAX_DROPINS", "is_process_cmdline", "known_files",
            "node_root_of", "normalize_root"]
@@ -177,7 +179,9 @@ def known_files(root: str, crowded: list[tuple[str, int]] | None = None) -> list
             found.update([full] if os.path.isfile(full) else [])
             continue
         folder, name = os.path.split(full)
-        if "*" in folder:  # a glob above the file (certs.d/*/hosts.toml)
+        if folder.endswith("/*") and "*" not in folder[:-2] and not _MAGIC.search(name):
+            files = _in_each_folder(folder[:-2], name)  # certs.d/*/hosts.toml
+        elif "*" in folder:  # another glob above the file: glob's own
             # Only the root is escaped: the pattern's own `*` must stay a glob.
             matches = sorted(glob.glob(
                 pattern if root == "." else os.path.join(glob.escape(root), pattern)))
@@ -221,6 +225,46 @@ def _folder_plan() -> tuple[tuple[tuple[str, int], ...], tuple[tuple[str, int], 
 _FOLDERS, _PATTERNS = _folder_plan()
 
 
+_MAGIC = re.compile(r"[*?\[]")
+
+
+def _in_each_folder(parent: str, name: str) -> list[str]:
+    """``sorted(glob.glob(glob.escape(parent) + "/*/" + name))`` filtered by
+    ``os.path.isfile``, for a ``name`` with no glob in it, from one listing: every
+    folder in ``parent`` (a link to one too) whose name does not begin with a dot, as
+    glob's ``*`` takes them. A containerd node's certs.d, with glob: ~32 µs."""
+    try:
+        with os.scandir(parent) as listing:
+            subfolders = [entry.name for entry in listing
+                          if not entry.name.startswith(".") and _is_folder(entry)]
+    except OSError:
+        return []
+    found = (os.path.join(parent, sub, name) for sub in subfolders)
+    return sorted(path for path in found if os.path.isfile(path))
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()  # follows a link, as glob's does
+    except OSError:
+        return False
+
+
+def _matcher(pattern: str) -> Callable[[str], bool]:
+    """Whether a name matches ``pattern`` as fnmatch matches it on POSIX. A pattern of
+    one ``*`` and no other glob (``*.conf``, ``kubeadm*.yaml``, every known file's) is a
+    prefix and a suffix, without compiling fnmatch's regex."""
+    head, star, tail = pattern.partition("*")
+    if star and not _MAGIC.search(head + tail):
+        least = len(head) + len(tail)
+        return lambda name: len(name) >= least and name.startswith(head) \
+            and name.endswith(tail)
+    return re.compile(fnmatch.translate(pattern)).match  # type: ignore[return-value]
+
+
+_MATCHERS: dict[str, Callable[[str], bool]] = {}
+
+
 def _one_level(folder: str, name: str,
                listings: dict[str, dict[str, os.DirEntry[str]]] | None = None) -> list[str]:
     """``sorted(glob.glob(glob.escape(folder) + "/" + name))`` filtered by
@@ -236,7 +280,10 @@ def _one_level(folder: str, name: str,
             entries = {}
         if listings is not None:
             listings[folder] = entries
-    names = fnmatch.filter(entries, name)
+    matches = _MATCHERS.get(name)
+    if matches is None:
+        matches = _MATCHERS[name] = _matcher(name)
+    names = [entry for entry in entries if matches(entry)]
     if not name.startswith("."):
         names = [match for match in names if not match.startswith(".")]
     files = []
