@@ -17,7 +17,7 @@ import json
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
@@ -29,6 +29,7 @@ from pauselint.imageref import (
     parse_image,
 )
 from pauselint.lazy_re import LazyPattern
+from pauselint.records import NamedTuple
 
 
 class CompatError(ValueError):

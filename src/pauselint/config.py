@@ -14,7 +14,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from packaging.version import Version
 
@@ -23,6 +23,7 @@ from pauselint.display import shown
 from pauselint.inputs import STDIN_NAME
 from pauselint.lazy_re import LazyPattern
 from pauselint.model import FAIL_ON, RUNTIME_NAMES, Severity
+from pauselint.records import NamedTuple
 
 if TYPE_CHECKING:
     import yaml

@@ -12,7 +12,7 @@ import functools
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from pauselint.model import (
     Component,
@@ -24,6 +24,7 @@ from pauselint.model import (
     Role,
     Setting,
 )
+from pauselint.records import NamedTuple
 from pauselint.sources.layering import placed
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ own beyond "a rule that cannot run is listed, never guessed".
 import re
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from packaging.version import Version
 
@@ -38,6 +38,7 @@ from pauselint.model import (
 )
 from pauselint.nodes import assemble_group
 from pauselint.reading import ReadConfig, ReadResult, group_root, read_inputs
+from pauselint.records import NamedTuple
 from pauselint.rules.framework import ImageUse, Policy, RuleContext, RuntimeInfo, location_text
 from pauselint.sources.detect import InputType
 from pauselint.verdicts import FixTrials, compose

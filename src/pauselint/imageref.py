@@ -24,10 +24,10 @@ exist, is data (``data/compat.yaml``); this module only knows how names are buil
 import functools
 import re
 from collections.abc import Sequence
-from typing import NamedTuple
 
 from pauselint.display import LIMIT, shown
 from pauselint.lazy_re import LazyPattern
+from pauselint.records import NamedTuple
 
 __all__ = [
     "ARCHITECTURES",

@@ -17,7 +17,7 @@ import operator
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
-from typing import BinaryIO, NamedTuple
+from typing import BinaryIO
 
 from pauselint.model import InputError
 from pauselint.node_layout import (
@@ -27,6 +27,7 @@ from pauselint.node_layout import (
     node_root_of,
     normalize_root,
 )
+from pauselint.records import NamedTuple
 from pauselint.sources.node_paths import escapes_root
 
 STDIN_NAME = "<stdin>"

@@ -10,7 +10,8 @@ found, and so that findings can be sorted, deduplicated and compared in tests.
 # pre-commit hook runs. The few forward references are quoted instead.
 
 import enum
-from typing import NamedTuple
+
+from pauselint.records import NamedTuple
 
 
 class Severity(enum.IntEnum):

@@ -10,10 +10,10 @@ pre-commit run over containerd configs does not pay for the YAML and systemd rea
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import NamedTuple
 
 from pauselint.inputs import InputFile, read_path
 from pauselint.model import ConfigFile, InputError
+from pauselint.records import NamedTuple
 from pauselint.sources import registry
 from pauselint.sources.kinds import InputType
 from pauselint.sources.source_text import SourceText, relocate_among

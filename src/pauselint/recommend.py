@@ -10,13 +10,13 @@ snippet to `pauselint check` passing it cleanly.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
 from packaging.version import Version
 
 from pauselint.compat import CompatTable, ConfigVersionInfo, Expectation, minor_of
 from pauselint.imageref import ImageRefError, normalize_prefix, parse_image
 from pauselint.model import RUNTIME_NAMES
+from pauselint.records import NamedTuple
 
 RUNTIMES = ("containerd", "cri-o", "k3s")
 _ALIASES = {name: c.value for name, c in RUNTIME_NAMES.items() if c.value in RUNTIMES}

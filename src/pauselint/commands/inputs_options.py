@@ -10,11 +10,12 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import click
 
 from pauselint.commands.errors import Fatal
+from pauselint.records import NamedTuple
 from pauselint.sources.kinds import InputType
 
 __all__ = ["Gathered", "InputArgs", "gather_inputs", "input_options", "load_user_config"]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import NamedTuple
 
 import click
 
@@ -21,6 +20,7 @@ from pauselint.commands.errors import Fatal
 from pauselint.commands.inputs_options import InputArgs, gather_inputs
 from pauselint.commands.online_options import online_options, online_settings
 from pauselint.commands.output import emit, exit_for, output_options
+from pauselint.records import NamedTuple
 
 # Where the runtimes listen, relative to the node's root, tried in this order.
 RUNTIME_SOCKETS = ("run/containerd/containerd.sock", "var/run/crio/crio.sock",

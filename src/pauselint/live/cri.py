@@ -45,7 +45,9 @@ import os
 import re
 import socket
 import stat
-from typing import Any, NamedTuple
+from typing import Any
+
+from pauselint.records import NamedTuple
 
 MISSING_CLIENT = "the CRI client is not installed: pip install 'pauselint[node]'"
 SANDBOX_IMAGE_FROM = "CRI Status(verbose) config.sandboxImage"

@@ -36,7 +36,8 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import NamedTuple
+
+from pauselint.records import NamedTuple
 
 # What kube-bench looks for, in its order (cfg/config.yaml `bins`): the first word is
 # the command name, the whole the start of the command line.

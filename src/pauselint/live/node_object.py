@@ -18,9 +18,10 @@ import json
 import socket
 import ssl
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 from pauselint.model import ClusterNode
+from pauselint.records import NamedTuple
 from pauselint.sources.cluster_nodes import NodeProblem, node_from_json
 
 # Where the kubelet mounts a pod's service-account credentials (the client's defaults).

@@ -25,7 +25,6 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import NamedTuple
 
 from pauselint.imageref import ImageRef
 from pauselint.model import InputError, Location, Platform
@@ -33,6 +32,7 @@ from pauselint.online.deadline import Deadline
 from pauselint.online.distribution import DEFAULT_TIMEOUT, RegistryClient
 from pauselint.online.hosts import AuthEntries, HostSettings, api_host, credentials_from_auth_file
 from pauselint.online.results import Failure, FailureKind, Manifest, ManifestResult
+from pauselint.records import NamedTuple
 
 DEFAULT_DEADLINE = 60.0
 WORKERS = 8

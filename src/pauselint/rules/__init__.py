@@ -13,9 +13,9 @@ so the two cannot drift apart.
 import importlib
 from collections.abc import Iterator, Mapping
 from types import ModuleType
-from typing import NamedTuple
 
 from pauselint.model import Severity
+from pauselint.records import NamedTuple
 
 
 class RuleInfo(NamedTuple):

@@ -10,7 +10,7 @@ table's mirrors), never raw text, so one rule serves files, node roots and clust
 
 from collections.abc import Mapping
 from types import ModuleType
-from typing import Any, NamedTuple
+from typing import Any
 
 from packaging.version import Version
 
@@ -29,6 +29,7 @@ from pauselint.model import (
     Severity,
     Skip,
 )
+from pauselint.records import NamedTuple
 
 # Every rule that needs the target Kubernetes version skips with the same reason (the
 # engine appends why it could not be resolved to reasons that start with it).

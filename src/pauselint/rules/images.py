@@ -9,12 +9,12 @@ once, so that the rules cannot disagree and no rule module imports another.
 
 
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from packaging.version import InvalidVersion, Version
 
 from pauselint.compat import CompatTable, Expectation, Repository
 from pauselint.imageref import ImageRef, arch_of_repository, tag_suffix
+from pauselint.records import NamedTuple
 from pauselint.rules.framework import ImageUse, RuleContext
 
 

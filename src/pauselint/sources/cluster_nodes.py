@@ -11,9 +11,10 @@ the rest of the list is still read and judged.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from pauselint.model import ClusterNode
+from pauselint.records import NamedTuple
 
 # --- the limits of one context's read (``sources/cluster.py`` applies them); here
 # because this module is cheap to import, and the CLI needs them for its defaults

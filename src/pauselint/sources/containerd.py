@@ -12,7 +12,6 @@ import re
 from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NamedTuple
 
 from pauselint.display import cut
 from pauselint.model import (
@@ -24,6 +23,7 @@ from pauselint.model import (
     Role,
     Setting,
 )
+from pauselint.records import NamedTuple
 from pauselint.sources.kinds import InputType
 from pauselint.sources.layering import LayerContext, Layered, path_key, placed, runtime_node
 from pauselint.sources.node_paths import resolve_written

@@ -37,9 +37,10 @@ Facts, from containerd's source at the tags named:
 import re
 import sys
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from pauselint.model import Component, ConfigFile, InputError, Location
+from pauselint.records import NamedTuple
 from pauselint.sources.source_text import SourceText
 from pauselint.sources.toml_locator import (
     TomlPath,

@@ -39,10 +39,10 @@ What differs from the real binaries is a bug here, found by tests/containerd_rea
 from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NamedTuple
 
 from pauselint.compat import Loading
 from pauselint.model import ConfigFile, InputError, Location
+from pauselint.records import NamedTuple
 from pauselint.sources.layering import path_key, placed
 from pauselint.sources.node_paths import resolve_written
 

@@ -50,9 +50,9 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import NamedTuple
 
 from pauselint.model import Component, ConfigFile, InputError, Location, Role, Setting
+from pauselint.records import NamedTuple
 from pauselint.sources.containerd import CRI_V2, PINNED_IMAGES, format_key
 from pauselint.sources.embedded import Unwrapped, embedded_file, invalid_yaml
 from pauselint.sources.kinds import InputType

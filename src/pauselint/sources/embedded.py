@@ -12,11 +12,11 @@ from __future__ import annotations
 import base64
 import gzip
 import zlib
-from typing import NamedTuple
 
 from yaml.nodes import ScalarNode
 
 from pauselint.model import Component, ConfigFile, InputError
+from pauselint.records import NamedTuple
 from pauselint.sources.kinds import InputType
 from pauselint.sources.source_text import SourceText
 from pauselint.sources.yaml_locator import (

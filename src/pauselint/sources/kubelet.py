@@ -26,11 +26,11 @@ import functools
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import NamedTuple
 
 import yaml
 
 from pauselint.model import Component, ConfigFile, InputError, Location, NodeFacts, Role, Setting
+from pauselint.records import NamedTuple
 from pauselint.sources.kinds import InputType
 from pauselint.sources.layering import LayerContext, Layered, runtime_node
 from pauselint.sources.places import PlacesBuilder

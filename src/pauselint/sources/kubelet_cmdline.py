@@ -24,9 +24,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
 
 from pauselint.model import Component, ConfigFile, InputError, Location, Setting
+from pauselint.records import NamedTuple
 from pauselint.sources.kubelet import (
     _FLAG_READERS,
     _OTHER_PROGRAMS,

@@ -11,12 +11,12 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import NamedTuple
 
 from packaging.version import Version
 
 from pauselint.compat import CompatTable
 from pauselint.model import Component, ConfigFile, InputError, NodeFacts, Role, Setting
+from pauselint.records import NamedTuple
 from pauselint.sources.kinds import InputType
 
 # Reads a file found through a reference (an import) that was not among the inputs.

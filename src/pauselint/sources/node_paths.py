@@ -30,7 +30,8 @@ import posixpath
 import re
 import stat
 from pathlib import Path
-from typing import NamedTuple
+
+from pauselint.records import NamedTuple
 
 # A real config imports a handful of drop-ins at most; 64 leaves ample room and still
 # stops `/usr/*/*/*/*` at once.

@@ -30,9 +30,10 @@ Facts from that file (function names are containers/image's):
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from pauselint.model import Component, ConfigFile, InputError, Location
+from pauselint.records import NamedTuple
 from pauselint.sources.containerd_hosts import scan
 from pauselint.sources.source_text import SourceText
 from pauselint.sources.toml_locator import TomlPath, check_toml_limits, decode_error_line

@@ -24,10 +24,11 @@ import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from pauselint.lazy_re import LazyPattern
 from pauselint.model import Component, ConfigFile
+from pauselint.records import NamedTuple
 from pauselint.sources.kinds import InputType
 
 if TYPE_CHECKING:

@@ -13,9 +13,9 @@ unaware that they were wrapped.
 # No ``from __future__ import annotations``: the NamedTuple's fields are evaluated, not
 # compiled from strings when the class is made (tests/startup/test_record_annotations.py).
 from collections.abc import Mapping
-from typing import NamedTuple
 
 from pauselint.model import ConfigFile, InputError, Location, Setting, Suppression
+from pauselint.records import NamedTuple
 
 
 class SourceText(NamedTuple):

@@ -12,9 +12,10 @@ precedence. Units are read a service at a time, with the env files their
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from pauselint.model import ConfigFile, InputError
+from pauselint.records import NamedTuple
 from pauselint.sources.kubelet import (
     CR_ONLY_LINE_ENDS,
     read_kubelet_env_once,

@@ -56,9 +56,9 @@ detected; ``--type talos`` reads one the same way.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
 from pauselint.model import Component, ConfigFile, InputError, Location, Role, Setting
+from pauselint.records import NamedTuple
 from pauselint.sources.embedded import Unwrapped, embedded_file, invalid_yaml
 from pauselint.sources.kinds import InputType
 from pauselint.sources.kubelet import FLAG

@@ -25,7 +25,8 @@ Conventions:
 
 import bisect
 import re
-from typing import NamedTuple
+
+from pauselint.records import NamedTuple
 
 TomlPath = tuple[str | int, ...]
 

@@ -17,10 +17,11 @@ file through an :class:`Origin`.
 
 import bisect
 import re
-from typing import NamedTuple
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from pauselint.records import NamedTuple
 
 # libyaml is ~10x faster; the pure-Python loader gives the same marks.
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

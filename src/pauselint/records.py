@@ -1,0 +1,177 @@
+"""``NamedTuple`` for pauselint's records, made without compiling code at import.
+
+Every record in pauselint (``Setting``, ``Location``, ``Finding``, ...) is a
+``typing.NamedTuple``, and a pre-commit hook makes every class on its path on every
+commit. ``typing.NamedTuple`` hands each class to ``collections.namedtuple``, which
+compiles a fresh ``__new__`` from source text with ``eval`` and builds five closures,
+after typing has checked each annotation: ~0.7 M instructions a class, ~45 M of a
+one-file `check` over the 62 classes on its path (callgrind, Python 3.11), more than
+any other part of pauselint's own start-up.
+
+This module makes the same classes the cheap way: one ``__new__`` code object per
+number of fields, compiled once and renamed for each class with ``code.replace``, and
+the other methods shared by all records (they read ``self._fields``, as the
+namedtuple ones read their closure). The result is what ``typing.NamedTuple`` makes
+-- a plain ``tuple`` subclass with the same attributes, signature, defaults, errors,
+repr, pickling and ``_replace`` -- and ``tests/test_records.py`` holds the two side by
+side on the running interpreter. Two differences, both invisible to pauselint's code:
+``__annotations__`` holds the annotations as written (typing turns a string into a
+``ForwardRef`` and ``None`` into ``NoneType``; ``typing.get_type_hints`` reads both),
+and the shared methods' ``__qualname__`` and docstrings do not name the class.
+
+Anything but the plain class form (``Generic`` bases, the functional form, a class
+body without annotations, an interpreter whose class bodies keep no
+``__annotations__``, as Python 3.14's lazy annotations do) is handed to
+``typing.NamedTuple`` itself. Type checkers are told this *is* ``typing.NamedTuple``.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+import typing
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+try:
+    from _collections import _tuplegetter  # what collections.namedtuple uses
+except ImportError:  # pragma: no cover - other Pythons
+    from operator import itemgetter
+
+    def _tuplegetter(index: int, doc: str) -> Any:
+        return property(itemgetter(index), doc=doc)
+
+if TYPE_CHECKING:
+    from typing import NamedTuple as NamedTuple
+
+_tuple_new = tuple.__new__
+# What the generated __new__ sees: nothing but tuple.__new__, as in collections.
+_NEW_GLOBALS: dict[str, Any] = {"_tuple_new": _tuple_new, "__builtins__": {}}
+_NEW_CODE: dict[int, types.CodeType] = {}  # by number of fields
+
+# typing's own lists: what a class body may not set, and what it never copies.
+_PROHIBITED = frozenset({"__new__", "__init__", "__slots__", "__getnewargs__", "_fields",
+                         "_field_defaults", "_make", "_replace", "_asdict", "_source"})
+_SPECIAL = frozenset({"__module__", "__name__", "__annotations__"})
+
+
+def _new_code(count: int) -> types.CodeType:
+    """``lambda _cls, _0, ..., _n: _tuple_new(_cls, (_0, ..., _n))``, compiled once."""
+    code = _NEW_CODE.get(count)
+    if code is None:
+        args = ", ".join(f"_{index}" for index in range(count))
+        code = eval(f"lambda _cls, {args}: _tuple_new(_cls, ({args},))",
+                    _NEW_GLOBALS).__code__
+        _NEW_CODE[count] = code
+    return code
+
+
+def _make(cls: type, iterable: Iterable[Any]) -> tuple:
+    result = _tuple_new(cls, iterable)
+    if len(result) != len(cls._fields):  # type: ignore[attr-defined]
+        raise TypeError(f"Expected {len(cls._fields)} arguments, got {len(result)}")  # type: ignore[attr-defined]
+    return result
+
+
+# collections' own choice, which changed in Python 3.13.
+_UNKNOWN_FIELD_ERROR = TypeError if sys.version_info >= (3, 13) else ValueError
+
+
+def _replace(self: Any, /, **kwds: Any) -> Any:
+    result = self._make(map(kwds.pop, self._fields, self))
+    if kwds:
+        raise _UNKNOWN_FIELD_ERROR(f"Got unexpected field names: {list(kwds)!r}")
+    return result
+
+
+def _repr(self: Any) -> str:
+    fields = ", ".join(map("{}={!r}".format, self._fields, self))
+    return f"{self.__class__.__name__}({fields})"
+
+
+def _asdict(self: Any) -> dict[str, Any]:
+    return dict(zip(self._fields, self, strict=True))
+
+
+def _getnewargs(self: Any) -> tuple:
+    return tuple(self)
+
+
+_repr.__name__ = "__repr__"
+_getnewargs.__name__ = "__getnewargs__"
+_SHARED: dict[str, Any] = {"_make": classmethod(_make), "_replace": _replace,
+                           "__repr__": _repr, "_asdict": _asdict,
+                           "__getnewargs__": _getnewargs}
+if sys.version_info >= (3, 13):  # collections added copy.replace() support then
+    _SHARED["__replace__"] = _replace
+
+
+def _non_default_error(name: str, defaulted: list[str]) -> TypeError:
+    plural = "s" if len(defaulted) > 1 else ""
+    return TypeError(f"Non-default namedtuple field {name} cannot follow default "
+                     f"field{plural} {', '.join(defaulted)}")
+
+
+def _record_class(typename: str, annotations: dict[str, Any], ns: dict[str, Any]) -> type:
+    """The tuple subclass ``typing.NamedTuple`` would make from this class body."""
+    fields = tuple(annotations)
+    defaulted: list[str] = []
+    for name in fields:
+        if name.startswith("_"):
+            raise ValueError(f"Field names cannot start with an underscore: {name!r}")
+        if name in ns:
+            defaulted.append(name)
+        elif defaulted:
+            raise _non_default_error(name, defaulted)
+    defaults = tuple(ns[name] for name in defaulted)
+    arg_list = repr(fields).replace("'", "")[1:-1]  # collections' own: "a," for one field
+    code = _new_code(len(fields)).replace(co_varnames=("_cls", *fields), co_name="__new__")
+    new = types.FunctionType(code, _NEW_GLOBALS, "__new__")
+    new.__defaults__ = defaults  # () when none, as collections leaves it
+    new.__qualname__ = f"{typename}.__new__"
+    new.__doc__ = f"Create new instance of {typename}({arg_list})"
+    new.__annotations__ = dict(annotations)
+    body: dict[str, Any] = {
+        "__doc__": f"{typename}({arg_list})", "__slots__": (), "_fields": fields,
+        "_field_defaults": dict(zip(defaulted, defaults, strict=True)), "__new__": new, **_SHARED,
+        "__match_args__": fields, "__module__": ns["__module__"],
+        "__annotations__": dict(annotations)}
+    for index, name in enumerate(fields):
+        body[name] = _tuplegetter(index, sys.intern(f"Alias for field number {index}"))
+    for key, value in ns.items():
+        if key in _PROHIBITED:
+            raise AttributeError("Cannot overwrite NamedTuple attribute " + key)
+        if key not in _SPECIAL and key not in fields:
+            body[key] = value
+    return type(typename, (tuple,), body)
+
+
+class _RecordMeta(type):
+    """Turns ``class X(NamedTuple): ...`` into a record class, as typing's metaclass does."""
+
+    def __new__(mcls, typename: str, bases: tuple[type, ...], ns: dict[str, Any]) -> Any:
+        annotations = ns.get("__annotations__")
+        if bases == (_RecordBase,) and isinstance(annotations, dict) and annotations:
+            return _record_class(typename, annotations, ns)
+        written = ns.get("__orig_bases__", bases)
+        typed = tuple(typing.NamedTuple if base is NamedTuple or base is _RecordBase
+                      else base for base in written)
+        rest = {key: value for key, value in ns.items() if key != "__orig_bases__"}
+        return types.new_class(typename, typed, {}, lambda body: body.update(rest))
+
+
+_RecordBase = type.__new__(_RecordMeta, "NamedTuple", (), {})
+
+if not TYPE_CHECKING:
+    def NamedTuple(typename: str, fields: Any = None, /, **kwargs: Any) -> type:
+        """The functional form, ``NamedTuple("X", [("a", int)])``: typing's own."""
+        if fields is None:
+            return typing.NamedTuple(typename, **kwargs)
+        return typing.NamedTuple(typename, fields, **kwargs)
+
+    def _mro_entries(bases: tuple[Any, ...]) -> tuple[type]:
+        return (_RecordBase,)
+
+    NamedTuple.__mro_entries__ = _mro_entries
+
+__all__ = ["NamedTuple"]
