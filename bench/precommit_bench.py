@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -97,6 +98,9 @@ def main() -> None:
     parser.add_argument("--shape", choices=("nodes", "single"), default="nodes",
                         help="ten-file node folders (default) or one file a node")
     args = parser.parse_args()
+    if shutil.which("pre-commit") is None:
+        raise SystemExit("pre-commit is not on PATH: install it (pip install pre-commit) "
+                         "or activate the environment that has it")
     if git(REPO, "status", "--porcelain", "--", ".pre-commit-hooks.yaml"):
         print("note: .pre-commit-hooks.yaml has uncommitted changes; pre-commit uses HEAD's",
               file=sys.stderr)
