@@ -111,6 +111,8 @@ def public_view(cls: type) -> dict[str, Any]:
         "match_args": cls.__match_args__,
         "doc": cls.__doc__, "qualname": cls.__qualname__,
         "new": (new.__name__, new.__qualname__, new.__doc__, new.__defaults__),
+        "remakers": [(method.__qualname__, method.__doc__)
+                     for method in (cls._make.__func__, cls._replace)],
         # Annotations apart: typing keeps a string as a ForwardRef, records as written.
         "signature": [(parameter.name, parameter.kind, parameter.default)
                       for parameter in inspect.signature(cls).parameters.values()],
@@ -135,6 +137,7 @@ def instance_view(cls: type, values: tuple) -> dict[str, Any]:
         "replace_unknown": outcome(lambda: made._replace(nope=1)),
         "make": outcome(lambda: tuple(cls._make(tuple(made)))),
         "make_short": outcome(lambda: cls._make(tuple(made)[:-1] if count else (1,))),
+        "make_long": outcome(lambda: cls._make((*made, 1))),
         "too_many": outcome(lambda: cls(*tuple(made), 1)),
         "unknown_keyword": outcome(lambda: cls(*values, nope=1)),
         "missing": outcome(lambda: cls()),
@@ -169,10 +172,10 @@ def test_plain_bodies_take_the_cheap_path_and_the_rest_typing() -> None:
     for case in ("plain", "defaults", "with_members", "many"):
         made = make(BODIES[case], records.NamedTuple)
         assert made.__new__.__code__.co_filename == "<string>"
-        assert made._make.__func__ is records._make
+        assert vars(made)["_asdict"] is records._asdict
     for case in ("generic", "no_fields")[sys.version_info < (3, 11):]:
         made = make(BODIES[case], records.NamedTuple)
-        assert made._make.__func__ is not records._make
+        assert vars(made)["_asdict"] is not records._asdict
         assert issubclass(made, tuple) and made.__orig_bases__[0] is typing.NamedTuple
 
 
@@ -247,6 +250,6 @@ def test_every_record_class_on_check_s_path_is_made_the_cheap_way() -> None:
         for value in vars(importlib.import_module(name)).values():
             if (isinstance(value, type) and issubclass(value, tuple)
                     and hasattr(value, "_fields") and value.__module__ == name):
-                assert value._make.__func__ is records._make, f"{name}.{value.__name__}"
+                assert vars(value)["_asdict"] is records._asdict, f"{name}.{value.__name__}"
                 checked += 1
     assert checked > 50

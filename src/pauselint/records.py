@@ -4,20 +4,23 @@ Every record in pauselint (``Setting``, ``Location``, ``Finding``, ...) is a
 ``typing.NamedTuple``, and a pre-commit hook makes every class on its path on every
 commit. ``typing.NamedTuple`` hands each class to ``collections.namedtuple``, which
 compiles a fresh ``__new__`` from source text with ``eval`` and builds five closures,
-after typing has checked each annotation: ~0.7 M instructions a class, ~45 M of a
-one-file `check` over the 62 classes on its path (callgrind, Python 3.11), more than
-any other part of pauselint's own start-up.
+after typing has checked each annotation: ~0.7 M instructions a class of five fields
+in a cold process (callgrind, Python 3.11). Over the 60 classes on the path of a
+one-file `check`, making them here saves 25 M of its 374 M instructions, more than
+any other part of pauselint's own start-up could.
 
 This module makes the same classes the cheap way: one ``__new__`` code object per
-number of fields, compiled once and renamed for each class with ``code.replace``, and
-the other methods shared by all records (they read ``self._fields``, as the
-namedtuple ones read their closure). The result is what ``typing.NamedTuple`` makes
+number of fields, compiled once and renamed for each class with ``code.replace``;
+``_make`` and ``_replace`` as closures over the class's fields, as collections makes
+them, but without compiling; the rest shared by all records (they read
+``self._fields``; none runs on a hot path). The result is what ``typing.NamedTuple`` makes
 -- a plain ``tuple`` subclass with the same attributes, signature, defaults, errors,
 repr, pickling and ``_replace`` -- and ``tests/test_records.py`` holds the two side by
 side on the running interpreter. Two differences, both invisible to pauselint's code:
 ``__annotations__`` holds the annotations as written (typing turns a string into a
 ``ForwardRef`` and ``None`` into ``NoneType``; ``typing.get_type_hints`` reads both),
-and the shared methods' ``__qualname__`` and docstrings do not name the class.
+and the shared methods' (``__repr__``, ``_asdict``, ``__getnewargs__``)
+``__qualname__`` and docstrings do not name the class.
 
 Anything but the plain class form (``Generic`` bases, the functional form, a class
 body without annotations, an interpreter whose class bodies keep no
@@ -60,28 +63,45 @@ def _new_code(count: int) -> types.CodeType:
     code = _NEW_CODE.get(count)
     if code is None:
         args = ", ".join(f"_{index}" for index in range(count))
-        code = eval(f"lambda _cls, {args}: _tuple_new(_cls, ({args},))",
+        source = f"lambda _cls, {args}: _tuple_new(_cls, ({args},))"
+        # dont_inherit: not this module's ``from __future__`` flags, as collections'.
+        code = eval(compile(source, "<string>", "eval", dont_inherit=True),
                     _NEW_GLOBALS).__code__
         _NEW_CODE[count] = code
     return code
-
-
-def _make(cls: type, iterable: Iterable[Any]) -> tuple:
-    result = _tuple_new(cls, iterable)
-    if len(result) != len(cls._fields):  # type: ignore[attr-defined]
-        raise TypeError(f"Expected {len(cls._fields)} arguments, got {len(result)}")  # type: ignore[attr-defined]
-    return result
 
 
 # collections' own choice, which changed in Python 3.13.
 _UNKNOWN_FIELD_ERROR = TypeError if sys.version_info >= (3, 13) else ValueError
 
 
-def _replace(self: Any, /, **kwds: Any) -> Any:
-    result = self._make(map(kwds.pop, self._fields, self))
-    if kwds:
-        raise _UNKNOWN_FIELD_ERROR(f"Got unexpected field names: {list(kwds)!r}")
-    return result
+def _remakers(typename: str, fields: tuple[str, ...]) -> dict[str, Any]:
+    """The class's ``_make`` and ``_replace``, closures over its fields as collections'
+    are: ``_replace`` runs for every node's facts, and reading ``self._fields`` and
+    ``len(cls._fields)`` on each call made it 1.7x slower. (Making two closures is
+    cheap; it is compiling them that is not.)"""
+    count = len(fields)
+
+    def _make(cls: type, iterable: Iterable[Any]) -> tuple:
+        result = _tuple_new(cls, iterable)
+        if len(result) != count:
+            raise TypeError(f"Expected {count} arguments, got {len(result)}")
+        return result
+
+    def _replace(self: Any, /, **kwds: Any) -> Any:
+        result = self._make(map(kwds.pop, fields, self))
+        if kwds:
+            raise _UNKNOWN_FIELD_ERROR(f"Got unexpected field names: {list(kwds)!r}")
+        return result
+
+    _make.__qualname__ = f"{typename}._make"
+    _make.__doc__ = f"Make a new {typename} object from a sequence or iterable"
+    _replace.__qualname__ = f"{typename}._replace"
+    _replace.__doc__ = f"Return a new {typename} object replacing specified fields with new values"
+    made = {"_make": classmethod(_make), "_replace": _replace}
+    if sys.version_info >= (3, 13):  # collections added copy.replace() support then
+        made["__replace__"] = _replace
+    return made
 
 
 def _repr(self: Any) -> str:
@@ -99,11 +119,8 @@ def _getnewargs(self: Any) -> tuple:
 
 _repr.__name__ = "__repr__"
 _getnewargs.__name__ = "__getnewargs__"
-_SHARED: dict[str, Any] = {"_make": classmethod(_make), "_replace": _replace,
-                           "__repr__": _repr, "_asdict": _asdict,
+_SHARED: dict[str, Any] = {"__repr__": _repr, "_asdict": _asdict,
                            "__getnewargs__": _getnewargs}
-if sys.version_info >= (3, 13):  # collections added copy.replace() support then
-    _SHARED["__replace__"] = _replace
 
 
 def _non_default_error(name: str, defaulted: list[str]) -> TypeError:
@@ -134,6 +151,7 @@ def _record_class(typename: str, annotations: dict[str, Any], ns: dict[str, Any]
     body: dict[str, Any] = {
         "__doc__": f"{typename}({arg_list})", "__slots__": (), "_fields": fields,
         "_field_defaults": dict(zip(defaulted, defaults, strict=True)), "__new__": new, **_SHARED,
+        **_remakers(typename, fields),
         "__match_args__": fields, "__module__": ns["__module__"],
         "__annotations__": dict(annotations)}
     for index, name in enumerate(fields):
