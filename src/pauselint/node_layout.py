@@ -179,7 +179,7 @@ def known_files(root: str, crowded: list[tuple[str, int]] | None = None) -> list
             found.update([full] if os.path.isfile(full) else [])
             continue
         folder, name = os.path.split(full)
-        if folder.endswith("/*") and "*" not in folder[:-2] and not _MAGIC.search(name):
+        if folder.endswith("/*") and "*" not in folder[:-2] and not glob.has_magic(name):
             files = _in_each_folder(folder[:-2], name)  # certs.d/*/hosts.toml
         elif "*" in folder:  # another glob above the file: glob's own
             # Only the root is escaped: the pattern's own `*` must stay a glob.
@@ -225,9 +225,6 @@ def _folder_plan() -> tuple[tuple[tuple[str, int], ...], tuple[tuple[str, int], 
 _FOLDERS, _PATTERNS = _folder_plan()
 
 
-_MAGIC = re.compile(r"[*?\[]")
-
-
 def _in_each_folder(parent: str, name: str) -> list[str]:
     """``sorted(glob.glob(glob.escape(parent) + "/*/" + name))`` filtered by
     ``os.path.isfile``, for a ``name`` with no glob in it, from one listing: every
@@ -255,7 +252,7 @@ def _matcher(pattern: str) -> Callable[[str], bool]:
     one ``*`` and no other glob (``*.conf``, ``kubeadm*.yaml``, every known file's) is a
     prefix and a suffix, without compiling fnmatch's regex."""
     head, star, tail = pattern.partition("*")
-    if star and not _MAGIC.search(head + tail):
+    if star and not glob.has_magic(head + tail):
         least = len(head) + len(tail)
         return lambda name: len(name) >= least and name.startswith(head) \
             and name.endswith(tail)
