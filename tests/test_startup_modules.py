@@ -82,3 +82,50 @@ def test_check_on_one_containerd_file_stays_off_what_it_does_not_need(tmp_path: 
     loaded = set(all_loaded_by_check(config))
     assert "pauselint.engine" in loaded
     assert not loaded & set(NOT_ON_THE_CHECK_PATH), NOT_ON_THE_CHECK_PATH
+
+
+PATTERNS = Path(__file__).resolve().parent / "data" / "check_patterns.txt"
+
+_PATTERNS_RUN = r'''
+import re
+import sys
+from pauselint.cli import run
+from pauselint.lazy_re import LazyPattern
+sys.argv = ["pauselint", "check", "--no-config", sys.argv[1]]
+try:
+    run()
+except SystemExit:
+    pass
+for name, module in sorted(sys.modules.items()):
+    if name.split(".")[0] != "pauselint":
+        continue
+    for attr, value in sorted(vars(module).items()):
+        if isinstance(value, re.Pattern) or (
+                isinstance(value, LazyPattern) and value._compiled is not None):
+            print(f"{name}.{attr}", file=sys.stderr)
+for entry in sys.modules["pauselint.sources.registry"].FORMATS:  # detection's patterns
+    if isinstance(entry.content, LazyPattern) and entry.content._compiled is not None:
+        print(f"pauselint.sources.registry.FORMATS[{entry.name}]", file=sys.stderr)
+'''
+
+
+def test_check_on_one_containerd_file_compiles_only_the_listed_patterns(
+        tmp_path: Path) -> None:
+    """Compiling a regular expression costs a start-up ~0.1-2 M instructions each, more
+    than importing a small module, so the module-level patterns compiled by ``check``
+    on the commonest input are listed in ``tests/data/check_patterns.txt`` the same
+    way: a module-level ``re.compile`` added on this path, or a ``LazyPattern`` that
+    this run now compiles, fails here until the list is updated on purpose."""
+    config = tmp_path / "config.toml"
+    config.write_text('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
+                      'sandbox_image = "registry.k8s.io/pause:3.10"\n')
+    result = subprocess.run([sys.executable, "-c", _PATTERNS_RUN, str(config)],
+                            capture_output=True, text=True, timeout=60, check=False)
+    compiled = result.stderr.split()
+    listed = [line for line in PATTERNS.read_text().splitlines()
+              if line and not line.startswith("#")]
+    assert "pauselint.imageref._HOST_RE" in compiled  # the run really parsed the image
+    new, gone = sorted(set(compiled) - set(listed)), sorted(set(listed) - set(compiled))
+    assert not new and not gone, (
+        f"check now compiles {new} and no longer compiles {gone}: if that is meant, "
+        f"update {PATTERNS.name} and say why in the commit")

@@ -5,7 +5,6 @@ own beyond "a rule that cannot run is listed, never guessed".
 """
 
 
-import re
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +18,7 @@ from pauselint.describe import NodeView
 from pauselint.display import shown
 from pauselint.imageref import ImageRefError, parse_image
 from pauselint.inputs import InputFile, read_path
+from pauselint.lazy_re import LazyPattern
 from pauselint.model import (
     RUNTIME_NAMES,
     Component,
@@ -235,7 +235,13 @@ def _default_use(node: NodeFacts, runtime: RuntimeInfo, table: CompatTable,
 
 # A value a template fills in: Jinja/Go/Handlebars `{{ }}`, `{% %}`, shell `${VAR}` or
 # a whole `$VAR`. It is what the file says before rendering, not an image to judge.
-_PLACEHOLDER = re.compile(r"\{\{|\{%|\$\{[^}]*\}|\A\$[A-Za-z_][A-Za-z0-9_]*\Z")
+_PLACEHOLDER = LazyPattern(r"\{\{|\{%|\$\{[^}]*\}|\A\$[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def _is_placeholder(value: str) -> bool:
+    # Every placeholder holds a "{" or starts with "$"; most values do neither, and
+    # the pattern is then never compiled.
+    return ("{" in value or value.startswith("$")) and _PLACEHOLDER.search(value) is not None
 
 
 def image_uses(nodes: Sequence[NodeFacts], table: CompatTable, runtimes: Sequence[RuntimeInfo],
@@ -259,7 +265,7 @@ def image_uses(nodes: Sequence[NodeFacts], table: CompatTable, runtimes: Sequenc
                 continue
             if not setting.value:
                 continue
-            if _PLACEHOLDER.search(setting.value):
+            if _is_placeholder(setting.value):
                 if templated is not None:
                     templated.append((location_text(setting.location),
                                       f"{setting.key} = {shown(setting.value)} is a template "

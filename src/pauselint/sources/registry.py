@@ -274,7 +274,8 @@ FORMATS: tuple[Format, ...] = (
                       r"|^unqualified-search-registries[ \t]*="
                       r"|^[ \t]*\[[ \t]*registries\.(?:search|insecure|block)[ \t]*\]", re.M),
            _registries_conf_name, lf_only=True,
-           hints=("registry", "registries")),
+           # Not "registry": containerd's own config has `.registry]` tables.
+           hints=("[[", "registries")),
     Format("cri-o", InputType.CRIO, "pauselint.sources.crio", Component.CRIO,
            LazyPattern(r"^\[\[?[ \t]*\"?crio[\].\"]|^crio\.[\w.\"-]+[ \t]*=", re.M), _crio_name,
            lf_only=True, layer="layer", layer_rank=20,
