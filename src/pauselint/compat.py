@@ -14,10 +14,10 @@ import copy
 import functools
 import itertools
 import json
+import os
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.version import InvalidVersion, Version
 
@@ -30,6 +30,9 @@ from pauselint.imageref import (
 )
 from pauselint.lazy_re import LazyPattern
 from pauselint.records import NamedTuple
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class CompatError(ValueError):
@@ -936,15 +939,32 @@ class CompatTable:
             return None
 
 
-def table_path() -> Path:
+def table_path() -> "Path":
     """The shipped table: inside the installed package, else the checkout's data/."""
-    packaged = Path(__file__).resolve().parent / "data" / "compat.yaml"
-    if packaged.is_file():
+    from pathlib import Path
+
+    return Path(_shipped_table())
+
+
+def _shipped_table() -> str:
+    # os.path, not pathlib: a run that reads only the shipped table never imports
+    # pathlib (~16 M instructions with the urllib.parse and ipaddress it pulls in).
+    here = os.path.dirname(os.path.realpath(__file__))
+    packaged = os.path.join(here, "data", "compat.yaml")
+    if os.path.isfile(packaged):
         return packaged
-    return Path(__file__).resolve().parents[2] / "data" / "compat.yaml"
+    return os.path.join(os.path.dirname(os.path.dirname(here)), "data", "compat.yaml")
 
 
-def _read_raw(target: Path) -> Any:
+def _json_copy(target: str) -> str:
+    """``target`` with its suffix replaced by ``.json``, as ``Path.with_suffix`` does."""
+    folder, name = os.path.split(target)
+    dot = name.rfind(".")
+    stem = name[:dot] if 0 < dot < len(name) - 1 else name
+    return os.path.join(folder, stem + ".json")
+
+
+def _read_raw(target: str) -> Any:
     """The table's data.
 
     An installed wheel carries a JSON copy made at build time (setup.py) with the
@@ -953,9 +973,11 @@ def _read_raw(target: Path) -> Any:
     YAML. (CRC-32, not SHA-256: this guards against stale copies, not attackers,
     and hashlib's OpenSSL start-up alone costs ~2 ms.)
     """
-    text = target.read_bytes()
+    with open(target, "rb") as file:
+        text = file.read()
     try:
-        cached = json.loads(target.with_suffix(".json").read_text(encoding="utf-8"))
+        with open(_json_copy(target), encoding="utf-8") as file:
+            cached = json.loads(file.read())
         if cached.get("source_crc32") == [zlib.crc32(text), len(text)]:
             return cached["table"]
     except (OSError, ValueError, AttributeError, KeyError):
@@ -973,9 +995,14 @@ def _read_raw(target: Path) -> Any:
 @functools.lru_cache(maxsize=4)
 def load_table(path: str | None = None) -> CompatTable:
     """Load and validate the table once per process (rules call this freely)."""
-    target = Path(path) if path else table_path()
+    if path:
+        from pathlib import Path
+
+        target = str(Path(path))  # named as the user's path is shown everywhere else
+    else:
+        target = _shipped_table()
     try:
         raw = _read_raw(target)
     except OSError as exc:
         raise CompatError(f"cannot read compat table {target}: {exc.strerror}") from None
-    return CompatTable(raw, origin=str(target))
+    return CompatTable(raw, origin=target)

@@ -11,7 +11,6 @@ host, a cluster) describe a node the same way. The shape is a contract
 import functools
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pauselint.model import (
@@ -28,6 +27,8 @@ from pauselint.records import NamedTuple
 from pauselint.sources.layering import placed
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from pauselint.pullpath import PullPath
 
 # The kind a file reached through a runtime's layering has, when it was not an input.
@@ -299,7 +300,7 @@ def _pull_path(facts: NodeFacts, registries: Sequence[ConfigFile],
     return _pull_path_entry(path) if path is not None else None
 
 
-def _node_root(facts: NodeFacts) -> Path | None:
+def _node_root(facts: NodeFacts) -> "Path | None":
     """The node root the runtime's main file sits under (None: loose files, or files
     held in a wrapper, whose node is only its own files)."""
     if not facts.files or facts.files[0].node_path:
@@ -308,9 +309,11 @@ def _node_root(facts: NodeFacts) -> Path | None:
 
 
 @functools.lru_cache(maxsize=1024)
-def _root_of_folder(folder: str) -> Path | None:
+def _root_of_folder(folder: str) -> "Path | None":
     """The node root of a file in ``folder``, once per folder (a folder of many
     configs is one lookup, not one per file)."""
+    from pathlib import Path
+
     from pauselint.node_layout import node_root_of
 
     root = node_root_of(os.path.join(folder, "-"))

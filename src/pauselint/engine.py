@@ -6,7 +6,6 @@ own beyond "a rule that cannot run is listed, never guessed".
 
 
 from collections.abc import Collection, Iterable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.version import Version
@@ -44,6 +43,8 @@ from pauselint.sources.detect import InputType
 from pauselint.verdicts import FixTrials, compose
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from pauselint.online.lookups import OnlineSettings
 
 
@@ -66,7 +67,7 @@ class Options(NamedTuple):
     enable: frozenset[str] = frozenset()
     disable: frozenset[str] = frozenset()
     allowed_registries: tuple[str, ...] = ()
-    root: Path | None = None
+    root: "Path | None" = None
     severity: tuple[tuple[str, Severity], ...] = ()  # per-rule overrides
     inline_suppressions: bool = True
     # Where each --runtime-version came from: (runtime, "flag" | "config").
@@ -140,7 +141,7 @@ def runtime_infos(given: Sequence[tuple[Component, str]]) -> tuple[RuntimeInfo, 
     return tuple(RuntimeInfo(name, parse_version(text), text) for name, text in seen.items())
 
 
-def build_groups(read: ReadResult, root: Path | None,
+def build_groups(read: ReadResult, root: "Path | None",
                  runtimes: Sequence[RuntimeInfo] = (), table: CompatTable | None = None,
                  ) -> tuple[dict[str, list[NodeFacts]], list[InputError]]:
     """The nodes of every group (each node folder, and the loose files together), each

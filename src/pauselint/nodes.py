@@ -11,7 +11,6 @@ every rule sees the same effective sandbox image.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pauselint.model import Component, ConfigFile, InputError, NodeFacts, Role, Setting
@@ -26,6 +25,8 @@ from pauselint.sources.layering import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from packaging.version import Version
 
     from pauselint.compat import CompatTable

@@ -9,7 +9,7 @@ pre-commit run over containerd configs does not pay for the YAML and systemd rea
 
 
 from collections.abc import Callable, Iterable
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pauselint.inputs import InputFile, read_path
 from pauselint.model import ConfigFile, InputError
@@ -17,6 +17,9 @@ from pauselint.records import NamedTuple
 from pauselint.sources import registry
 from pauselint.sources.kinds import InputType
 from pauselint.sources.source_text import SourceText, relocate_among
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 READABLE = registry.READABLE
 
@@ -41,7 +44,7 @@ def line_end_error(item: InputFile, kind: InputType) -> InputError | None:
     return InputError(item.path, 1, entry.cr_only_line_ends)
 
 
-def load_referenced(path: Path, kind: InputType) -> ConfigFile | None:
+def load_referenced(path: "Path", kind: InputType) -> ConfigFile | None:
     """Read a file another one references (an import) that was not among the inputs.
 
     Unreadable, it is a ConfigFile that could not be parsed: what it sets is unknown,
@@ -85,16 +88,20 @@ class ReadResult(NamedTuple):
     recognised: frozenset[str] = frozenset()
 
 
-def group_root(group: str, root: Path | None) -> Path | None:
+def group_root(group: str, root: "Path | None") -> "Path | None":
     """Where absolute paths inside a group's configs resolve: --root, else the folder
     the group was found in (a folder laid out like a node's filesystem)."""
     if root is not None:
         return root
-    return Path(group) if group else None
+    if not group:
+        return None
+    from pathlib import Path
+
+    return Path(group)
 
 
 def read_inputs(files: Iterable[InputFile], forced: InputType | None,
-                root: Path | None) -> ReadResult:
+                root: "Path | None") -> ReadResult:
     """Read every input; unrecognised files named explicitly are errors, others skipped."""
     configs: list[ReadConfig] = []
     errors: list[InputError] = []

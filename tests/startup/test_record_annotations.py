@@ -44,8 +44,13 @@ MODULES = (
 )
 # Fields that stay strings on purpose: their type's module is imported only when used.
 LEFT_AS_STRINGS = {
-    # The online client (pauselint.online) is imported only by --online runs.
-    "pauselint.engine": {"Options.online"},
+    # The online client (pauselint.online) is imported only by --online runs, and
+    # pathlib only by runs that make a Path (test_startup_modules keeps it off check's
+    # path: with urllib.parse and ipaddress it costs ~16 M instructions of start-up).
+    "pauselint.engine": {"Options.online", "Options.root"},
+    "pauselint.sources.layering": {"LayerContext.root"},
+    "pauselint.sources.node_paths": {"Resolved.paths"},
+    "pauselint.sources.registry": {"ReadContext.root"},
     # A text embedded in another names its outer text: the class itself.
     "pauselint.sources.source_text": {"SourceText.outer"},
 }

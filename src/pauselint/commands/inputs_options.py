@@ -7,10 +7,10 @@ two commands cannot drift apart.
 
 
 import functools
+import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,7 +18,19 @@ from pauselint.commands.errors import Fatal
 from pauselint.records import NamedTuple
 from pauselint.sources.kinds import InputType
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 __all__ = ["Gathered", "InputArgs", "gather_inputs", "input_options", "load_user_config"]
+
+
+def _path(text: str) -> "Path":
+    """A path given by flag. pathlib is imported only then: with the urllib.parse and
+    ipaddress it pulls in, it costs ~16 M instructions, which a one-file check of the
+    working folder never needs (tests/test_startup_modules.py keeps it off)."""
+    from pathlib import Path
+
+    return Path(text)
 
 
 class InputArgs(NamedTuple):
@@ -141,7 +153,7 @@ def gather_inputs(given: InputArgs, *, keep_identities: bool = False) -> Gathere
             platform=engine.parse_platform(platform_text, table) if platform_text else None,
             runtimes=parsed_runtimes,
             input_type=forced,
-            root=Path(given.root) if given.root else None,
+            root=_path(given.root) if given.root else None,
             runtime_from=tuple((component, origin) for (component, _), origin
                                in zip(parsed_runtimes, runtime_from, strict=True)),
         )
@@ -188,7 +200,7 @@ def load_user_config(config_path: str | None, no_config: bool):
     from pauselint.config import ConfigError, find_config, load_config
 
     try:
-        path = Path(config_path) if config_path else find_config(Path.cwd())
+        path = _path(config_path) if config_path else find_config(os.getcwd())
         if path is None:
             return None
         if config_path and not path.is_file():

@@ -7,7 +7,6 @@ the run is online, so an offline run never loads :mod:`pauselint.online`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import click
@@ -44,6 +43,8 @@ def online_settings(online: bool | None, timeout: float, deadline: float,
     wanted = online if online is not None else bool(config is not None and config.online)
     if not wanted:
         return None
+    from pathlib import Path
+
     from pauselint.online.lookups import OnlineSettings
 
     return OnlineSettings(timeout=timeout, deadline=deadline,

@@ -11,7 +11,7 @@ import os
 import re
 from collections import deque
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pauselint.display import cut
 from pauselint.model import (
@@ -35,6 +35,9 @@ from pauselint.sources.toml_locator import (
     locate_values,
     value_at,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 try:
     import tomllib
@@ -339,9 +342,9 @@ def _judge_in_import(setting: Setting, main_version: int) -> Setting:
     return setting._replace(ignored=reason is not None, ignored_reason=reason)
 
 
-def import_paths(config: ConfigFile, config_path: Path, root: Path | None = None,
+def import_paths(config: ConfigFile, config_path: "str | Path", root: "Path | None" = None,
                  errors: list[InputError] | None = None,
-                 present: frozenset[str] | None = None) -> list[Path]:
+                 present: frozenset[str] | None = None) -> "list[Path]":
     """The existing files that ``config`` itself imports, in the order it names them.
 
     Only this file's own ``imports`` are resolved. An imported file may import
@@ -534,10 +537,10 @@ def read_source(source: SourceText) -> ConfigFile:
     return config
 
 
-def references(config: ConfigFile, root: Path | None,
-               errors: list[InputError]) -> list[Path]:
+def references(config: ConfigFile, root: "Path | None",
+               errors: list[InputError]) -> "list[Path]":
     """The files ``config`` imports (see :func:`import_paths`)."""
-    return import_paths(config, Path(placed(config)), root, errors)
+    return import_paths(config, placed(config), root, errors)
 
 
 def layer(files: Sequence[tuple[ConfigFile, str]], context: LayerContext) -> Layered:
@@ -552,7 +555,7 @@ def layer(files: Sequence[tuple[ConfigFile, str]], context: LayerContext) -> Lay
     loaded: dict[str, ConfigFile | None] = {}
     errors: list[InputError] = []
 
-    def config_at(target: Path) -> ConfigFile | None:
+    def config_at(target: "Path") -> ConfigFile | None:
         key = path_key(target)
         if key in inputs:
             return inputs[key]
@@ -588,7 +591,7 @@ def layer(files: Sequence[tuple[ConfigFile, str]], context: LayerContext) -> Lay
 
 
 def _as_released(node: NodeFacts, main: ConfigFile, context: LayerContext,
-                 config_at: Callable[[Path], ConfigFile | None],
+                 config_at: "Callable[[Path], ConfigFile | None]",
                  errors: list[InputError]) -> NodeFacts:
     """``node`` as the given containerd release reads its files -- or, the release not
     known, as the newest line that starts with them and reads them as their config
@@ -709,7 +712,7 @@ def is_default_main(path: str) -> bool:
     return parts[-3:] == ["etc", "containerd", "config.toml"]
 
 
-def _import_chain(main: ConfigFile, config_at: Callable[[Path], ConfigFile | None],
+def _import_chain(main: ConfigFile, config_at: "Callable[[Path], ConfigFile | None]",
                   context: LayerContext, errors: list[InputError]) -> list[ConfigFile]:
     """``main`` and every file it imports, directly or not, in containerd's load order.
 
@@ -723,7 +726,7 @@ def _import_chain(main: ConfigFile, config_at: Callable[[Path], ConfigFile | Non
     while pending:
         config = pending.popleft()
         chain.append(config)
-        for target in import_paths(config, Path(placed(config)), context.root, errors,
+        for target in import_paths(config, placed(config), context.root, errors,
                                    context.present):
             key = path_key(target)
             if key in seen:

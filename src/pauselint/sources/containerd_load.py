@@ -38,13 +38,16 @@ What differs from the real binaries is a bug here, found by tests/containerd_rea
 
 from collections import deque
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pauselint.compat import Loading
 from pauselint.model import ConfigFile, InputError, Location
 from pauselint.records import NamedTuple
 from pauselint.sources.layering import path_key, placed
 from pauselint.sources.node_paths import resolve_written
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 CRI_PLUGIN = "io.containerd.grpc.v1.cri"
 IMAGES_PLUGIN = "io.containerd.cri.v1.images"
@@ -84,20 +87,20 @@ class Reading(NamedTuple):
     reads: str = ""
 
 
-ConfigAt = Callable[[Path], ConfigFile | None]
+ConfigAt = Callable[["Path"], ConfigFile | None]
 
 
-Resolve = Callable[[str, ConfigFile], list[Path]]
+Resolve = Callable[[str, ConfigFile], "list[Path]"]
 
 
-def resolver(root: Path | None, errors: list[InputError],
+def resolver(root: "Path | None", errors: list[InputError],
              present: frozenset[str] | None = None) -> Resolve:
     """Expands an import (pattern, importing file) once per run, whichever releases ask:
     a glob bounded at 10,000 folder entries costs that once, and says so once.
     ``present``: the node is only these files (one wrapper's), nothing on disk."""
     done: dict[tuple[str, str], list[Path]] = {}
 
-    def resolve(pattern: str, importer: ConfigFile) -> list[Path]:
+    def resolve(pattern: str, importer: ConfigFile) -> "list[Path]":
         key = (pattern, placed(importer))
         if key not in done:
             resolved = resolve_written(pattern, placed(importer), root, globs=True,
@@ -111,7 +114,7 @@ def resolver(root: Path | None, errors: list[InputError],
 
 
 def read(main: ConfigFile, release: Loading, config_at: ConfigAt,
-         root: Path | None, resolve: Resolve,
+         root: "Path | None", resolve: Resolve,
          present: frozenset[str] | None = None) -> Reading:
     """``main`` and its imports as ``release`` loads them."""
     files, refusal = load_files(main, release, config_at, root, resolve, present)
@@ -136,7 +139,7 @@ def read(main: ConfigFile, release: Loading, config_at: ConfigAt,
     return reading
 
 
-def load_files(main: ConfigFile, release: Loading, config_at: ConfigAt, root: Path | None,
+def load_files(main: ConfigFile, release: Loading, config_at: ConfigAt, root: "Path | None",
                resolve: Resolve, present: frozenset[str] | None = None,
                ) -> tuple[list[ConfigFile], InputError | None]:
     """The files ``release`` loads, in its order, and the error that stops it, if any.
@@ -149,7 +152,8 @@ def load_files(main: ConfigFile, release: Loading, config_at: ConfigAt, root: Pa
     """
     files: list[ConfigFile] = []
     loaded: set[str] = set()
-    pending: deque[tuple[Path, ConfigFile | None]] = deque([(Path(placed(main)), None)])
+    # The main file by its placed path (only its key is needed); imports as Paths.
+    pending: deque[tuple[Path | str, ConfigFile | None]] = deque([(placed(main), None)])
     while pending:
         path, importer = pending.popleft()
         key = path_key(path)
@@ -186,7 +190,7 @@ def load_files(main: ConfigFile, release: Loading, config_at: ConfigAt, root: Pa
     return files, None
 
 
-def _imports(config: ConfigFile, release: Loading, resolve: Resolve) -> list[Path]:
+def _imports(config: ConfigFile, release: Loading, resolve: Resolve) -> "list[Path]":
     """The paths ``config`` imports, as ``release`` resolves them (``resolveImports``)."""
     found: list[Path] = []
     for written in config.imports:
@@ -206,7 +210,7 @@ def _refused(importer: ConfigFile, why: str) -> InputError:
     return InputError(importer.path, _imports_line(importer), why)
 
 
-def _shown(path: Path, root: Path | None) -> str:
+def _shown(path: "Path", root: "Path | None") -> str:
     if root is None:
         return str(path)
     try:

@@ -6,11 +6,10 @@ in ``nodes.py`` only collects what the formats return and attaches settings that
 configure no runtime of their own (kubelet flags, kubeadm's) to the node's runtime.
 """
 
-
 import os
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from packaging.version import Version
 
@@ -19,10 +18,13 @@ from pauselint.model import Component, ConfigFile, InputError, NodeFacts, Role, 
 from pauselint.records import NamedTuple
 from pauselint.sources.kinds import InputType
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 # Reads a file found through a reference (an import) that was not among the inputs.
-ImportLoader = Callable[[Path], ConfigFile | None]
+ImportLoader = Callable[["Path"], ConfigFile | None]
 # The same, told which kind to read the file as (the referencing format knows).
-ReferenceLoader = Callable[[Path, InputType], ConfigFile | None]
+ReferenceLoader = Callable[["Path", InputType], ConfigFile | None]
 
 
 class LayerContext(NamedTuple):
@@ -36,7 +38,7 @@ class LayerContext(NamedTuple):
     """
 
     load: ReferenceLoader
-    root: Path | None
+    root: "Path | None"
     versions: Mapping[Component, Version] = MappingProxyType({})
     table: CompatTable | None = None
     present: frozenset[str] | None = None
@@ -57,7 +59,7 @@ class Layered(NamedTuple):
     errors: tuple[InputError, ...] = ()
 
 
-def path_key(path: str | Path) -> str:
+def path_key(path: "str | Path") -> str:
     """One spelling per file as written (no symlinks resolved, like containerd);
     abspath() normalises too."""
     return os.path.abspath(path)

@@ -29,9 +29,12 @@ import os
 import posixpath
 import re
 import stat
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pauselint.records import NamedTuple
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # A real config imports a handful of drop-ins at most; 64 leaves ample room and still
 # stops `/usr/*/*/*/*` at once.
@@ -45,16 +48,18 @@ MAX_GLOB_ENTRIES = 10_000
 class Resolved(NamedTuple):
     """The files a written path names on the node, or why none is read."""
 
-    paths: list[Path]
+    paths: "list[Path]"
     problem: str | None = None
 
 
-def node_path(written: str, importer: str, root: Path | None) -> Path:
+def node_path(written: str, importer: str, root: "Path | None") -> "Path":
     """Where ``written`` (in the file at ``importer``) lies, lexically, inside ``root``.
 
     Relative paths are relative to the importing file's folder; ``..`` never climbs
     above the root, as on the node itself.
     """
+    from pathlib import Path  # on first use: most runs resolve no path (startup cost)
+
     if root is None:
         base = written if written.startswith("/") else os.path.join(
             os.path.dirname(os.path.abspath(importer)), written)
@@ -69,7 +74,7 @@ def node_path(written: str, importer: str, root: Path | None) -> Path:
     return Path(root, *[part for part in inside.split("/") if part])
 
 
-def escapes_root(path: str | Path, root: str | Path | None) -> bool:
+def escapes_root(path: "str | Path", root: "str | Path | None") -> bool:
     """Whether ``path``, symlinks followed, ends outside ``root``."""
     if root is None:
         return False
@@ -108,7 +113,7 @@ def _plainly_inside(path: str, root: str) -> bool:
     return True
 
 
-def resolve_written(written: str, importer: str, root: Path | None, *,
+def resolve_written(written: str, importer: str, root: "Path | None", *,
                     globs: bool = False, present: frozenset[str] | None = None) -> Resolved:
     """The files ``written`` names inside the node root (one, or a glob's matches).
 
@@ -133,11 +138,12 @@ def resolve_written(written: str, importer: str, root: Path | None, *,
     return _glob(written, target, root)
 
 
-def _among(written: str, target: Path, present: frozenset[str], globs: bool) -> Resolved:
+def _among(written: str, target: "Path", present: frozenset[str], globs: bool) -> Resolved:
     """``target`` resolved among ``present`` node paths: a glob matched as Go's
     filepath.Glob matches (component by component, each folder's names in byte order)."""
     if not (globs and "*" in written):
         return Resolved([target])
+    from pathlib import Path
     try:
         matchers = [_component_matcher(part) for part in target.parts[1:]]
     except _BadPattern:
@@ -159,15 +165,17 @@ def _among(written: str, target: Path, present: frozenset[str], globs: bool) -> 
     return Resolved([Path("/", *parts) for parts in matched])
 
 
-def _shown(path: str, root: Path | None) -> str:
+def _shown(path: str, root: "Path | None") -> str:
     """``path`` as the node sees it: from the node's ``/`` when there is a root."""
     if root is None:
         return path
     return "/" + os.path.relpath(path, root).replace(os.sep, "/")
 
 
-def _glob(written: str, target: Path, root: Path | None) -> Resolved:
+def _glob(written: str, target: "Path", root: "Path | None") -> Resolved:
     """Go's filepath.Glob of ``target`` (``written`` placed in the node), bounded."""
+    from pathlib import Path
+
     base = str(root) if root is not None else target.anchor
     parts = target.relative_to(base).parts
     try:

@@ -23,7 +23,6 @@ import importlib
 import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from pauselint.lazy_re import LazyPattern
@@ -32,6 +31,8 @@ from pauselint.records import NamedTuple
 from pauselint.sources.kinds import InputType
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from pauselint.inputs import InputFile
 
 # Enough to reach the first tables of a fully commented crio.conf (its [crio]
@@ -57,7 +58,7 @@ class ReadContext(NamedTuple):
     absolute paths resolve.
     """
 
-    root: Path | None
+    root: "Path | None"
     inputs: Sequence["InputFile"]
     load: Callable[[str], "InputFile"]
 
@@ -318,6 +319,8 @@ def is_documentation(path: str) -> bool:
 
 def _name_parts(path: str) -> tuple[str, list[str]]:
     """A path's lower-case file name and parent folders, as name rules take them."""
+    from pathlib import PurePath  # only for a file its content did not tell
+
     pure = PurePath(path.replace("\\", "/"))
     return pure.name.lower(), [part.lower() for part in pure.parent.parts]
 
@@ -405,8 +408,8 @@ def layer_function(target: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), function)
 
 
-def references_of(config: ConfigFile, kind: InputType | str, root: Path | None,
-                  errors: list[Any]) -> Sequence[Path]:
+def references_of(config: ConfigFile, kind: InputType | str, root: "Path | None",
+                  errors: list[Any]) -> "Sequence[Path]":
     """The files ``config`` (read as ``kind``) names, resolved; () for a kind naming none."""
     entry = format_for(kind)
     if entry.references is None:
