@@ -179,8 +179,8 @@ def test_missing_table_is_a_compat_error(tmp_path: Path) -> None:
         load_table(str(tmp_path / "nope.yaml"))
 
 
-def test_a_stale_json_copy_is_ignored_and_a_matching_one_used(tmp_path: Path) -> None:
-    import json
+def test_a_stale_built_copy_is_ignored_and_a_matching_one_used(tmp_path: Path) -> None:
+    import marshal
     import zlib
 
     yaml_path = tmp_path / "compat.yaml"
@@ -189,11 +189,36 @@ def test_a_stale_json_copy_is_ignored_and_a_matching_one_used(tmp_path: Path) ->
     digest = [zlib.crc32(raw), len(raw)]
     changed = copy.deepcopy(RAW)
     changed["table"]["date"] = "2000-01-01"
-    (tmp_path / "compat.json").write_text(json.dumps({"source_crc32": digest, "table": changed}))
+    built = tmp_path / "compat.marshal"
+    built.write_bytes(marshal.dumps({"source_crc32": digest, "table": changed}, 4))
     assert load_table(str(yaml_path)).date == "2000-01-01"  # the copy was used
-    (tmp_path / "compat.json").write_text(json.dumps({"source_crc32": [0, 0], "table": changed}))
+    built.write_bytes(marshal.dumps({"source_crc32": [0, 0], "table": changed}, 4))
     load_table.cache_clear()
     assert load_table(str(yaml_path)).date == RAW["table"]["date"]  # stale copy ignored
+
+
+@pytest.mark.parametrize("content", [
+    b"", b"\x00\x01garbage", b"{", b"\xe9" * 40,  # not marshal data, or cut short
+    None,  # a list where the build writes a dict
+])
+def test_an_unreadable_built_copy_falls_back_to_the_yaml(tmp_path: Path,
+                                                        content: bytes | None) -> None:
+    import marshal
+
+    yaml_path = tmp_path / "compat.yaml"
+    yaml_path.write_bytes(table_path().read_bytes())
+    (tmp_path / "compat.marshal").write_bytes(
+        marshal.dumps([1, 2], 4) if content is None else content)
+    load_table.cache_clear()
+    assert load_table(str(yaml_path)).date == RAW["table"]["date"]
+
+
+@pytest.mark.parametrize("name", ["compat.yaml", "table", "a.b.yaml", ".hidden", "x.",
+                                  "dir.v1/table", "dir.v1/t.yml", "/abs/compat.yaml"])
+def test_the_built_copy_sits_where_with_suffix_puts_it(name: str) -> None:
+    from pauselint.compat import built_copy
+
+    assert built_copy(name) == str(Path(name).with_suffix(".marshal"))
 
 
 def test_overlay_adds_a_private_registry_and_mirror() -> None:

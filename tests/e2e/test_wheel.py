@@ -38,10 +38,18 @@ def test_wheel_installs_and_runs_from_elsewhere(tmp_path: Path) -> None:
     located = subprocess.run([str(py), "-c", "import pauselint.compat as c; print(c.table_path())"],
                              cwd=elsewhere, capture_output=True, text=True, env=env, check=True)
     assert str(env_dir) in located.stdout and "site-packages" in located.stdout
-    # The JSON copy made at build time holds exactly the YAML's data.
+    # The copy made at build time holds exactly the YAML's data, and it is what a run
+    # reads: loading the table imports neither yaml nor json.
     compared = subprocess.run(
         [str(py), "-c",
-         "import json, yaml, pauselint.compat as c; p = c.table_path(); "
-         "print(json.loads(p.with_suffix('.json').read_text())['table'] == yaml.safe_load(p.read_text()))"],
+         "import marshal, yaml, pauselint.compat as c; p = str(c.table_path()); "
+         "built = marshal.loads(open(c.built_copy(p), 'rb').read())['table']; "
+         "print(built == yaml.safe_load(open(p, encoding='utf-8').read()))"],
         cwd=elsewhere, capture_output=True, text=True, env=env, check=True)
     assert compared.stdout.strip() == "True"
+    loaded = subprocess.run(
+        [str(py), "-c",
+         "import sys, pauselint.compat as c; c.load_table(); "
+         "print('yaml' in sys.modules, 'json' in sys.modules)"],
+        cwd=elsewhere, capture_output=True, text=True, env=env, check=True)
+    assert loaded.stdout.strip() == "False False"

@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pauselint.report import escaping
 from pauselint.report.escaping import dump_json, indented_json
 
 SCALARS = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True)
@@ -68,7 +67,7 @@ def test_the_pure_python_encoder_is_not_used(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_without_the_c_accelerator_json_dumps_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(escaping, "c_make_encoder", None)
+    monkeypatch.setattr(json.encoder, "c_make_encoder", None)
     document = {"a": [1, {"b": "é"}]}
     assert indented_json(document) == reference(document)
     assert indented_json(document, "\n") == reference(document) + "\n"

@@ -27,10 +27,8 @@ inside a report, so a new field is covered without anyone remembering to escape 
 from __future__ import annotations
 
 import enum
-import json
 import re
 from collections.abc import Callable
-from json.encoder import c_make_encoder, encode_basestring
 from typing import Any, TypeVar
 
 from pauselint.lazy_re import LazyPattern
@@ -151,6 +149,11 @@ def indented_json(document: Any, end: str = "") -> str:
     only the few containers above those are walked here. Keys and scalars are
     written by the same C code either way, so the bytes are the same.
     """
+    # json is imported here, by the formats that write it: the text report a hook
+    # prints never needs it (~5 M instructions of start-up).
+    import json
+    from json.encoder import c_make_encoder, encode_basestring
+
     if c_make_encoder is None:  # an interpreter without the C accelerator
         return json.dumps(document, indent=2, ensure_ascii=False) + end
     encoders: dict[int, Callable[[Any, int], Any]] = {}
@@ -198,6 +201,8 @@ def indented_json(document: Any, end: str = "") -> str:
 
 def _key(key: Any) -> str:
     """A dict key as json.dumps turns it into a string (it accepts these five kinds)."""
+    import json
+
     if isinstance(key, str):
         return key
     if isinstance(key, float):
