@@ -25,7 +25,11 @@ class BuildPyWithCompatTable(build_py):
     def run(self) -> None:
         super().run()
         target = Path(self.build_lib) / "pauselint" / "data"
-        target.mkdir(parents=True, exist_ok=True)
+        # This step owns the folder (src/pauselint has no data/ of its own), and empties
+        # it first: setuptools reuses build/, which would otherwise ship what an earlier
+        # build wrote there, such as the compat.json builds before this one made.
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
         source = HERE / "data" / "compat.yaml"
         shutil.copyfile(source, target / "compat.yaml")
         raw = source.read_bytes()
