@@ -47,6 +47,8 @@ def loaded_by_check(path: Path) -> list[str]:
         top = name.split(".")[0]
         if top in sys.stdlib_module_names or name.startswith(_ENVIRONMENT):
             continue
+        if top == "tomli" and sys.version_info < (3, 11):
+            continue  # tomllib's backport: the standard library's part on 3.10
         names.add(name if top == "pauselint" else top)
     return sorted(names)
 
