@@ -14,6 +14,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pauselint.sources import registry
 from pauselint.sources.detect import InputType, detect_type
@@ -192,3 +194,21 @@ def test_format_for_sees_a_format_put_in_front_and_forgets_it_after(
         assert registry.format_for(InputType.CONTAINERD, text) is front
         assert registry.format_for(InputType.CONTAINERD, "version = 2\n") is plain
     assert registry.format_for(InputType.CONTAINERD, text) is plain
+
+
+_PART = st.sampled_from(["", ".", "..", "a", "Kubelet", "config.toml", "etc", " x", "é"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PART, max_size=6), st.sampled_from(["", "/", "//", "///", "\\", "\\\\"]),
+       st.sampled_from(["/", "\\", "//"]), st.sampled_from(["", "/", "\\"]))
+def test_name_parts_split_as_pure_posix_path_splits(parts: list[str], lead: str, sep: str,
+                                                    tail: str) -> None:
+    """_name_parts splits paths itself (pathlib costs start-up); it must agree with
+    PurePosixPath on the name and the parent's parts, roots and odd separators too."""
+    from pathlib import PurePosixPath
+
+    path = lead + sep.join(parts) + tail
+    pure = PurePosixPath(path.replace("\\", "/"))
+    expected = (pure.name.lower(), [part.lower() for part in pure.parent.parts])
+    assert registry._name_parts(path) == expected, path

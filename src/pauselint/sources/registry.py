@@ -21,6 +21,7 @@ A format's module provides (names as given in its entry):
 
 import importlib
 import itertools
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -318,11 +319,26 @@ def is_documentation(path: str) -> bool:
 
 
 def _name_parts(path: str) -> tuple[str, list[str]]:
-    """A path's lower-case file name and parent folders, as name rules take them."""
-    from pathlib import PurePath  # only for a file its content did not tell
+    """A path's lower-case file name and parent folders, as name rules take them.
 
-    pure = PurePath(path.replace("\\", "/"))
-    return pure.name.lower(), [part.lower() for part in pure.parent.parts]
+    They are ``PurePath``'s ``name`` and ``parent.parts``, split here as pathlib
+    splits a POSIX path (the root first, ``//`` kept as POSIX allows, empty and ``.``
+    parts dropped): a run that tells files by name would otherwise import pathlib
+    for this alone, ~16 M instructions of start-up. tests/sources/test_registry.py
+    checks it against PurePosixPath.
+    """
+    text = path.replace("\\", "/")
+    if os.name != "posix":  # a drive or a share is pathlib's to split
+        from pathlib import PurePath
+
+        pure = PurePath(text)
+        return pure.name.lower(), [part.lower() for part in pure.parent.parts]
+    root = ""
+    if text.startswith("/"):
+        root = "//" if text.startswith("//") and not text.startswith("///") else "/"
+    parts = [part for part in text.split("/") if part and part != "."]
+    folders = ([root] if root else []) + parts[:-1]
+    return (parts[-1].lower() if parts else ""), [part.lower() for part in folders]
 
 
 def _is_containerd_main(name: str, parents: list[str]) -> bool:
