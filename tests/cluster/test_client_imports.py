@@ -18,7 +18,8 @@ READ = """
 import json, sys
 from pauselint.sources.cluster import read_clusters
 [facts] = read_clusters(kubeconfig=sys.argv[1])
-loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("kubernetes", "pydantic"))
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in (
+    "kubernetes", "pydantic", "requests", "requests_oauthlib", "oauthlib"))
 print(json.dumps({"nodes": len(facts.nodes), "errors": list(facts.errors), "loaded": loaded}))
 """
 
@@ -62,6 +63,8 @@ def test_reading_a_cluster_loads_no_model_and_no_unused_subpackage(
                                                    "kubernetes.leaderelection", "pydantic"))}
     # The placeholder packages are gone again once the parts are loaded.
     assert "kubernetes" not in loaded and "kubernetes.client" not in loaded
+    # Nor did the OIDC refresh pauselint replaces bring its HTTP stack along.
+    assert not {m for m in loaded if m.startswith(("requests", "oauthlib"))}, loaded
 
 
 def test_the_whole_client_still_imports_afterwards_and_shares_the_modules(
@@ -71,6 +74,32 @@ def test_the_whole_client_still_imports_afterwards_and_shares_the_modules(
 
     assert _python(THEN_WHOLE_CLIENT, str(config)).split() == [
         "3", "CoreV1Api", "load_kube_config"]
+
+
+OIDC_LIBRARIES_ON_USE = """
+import sys
+from pauselint.sources.cluster import read_clusters
+[facts] = read_clusters(kubeconfig=sys.argv[1])
+from kubernetes.config import kube_config
+assert "oauthlib" not in sys.modules and "requests_oauthlib" not in sys.modules
+# What the client's own OIDC refresh reads, read as it would: the real things.
+from oauthlib.oauth2.rfc6749.errors import InvalidClientIdError
+assert kube_config.oauthlib.oauth2.rfc6749.errors.InvalidClientIdError is InvalidClientIdError
+import requests_oauthlib
+session = kube_config.OAuth2Session(client_id="pauselint")
+assert type(session) is requests_oauthlib.OAuth2Session
+print(len(facts.nodes), type(session).__name__)
+"""
+
+
+def test_the_client_s_oidc_refresh_still_finds_its_libraries(
+        kube_api: KubeAPI, tmp_path: Path) -> None:
+    """kube_config's imports for its OIDC refresh are stand-ins while it loads (that
+    refresh is replaced here); anything of them used later is the real module's."""
+    kube_api.set_nodes(fleet(2))
+    config = kube_api.write_kubeconfig(tmp_path / "kubeconfig")
+
+    assert _python(OIDC_LIBRARIES_ON_USE, str(config)).split() == ["2", "OAuth2Session"]
 
 
 def test_requests_carry_the_client_user_agent_and_the_token(
