@@ -38,6 +38,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 import venv
@@ -166,12 +167,23 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 def install_wheel(checkout: Path, tmp: Path) -> list[str]:
     """Build ``checkout``'s wheel and install it in a fresh venv, as users get it;
-    dependencies come from this interpreter's site-packages."""
+    dependencies come from this interpreter's site-packages.
+
+    They are named by a ``.pth`` line, not reached with ``system_site_packages``:
+    that adds the *base* interpreter's site-packages, whose own ``.pth`` files then
+    run at every start-up of the floor and of pauselint alike. One on a sandboxed
+    machine imported certifi, and with it pathlib, into both, which no user's run
+    does and which hid what keeping pathlib off check's path saves."""
     dist = tmp / "dist"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w",
                     str(dist), str(checkout)], check=True, env=ENV)
-    venv.EnvBuilder(with_pip=True, system_site_packages=True).create(tmp / "venv")
+    venv.EnvBuilder(with_pip=True).create(tmp / "venv")
     python = tmp / "venv" / "bin" / "python"
+    own = subprocess.run([str(python), "-c",
+                          "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                         check=True, env=ENV, capture_output=True, text=True).stdout.strip()
+    ours = dict.fromkeys([sysconfig.get_path("purelib"), sysconfig.get_path("platlib")])
+    Path(own, "_bench_dependencies.pth").write_text("".join(f"{path}\n" for path in ours))
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps",
                     *map(str, dist.glob("pauselint-*.whl"))], check=True, env=ENV)
     return [str(tmp / "venv" / "bin" / "pauselint")]
