@@ -18,7 +18,8 @@ from pathlib import Path
 
 LIST = Path(__file__).resolve().parent / "data" / "check_modules.txt"
 
-_RUN = r'''
+# `pauselint check` on the file named by argv[1], in the process that then reports.
+_CHECK = r'''
 import sys
 from pauselint.cli import run
 sys.argv = ["pauselint", "check", "--no-config", sys.argv[1]]
@@ -26,12 +27,18 @@ try:
     run()
 except SystemExit:
     pass
+'''
+_RUN = _CHECK + r'''
 for name in sorted(sys.modules):
     print(name, file=sys.stderr)
 '''
 # Put there by the interpreter or the virtual environment, not by pauselint.
 _ENVIRONMENT = ("__main__", "_distutils_hack", "cython_runtime", "_cython_", "sitecustomize",
                 "_virtualenv")
+
+
+def _listed(path: Path) -> list[str]:
+    return [line for line in path.read_text().splitlines() if line and not line.startswith("#")]
 
 
 def all_loaded_by_check(path: Path) -> list[str]:
@@ -53,18 +60,26 @@ def loaded_by_check(path: Path) -> list[str]:
     return sorted(names)
 
 
-def test_check_on_one_containerd_file_loads_only_the_listed_modules(tmp_path: Path) -> None:
-    config = tmp_path / "config.toml"
+def _one_containerd_file(folder: Path) -> Path:
+    config = folder / "config.toml"
     config.write_text('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
                       'sandbox_image = "registry.k8s.io/pause:3.10"\n')
-    loaded = loaded_by_check(config)
-    listed = [line for line in LIST.read_text().splitlines()
-              if line and not line.startswith("#")]
-    assert "pauselint.engine" in loaded  # the run really checked the file
-    new, gone = sorted(set(loaded) - set(listed)), sorted(set(listed) - set(loaded))
+    return config
+
+
+def _assert_as_listed(found: list[str], listing: Path, does: str) -> None:
+    """``found`` is exactly what ``listing`` lists, or the message says what to change."""
+    listed = _listed(listing)
+    new, gone = sorted(set(found) - set(listed)), sorted(set(listed) - set(found))
     assert not new and not gone, (
-        f"check now loads {new} and no longer loads {gone}: if that is meant, update "
-        f"{LIST.name} and say why in the commit")
+        f"check now {does} {new} and no longer {does} {gone}: if that is meant, update "
+        f"{listing.name} and say why in the commit")
+
+
+def test_check_on_one_containerd_file_loads_only_the_listed_modules(tmp_path: Path) -> None:
+    loaded = loaded_by_check(_one_containerd_file(tmp_path))
+    assert "pauselint.engine" in loaded  # the run really checked the file
+    _assert_as_listed(loaded, LIST, "loads")
 
 
 # Standard-library modules pauselint used to import on this path for little: kept off
@@ -97,16 +112,9 @@ def test_check_on_one_containerd_file_stays_off_what_it_does_not_need(tmp_path: 
 
 PATTERNS = Path(__file__).resolve().parent / "data" / "check_patterns.txt"
 
-_PATTERNS_RUN = r'''
+_PATTERNS_RUN = _CHECK + r'''
 import re
-import sys
-from pauselint.cli import run
 from pauselint.lazy_re import LazyPattern
-sys.argv = ["pauselint", "check", "--no-config", sys.argv[1]]
-try:
-    run()
-except SystemExit:
-    pass
 for name, module in sorted(sys.modules.items()):
     if name.split(".")[0] != "pauselint":
         continue
@@ -127,16 +135,9 @@ def test_check_on_one_containerd_file_compiles_only_the_listed_patterns(
     on the commonest input are listed in ``tests/data/check_patterns.txt`` the same
     way: a module-level ``re.compile`` added on this path, or a ``LazyPattern`` that
     this run now compiles, fails here until the list is updated on purpose."""
-    config = tmp_path / "config.toml"
-    config.write_text('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
-                      'sandbox_image = "registry.k8s.io/pause:3.10"\n')
-    result = subprocess.run([sys.executable, "-c", _PATTERNS_RUN, str(config)],
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", _PATTERNS_RUN, str(_one_containerd_file(tmp_path))],
+        capture_output=True, text=True, timeout=60, check=False)
     compiled = result.stderr.split()
-    listed = [line for line in PATTERNS.read_text().splitlines()
-              if line and not line.startswith("#")]
     assert "pauselint.imageref._HOST_RE" in compiled  # the run really parsed the image
-    new, gone = sorted(set(compiled) - set(listed)), sorted(set(listed) - set(compiled))
-    assert not new and not gone, (
-        f"check now compiles {new} and no longer compiles {gone}: if that is meant, "
-        f"update {PATTERNS.name} and say why in the commit")
+    _assert_as_listed(compiled, PATTERNS, "compiles")
