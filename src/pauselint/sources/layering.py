@@ -6,6 +6,7 @@ in ``nodes.py`` only collects what the formats return and attaches settings that
 configure no runtime of their own (kubelet flags, kubeadm's) to the node's runtime.
 """
 
+
 import os
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType

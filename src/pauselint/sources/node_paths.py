@@ -144,6 +144,7 @@ def _among(written: str, target: "Path", present: frozenset[str], globs: bool) -
     if not (globs and "*" in written):
         return Resolved([target])
     from pathlib import Path
+
     try:
         matchers = [_component_matcher(part) for part in target.parts[1:]]
     except _BadPattern:
