@@ -5,6 +5,7 @@ Run from the repository root:
     python bench/check_bench.py [--runs 10] [--files 10000]
     python bench/check_bench.py --scale 1000,10000,50000,100000 --runs 3
     python bench/check_bench.py --against /path/to/other/checkout   # A/B two versions
+    python bench/check_bench.py --instructions   # also callgrind counts of the cold start
 
 Every figure comes from interleaved runs in fresh processes (floor, pauselint,
 floor, pauselint, ...), so a machine that gets busier slows both alike; read the
@@ -26,7 +27,7 @@ kubeadm-config.yaml. Per 10 files: 5 TOML, 2 YAML, 3 env/unit files the floor on
 reads. Pause tags vary so some nodes have findings.
 
 By default a wheel of this checkout is built and installed in a fresh virtual
-environment (byte-compiled, with the JSON table, as users get it); `--current`
+environment (byte-compiled, with the table's built copy, as users get it); `--current`
 times the pauselint on PATH instead. Numbers go in issue notes, not in tests.
 """
 
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -277,6 +279,42 @@ def interleaved(samples: Sequence[Sample], runs: int) -> None:
             sample.run_once()
 
 
+def collected(callgrind_stderr: str) -> int | None:
+    """The instruction count in callgrind's summary (``==PID== Collected : N``)."""
+    match = re.search(r"^==\d+== Collected : (\d+)$", callgrind_stderr, re.M)
+    return int(match.group(1)) if match else None
+
+
+def instructions(sample: Sample) -> int | None:
+    """User-space instructions of one run of ``sample`` under callgrind (hash seed
+    fixed), or None without valgrind. Unlike wall time they do not drift with the
+    machine's load, so they show a change smaller than its noise; they leave out
+    what the kernel does (opening and reading each module, page faults), which is
+    why a ratio of them comes out below the ratio of times."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    result = subprocess.run(
+        [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *sample.command],
+        capture_output=True, text=True, env={**sample.env, "PYTHONHASHSEED": "0"},
+        cwd=sample.cwd, check=False)
+    return collected(result.stderr)
+
+
+def report_instructions(samples: Sequence[Sample]) -> None:
+    """One callgrind run of each sample (the floor first), with the same ratios."""
+    counts = [instructions(sample) for sample in samples]
+    if any(count is None for count in counts):
+        print("instructions: valgrind is not installed (or gave no count)")
+        return
+    print("instructions, one callgrind run each (user space only):")
+    for sample, count in zip(samples, counts, strict=True):
+        ratio = f"  {count / counts[0]:5.2f}x floor" if sample is not samples[0] else ""
+        print(f"  {sample.label:<34} {count / 1e6:9.1f} M{ratio}")
+    if len(samples) == 3:
+        print(f"  this / other: {counts[2] / counts[1]:.3f}x")
+
+
 def report(title: str, samples: Sequence[Sample]) -> None:
     """Print ``samples`` (the floor first) under ``title``; with two installs, also
     the ratio of their medians, the figure an A/B comparison is for."""
@@ -303,12 +341,17 @@ def floor_python(installs: dict[str, list[str]]) -> str:
 
 def startup(installs: dict[str, list[str]], folder: Path, runs: int) -> list[Sample]:
     """Cold start: each install's ``check`` on one containerd file, interleaved with
-    the import floor."""
-    one = folder / "config.toml"
+    the import floor. Both run in a folder of their own, holding only that file:
+    ``check`` looks for a config from its working folder up, and the figure must not
+    depend on whether the folder the bench was started from has a pyproject.toml."""
+    alone = folder / "one"
+    alone.mkdir()
+    one = alone / "config.toml"
     one.write_text(CONTAINERD.format(tag="3.10"))
-    floor = Sample(f"floor: {START_FLOOR}", [floor_python(installs), "-c", START_FLOOR])
-    ours = [Sample(f"{label}check (1 file)", [*cmd, "check", "-k", "1.31", str(one)])
-            for label, cmd in installs.items()]
+    floor = Sample(f"floor: {START_FLOOR}", [floor_python(installs), "-c", START_FLOOR],
+                   cwd=alone)
+    ours = [Sample(f"{label}check (1 file)", [*cmd, "check", "-k", "1.31", str(one)],
+                   cwd=alone) for label, cmd in installs.items()]
     interleaved([floor, *ours], runs)
     return [floor, *ours]
 
@@ -365,6 +408,9 @@ def main() -> None:
     parser.add_argument("--against", metavar="CHECKOUT", type=Path,
                         help="also build and time another checkout (a worktree of the "
                              "session start), interleaved with this one")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count each cold start's instructions with valgrind's "
+                             "callgrind (steady where times are noisy)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -377,8 +423,10 @@ def main() -> None:
         if args.scale:
             scale(installs, folder, [int(n) for n in args.scale.split(",")], args.runs)
             return
-        report(f"cold start, {args.runs} interleaved runs (target: within 1.2x):",
-               startup(installs, folder, args.runs))
+        cold = startup(installs, folder, args.runs)
+        report(f"cold start, {args.runs} interleaved runs (target: within 1.2x):", cold)
+        if args.instructions:
+            report_instructions(cold)
         report(f"throughput, {args.files:,} files, {args.runs} interleaved runs "
                "(target: within 2x):", throughput(installs, folder, args.files, args.runs))
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
 import yaml
 
 try:
@@ -90,3 +92,30 @@ def test_the_bench_prints_both_floors_and_the_scaling_table() -> None:
     rows = run.stdout.splitlines()[2:]
     assert [row.split()[0] for row in rows] == ["10", "30"]
     assert all(re.search(r"[\d.]+x$", row) for row in rows), rows
+
+
+def test_the_instruction_count_is_read_from_callgrind_s_summary() -> None:
+    bench = _bench()
+    stderr = ("==4242== Callgrind, a call-graph generating cache profiler\n"
+              "==4242== Events    : Ir\n==4242== Collected : 311234567\n==4242== \n"
+              "==4242== I   refs:      311,234,567\n")
+    assert bench.collected(stderr) == 311_234_567
+    assert bench.collected("Collected : 12 (no pid prefix: not callgrind's summary)") is None
+
+
+def test_a_sample_s_instructions_are_counted_in_its_own_folder(tmp_path: Path) -> None:
+    """One real callgrind run a sample (skipped without valgrind): the count is the
+    command's, run in the sample's folder, not the bench's own."""
+    if shutil.which("valgrind") is None:
+        pytest.skip("valgrind is not installed")
+    bench = _bench()
+    (tmp_path / "marker").write_text("")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    # More work only where the marker is: the count must follow the sample's folder.
+    probe = [sys.executable, "-c",
+             "import os\nif os.path.exists('marker'):\n    import email.parser, json, decimal"]
+    there = bench.instructions(bench.Sample("there", probe, cwd=tmp_path))
+    not_there = bench.instructions(bench.Sample("not there", probe, cwd=elsewhere))
+    assert there is not None and not_there is not None
+    assert there > not_there * 1.2 > 0
