@@ -328,10 +328,10 @@ def report(title: str, samples: Sequence[Sample]) -> None:
 
 def floor_python(installs: dict[str, list[str]]) -> str:
     """The interpreter the floors run under: the one beside the (first) pauselint
-    timed, so both pay the same site start-up. A venv made with system site-packages
-    runs that site's .pth files, which a bare ``sys.executable`` venv may not: timed
-    under different interpreters, the floor measured ~12 ms less than pauselint pays
-    before its first import."""
+    timed, so both pay the same site start-up (with ``--current``, a venv made with
+    system site-packages runs that site's .pth files, which a bare ``sys.executable``
+    venv may not: timed under different interpreters, the floor measured ~12 ms less
+    than pauselint pays before its first import)."""
     for command in installs.values():
         beside = Path(command[0]).with_name("python")
         if len(command) == 1 and beside.is_file():

@@ -957,12 +957,9 @@ def _shipped_table() -> str:
 
 
 def built_copy(target: str) -> str:
-    """Where the build puts the parsed copy of the table at ``target``: its suffix
-    replaced by ``.marshal``, as ``Path.with_suffix`` replaces one."""
-    folder, name = os.path.split(target)
-    dot = name.rfind(".")
-    stem = name[:dot] if 0 < dot < len(name) - 1 else name
-    return os.path.join(folder, stem + ".marshal")
+    """Where the build puts the parsed copy of the table at ``target``: beside it,
+    its suffix replaced by ``.marshal`` (setup.py writes compat.marshal)."""
+    return os.path.splitext(target)[0] + ".marshal"
 
 
 def _read_raw(target: str) -> Any:
