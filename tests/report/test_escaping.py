@@ -167,6 +167,20 @@ def test_json_and_sarif_are_valid_utf8_with_undecodable_names() -> None:
     assert doc["findings"][1]["node"] == "worker\r\u202e1"  # lossless through JSON escapes
 
 
+def test_json_and_sarif_escape_del_in_a_report_that_is_otherwise_ascii() -> None:
+    # DEL is ASCII, and json.dumps leaves it raw: an all-ASCII report once kept it so.
+    finding = HOSTILE_FILE._replace(location=Location("a\x7fb.toml", 3, 17),
+                                    message="k8s.gcr.io\x7f is frozen")
+    report = Report(findings=[finding], inputs=1)
+    json_text = render_json(report, tool_version="0", table_date="d")
+    sarif_text = render_sarif(report, tool_version="0", table_date="d", rules=RULES)
+    for text in (json_text, sarif_text):
+        assert "\x7f" not in text and "k8s.gcr.io\\u007f is frozen" in text
+    assert json.loads(json_text)["findings"][0]["path"] == "a\x7fb.toml"
+    assert json.loads(sarif_text)["runs"][0]["results"][0]["message"]["text"].startswith(
+        "k8s.gcr.io\x7f is frozen")
+
+
 def test_sarif_fingerprint_of_an_undecodable_name_is_stable() -> None:
     plain = HOSTILE_FILE._replace(location=Location("cafe.toml", 3, 17))
     # It raised UnicodeEncodeError before; now it is a function of the real bytes.

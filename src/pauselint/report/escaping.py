@@ -119,7 +119,7 @@ def dump_json(document: Any) -> str:
     # The newline is written with the document's last line: text + "\n" would copy the
     # whole text once more (5.5 MB at 10,000 files, held twice at the peak).
     text = indented_json(document, "\n")
-    if text.isascii():  # the usual case: nothing below can apply (C0 is escaped)
+    if text.isascii() and "\x7f" not in text:  # the usual case: json escaped C0 itself
         return text
     if _UNDECODABLE.search(text):
         text = indented_json(escape_strings(document, undecodable_escaped), "\n")
