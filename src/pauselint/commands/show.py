@@ -100,6 +100,6 @@ def _write(text: str, output_path: str | None, gathered, entries: list[dict]) ->
         raise Fatal(f"--output-file {output_path}{same} is one of the inputs: not written, "
                     f"choose another file")
     try:
-        write_report(output_path, text.encode("utf-8"))
+        write_report(output_path, [text.encode("utf-8")])
     except OSError as exc:
         raise Fatal(f"cannot write {output_path}: {exc.strerror or exc}") from None

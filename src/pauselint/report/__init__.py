@@ -7,6 +7,7 @@ how input strings are shown in every format is escaping.py's.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 from pauselint.model import Report, Skip
 
@@ -21,27 +22,37 @@ SHOWN_NODES = 5
 def render(report: Report, output_format: str, *, tool_version: str, table_date: str,
            color: bool = False, quiet: bool = False) -> str:
     """Render ``report`` in one of FORMATS (reporters are imported on use)."""
-    if output_format == "json":
-        from pauselint.report.json_report import render_json
+    return "".join(render_chunks(report, output_format, tool_version=tool_version,
+                                 table_date=table_date, color=color, quiet=quiet))
 
-        return render_json(report, tool_version=tool_version, table_date=table_date)
+
+def render_chunks(report: Report, output_format: str, *, tool_version: str,
+                  table_date: str, color: bool = False, quiet: bool = False) -> Iterator[str]:
+    """:func:`render`'s text in the pieces its reporter makes: JSON and SARIF a
+    finding or a node at a time, so a big report is written while it is made; the
+    other formats, whose reports are small or built line by line, in one piece."""
+    if output_format == "json":
+        from pauselint.report.json_report import json_chunks
+
+        return json_chunks(report, tool_version=tool_version, table_date=table_date)
     if output_format == "sarif":
-        from pauselint.report.sarif import render_sarif
+        from pauselint.report.sarif import sarif_chunks
         from pauselint.rules import RULES
 
-        return render_sarif(report, tool_version=tool_version, table_date=table_date,
+        return sarif_chunks(report, tool_version=tool_version, table_date=table_date,
                             rules=RULES)
     if output_format == "github":
         from pauselint.report.github import render_github
 
-        return render_github(report)
+        return iter((render_github(report),))
     if output_format == "openmetrics":
         from pauselint.report.openmetrics import render_openmetrics
 
-        return render_openmetrics(report, tool_version=tool_version, table_date=table_date)
+        return iter((render_openmetrics(report, tool_version=tool_version,
+                                        table_date=table_date),))
     from pauselint.report.text import render_text
 
-    return render_text(report, color=color, quiet=quiet)
+    return iter((render_text(report, color=color, quiet=quiet),))
 
 
 def unique_skips(skips: list[Skip]) -> list[Skip]:

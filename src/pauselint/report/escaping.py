@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from pauselint.lazy_re import LazyPattern
@@ -111,19 +111,31 @@ def json_controls_escaped(document: str) -> str:
 
 def dump_json(document: Any) -> str:
     """``document`` as indented JSON (trailing newline) that is always valid UTF-8 and
-    safe to ``cat``: undecodable bytes in the shown form, controls as JSON escapes.
+    safe to ``cat``: undecodable bytes in the shown form, controls as JSON escapes."""
+    return "".join(dump_json_chunks(document))
 
-    The document is walked only when its text holds a lone surrogate, and an ASCII
-    text is not even scanned: a clean 20,000-finding report costs nothing extra.
+
+def dump_json_chunks(document: Any, levels: int = 2) -> Iterator[str]:
+    """:func:`dump_json`'s text, a piece at a time (see :func:`indented_json_chunks`),
+    so a report can be written while it is made rather than held whole.
+
+    An ASCII piece with no DEL (nearly every one) is passed on without a scan. Lone
+    surrogates and the controls json.dumps leaves raw occur only inside JSON strings,
+    so each is replaced in the text where it stands: a surrogate by its shown form as
+    JSON writes that form (backslash doubled), exactly what escaping every string
+    before encoding it gave.
     """
-    # The newline is written with the document's last line: text + "\n" would copy the
-    # whole text once more (5.5 MB at 10,000 files, held twice at the peak).
-    text = indented_json(document, "\n")
-    if text.isascii() and "\x7f" not in text:  # the usual case: json escaped C0 itself
-        return text
-    if _UNDECODABLE.search(text):
-        text = indented_json(escape_strings(document, undecodable_escaped), "\n")
-    return json_controls_escaped(text)  # the newline is no control it escapes
+    for chunk in indented_json_chunks(document, "\n", levels):
+        if chunk.isascii() and "\x7f" not in chunk:
+            yield chunk
+            continue
+        if _UNDECODABLE.search(chunk):
+            chunk = _UNDECODABLE.sub(_shown_in_json, chunk)
+        yield json_controls_escaped(chunk)
+
+
+def _shown_in_json(match: re.Match[str]) -> str:
+    return _shown(match).replace("\\", "\\\\")
 
 
 # What json.dumps writes without looking inside: a container holding only these (or
@@ -131,23 +143,29 @@ def dump_json(document: Any) -> str:
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _CONTAINERS = (dict, list, tuple)
 _INDENT = "  "
-
-
 def _unencodable(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def indented_json(document: Any, end: str = "") -> str:
-    """Exactly ``json.dumps(document, indent=2, ensure_ascii=False) + end``, written by
-    the C encoder (``end`` in the same string, not a copy of it).
+    """Exactly ``json.dumps(document, indent=2, ensure_ascii=False) + end``."""
+    return "".join(indented_json_chunks(document, end))
 
-    Python's json drops to its pure-Python encoder whenever ``indent`` is given: a
-    generator step per value, most of the JSON report's cost on a big run. Its C
-    encoder ignores ``indent`` but takes any item separator, so a container with no
-    non-empty container inside (a finding, a file entry, a location) is written in
-    one C call whose separator carries the newline and the indentation of its level;
-    only the few containers above those are walked here. Keys and scalars are
-    written by the same C code either way, so the bytes are the same.
+
+def indented_json_chunks(document: Any, end: str = "", levels: int = 2) -> Iterator[str]:
+    """:func:`indented_json`'s text in pieces: containers in the top ``levels`` a key
+    or an item at a time, everything deeper whole. The default fits a report whose
+    lists (findings, nodes) are right under its top: each piece is then one finding
+    or one node, few enough that writing them one by one costs little.
+
+    The text is written by the C encoder. Python's json drops to its pure-Python
+    encoder whenever ``indent`` is given: a generator step per value, most of the JSON
+    report's cost on a big run. Its C encoder ignores ``indent`` but takes any item
+    separator, so a container with no non-empty container inside (a finding, a file
+    entry, a location) is written in one C call whose separator carries the newline
+    and the indentation of its level; only the few containers above those are walked
+    here. Keys and scalars are written by the same C code either way, so the bytes
+    are the same.
     """
     # json is imported here, by the formats that write it: the text report a hook
     # prints never needs it (~5 M instructions of start-up).
@@ -155,7 +173,8 @@ def indented_json(document: Any, end: str = "") -> str:
     from json.encoder import c_make_encoder, encode_basestring
 
     if c_make_encoder is None:  # an interpreter without the C accelerator
-        return json.dumps(document, indent=2, ensure_ascii=False) + end
+        yield json.dumps(document, indent=2, ensure_ascii=False) + end
+        return
     encoders: dict[int, Callable[[Any, int], Any]] = {}
 
     def flat(value: Any, level: int) -> str:
@@ -166,20 +185,33 @@ def indented_json(document: Any, end: str = "") -> str:
                 ",\n" + _INDENT * (level + 1), False, False, True)
         return "".join(encoder(value, 0))
 
-    def write(value: Any, level: int, end: str = "") -> str:
+    def is_flat(value: Any) -> bool:
+        """Whether the C encoder writes ``value`` whole: a scalar, an empty container,
+        or one holding only those."""
         if not isinstance(value, _CONTAINERS) or not value:
-            return flat(value, level) + end
+            return True
         items = value.values() if isinstance(value, dict) else value
-        if _SCALARS.issuperset(map(type, items)) or all(
-                type(item) in _SCALARS or (isinstance(item, _CONTAINERS) and not item)
-                for item in items):
-            text = flat(value, level)
-            return (f"{text[0]}\n{_INDENT * (level + 1)}{text[1:-1]}\n{_INDENT * level}"
-                    f"{text[-1]}{end}")
+        return _SCALARS.issuperset(map(type, items)) or all(
+            type(item) in _SCALARS or (isinstance(item, _CONTAINERS) and not item)
+            for item in items)
+
+    def write_flat(value: Any, level: int, end: str) -> str:
+        text = flat(value, level)
+        if not isinstance(value, _CONTAINERS) or not value:
+            return text + end
+        return (f"{text[0]}\n{_INDENT * (level + 1)}{text[1:-1]}\n{_INDENT * level}"
+                f"{text[-1]}{end}")
+
+    def key_text(key: Any) -> str:
+        return encode_basestring(key if type(key) is str else _key(key))
+
+    def write(value: Any, level: int, end: str = "") -> str:
+        if is_flat(value):
+            return write_flat(value, level, end)
         inner = "\n" + _INDENT * (level + 1)
         if isinstance(value, dict):
             # Strings, most of the scalars here, go straight to the C function.
-            parts = [f"{encode_basestring(key if type(key) is str else _key(key))}: "
+            parts = [f"{key_text(key)}: "
                      f"{encode_basestring(item) if type(item) is str else write(item, level + 1)}"
                      for key, item in value.items()]
             opening, closing = "{", "}"
@@ -196,7 +228,27 @@ def indented_json(document: Any, end: str = "") -> str:
         pieces += ("\n", _INDENT * level, closing, end)
         return "".join(pieces)
 
-    return write(document, 0, end)
+    def stream(value: Any, level: int, end: str = "") -> Iterator[str]:
+        if level >= levels or is_flat(value):
+            yield write(value, level, end)
+            return
+        inner = "\n" + _INDENT * (level + 1)
+        separator = "," + inner
+        is_dict = isinstance(value, dict)
+        yield ("{" if is_dict else "[") + inner
+        items = value.items() if is_dict else enumerate(value)
+        for index, (key, item) in enumerate(items):
+            lead = separator if index else ""
+            if is_dict:
+                lead += f"{key_text(key)}: "
+            if type(item) is str:
+                yield lead + encode_basestring(item)
+            else:
+                yield lead
+                yield from stream(item, level + 1)
+        yield f"\n{_INDENT * level}{'}' if is_dict else ']'}{end}"
+
+    yield from stream(document, 0, end)
 
 
 def _key(key: Any) -> str:

@@ -57,10 +57,12 @@ def input_named_by(output_path: str, inputs: Iterable[str]) -> str | None:
     return None
 
 
-def write_report(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` as the module says (replace, follow, or write into).
+def write_report(path: str, data: Iterable[bytes]) -> None:
+    """Write the pieces of ``data`` to ``path`` as the module says (replace, follow,
+    or write into), each as it comes: a report is written while it is made.
 
-    Raises OSError (IsADirectoryError for a folder) with the path to report.
+    Raises OSError (IsADirectoryError for a folder) with the path to report; whatever
+    stops ``data`` midway leaves a replaced file as it was.
     """
     try:
         found = os.stat(path)
@@ -78,15 +80,14 @@ def write_report(path: str, data: bytes) -> None:
         write_atomically(os.path.realpath(path), data)
 
 
-def write_atomically(path: str, data: bytes | str) -> None:
-    """Replace ``path`` with ``data`` in one step (temp file, fsync, rename).
+def write_atomically(path: str, data: Iterable[bytes]) -> None:
+    """Replace ``path`` with the pieces of ``data`` in one step (temp file, fsync,
+    rename): an exception from ``data`` itself leaves no temporary file either.
 
     The new file gets the old file's mode, owner and group (owner and group where
     permitted), else the mode a plain ``open()`` would give it: mkstemp's 0600 would
     hide a CI report from the next job's user.
     """
-    if isinstance(data, str):
-        data = data.encode("utf-8")
     folder = os.path.dirname(os.path.abspath(path))
     try:
         old = os.stat(path)
@@ -100,7 +101,8 @@ def write_atomically(path: str, data: bytes | str) -> None:
         else:
             os.fchmod(handle, 0o666 & ~_umask())
         with os.fdopen(handle, "wb") as out:
-            out.write(data)
+            for piece in data:
+                out.write(piece)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)
@@ -111,9 +113,10 @@ def write_atomically(path: str, data: bytes | str) -> None:
     _sync_folder(folder)
 
 
-def _write_into(path: str, data: bytes, *, append: bool) -> None:
+def _write_into(path: str, data: Iterable[bytes], *, append: bool) -> None:
     with open(path, "ab" if append else "wb") as out:
-        out.write(data)
+        for piece in data:
+            out.write(piece)
 
 
 def _names_a_descriptor(path: str) -> bool:

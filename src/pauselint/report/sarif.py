@@ -15,14 +15,14 @@ import hashlib
 import inspect
 import re
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from types import ModuleType
 from typing import Any
 from urllib.parse import quote
 
 from pauselint.model import Finding, InputError, Report, Severity
 from pauselint.report import judged_nodes, name_nodes, skips_by_reason
-from pauselint.report.escaping import dump_json
+from pauselint.report.escaping import dump_json_chunks
 from pauselint.rules import doc_summary
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -50,7 +50,15 @@ _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 def render_sarif(
     report: Report, *, tool_version: str, table_date: str, rules: Mapping[str, ModuleType]
 ) -> str:
-    """Render ``report`` as one SARIF 2.1.0 run (indent 2, trailing newline).
+    """Render ``report`` as one SARIF 2.1.0 run (indent 2, trailing newline)."""
+    return "".join(sarif_chunks(report, tool_version=tool_version, table_date=table_date,
+                                rules=rules))
+
+
+def sarif_chunks(
+    report: Report, *, tool_version: str, table_date: str, rules: Mapping[str, ModuleType]
+) -> Iterator[str]:
+    """:func:`render_sarif`'s text a result at a time (they are four levels down).
 
     ``rules`` is the whole registry, not only the rules that fired: code-scanning
     services show a rule's help from ``driver.rules``, and listing every rule lets
@@ -85,7 +93,7 @@ def render_sarif(
     document = {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
     # Names that are not UTF-8 are shown escaped in messages, as in every format
     # (artifact URIs carry their real bytes, percent-encoded: see artifact_uri).
-    return dump_json(document)
+    return dump_json_chunks(document, levels=4)
 
 
 def help_uri(rule_id: str) -> str:
