@@ -8,7 +8,7 @@ from pauselint.commands import output
 from pauselint.commands.output import echo_encoded, encoded
 
 
-@pytest.mark.parametrize("size", [10, output._ECHO_STEP, 2 * output._ECHO_STEP + 7])
+@pytest.mark.parametrize("size", [10, output.ECHO_STEP, 2 * output.ECHO_STEP + 7])
 def test_a_report_written_in_slices_is_the_same_bytes(
         capsysbinary: pytest.CaptureFixture[bytes], size: int) -> None:
     # Non-ASCII, a character outside the BMP and a lone surrogate (an undecodable

@@ -26,6 +26,7 @@ from pauselint.report.escaping import (
 from pauselint.report.json_report import json_chunks, render_json
 from pauselint.report.output_file import write_atomically
 from pauselint.report.sarif import render_sarif, sarif_chunks
+from pauselint.report.show import render_show, show_chunks
 from pauselint.rules import RULES
 
 NODES = 300
@@ -68,6 +69,15 @@ def test_a_sarif_report_comes_a_result_at_a_time() -> None:
     # The rule descriptors come whole (one piece); every result is a piece of its own.
     assert len(pieces) >= NODES
     assert sorted(map(len, pieces))[-2] < len(json.dumps(results[0], indent=2)) * 3
+
+
+def test_show_json_comes_a_node_at_a_time() -> None:
+    entries = [node_entry(n) for n in range(NODES)]
+    pieces = list(show_chunks(entries, "json"))
+    assert "".join(pieces) == render_show(entries, "json")
+    assert json.loads("".join(pieces))["nodes"] == entries
+    assert len(pieces) >= NODES
+    assert max(piece.count('"name": "nodes/') for piece in pieces) == 1
 
 
 @pytest.mark.parametrize("levels", [0, 1, 2, 3, 5])

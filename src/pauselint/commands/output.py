@@ -87,7 +87,7 @@ def emit(report: Report, output_format: str, output_path: str | None, quiet: boo
     # (its text and the pieces joined into it) was the run's peak memory.
     pieces = batched(render_chunks(report, output_format, tool_version=__version__,
                                    table_date=table_date, color=color, quiet=quiet),
-                     _ECHO_STEP)
+                     ECHO_STEP)
     if not output_path:
         for text in pieces:
             echo_encoded(text, output_format)
@@ -108,7 +108,7 @@ def emit(report: Report, output_format: str, output_path: str | None, quiet: boo
 # Characters of a report encoded and written at a time: enough that writes are few
 # (90 for a 10,000-file JSON report), few enough that a batch and its bytes are a
 # small part of the run's memory.
-_ECHO_STEP = 1 << 16
+ECHO_STEP = 1 << 16
 
 
 def batched(pieces: Iterable[str], size: int) -> Iterator[str]:
@@ -131,11 +131,11 @@ def echo_encoded(text: str, output_format: str) -> None:
     it goes out as UTF-8 (the machine formats always do): UTF-8 is encoded character
     by character, so the slices' bytes are the whole text's. Another encoding (a text
     report to a terminal) is given the text whole: not every codec is stateless."""
-    if len(text) <= _ECHO_STEP or _encoding(output_format, sys.stdout) != "utf-8":
+    if len(text) <= ECHO_STEP or _encoding(output_format, sys.stdout) != "utf-8":
         click.echo(encoded(text, output_format, sys.stdout), nl=False)
         return
-    for start in range(0, len(text), _ECHO_STEP):
-        click.echo(encoded(text[start:start + _ECHO_STEP], output_format, sys.stdout),
+    for start in range(0, len(text), ECHO_STEP):
+        click.echo(encoded(text[start:start + ECHO_STEP], output_format, sys.stdout),
                    nl=False)
 
 

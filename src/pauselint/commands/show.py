@@ -8,12 +8,13 @@ version or the kubeadm setting it came from.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 
 import click
 
 from pauselint.commands.errors import EXIT_ERROR, EXIT_OK, Fatal
 from pauselint.commands.inputs_options import InputArgs, gather_inputs, input_options
-from pauselint.commands.output import file_option, format_option
+from pauselint.commands.output import ECHO_STEP, batched, file_option, format_option
 
 SHOW_HELP = """Show what pauselint read and derived for each node, without judging it.
 
@@ -56,10 +57,9 @@ def show_command(inputs: InputArgs, output_format: str, output_path: str | None)
         click.echo("pauselint: error: no input was recognised as a config pauselint reads",
                    err=True)
         sys.exit(EXIT_ERROR)
-    from pauselint.report.show import render_show
+    from pauselint.report.show import show_chunks
 
-    text = render_show(entries, output_format)
-    _write(text, output_path, gathered, entries)
+    _write(show_chunks(entries, output_format), output_path, gathered, entries)
     sys.exit(EXIT_ERROR if problems else EXIT_OK)
 
 
@@ -80,12 +80,16 @@ def _unshown(gathered) -> list[str]:
     return problems
 
 
-def _write(text: str, output_path: str | None, gathered, entries: list[dict]) -> None:
+def _write(pieces: Iterable[str], output_path: str | None, gathered,
+           entries: list[dict]) -> None:
     """To stdout, or to ``output_path`` unless that is one of the files collected
     (named, walked, a node's other files, readable or not) or reached through imports
-    and drop-ins: every node's files."""
+    and drop-ins: every node's files. Written as it is made, 64 KiB at a time; every
+    format ends its text with a newline."""
+    batches = batched(pieces, ECHO_STEP)
     if not output_path:
-        click.echo(text, nl=not text.endswith("\n"))
+        for text in batches:
+            click.echo(text, nl=False)
         return
     from pauselint.report.output_file import input_named_by, write_report
 
@@ -100,6 +104,6 @@ def _write(text: str, output_path: str | None, gathered, entries: list[dict]) ->
         raise Fatal(f"--output-file {output_path}{same} is one of the inputs: not written, "
                     f"choose another file")
     try:
-        write_report(output_path, [text.encode("utf-8")])
+        write_report(output_path, (text.encode("utf-8") for text in batches))
     except OSError as exc:
         raise Fatal(f"cannot write {output_path}: {exc.strerror or exc}") from None

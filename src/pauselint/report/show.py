@@ -8,21 +8,28 @@ says in words where each value came from and why a value does not count.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from pauselint.report.escaping import dump_json, escape_strings, printable
+from pauselint.report.escaping import dump_json_chunks, escape_strings, printable
 
 SCHEMA_VERSION = 1
 
 
 def render_show(entries: list[dict], fmt: str) -> str:
     """``entries`` as ``fmt`` ("json" or "text"); every input string shown escaped."""
+    return "".join(show_chunks(entries, fmt))
+
+
+def show_chunks(entries: list[dict], fmt: str) -> Iterator[str]:
+    """:func:`render_show`'s text, JSON a node at a time (written as it is made, as
+    check's report is); text, a page for a person, in one piece."""
     if fmt == "json":
-        return dump_json({"schema": SCHEMA_VERSION, "nodes": entries})
+        return dump_json_chunks({"schema": SCHEMA_VERSION, "nodes": entries})
     if fmt != "text":
         raise ValueError(f"unknown show format {fmt!r}")
     blocks = [_node_text(escape_strings(entry, printable)) for entry in entries]
-    return "\n\n".join(blocks) + "\n"
+    return iter(("\n\n".join(blocks) + "\n",))
 
 
 def _node_text(node: dict[str, Any]) -> str:
