@@ -5,13 +5,17 @@ with an incremental decoder, without either."""
 from __future__ import annotations
 
 import codecs
+import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from click.testing import CliRunner
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pauselint.cli import main
 from pauselint.inputs import HEAD_BYTES, MAX_BYTES, _head_text, read_walked
+from pauselint.sources import registry
 
 CONTAINERD = 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "x"\n'
 
@@ -88,3 +92,53 @@ def test_a_pseudo_file_whose_size_says_nothing_is_read_by_its_head() -> None:
     skipped: dict[str, int] = {}
     assert read_walked(str(status), skipped=skipped) is None  # read, and no config
     assert sum(skipped.values()) == 1
+
+
+FRAGMENTS = [CONTAINERD, "[crio.image]\npause_image = \"x\"\n", 'server = "https://a"\n',
+             "[[registry]]\nlocation = \"a\"\n", 'KUBELET_KUBEADM_ARGS="--x=1"\n', "# note\n",
+             "[Service]\nEnvironment=\"A=b\"\n", "é"]
+NAMES = ["etc/containerd/config.toml", "etc/crio/crio.conf", "notes.txt",
+         "etc/containerd/certs.d/a/hosts.toml", "var/lib/kubelet/kubeadm-flags.env"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=5), st.sampled_from(["\n", "\r", "\r\n"]),
+       st.integers(0, 2), st.sampled_from(NAMES))
+def test_the_kind_the_walk_found_is_what_the_text_read_is_detected_as(
+        tmp_path_factory: pytest.TempPathFactory, parts: list[str], line_end: str, boms: int,
+        name: str) -> None:
+    # Kept from the walk only where its head was the very text read: a BOM, CR line
+    # ends (made LF) or a file bigger than the head make reading detect it afresh.
+    path = tmp_path_factory.mktemp("walk") / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = ("\ufeff" * boms + "".join(parts).replace("\n", line_end)).encode()
+    path.write_bytes(data)
+    item = read_walked(str(path))
+    if item is None or item.text is None:
+        return
+    fresh = registry.detect(str(path), item.text)
+    if item.kind is not None:
+        assert fresh is not None and item.kind is fresh.kind
+    elif not item.cr_line_ends and not item.bom:
+        assert fresh is None or not data  # detected in the walk, so kept
+
+
+def test_a_walked_tree_is_detected_once_a_file(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    for node in range(5):
+        config = tmp_path / f"n{node}/etc/containerd/config.toml"
+        config.parent.mkdir(parents=True)
+        config.write_text(CONTAINERD)
+        (config.parent / "notes.txt").write_text("nothing a runtime reads\n")
+    calls: list[str] = []
+    detect = registry.detect
+
+    def counted(path: str, text: str):
+        calls.append(path)
+        return detect(path, text)
+
+    monkeypatch.setattr(registry, "detect", counted)
+    result = CliRunner().invoke(main, ["check", "--no-config", "-k", "1.31", "--format",
+                                       "json", str(tmp_path)])
+    assert json.loads(result.output)["summary"]["inputs"] == 5, result.output
+    assert len(calls) == 10 and len(set(calls)) == 10

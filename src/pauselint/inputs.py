@@ -28,6 +28,7 @@ from pauselint.node_layout import (
     normalize_root,
 )
 from pauselint.records import NamedTuple
+from pauselint.sources.kinds import InputType
 from pauselint.sources.node_paths import escapes_root
 
 STDIN_NAME = "<stdin>"
@@ -70,6 +71,9 @@ class InputFile(NamedTuple):
     # The bytes began with a UTF-8 BOM (decode() drops it): a format whose program
     # refuses one (containerd 2.x) gets it back (``Format.sees_bom``).
     bom: bool = False
+    # What detection made of a walked file whose head was the very text read, so
+    # reading does not detect it a second time (None: not detected yet).
+    kind: InputType | None = None
 
 
 def decode(path: str, data: bytes) -> tuple[str | None, InputError | None]:
@@ -404,6 +408,7 @@ def read_walked(path: str, *, read_all: bool = False,
         head = data[:HEAD_BYTES]
         if b"\x00" in head and not is_process_cmdline(path):
             return refused(SKIP_BINARY, "binary file, not a configuration file")
+        found = None
         if not read_all:
             try:
                 text = _head_text(head)
@@ -411,7 +416,8 @@ def read_walked(path: str, *, read_all: bool = False,
                 return refused(SKIP_NOT_UTF8, f"not UTF-8 text (byte {exc.start})")
             from pauselint.sources import registry
 
-            if registry.detect(path, text) is None:
+            found = registry.detect(path, text)
+            if found is None:
                 passed.count(SKIP_DOCUMENT if registry.is_documentation(path)
                              else SKIP_NO_KIND)
                 return None
@@ -427,8 +433,13 @@ def read_walked(path: str, *, read_all: bool = False,
     if error is not None:
         return refused(SKIP_BINARY if text is None and "binary" in error.message
                        else SKIP_NOT_UTF8, error.message)
-    return InputFile(path, text, False, cr_line_ends=has_cr_line_ends(data),
-                     bom=data.startswith(codecs.BOM_UTF8))
+    cr_line_ends = has_cr_line_ends(data)
+    bom = data.startswith(codecs.BOM_UTF8)
+    # The head detected is the text read only for a file read whole at once whose
+    # decoding changed nothing (no BOM dropped, no CR line ends made LF).
+    same_text = found is not None and small and not cr_line_ends and not bom
+    return InputFile(path, text, False, cr_line_ends=cr_line_ends, bom=bom,
+                     kind=found.kind if same_text else None)
 
 
 def _head_text(head: bytes) -> str:

@@ -120,7 +120,7 @@ def read_inputs(files: Iterable[InputFile], forced: InputType | None,
             if unread is not None:
                 configs.append(unread)
             continue
-        kind = forced or detect(item)
+        kind = forced or item.kind or detect(item)
         if kind is None:
             if item.explicit:
                 errors.append(InputError(item.path, None, "cannot tell what kind of file this is; "
