@@ -11,7 +11,6 @@ reads the YAML whenever the copy is stale or unreadable.
 
 import marshal
 import shutil
-import zlib
 from pathlib import Path
 
 import yaml
@@ -34,7 +33,7 @@ class BuildPyWithCompatTable(build_py):
         shutil.copyfile(source, target / "compat.yaml")
         raw = source.read_bytes()
         copy = {
-            "source_crc32": [zlib.crc32(raw), len(raw)],
+            "source": raw,  # the copy is used while the YAML is still these bytes
             "table": yaml.safe_load(raw.decode("utf-8")),
         }
         # Version 4 pinned: every Python 3 pauselint supports reads it, whichever

@@ -181,20 +181,23 @@ def test_missing_table_is_a_compat_error(tmp_path: Path) -> None:
 
 def test_a_stale_built_copy_is_ignored_and_a_matching_one_used(tmp_path: Path) -> None:
     import marshal
-    import zlib
 
     yaml_path = tmp_path / "compat.yaml"
     yaml_path.write_bytes(table_path().read_bytes())
     raw = yaml_path.read_bytes()
-    digest = [zlib.crc32(raw), len(raw)]
     changed = copy.deepcopy(RAW)
     changed["table"]["date"] = "2000-01-01"
     built = tmp_path / "compat.marshal"
-    built.write_bytes(marshal.dumps({"source_crc32": digest, "table": changed}, 4))
+    built.write_bytes(marshal.dumps({"source": raw, "table": changed}, 4))
     assert load_table(str(yaml_path)).date == "2000-01-01"  # the copy was used
-    built.write_bytes(marshal.dumps({"source_crc32": [0, 0], "table": changed}, 4))
-    load_table.cache_clear()
-    assert load_table(str(yaml_path)).date == RAW["table"]["date"]  # stale copy ignored
+    # A byte changed anywhere, one more, one less, or a copy of the older format
+    # (a checksum, not the bytes): the YAML is read.
+    flipped = raw[:100] + bytes([raw[100] ^ 1]) + raw[101:]
+    for stale in ({"source": flipped}, {"source": raw + b"\n"}, {"source": raw[:-1]},
+                  {"source_crc32": [0, len(raw)]}):
+        built.write_bytes(marshal.dumps({**stale, "table": changed}, 4))
+        load_table.cache_clear()
+        assert load_table(str(yaml_path)).date == RAW["table"]["date"], stale
 
 
 @pytest.mark.parametrize("content", [
