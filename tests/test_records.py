@@ -88,7 +88,9 @@ def make(body: str, maker: Any, *, future: bool = False) -> type:
     module.__dict__["NamedTuple"] = maker
     sys.modules[name] = module
     source = ("from __future__ import annotations\n" if future else "") + body
-    exec(compile(source, f"<{name}>", "exec"), module.__dict__)
+    # dont_inherit: not this file's ``from __future__ import annotations``, or every
+    # body would have string annotations.
+    exec(compile(source, f"<{name}>", "exec", dont_inherit=True), module.__dict__)
     return module.R
 
 
@@ -100,11 +102,24 @@ def outcome(call: Any) -> tuple[str, Any]:
         return (type(exc).__name__, str(exc))
 
 
+def class_names(cls: type) -> list[str]:
+    """The names in the class's dict. From Python 3.14 typing keeps the annotations
+    behind an ``__annotate__`` (``__annotate_func__``, and a cache once read) where
+    records keeps the ``__annotations__`` dict; both read the same (``hints`` below).
+    typing also copies a lazy body's ``__classdictcell__`` (the cell its annotate
+    function reads the class's names from) as a plain attribute; records hands it to
+    ``type()``, which fills it with the new class's dict and keeps no attribute."""
+    lazy = {"__annotate_func__": "__annotations__", "__annotations_cache__": None,
+            "__classdictcell__": None}
+    names = {lazy.get(name, name) for name in vars(cls)} - {None}
+    return sorted(names)
+
+
 def public_view(cls: type) -> dict[str, Any]:
     """Everything about a record class that code or a user could see."""
     new = cls.__new__
     return {
-        "names": sorted(vars(cls)),
+        "names": class_names(cls),
         "mro": [base.__name__ for base in cls.__mro__],
         "metaclass": type(cls),
         "fields": cls._fields, "defaults": cls._field_defaults,
@@ -177,6 +192,24 @@ def test_plain_bodies_take_the_cheap_path_and_the_rest_typing() -> None:
         made = make(BODIES[case], records.NamedTuple)
         assert vars(made)["_asdict"] is not records._asdict
         assert issubclass(made, tuple) and made.__orig_bases__[0] is typing.NamedTuple
+
+
+def test_a_name_defined_after_the_class_is_typing_s_to_resolve() -> None:
+    # Evaluated annotations fail at once before Python 3.14; from 3.14 they are lazy,
+    # records cannot evaluate them yet, and typing makes the class (ForwardRefs).
+    body = "class R(NamedTuple):\n    a: Later = None\nclass Later:\n    pass\n"
+    ours = outcome(lambda: make(body, records.NamedTuple))
+    theirs = outcome(lambda: make(body, typing.NamedTuple))
+    if ours[0] != "value":
+        assert sys.version_info < (3, 14) and ours == theirs
+        return
+    assert theirs[0] == "value"
+    views = [public_view(made) for made in (ours[1], theirs[1])]
+    # Each module has a Later of its own: the hints name the same class in each.
+    assert [view.pop("hints") for view in views] == [
+        {"a": f"<class '{made.__module__}.Later'>"} for made in (ours[1], theirs[1])]
+    assert views[0] == views[1]
+    assert vars(ours[1])["_asdict"] is not records._asdict
 
 
 @pytest.mark.parametrize("body", [

@@ -22,10 +22,16 @@ side on the running interpreter. Two differences, both invisible to pauselint's 
 and the shared methods' (``__repr__``, ``_asdict``, ``__getnewargs__``)
 ``__qualname__`` and docstrings do not name the class.
 
+On Python 3.14 a class body keeps its annotations behind an ``__annotate__``
+function (PEP 649) unless its module has ``from __future__ import annotations``;
+it is called for their values, as typing does, and the class holds the resulting
+``__annotations__`` where typing's holds an ``__annotate__`` (``cls.__annotations__``,
+``typing.get_type_hints`` and ``annotationlib.get_annotations`` read either).
+
 Anything but the plain class form (``Generic`` bases, the functional form, a class
-body without annotations, an interpreter whose class bodies keep no
-``__annotations__``, as Python 3.14's lazy annotations do) is handed to
-``typing.NamedTuple`` itself. Type checkers are told this *is* ``typing.NamedTuple``.
+body without annotations, lazy annotations that name something not defined yet) is
+handed to ``typing.NamedTuple`` itself. Type checkers are told this *is*
+``typing.NamedTuple``.
 """
 
 from __future__ import annotations
@@ -52,10 +58,14 @@ _tuple_new = tuple.__new__
 _NEW_GLOBALS: dict[str, Any] = {"_tuple_new": _tuple_new, "__builtins__": {}}
 _NEW_CODE: dict[int, types.CodeType] = {}  # by number of fields
 
-# typing's own lists: what a class body may not set, and what it never copies.
+# typing's own lists: what a class body may not set, and what it never copies
+# (Python 3.14's lazy annotations added the last three).
 _PROHIBITED = frozenset({"__new__", "__init__", "__slots__", "__getnewargs__", "_fields",
                          "_field_defaults", "_make", "_replace", "_asdict", "_source"})
-_SPECIAL = frozenset({"__module__", "__name__", "__annotations__"})
+_SPECIAL = frozenset({"__module__", "__name__", "__annotations__", "__annotate__",
+                      "__annotate_func__", "__annotations_cache__"})
+# annotationlib.Format.VALUE: what an annotate function gives the evaluated dict for.
+_VALUE_FORMAT = 1
 
 
 def _new_code(count: int) -> types.CodeType:
@@ -164,11 +174,28 @@ def _record_class(typename: str, annotations: dict[str, Any], ns: dict[str, Any]
     return type(typename, (tuple,), body)
 
 
+def _lazy_annotations(ns: dict[str, Any]) -> Any:
+    """A Python 3.14 class body's annotations (PEP 649: kept behind ``__annotate__``
+    unless the module has ``from __future__ import annotations``), evaluated as the
+    body's own code would evaluate them; None where that fails (a name not defined
+    yet), which typing's NamedTuple then resolves its own way."""
+    # The keys annotationlib.get_annotate_from_class_namespace looks up, in its order.
+    annotate = ns.get("__annotate__", ns.get("__annotate_func__"))
+    if not callable(annotate):
+        return None
+    try:
+        return annotate(_VALUE_FORMAT)
+    except Exception:
+        return None
+
+
 class _RecordMeta(type):
     """Turns ``class X(NamedTuple): ...`` into a record class, as typing's metaclass does."""
 
     def __new__(mcls, typename: str, bases: tuple[type, ...], ns: dict[str, Any]) -> Any:
         annotations = ns.get("__annotations__")
+        if annotations is None and bases == (_RecordBase,):
+            annotations = _lazy_annotations(ns)
         if bases == (_RecordBase,) and isinstance(annotations, dict) and annotations:
             return _record_class(typename, annotations, ns)
         written = ns.get("__orig_bases__", bases)
