@@ -18,7 +18,8 @@ paths in values stay readable, at the price that a name that really contains
 
 ``undecodable_escaped`` is for JSON and SARIF, which escape control characters in
 their own syntax losslessly (``json_controls_escaped`` makes sure of it for the ones
-json.dumps leaves raw); ``printable`` is for text output, which cannot, and
+json.dumps leaves raw; ``dump_json_chunks`` applies both to the encoded text);
+``printable`` is for text output, which cannot, and
 ``printable_but_line_breaks`` for GitHub workflow commands, whose own escapes carry
 CR and LF (and nothing else). ``escape_strings`` applies one of them to every string
 inside a report, so a new field is covered without anyone remembering to escape it.
@@ -143,6 +144,8 @@ def _shown_in_json(match: re.Match[str]) -> str:
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _CONTAINERS = (dict, list, tuple)
 _INDENT = "  "
+
+
 def _unencodable(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
