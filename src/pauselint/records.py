@@ -24,14 +24,15 @@ and the shared methods' (``__repr__``, ``_asdict``, ``__getnewargs__``)
 
 On Python 3.14 a class body keeps its annotations behind an ``__annotate__``
 function (PEP 649) unless its module has ``from __future__ import annotations``;
-it is called for their values, as typing does, and the class holds the resulting
-``__annotations__`` where typing's holds an ``__annotate__`` (``cls.__annotations__``,
+it is called for their values (typing asks for forward references, which only a
+name not defined yet needs: such a body is typing's), and the class holds the
+resulting ``__annotations__`` where typing's holds an ``__annotate__`` (``cls.__annotations__``,
 ``typing.get_type_hints`` and ``annotationlib.get_annotations`` read either).
 
 Anything but the plain class form (``Generic`` bases, the functional form, a class
-body without annotations, lazy annotations that name something not defined yet) is
-handed to ``typing.NamedTuple`` itself. Type checkers are told this *is*
-``typing.NamedTuple``.
+body without annotations, lazy annotations that name something not defined yet, a
+method using ``super()``) is handed to ``typing.NamedTuple`` itself. Type checkers
+are told this *is* ``typing.NamedTuple``.
 """
 
 from __future__ import annotations
@@ -196,7 +197,10 @@ class _RecordMeta(type):
         annotations = ns.get("__annotations__")
         if annotations is None and bases == (_RecordBase,):
             annotations = _lazy_annotations(ns)
-        if bases == (_RecordBase,) and isinstance(annotations, dict) and annotations:
+        # A method using super() or __class__ leaves a __classcell__: typing refuses
+        # such a body (its message differs between versions), so it is typing's.
+        if (bases == (_RecordBase,) and isinstance(annotations, dict) and annotations
+                and "__classcell__" not in ns):
             return _record_class(typename, annotations, ns)
         written = ns.get("__orig_bases__", bases)
         typed = tuple(typing.NamedTuple if base is NamedTuple or base is _RecordBase
