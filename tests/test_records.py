@@ -219,8 +219,8 @@ def test_a_name_defined_after_the_class_is_typing_s_to_resolve() -> None:
     "class R(NamedTuple):\n    a: int\n    _fields = ()\n",
     "class R(NamedTuple):\n    a: int\n    def _replace(self): pass\n",
     "class R(NamedTuple):\n    _a: int\n",
-    # super() or __class__ in a method: typing refuses it (3.11 through type.__new__'s
-    # RuntimeError, later with its own TypeError).
+    # super() or __class__ in a method: typing refuses it (through 3.13 by type.__new__'s
+    # RuntimeError, from 3.14 with its own TypeError).
     "class R(NamedTuple):\n    a: int\n    def m(self):\n        return super().__repr__()\n",
     "class R(NamedTuple):\n    a: int\n    def m(self):\n        return __class__\n",
 ])
