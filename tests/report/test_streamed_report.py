@@ -80,6 +80,23 @@ def test_show_json_comes_a_node_at_a_time() -> None:
     assert max(piece.count('"name": "nodes/') for piece in pieces) == 1
 
 
+def show_entry(number: int) -> dict[str, Any]:
+    """A node entry as describe makes it, with what the text page prints."""
+    return {**node_entry(number), "platform": None, "kubelet": {}, "kubeadm": {},
+            "kubernetes_version_from": "flag", "runtimes": []}
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_show_text_is_the_blocks_a_blank_line_apart(count: int) -> None:
+    entries = [show_entry(n) for n in range(count)]
+    pieces = list(show_chunks(entries, "text"))
+    blocks = [piece.removeprefix("\n\n") for piece in pieces[:-1]]
+    assert pieces[-1] == "\n" and len(blocks) == count
+    assert "".join(pieces) == "\n\n".join(blocks) + "\n" == render_show(entries, "text")
+    assert all(block.startswith(f"node nodes/g0000/n{n:02d}\n")
+               for n, block in enumerate(blocks))
+
+
 @pytest.mark.parametrize("levels", [0, 1, 2, 3, 5])
 def test_any_depth_of_pieces_is_the_same_text(levels: int) -> None:
     document = {"a": [{"b": [[1, {"c": []}], "d"]}, {}], "e": {"f": {"g": [None]}}, "h": []}

@@ -22,14 +22,21 @@ def render_show(entries: list[dict], fmt: str) -> str:
 
 
 def show_chunks(entries: list[dict], fmt: str) -> Iterator[str]:
-    """:func:`render_show`'s text, JSON a node at a time (written as it is made, as
-    check's report is); text, a page for a person, in one piece."""
+    """:func:`render_show`'s text a node at a time, JSON or text, so it is written as
+    it is made (as check's report is): 10,000 nodes' page is 2 MB of text."""
     if fmt == "json":
         return dump_json_chunks({"schema": SCHEMA_VERSION, "nodes": entries})
     if fmt != "text":
         raise ValueError(f"unknown show format {fmt!r}")
-    blocks = [_node_text(escape_strings(entry, printable)) for entry in entries]
-    return iter(("\n\n".join(blocks) + "\n",))
+    return _text_chunks(entries)
+
+
+def _text_chunks(entries: list[dict]) -> Iterator[str]:
+    """Each node's block, a blank line between two, and a newline at the end."""
+    for index, entry in enumerate(entries):
+        block = _node_text(escape_strings(entry, printable))
+        yield f"\n\n{block}" if index else block
+    yield "\n"
 
 
 def _node_text(node: dict[str, Any]) -> str:
