@@ -5,7 +5,7 @@ own beyond "a rule that cannot run is listed, never guessed".
 """
 
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from packaging.version import Version
@@ -409,6 +409,10 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
     the command line and config file set; what a node's own files say is in its entry
     under ``nodes``; each runtime's ``pull_path`` there is worked out with ``--online``
     or ``pull_paths=True``, else left null.
+
+    A node's read files are let go once it is judged and described: the report keeps
+    what it needs of them (paths, suppression comments) from before, so the run never
+    holds every node's files beside every node's entry (issue 16: memory).
     """
     modules = enabled_rules(options.enable, options.disable,
                             online=options.online is not None)
@@ -418,7 +422,7 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
     skipped: list[Skip] = []
     templated: list[tuple[str, str]] = []
     trials = FixTrials()
-    uses_by_view = []
+    uses_by_view: list[list[ImageUse] | None] = []
     for view in run.views:
         uses, use_errors = image_uses(view.facts, table, run.runtimes, options.platform,
                                       templated)
@@ -430,8 +434,26 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
 
         online, online_errors = look_up_views(run.views, uses_by_view, options, files)
         errors.extend(online_errors)
-    for view, (ctx, unresolved), uses in zip(run.views, run.contexts, uses_by_view,
-                                             strict=True):
+    sources = _sources(files, run.read, run.groups)
+    reached = _paths_read(run.groups)
+    # Comments inside a wrapper's encoded contents (base64, gzip, a data: URL) are in
+    # no file's text: their reader found them, at the string's place.
+    embedded = [s for item in run.read.configs if item.config.node_path
+                for s in item.config.suppressions]
+    describe = _describer(run, options, table, run.errors,
+                          pull_paths=options.online is not None if pull_paths is None
+                          else pull_paths) if options.describe_nodes else None
+    nodes: list[dict] = []
+    # From here the views (and the uses made of them) are all that hold the files read,
+    # and each is let go once judged and described.
+    run.read.configs.clear()
+    run.groups.clear()
+    views: list[NodeView | None] = list(run.views)
+    run.views.clear()
+    for index, ((ctx, unresolved), uses) in enumerate(zip(run.contexts, uses_by_view,
+                                                          strict=True)):
+        view = views[index]
+        assert view is not None
         node_ctx = ctx._replace(nodes=view.facts, images=tuple(uses), online=online)
         node_findings, node_skipped = run_rules(node_ctx, modules)
         node_findings = [f if f.node else f._replace(node=view.name) for f in node_findings]
@@ -441,15 +463,12 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
                             if s.reason.startswith(KUBERNETES_UNKNOWN) else s
                             for s in node_skipped]
         skipped.extend(s._replace(node=view.name) for s in node_skipped)
+        nodes.append(describe(view) if describe is not None else {"name": view.name})
+        views[index] = uses_by_view[index] = None
     errors = list(dict.fromkeys(errors))
     findings = sorted(set(findings), key=Finding.sort_key)
     if options.inline_suppressions:
-        all_nodes = [node for nodes in run.groups.values() for node in nodes]
-        # Comments inside a wrapper's encoded contents (base64, gzip, a data: URL) are in
-        # no file's text: their reader found them, at the string's place.
-        embedded = [s for item in run.read.configs if item.config.node_path
-                    for s in item.config.suppressions]
-        findings = suppress(findings, [*files, *_files_reached(all_nodes, files)],
+        findings = suppress(findings, [*files, *_files_reached(reached, files)],
                             "PL002" in {m.ID for m in modules}, embedded)
     # After suppress(): the PL002 findings it adds are re-graded like any other.
     findings = override_severity(findings, dict(options.severity))
@@ -458,13 +477,10 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
         skipped=list(dict.fromkeys(skipped)),
         errors=errors,
         inputs=run.read.checked,
-        sources=_sources(files, run.read, run.groups),
+        sources=sources,
         context=_given_context(run.given, options, run.runtimes),
         # Where pulls go is show's (and --online's) to work out, not every commit's.
-        nodes=_describe(run, options, table, run.errors,
-                        pull_paths=options.online is not None if pull_paths is None
-                        else pull_paths)
-        if options.describe_nodes else [{"name": view.name} for view in run.views],
+        nodes=nodes,
         rules_run=len(modules),
         not_read=list(dict.fromkeys([*run.read.notes, *templated])),
     )
@@ -486,17 +502,25 @@ def _given_context(given: Version | None, options: Options,
 
 def _describe(run: _Run, options: Options, table: CompatTable,
               errors: Sequence[InputError], *, pull_paths: bool) -> list[dict]:
-    """Each node's entry. ``errors`` are reading and layering errors only: a sandbox
-    value that is no image reference is the pull's failure, not the runtime's refusal
-    of its configuration (containerd starts with any string there)."""
+    """Each node's entry (see :func:`_describer`)."""
+    describe = _describer(run, options, table, errors, pull_paths=pull_paths)
+    return [describe(view) for view in run.views]
+
+
+def _describer(run: _Run, options: Options, table: CompatTable,
+               errors: Sequence[InputError], *, pull_paths: bool,
+               ) -> Callable[[NodeView], dict]:
+    """What makes one node's entry. ``errors`` are reading and layering errors only: a
+    sandbox value that is no image reference is the pull's failure, not the runtime's
+    refusal of its configuration (containerd starts with any string there)."""
     from pauselint.describe import RuntimeVersion, SandboxDefault, describe_node
 
     origins = dict(options.runtime_from)
     versions = {info.name: RuntimeVersion(info.text, origins.get(info.name, "flag"))
                 for info in run.runtimes}
     by_name = {info.name: info for info in run.runtimes}
-    entries = []
-    for view in run.views:
+
+    def describe(view: NodeView) -> dict:
         defaults = {}
         for facts in view.facts:
             info = by_name.get(facts.runtime) if facts.runtime else None
@@ -506,9 +530,10 @@ def _describe(run: _Run, options: Options, table: CompatTable,
             defaults[id(facts)] = SandboxDefault(
                 image, None if image else f"the compat table has no built-in sandbox image "
                 f"for {info.name.value} {info.text}")
-        entries.append(describe_node(view, errors, options.platform, versions, defaults,
-                                     pull_paths=pull_paths))
-    return entries
+        return describe_node(view, errors, options.platform, versions, defaults,
+                             pull_paths=pull_paths)
+
+    return describe
 
 
 def _sources(files: Sequence[InputFile], read: ReadResult,
@@ -565,12 +590,18 @@ def override_severity(findings: list[Finding], overrides: dict[str, Severity]) -
     return [f._replace(severity=overrides.get(f.rule, f.severity)) for f in findings]
 
 
-def _files_reached(nodes: Sequence[NodeFacts], inputs: Sequence[InputFile]) -> list[InputFile]:
+def _paths_read(groups: dict[str, list[NodeFacts]]) -> set[str]:
+    """The paths of every file the nodes were layered from."""
+    return {config.path for nodes in groups.values() for node in nodes
+            for config in node.files}
+
+
+def _files_reached(read: set[str], inputs: Sequence[InputFile]) -> list[InputFile]:
     """Files read through containerd `imports` or systemd `EnvironmentFile=` that were
-    not inputs: their findings are reported, so their suppression comments count too."""
+    not inputs (``read`` holds both): their findings are reported, so their
+    suppression comments count too."""
     given = {item.path for item in inputs}
-    reached = {config.path for node in nodes for config in node.files} - given
-    return [read_path(path, explicit=False) for path in sorted(reached)]
+    return [read_path(path, explicit=False) for path in sorted(read - given)]
 
 
 def suppress(findings: list[Finding], files: Sequence[InputFile], report_unused: bool,
