@@ -434,8 +434,8 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
 
         online, online_errors = look_up_views(run.views, uses_by_view, options, files)
         errors.extend(online_errors)
-    sources = _sources(files, run.read, run.groups)
-    reached = _paths_read(run.groups)
+    layered = _paths_read(run.groups)
+    sources = _sources(files, run.read, layered)
     # Comments inside a wrapper's encoded contents (base64, gzip, a data: URL) are in
     # no file's text: their reader found them, at the string's place.
     embedded = [s for item in run.read.configs if item.config.node_path
@@ -468,7 +468,7 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
     errors = list(dict.fromkeys(errors))
     findings = sorted(set(findings), key=Finding.sort_key)
     if options.inline_suppressions:
-        findings = suppress(findings, [*files, *_files_reached(reached, files)],
+        findings = suppress(findings, [*files, *_files_reached(layered, files)],
                             "PL002" in {m.ID for m in modules}, embedded)
     # After suppress(): the PL002 findings it adds are re-graded like any other.
     findings = override_severity(findings, dict(options.severity))
@@ -536,18 +536,17 @@ def _describer(run: _Run, options: Options, table: CompatTable,
     return describe
 
 
-def _sources(files: Sequence[InputFile], read: ReadResult,
-             groups: dict[str, list[NodeFacts]]) -> list[str]:
+def _sources(files: Sequence[InputFile], read: ReadResult, layered: set[str]) -> list[str]:
     """The files the run read as configs: every input named on the command line, every
     walked file recognised as a config of any kind (or --type) or that could not be
     read, every file a reader produced, and what they reached (imports, drop-ins, env
-    files). A walked file skipped as unrecognised is not one: it was never read as a
-    config, so a report written into the walked folder (``check . -o report.json``) is
-    not an input on the next run."""
+    files: ``layered``, from :func:`_paths_read`). A walked file skipped as
+    unrecognised is not one: it was never read as a config, so a report written into
+    the walked folder (``check . -o report.json``) is not an input on the next run."""
     paths = {item.path for item in files
              if item.explicit or item.error is not None or item.path in read.recognised}
     paths.update(c.config.path for c in read.configs)
-    paths.update(c.path for nodes in groups.values() for n in nodes for c in n.files)
+    paths.update(layered)
     return sorted(paths)
 
 
