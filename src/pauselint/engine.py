@@ -328,6 +328,8 @@ class _Run(NamedTuple):
     errors: list[InputError]
     runtimes: tuple[RuntimeInfo, ...]
     given: Version | None
+    # Per view: whether its group follows every other (ReadResult.late).
+    late: list[bool]
 
 
 def _prepare(files: Sequence[InputFile], options: Options, table: CompatTable) -> _Run:
@@ -339,6 +341,7 @@ def _prepare(files: Sequence[InputFile], options: Options, table: CompatTable) -
     errors = [*read.errors, *errors]
     views: list[NodeView] = []
     contexts: list[tuple[RuleContext, str | None]] = []
+    late: list[bool] = []
     # Indexed once: scanning every config per group is quadratic in node folders.
     by_group: dict[str, list[ReadConfig]] = {}
     for item in read.configs:
@@ -356,7 +359,42 @@ def _prepare(files: Sequence[InputFile], options: Options, table: CompatTable) -
                 kubernetes_from=ctx.kubernetes_from,
                 kubeadm_version=kubeadm.version, image_repository=kubeadm.image_repository))
             contexts.append((ctx, unresolved))
-    return _Run(read, groups, views, contexts, errors, runtimes, given)
+            late.append(group in read.late)
+    return _Run(read, groups, views, contexts, errors, runtimes, given, late)
+
+
+# How many input files a check reads before judging their nodes and letting their
+# read files go: a run holds one chunk's (issue 16: memory flat in the number of files).
+CHUNK_FILES = 512
+
+
+def input_chunks(files: Sequence[InputFile], size: int | None = None,
+                 ) -> list[Sequence[InputFile]]:
+    """``files`` in runs of whole groups (node folders), in order, each of at least
+    ``size`` files (default :data:`CHUNK_FILES`) but the last.
+
+    A group is read and layered from its own files alone, so reading a chunk at a time
+    reads each node as reading everything at once does. The one order that differs,
+    groups placed by a format read a group at a time (``ReadResult.late``), the caller
+    restores. Where some group's files are not all together (loose files named
+    between folders), it is one chunk: the order the files came in is kept as it is.
+    """
+    size = CHUNK_FILES if size is None else size
+    chunks: list[Sequence[InputFile]] = []
+    seen: set[str] = set()
+    start, previous = 0, None
+    for index, item in enumerate(files):
+        if item.group == previous:
+            continue
+        if item.group in seen:
+            return [files]
+        seen.add(item.group)
+        previous = item.group
+        if index - start >= size:
+            chunks.append(files[start:index])
+            start = index
+    chunks.append(files[start:])
+    return chunks
 
 
 def node_split(group: str, nodes: Sequence[NodeFacts],
@@ -410,40 +448,103 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
     under ``nodes``; each runtime's ``pull_path`` there is worked out with ``--online``
     or ``pull_paths=True``, else left null.
 
-    A node's read files are let go once it is judged and described: the report keeps
-    what it needs of them (paths, suppression comments) from before, so the run never
-    holds every node's files beside every node's entry (issue 16: memory).
+    The inputs are read a chunk of whole node folders at a time (:func:`input_chunks`),
+    and a node's read files are let go once it is judged and described: the report
+    keeps what it needs of them (paths, suppression comments), so the run holds one
+    chunk's files, never every node's (issue 16: memory). An online run is one chunk:
+    its look-ups are batched across every node.
     """
-    modules = enabled_rules(options.enable, options.disable,
-                            online=options.online is not None)
-    run = _prepare(files, options, table)
-    errors = list(run.errors)
-    findings: list[Finding] = []
-    skipped: list[Skip] = []
-    templated: list[tuple[str, str]] = []
-    trials = FixTrials()
+    online = options.online is not None
+    modules = enabled_rules(options.enable, options.disable, online=online)
+    tally = _Tally(pull_paths=online if pull_paths is None else pull_paths)
+    given, runtimes = None, ()
+    for chunk in [files] if online else input_chunks(files):
+        run = _prepare(chunk, options, table)
+        _judge(run, chunk, options, table, modules, tally)
+        given, runtimes = run.given, run.runtimes
+    judged = [*tally.early, *tally.late]
+    findings = sorted(set(tally.findings), key=Finding.sort_key)
+    if options.inline_suppressions:
+        findings = suppress(findings, [*files, *_files_reached(tally.layered, files)],
+                            "PL002" in {m.ID for m in modules}, tally.embedded)
+    # After suppress(): the PL002 findings it adds are re-graded like any other.
+    findings = override_severity(findings, dict(options.severity))
+    return Report(
+        findings=findings,
+        skipped=list(dict.fromkeys(s for node in judged for s in node.skipped)),
+        errors=list(dict.fromkeys(tally.errors)),
+        inputs=tally.checked,
+        sources=sorted(tally.sources),
+        context=_given_context(given, options, runtimes),
+        # Where pulls go is show's (and --online's) to work out, not every commit's.
+        nodes=[node.entry for node in judged],
+        rules_run=len(modules),
+        not_read=list(dict.fromkeys([*tally.notes,
+                                     *(t for node in judged for t in node.templated)])),
+    )
+
+
+class _Judged(NamedTuple):
+    """What the report keeps of one node once it is judged."""
+
+    entry: dict
+    skipped: list[Skip]
+    templated: list[tuple[str, str]]
+
+
+class _Tally:
+    """What a check gathers for its report, chunk by chunk.
+
+    Nodes are kept in two lists because that is the order reading everything at once
+    gives: every group placed by its first file read alone, then those placed by a
+    format read a group at a time (``ReadResult.late``), each in the order they came.
+    """
+
+    def __init__(self, *, pull_paths: bool) -> None:
+        self.pull_paths = pull_paths
+        self.trials = FixTrials()
+        self.errors: list[InputError] = []
+        self.findings: list[Finding] = []
+        self.early: list[_Judged] = []
+        self.late: list[_Judged] = []
+        self.sources: set[str] = set()
+        self.layered: set[str] = set()
+        self.embedded: list[Suppression] = []
+        self.notes: list[tuple[str, str]] = []
+        self.checked = 0
+
+
+def _judge(run: _Run, chunk: Sequence[InputFile], options: Options, table: CompatTable,
+           modules: Sequence, tally: _Tally) -> None:
+    """Judge and describe one chunk's nodes into ``tally``, letting each node's read
+    files go once it is done."""
+    tally.errors.extend(run.errors)
+    tally.checked += run.read.checked
+    tally.notes.extend(run.read.notes)
     uses_by_view: list[list[ImageUse] | None] = []
+    templated_by_view: list[list[tuple[str, str]]] = []
     for view in run.views:
+        templated: list[tuple[str, str]] = []
         uses, use_errors = image_uses(view.facts, table, run.runtimes, options.platform,
                                       templated)
-        errors.extend(use_errors)
+        tally.errors.extend(use_errors)
         uses_by_view.append(uses)
+        templated_by_view.append(templated)
     online = None
     if options.online is not None:
         from pauselint.online_phase import look_up_views
 
-        online, online_errors = look_up_views(run.views, uses_by_view, options, files)
-        errors.extend(online_errors)
+        online, online_errors = look_up_views(run.views, uses_by_view, options, chunk)
+        tally.errors.extend(online_errors)
     layered = _paths_read(run.groups)
-    sources = _sources(files, run.read, layered)
+    tally.sources.update(_sources(chunk, run.read, layered))
+    tally.layered.update(layered)
     # Comments inside a wrapper's encoded contents (base64, gzip, a data: URL) are in
     # no file's text: their reader found them, at the string's place.
-    embedded = [s for item in run.read.configs if item.config.node_path
-                for s in item.config.suppressions]
-    describe = _describer(run, options, table, run.errors,
-                          pull_paths=options.online is not None if pull_paths is None
-                          else pull_paths) if options.describe_nodes else None
-    nodes: list[dict] = []
+    tally.embedded.extend(s for item in run.read.configs if item.config.node_path
+                          for s in item.config.suppressions)
+    describe = _describer(run, options, table, run.errors, pull_paths=tally.pull_paths,
+                          ) if options.describe_nodes else None
     # From here the views (and the uses made of them) are all that hold the files read,
     # and each is let go once judged and described.
     run.read.configs.clear()
@@ -457,33 +558,16 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
         node_ctx = ctx._replace(nodes=view.facts, images=tuple(uses), online=online)
         node_findings, node_skipped = run_rules(node_ctx, modules)
         node_findings = [f if f.node else f._replace(node=view.name) for f in node_findings]
-        findings.extend(compose(node_findings, node_ctx, modules, trials))
+        tally.findings.extend(compose(node_findings, node_ctx, modules, tally.trials))
         if unresolved:
             node_skipped = [s._replace(reason=f"{s.reason}: {unresolved}")
                             if s.reason.startswith(KUBERNETES_UNKNOWN) else s
                             for s in node_skipped]
-        skipped.extend(s._replace(node=view.name) for s in node_skipped)
-        nodes.append(describe(view) if describe is not None else {"name": view.name})
+        judged = _Judged(describe(view) if describe is not None else {"name": view.name},
+                         [s._replace(node=view.name) for s in node_skipped],
+                         templated_by_view[index])
+        (tally.late if run.late[index] else tally.early).append(judged)
         views[index] = uses_by_view[index] = None
-    errors = list(dict.fromkeys(errors))
-    findings = sorted(set(findings), key=Finding.sort_key)
-    if options.inline_suppressions:
-        findings = suppress(findings, [*files, *_files_reached(layered, files)],
-                            "PL002" in {m.ID for m in modules}, embedded)
-    # After suppress(): the PL002 findings it adds are re-graded like any other.
-    findings = override_severity(findings, dict(options.severity))
-    return Report(
-        findings=findings,
-        skipped=list(dict.fromkeys(skipped)),
-        errors=errors,
-        inputs=run.read.checked,
-        sources=sources,
-        context=_given_context(run.given, options, run.runtimes),
-        # Where pulls go is show's (and --online's) to work out, not every commit's.
-        nodes=nodes,
-        rules_run=len(modules),
-        not_read=list(dict.fromkeys([*run.read.notes, *templated])),
-    )
 
 
 def _given_context(given: Version | None, options: Options,
@@ -498,13 +582,6 @@ def _given_context(given: Version | None, options: Options,
     for info in runtimes:
         context[f"{info.name.value}_version"] = info.text
     return context
-
-
-def _describe(run: _Run, options: Options, table: CompatTable,
-              errors: Sequence[InputError], *, pull_paths: bool) -> list[dict]:
-    """Each node's entry (see :func:`_describer`)."""
-    describe = _describer(run, options, table, errors, pull_paths=pull_paths)
-    return [describe(view) for view in run.views]
 
 
 def _describer(run: _Run, options: Options, table: CompatTable,
@@ -578,8 +655,14 @@ def describe_files(files: Sequence[InputFile], options: Options,
                    table: CompatTable) -> list[dict]:
     """What pauselint read and derived, per node, without judging (`pauselint show`):
     the JSON-ready node entries that `check --format json` also carries as ``nodes``."""
-    run = _prepare(files, options, table)
-    return _describe(run, options, table, run.errors, pull_paths=True)
+    early: list[dict] = []
+    late: list[dict] = []
+    for chunk in input_chunks(files):  # as check reads them, for the same reason
+        run = _prepare(chunk, options, table)
+        describe = _describer(run, options, table, run.errors, pull_paths=True)
+        for view, placed_late in zip(run.views, run.late, strict=True):
+            (late if placed_late else early).append(describe(view))
+    return [*early, *late]
 
 
 def override_severity(findings: list[Finding], overrides: dict[str, Severity]) -> list[Finding]:

@@ -86,6 +86,10 @@ class ReadResult(NamedTuple):
     # The paths of the inputs read as a config of some kind (detected, or --type), so
     # that the engine's list of sources does not detect every file a second time.
     recognised: frozenset[str] = frozenset()
+    # The groups whose first config came from a format read a group at a time (a
+    # folder holding only a kubelet unit): they follow every other group, in the order
+    # their files came. Read in chunks, a run keeps that order (engine.input_chunks).
+    late: frozenset[str] = frozenset()
 
 
 def group_root(group: str, root: "Path | None") -> "Path | None":
@@ -146,6 +150,8 @@ def read_inputs(files: Iterable[InputFile], forced: InputType | None,
         config = entry.read_source(SourceText(text_for(entry, item), item.path))
         configs.append(ReadConfig(config, kind, item.group))
         errors.extend(config.errors)
+    early = {item.group for item in configs}
+    first_late = len(configs)
     for (name, group), members in together.items():
         entry = next(e for e in registry.FORMATS if e.name == name)
         context = registry.ReadContext(group_root(group, root), texts.get(group, []),
@@ -153,8 +159,9 @@ def read_inputs(files: Iterable[InputFile], forced: InputType | None,
         read, read_errors = entry.function(entry.read_together)(members, context)
         configs.extend(ReadConfig(c, entry.kind, group) for c in read)
         errors.extend(read_errors)
+    late = frozenset(item.group for item in configs[first_late:]) - early
     return ReadResult(configs, _unique(errors), checked, tuple(dict.fromkeys(notes)),
-                      frozenset(wrappers), frozenset(recognised))
+                      frozenset(wrappers), frozenset(recognised), late)
 
 
 def _unwrapped(entry: registry.Format, source: SourceText, notes: list[tuple[str, str]],

@@ -1,0 +1,176 @@
+"""`check` and `show` read their inputs a chunk of whole node folders at a time and let
+each chunk's read files go once its nodes are judged (issue 16: memory flat in the
+number of files). Whatever the chunk size, the report is the one reading everything
+at once gives: the same nodes in the same order, the same findings, errors, skips and
+notes, byte for byte."""
+
+from __future__ import annotations
+
+import gc
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pauselint import engine
+from pauselint.cli import main
+from pauselint.inputs import InputFile
+from pauselint.model import ConfigFile
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+CONTAINERD = ('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
+              '  sandbox_image = "{image}"\n')
+CRIO = '[crio.image]\npause_image = "{image}"\n'
+DROP_IN = ("[Service]\nEnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env\nExecStart=\n"
+           "ExecStart=/usr/bin/kubelet $KUBELET_KUBEADM_ARGS\n")
+UNIT = ('[Service]\nEnvironment="KUBELET_EXTRA_ARGS=--pod-infra-container-image={image}"\n'
+        "ExecStart=\nExecStart=/usr/bin/kubelet $KUBELET_EXTRA_ARGS\n")
+FLAGS = 'KUBELET_KUBEADM_ARGS="--pod-infra-container-image={image}"\n'
+KUBEADM = ("apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\n"
+           "kubernetesVersion: v1.29.4\nimageRepository: registry.example.com/k8s\n")
+
+# Node folders of every shape reading can give, in the order a walk finds them. The
+# folders holding only a systemd unit ("b", "e") are placed by a format read a group
+# at a time, so reading everything at once puts them after every other node.
+TREE: dict[str, dict[str, str]] = {
+    "a": {"etc/containerd/config.toml": CONTAINERD.format(image="k8s.gcr.io/pause:3.6")
+          + "# pauselint: disable=PL999\n"},
+    "b": {"etc/systemd/system/kubelet.service.d/10-kubeadm.conf": UNIT.format(
+        image="k8s.gcr.io/pause:3.5")},
+    "c": {"etc/crio/crio.conf": CRIO.format(image="not an image!")},
+    "d": {"etc/containerd/config.toml": "version = 2\n[plugins\n"},
+    "e": {"etc/systemd/system/kubelet.service.d/10-kubeadm.conf": UNIT.format(
+        image="registry.k8s.io/pause:3.9")},
+    "f": {"etc/containerd/config.toml": CONTAINERD.format(image="{{ .PauseImage }}")},
+    "g": {"etc/containerd/config.toml": CONTAINERD.format(image="registry.k8s.io/pause:3.9"),
+          "etc/kubernetes/kubeadm-config.yaml": KUBEADM,
+          "etc/systemd/system/kubelet.service.d/10-kubeadm.conf": DROP_IN,
+          "var/lib/kubelet/kubeadm-flags.env": FLAGS.format(image="registry.k8s.io/pause:3.8")},
+}
+
+
+@pytest.fixture()
+def tree(tmp_path: Path) -> Path:
+    for node, files in TREE.items():
+        for below, text in files.items():
+            path = tmp_path / "nodes" / node / below
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+    wrappers = tmp_path / "nodes" / "wrappers"
+    wrappers.mkdir()
+    shutil.copy(FIXTURES / "wrappers" / "user-data.yaml", wrappers / "user-data.yaml")
+    return tmp_path / "nodes"
+
+
+def run(arguments: list[str], monkeypatch: pytest.MonkeyPatch, size: int) -> tuple[str, int]:
+    """The output of ``pauselint ARGUMENTS`` reading ``size`` files a chunk, and how
+    many chunks were read."""
+    monkeypatch.setattr(engine, "CHUNK_FILES", size)
+    chunks = []
+    prepare = engine._prepare
+
+    def counted(files, options, table):
+        chunks.append(len(files))
+        return prepare(files, options, table)
+
+    monkeypatch.setattr(engine, "_prepare", counted)
+    result = CliRunner().invoke(main, [arguments[0], "--no-config", *arguments[1:]])
+    # 2: the tree has input errors on purpose; never a traceback.
+    assert result.exit_code in (0, 1, 2), result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    monkeypatch.undo()
+    return result.output, len(chunks)
+
+
+@pytest.mark.parametrize("arguments", [
+    ["check", "--format", "json"],
+    ["check", "--format", "json", "-k", "1.31", "--platform", "linux/arm64"],
+    ["check", "--format", "sarif"],
+    ["check"],
+    ["show", "--format", "json"],
+    ["show"],
+], ids=["json", "json-k", "sarif", "text", "show-json", "show-text"])
+def test_any_chunk_size_gives_the_report_of_one_read(tree: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     arguments: list[str]) -> None:
+    whole, one = run([*arguments, str(tree)], monkeypatch, 10**9)
+    assert one == 1
+    for size in (1, 2, 3):
+        chunked, chunks = run([*arguments, str(tree)], monkeypatch, size)
+        assert chunks > 2, (size, chunks)
+        assert chunked == whole, size
+
+
+def test_the_report_has_the_shapes_it_was_built_for(tree: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the comparison above compares: late nodes, each kind of error and note."""
+    output, _ = run(["check", "--format", "json", str(tree)], monkeypatch, 1)
+    report = json.loads(output)
+    names = [Path(entry["name"]).name for entry in report["nodes"]]
+    assert names[-2:] == ["b", "e"], names  # placed by the kubelet unit: last
+    assert set(names[:-2]) >= {"a", "c", "d", "f", "g"}, names
+    assert any(name.endswith("user-data.yaml") for name in names), names
+    messages = " ".join(e["message"] for e in report["errors"])
+    assert "not an image reference" in messages, messages  # c: a use's error
+    assert any(e["path"].endswith("d/etc/containerd/config.toml")
+               for e in report["errors"])  # d: a read error
+    assert any("placeholder" in item["reason"] for item in report["not_read"])  # f
+    assert any(f["rule"] == "PL002" for f in report["findings"])  # a's unused comment
+    assert report["skipped"], report
+
+
+def live_configs(under: Path) -> int:
+    """ConfigFiles alive of files under ``under`` (other tests' may come and go)."""
+    gc.collect()
+    return sum(1 for item in gc.get_objects()
+               if type(item) is ConfigFile and str(item.path).startswith(str(under)))
+
+
+def test_a_chunk_is_all_that_is_held_while_its_nodes_are_judged(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    nodes = 40
+    for node in range(nodes):
+        root = tmp_path / "nodes" / f"n{node:02d}"
+        (root / "etc/containerd").mkdir(parents=True)
+        (root / "etc/containerd/config.toml").write_text(
+            CONTAINERD.format(image="registry.k8s.io/pause:3.10"))
+        (root / "etc/crio").mkdir()
+        (root / "etc/crio/crio.conf").write_text(CRIO.format(image="registry.k8s.io/pause:3.9"))
+    alive: list[int] = []
+    run_rules = engine.run_rules
+
+    def counted(ctx, modules):
+        alive.append(live_configs(tmp_path))
+        return run_rules(ctx, modules)
+
+    monkeypatch.setattr(engine, "run_rules", counted)
+    monkeypatch.setattr(engine, "CHUNK_FILES", 8)  # four nodes a chunk
+    result = CliRunner().invoke(main, ["check", "--no-config", "-k", "1.31", "--format",
+                                       "json", str(tmp_path / "nodes")])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.output)["nodes"]) == nodes
+    # Read all at once, the first node was judged with all 80 files alive; now it is
+    # at most its own chunk's 8 (and the run's caches').
+    assert max(alive) <= 10, alive
+
+
+def files(*groups: str) -> list[InputFile]:
+    return [InputFile(f"{group}/f{index}", "", explicit=False, group=group)
+            for index, group in enumerate(groups)]
+
+
+def test_chunks_are_whole_groups_in_order() -> None:
+    given = files("a", "a", "a", "b", "c", "c", "d")
+    assert [[f.group for f in chunk] for chunk in engine.input_chunks(given, 2)] == [
+        ["a", "a", "a"], ["b", "c", "c"], ["d"]]
+    assert [len(chunk) for chunk in engine.input_chunks(given, 1)] == [3, 1, 2, 1]
+    assert [len(chunk) for chunk in engine.input_chunks(given, 100)] == [7]
+    assert engine.input_chunks([], 2) == [[]]
+
+
+def test_a_group_whose_files_are_apart_is_read_as_one_chunk() -> None:
+    """Loose files named before and after a folder: the order they came in is kept."""
+    given = files("", "nodes/a", "nodes/a", "")
+    assert engine.input_chunks(given, 1) == [given]
