@@ -5,7 +5,7 @@ own beyond "a rule that cannot run is listed, never guessed".
 """
 
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, MutableSequence, Sequence
 from typing import TYPE_CHECKING
 
 from packaging.version import Version
@@ -369,32 +369,44 @@ CHUNK_FILES = 512
 
 
 def input_chunks(files: Sequence[InputFile], size: int | None = None,
-                 ) -> list[Sequence[InputFile]]:
-    """``files`` in runs of whole groups (node folders), in order, each of at least
-    ``size`` files (default :data:`CHUNK_FILES`) but the last.
+                 ) -> list[tuple[int, int]]:
+    """Where to cut ``files`` into runs of whole groups (node folders), in order: the
+    (start, end) of each, of at least ``size`` files (default :data:`CHUNK_FILES`) but
+    the last.
 
     A group is read and layered from its own files alone, so reading a chunk at a time
     reads each node as reading everything at once does. The one order that differs,
     groups placed by a format read a group at a time (``ReadResult.late``), the caller
     restores. Where some group's files are not all together (loose files named
     between folders), it is one chunk: the order the files came in is kept as it is.
+    Bounds, not slices, so that a chunk not read yet holds nothing.
     """
     size = CHUNK_FILES if size is None else size
-    chunks: list[Sequence[InputFile]] = []
+    bounds: list[tuple[int, int]] = []
     seen: set[str] = set()
     start, previous = 0, None
     for index, item in enumerate(files):
         if item.group == previous:
             continue
         if item.group in seen:
-            return [files]
+            return [(0, len(files))]
         seen.add(item.group)
         previous = item.group
         if index - start >= size:
-            chunks.append(files[start:index])
+            bounds.append((start, index))
             start = index
-    chunks.append(files[start:])
-    return chunks
+    bounds.append((start, len(files)))
+    return bounds
+
+
+def _let_texts_go(files: MutableSequence[InputFile], start: int, end: int) -> None:
+    """Drop the texts of ``files[start:end]``, read by now, from the list: all a check
+    needs of them afterwards is their path, that they were read (``""``, never None),
+    and the text of each that holds a ``pauselint`` comment (``suppress``)."""
+    for index in range(start, end):
+        item = files[index]
+        if item.text and "pauselint" not in item.text:
+            files[index] = item._replace(text="")
 
 
 def node_split(group: str, nodes: Sequence[NodeFacts],
@@ -438,7 +450,7 @@ def node_split(group: str, nodes: Sequence[NodeFacts],
 
 
 def check_files(files: Sequence[InputFile], options: Options, table: CompatTable, *,
-                pull_paths: bool | None = None) -> Report:
+                pull_paths: bool | None = None, release_texts: bool = False) -> Report:
     """The whole `pauselint check` run over already-collected input files.
 
     Each node is judged alone, with its own context (its kubeadm ClusterConfiguration,
@@ -452,16 +464,21 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
     and a node's read files are let go once it is judged and described: the report
     keeps what it needs of them (paths, suppression comments), so the run holds one
     chunk's files, never every node's (issue 16: memory). An online run is one chunk:
-    its look-ups are batched across every node.
+    its look-ups are batched across every node. With ``release_texts``, the caller
+    hands a list over whose texts it no longer needs: each chunk's are dropped from it
+    once read (see :func:`_let_texts_go`).
     """
     online = options.online is not None
     modules = enabled_rules(options.enable, options.disable, online=online)
     tally = _Tally(pull_paths=online if pull_paths is None else pull_paths)
     given, runtimes = None, ()
-    for chunk in [files] if online else input_chunks(files):
+    for start, end in [(0, len(files))] if online else input_chunks(files):
+        chunk = files[start:end]
         run = _prepare(chunk, options, table)
         _judge(run, chunk, options, table, modules, tally)
         given, runtimes = run.given, run.runtimes
+        if release_texts and isinstance(files, MutableSequence):
+            _let_texts_go(files, start, end)
     judged = [*tally.early, *tally.late]
     findings = sorted(set(tally.findings), key=Finding.sort_key)
     if options.inline_suppressions:
@@ -657,8 +674,8 @@ def describe_files(files: Sequence[InputFile], options: Options,
     the JSON-ready node entries that `check --format json` also carries as ``nodes``."""
     early: list[dict] = []
     late: list[dict] = []
-    for chunk in input_chunks(files):  # as check reads them, for the same reason
-        run = _prepare(chunk, options, table)
+    for start, end in input_chunks(files):  # as check reads them, for the same reason
+        run = _prepare(files[start:end], options, table)
         describe = _describer(run, options, table, run.errors, pull_paths=True)
         for view, placed_late in zip(run.views, run.late, strict=True):
             (late if placed_late else early).append(describe(view))

@@ -161,16 +161,51 @@ def files(*groups: str) -> list[InputFile]:
             for index, group in enumerate(groups)]
 
 
+def chunked(given: list[InputFile], size: int) -> list[list[str]]:
+    return [[f.group for f in given[start:end]]
+            for start, end in engine.input_chunks(given, size)]
+
+
 def test_chunks_are_whole_groups_in_order() -> None:
     given = files("a", "a", "a", "b", "c", "c", "d")
-    assert [[f.group for f in chunk] for chunk in engine.input_chunks(given, 2)] == [
-        ["a", "a", "a"], ["b", "c", "c"], ["d"]]
-    assert [len(chunk) for chunk in engine.input_chunks(given, 1)] == [3, 1, 2, 1]
-    assert [len(chunk) for chunk in engine.input_chunks(given, 100)] == [7]
-    assert engine.input_chunks([], 2) == [[]]
+    assert chunked(given, 2) == [["a", "a", "a"], ["b", "c", "c"], ["d"]]
+    assert chunked(given, 1) == [["a", "a", "a"], ["b"], ["c", "c"], ["d"]]
+    assert engine.input_chunks(given, 100) == [(0, 7)]
+    assert engine.input_chunks([], 2) == [(0, 0)]
 
 
 def test_a_group_whose_files_are_apart_is_read_as_one_chunk() -> None:
     """Loose files named before and after a folder: the order they came in is kept."""
-    given = files("", "nodes/a", "nodes/a", "")
-    assert engine.input_chunks(given, 1) == [given]
+    assert engine.input_chunks(files("", "nodes/a", "nodes/a", ""), 1) == [(0, 4)]
+
+
+def test_released_texts_give_the_same_report(tree: Path) -> None:
+    """`check` hands its inputs over: each chunk's texts are dropped once read, but a
+    text with a comment (for suppressions) stays, and the report is the same."""
+    from pauselint.compat import load_table
+    from pauselint.inputs import collect
+    from pauselint.report import render
+
+    (tree / "h" / "etc/containerd").mkdir(parents=True)
+    (tree / "h" / "etc/containerd/config.toml").write_text(
+        CONTAINERD.format(image="k8s.gcr.io/pause:3.6").rstrip("\n")
+        + "  # pauselint: disable=PL103,PL201 -- frozen on purpose\n")
+    table = load_table()
+    options = engine.Options(kubernetes="1.31")
+    kept = collect([str(tree)])
+    given = collect([str(tree)])
+    assert [f.text for f in given] == [f.text for f in kept]
+    reports = []
+    for files, release in ((kept, False), (given, True)):
+        report = engine.check_files(files, options, table, release_texts=release)
+        reports.append(render(report, "json", tool_version="0", table_date=table.date))
+    assert reports[0] == reports[1]
+    commented = [f.path for f in given if f.text]
+    assert commented == [f.path for f in kept if f.text and "pauselint" in f.text]
+    assert any(p.startswith(str(tree / "h")) for p in commented), commented
+    assert all(f.text == "" for f in given if f.path not in commented)
+    assert [f.path for f in given] == [f.path for f in kept]
+    # The comment in h's kept text still took effect: a's same value has the findings.
+    findings = json.loads(reports[1])["findings"]
+    assert {"PL103", "PL201"} <= {f["rule"] for f in findings if "/a/" in f["path"]}
+    assert not {"PL103", "PL201"} & {f["rule"] for f in findings if "/h/" in f["path"]}

@@ -120,7 +120,9 @@ def _check(inputs: InputArgs, output_format: str, output_path: str | None, quiet
                                    registry_auth_file, config),
             describe_nodes=output_format in DESCRIBING_FORMATS,
         )
-        report = engine.check_files(gathered.files, options, gathered.table)
+        # Only paths, and comments' texts, are needed of the inputs once read.
+        report = engine.check_files(gathered.files, options, gathered.table,
+                                    release_texts=True)
     except engine.UsageError as exc:
         raise Fatal(str(exc)) from None
     report.not_read = [*gathered.not_read, *report.not_read]  # a walk's, then templates'
