@@ -465,19 +465,22 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
     keeps what it needs of them (paths, suppression comments), so the run holds one
     chunk's files, never every node's (issue 16: memory). An online run is one chunk:
     its look-ups are batched across every node. With ``release_texts``, the caller
-    hands a list over whose texts it no longer needs: each chunk's are dropped from it
-    once read (see :func:`_let_texts_go`).
+    hands a list over whose texts it no longer needs: where there is more than one
+    chunk, each chunk's are dropped from it once read (see :func:`_let_texts_go`).
     """
     online = options.online is not None
     modules = enabled_rules(options.enable, options.disable, online=online)
     tally = _Tally(pull_paths=online if pull_paths is None else pull_paths)
     given, runtimes = None, ()
-    for start, end in [(0, len(files))] if online else input_chunks(files):
+    bounds = [(0, len(files))] if online else input_chunks(files)
+    # One chunk is judged with every text still needed: dropping them then saves nothing.
+    release = release_texts and len(bounds) > 1 and isinstance(files, MutableSequence)
+    for start, end in bounds:
         chunk = files[start:end]
         run = _prepare(chunk, options, table)
         _judge(run, chunk, options, table, modules, tally)
         given, runtimes = run.given, run.runtimes
-        if release_texts and isinstance(files, MutableSequence):
+        if release:
             _let_texts_go(files, start, end)
     judged = [*tally.early, *tally.late]
     findings = sorted(set(tally.findings), key=Finding.sort_key)

@@ -179,7 +179,8 @@ def test_a_group_whose_files_are_apart_is_read_as_one_chunk() -> None:
     assert engine.input_chunks(files("", "nodes/a", "nodes/a", ""), 1) == [(0, 4)]
 
 
-def test_released_texts_give_the_same_report(tree: Path) -> None:
+def test_released_texts_give_the_same_report(tree: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """`check` hands its inputs over: each chunk's texts are dropped once read, but a
     text with a comment (for suppressions) stays, and the report is the same."""
     from pauselint.compat import load_table
@@ -195,6 +196,10 @@ def test_released_texts_give_the_same_report(tree: Path) -> None:
     kept = collect([str(tree)])
     given = collect([str(tree)])
     assert [f.text for f in given] == [f.text for f in kept]
+    one_chunk = list(given)
+    engine.check_files(one_chunk, options, table, release_texts=True)
+    assert one_chunk == given  # one chunk: nothing would be saved, nothing is dropped
+    monkeypatch.setattr(engine, "CHUNK_FILES", 2)
     reports = []
     for files, release in ((kept, False), (given, True)):
         report = engine.check_files(files, options, table, release_texts=release)
