@@ -143,9 +143,11 @@ def runtime_infos(given: Sequence[tuple[Component, str]]) -> tuple[RuntimeInfo, 
 
 def build_groups(read: ReadResult, root: "Path | None",
                  runtimes: Sequence[RuntimeInfo] = (), table: CompatTable | None = None,
+                 late_errors: list[InputError] | None = None,
                  ) -> tuple[dict[str, list[NodeFacts]], list[InputError]]:
     """The nodes of every group (each node folder, and the loose files together), each
-    runtime read as its given release reads its files."""
+    runtime read as its given release reads its files. The errors of the groups in
+    ``read.late`` go to ``late_errors`` if given (see :func:`check_files`)."""
     versions = {info.name: info.version for info in runtimes}
     configs_by_group: dict[str, list[tuple[ConfigFile, str]]] = {}
     for item in read.configs:
@@ -159,7 +161,10 @@ def build_groups(read: ReadResult, root: "Path | None",
         groups[group], group_errors = assemble_group(configs, root=group_root(group, root),
                                                      versions=versions, table=table,
                                                      present=present)
-        errors.extend(group_errors)
+        if late_errors is not None and group in read.late:
+            late_errors.extend(group_errors)
+        else:
+            errors.extend(group_errors)
     return groups, errors
 
 
@@ -330,6 +335,9 @@ class _Run(NamedTuple):
     given: Version | None
     # Per view: whether its group follows every other (ReadResult.late).
     late: list[bool]
+    # ``errors`` in the parts one read of everything orders them by: read alone, read a
+    # group at a time, layering the groups not late, layering the late ones.
+    error_parts: tuple[list[InputError], ...] = ()
 
 
 def _prepare(files: Sequence[InputFile], options: Options, table: CompatTable) -> _Run:
@@ -337,8 +345,11 @@ def _prepare(files: Sequence[InputFile], options: Options, table: CompatTable) -
     given = resolve_kubernetes(options.kubernetes, table) if options.kubernetes else None
     runtimes = runtime_infos(options.runtimes)
     read = read_inputs(files, options.input_type, options.root)
-    groups, errors = build_groups(read, options.root, runtimes, table)
-    errors = [*read.errors, *errors]
+    late_layering: list[InputError] = []
+    groups, layering = build_groups(read, options.root, runtimes, table, late_layering)
+    alone = len(read.errors) - read.late_errors
+    error_parts = (read.errors[:alone], read.errors[alone:], layering, late_layering)
+    errors = [*read.errors, *layering, *late_layering]
     views: list[NodeView] = []
     contexts: list[tuple[RuleContext, str | None]] = []
     late: list[bool] = []
@@ -360,7 +371,7 @@ def _prepare(files: Sequence[InputFile], options: Options, table: CompatTable) -
                 kubeadm_version=kubeadm.version, image_repository=kubeadm.image_repository))
             contexts.append((ctx, unresolved))
             late.append(group in read.late)
-    return _Run(read, groups, views, contexts, errors, runtimes, given, late)
+    return _Run(read, groups, views, contexts, errors, runtimes, given, late, error_parts)
 
 
 # How many input files a check reads before judging their nodes and letting their
@@ -475,14 +486,25 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
     bounds = [(0, len(files))] if online else input_chunks(files)
     # One chunk is judged with every text still needed: dropping them then saves nothing.
     release = release_texts and len(bounds) > 1 and isinstance(files, MutableSequence)
-    for start, end in bounds:
+    tally.chunk_of = _chunk_of(files, bounds)
+    run = None
+    for index, (start, end) in enumerate(bounds):
         chunk = files[start:end]
         run = _prepare(chunk, options, table)
+        tally.chunk = index
         _judge(run, chunk, options, table, modules, tally)
         given, runtimes = run.given, run.runtimes
         if release:
             _let_texts_go(files, start, end)
     judged = [*tally.early, *tally.late]
+    if run is not None and any(node.view is not None for node in judged):
+        # Nodes that layered another chunk's input, described now that every error
+        # about it is known, in the order one read of everything gives.
+        describe = _describer(run, options, table, [e for part in tally.error_parts
+                                                   for e in part],
+                              pull_paths=tally.pull_paths)
+        judged = [node if node.view is None else node._replace(entry=describe(node.view))
+                  for node in judged]
     findings = sorted(set(tally.findings), key=Finding.sort_key)
     if options.inline_suppressions:
         findings = suppress(findings, [*files, *_files_reached(tally.layered, files)],
@@ -492,7 +514,9 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
     return Report(
         findings=findings,
         skipped=list(dict.fromkeys(s for node in judged for s in node.skipped)),
-        errors=list(dict.fromkeys(tally.errors)),
+        errors=list(dict.fromkeys([*(e for part in tally.error_parts for e in part),
+                                   *(e for node in judged for e in node.use_errors),
+                                   *tally.online_errors])),
         inputs=tally.checked,
         sources=sorted(tally.sources),
         context=_given_context(given, options, runtimes),
@@ -510,6 +534,27 @@ class _Judged(NamedTuple):
     entry: dict
     skipped: list[Skip]
     templated: list[tuple[str, str]]
+    use_errors: list[InputError]
+    # A node that layered an input of another chunk, kept to be described at the end
+    # (its entry is a placeholder until then): that input's errors are its refusal.
+    view: NodeView | None = None
+
+
+def _chunk_of(files: Sequence[InputFile], bounds: Sequence[tuple[int, int]],
+              ) -> dict[str, int]:
+    """Which chunk each input is read in, where there are several (else empty)."""
+    if len(bounds) < 2:
+        return {}
+    return {files[i].path: index for index, (start, end) in enumerate(bounds)
+            for i in range(start, end)}
+
+
+def _layers_other_chunks(view: NodeView, chunk_of: dict[str, int], chunk: int) -> bool:
+    """Whether ``view``'s node layered a file that is an input of another chunk (a
+    loose file importing a path inside a node folder): that file's read errors come
+    with its own chunk, and the node's entry needs them."""
+    return bool(chunk_of) and any(chunk_of.get(config.path, chunk) != chunk
+                                  for facts in view.facts for config in facts.files)
 
 
 class _Tally:
@@ -523,7 +568,11 @@ class _Tally:
     def __init__(self, *, pull_paths: bool) -> None:
         self.pull_paths = pull_paths
         self.trials = FixTrials()
-        self.errors: list[InputError] = []
+        # The chunks' errors by part (``_Run.error_parts``), each part in chunk order.
+        self.error_parts: tuple[list[InputError], ...] = ([], [], [], [])
+        self.online_errors: list[InputError] = []
+        self.chunk_of: dict[str, int] = {}
+        self.chunk = 0
         self.findings: list[Finding] = []
         self.early: list[_Judged] = []
         self.late: list[_Judged] = []
@@ -538,24 +587,26 @@ def _judge(run: _Run, chunk: Sequence[InputFile], options: Options, table: Compa
            modules: Sequence, tally: _Tally) -> None:
     """Judge and describe one chunk's nodes into ``tally``, letting each node's read
     files go once it is done."""
-    tally.errors.extend(run.errors)
+    for part, errors in zip(tally.error_parts, run.error_parts, strict=True):
+        part.extend(errors)
     tally.checked += run.read.checked
     tally.notes.extend(run.read.notes)
     uses_by_view: list[list[ImageUse] | None] = []
     templated_by_view: list[list[tuple[str, str]]] = []
+    errors_by_view: list[list[InputError]] = []
     for view in run.views:
         templated: list[tuple[str, str]] = []
         uses, use_errors = image_uses(view.facts, table, run.runtimes, options.platform,
                                       templated)
-        tally.errors.extend(use_errors)
         uses_by_view.append(uses)
         templated_by_view.append(templated)
+        errors_by_view.append(use_errors)
     online = None
     if options.online is not None:
         from pauselint.online_phase import look_up_views
 
         online, online_errors = look_up_views(run.views, uses_by_view, options, chunk)
-        tally.errors.extend(online_errors)
+        tally.online_errors.extend(online_errors)
     layered = _paths_read(run.groups)
     tally.sources.update(_sources(chunk, run.read, layered))
     tally.layered.update(layered)
@@ -583,9 +634,12 @@ def _judge(run: _Run, chunk: Sequence[InputFile], options: Options, table: Compa
             node_skipped = [s._replace(reason=f"{s.reason}: {unresolved}")
                             if s.reason.startswith(KUBERNETES_UNKNOWN) else s
                             for s in node_skipped]
-        judged = _Judged(describe(view) if describe is not None else {"name": view.name},
-                         [s._replace(node=view.name) for s in node_skipped],
-                         templated_by_view[index])
+        later = describe is not None and _layers_other_chunks(view, tally.chunk_of,
+                                                              tally.chunk)
+        entry = describe(view) if describe is not None and not later else {"name": view.name}
+        judged = _Judged(entry, [s._replace(node=view.name) for s in node_skipped],
+                         templated_by_view[index], errors_by_view[index],
+                         view if later else None)
         (tally.late if run.late[index] else tally.early).append(judged)
         views[index] = uses_by_view[index] = None
 
@@ -675,14 +729,28 @@ def describe_files(files: Sequence[InputFile], options: Options,
                    table: CompatTable) -> list[dict]:
     """What pauselint read and derived, per node, without judging (`pauselint show`):
     the JSON-ready node entries that `check --format json` also carries as ``nodes``."""
-    early: list[dict] = []
-    late: list[dict] = []
-    for start, end in input_chunks(files):  # as check reads them, for the same reason
+    early: list[dict | NodeView] = []
+    late: list[dict | NodeView] = []
+    bounds = input_chunks(files)  # as check reads them, for the same reason
+    chunk_of = _chunk_of(files, bounds)
+    parts: tuple[list[InputError], ...] = ([], [], [], [])
+    run = None
+    for index, (start, end) in enumerate(bounds):
         run = _prepare(files[start:end], options, table)
+        for part, errors in zip(parts, run.error_parts, strict=True):
+            part.extend(errors)
         describe = _describer(run, options, table, run.errors, pull_paths=True)
         for view, placed_late in zip(run.views, run.late, strict=True):
-            (late if placed_late else early).append(describe(view))
-    return [*early, *late]
+            # A node that layered another chunk's input is described at the end, with
+            # every error (see check_files).
+            later = _layers_other_chunks(view, chunk_of, index)
+            (late if placed_late else early).append(view if later else describe(view))
+    entries = [*early, *late]
+    if run is None or not any(isinstance(entry, NodeView) for entry in entries):
+        return [entry for entry in entries if isinstance(entry, dict)]
+    describe = _describer(run, options, table, [e for part in parts for e in part],
+                          pull_paths=True)
+    return [describe(entry) if isinstance(entry, NodeView) else entry for entry in entries]
 
 
 def override_severity(findings: list[Finding], overrides: dict[str, Severity]) -> list[Finding]:

@@ -90,6 +90,10 @@ class ReadResult(NamedTuple):
     # folder holding only a kubelet unit): they follow every other group, in the order
     # their files came. Read in chunks, a run keeps that order (engine.input_chunks).
     late: frozenset[str] = frozenset()
+    # How many of ``errors``, at its end, come from reading formats a group at a time:
+    # a run read in chunks puts every chunk's of those after every chunk's others, as
+    # one read of everything does.
+    late_errors: int = 0
 
 
 def group_root(group: str, root: "Path | None") -> "Path | None":
@@ -152,6 +156,7 @@ def read_inputs(files: Iterable[InputFile], forced: InputType | None,
         errors.extend(config.errors)
     early = {item.group for item in configs}
     first_late = len(configs)
+    alone = len(_unique(errors))
     for (name, group), members in together.items():
         entry = next(e for e in registry.FORMATS if e.name == name)
         context = registry.ReadContext(group_root(group, root), texts.get(group, []),
@@ -160,8 +165,9 @@ def read_inputs(files: Iterable[InputFile], forced: InputType | None,
         configs.extend(ReadConfig(c, entry.kind, group) for c in read)
         errors.extend(read_errors)
     late = frozenset(item.group for item in configs[first_late:]) - early
-    return ReadResult(configs, _unique(errors), checked, tuple(dict.fromkeys(notes)),
-                      frozenset(wrappers), frozenset(recognised), late)
+    unique = _unique(errors)
+    return ReadResult(configs, unique, checked, tuple(dict.fromkeys(notes)),
+                      frozenset(wrappers), frozenset(recognised), late, len(unique) - alone)
 
 
 def _unwrapped(entry: registry.Format, source: SourceText, notes: list[tuple[str, str]],

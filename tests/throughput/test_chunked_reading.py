@@ -85,6 +85,39 @@ def run(arguments: list[str], monkeypatch: pytest.MonkeyPatch, size: int) -> tup
     return result.output, len(chunks)
 
 
+def importer(tree: Path, node: str) -> Path:
+    """A loose file, named before the tree, that imports node ``node``'s containerd
+    config: that file's read errors (CR-only line ends, invalid TOML) are the loose
+    node's refusal too, although another chunk reads it."""
+    target = tree / node / "etc/containerd/config.toml"
+    loose = tree.parent / "loose.toml"
+    loose.write_text(f'version = 2\nimports = ["{target}"]\n'
+                     '[plugins."io.containerd.grpc.v1.cri"]\n'
+                     '  sandbox_image = "registry.k8s.io/pause:3.8"\n')
+    return loose
+
+
+@pytest.mark.parametrize("imported", ["cr-only", "cr-only-invalid"])
+@pytest.mark.parametrize("arguments", [["check", "--format", "json"], ["check"],
+                                       ["show", "--format", "json"]],
+                         ids=["json", "text", "show-json"])
+def test_a_file_another_chunk_reads_gives_the_report_of_one_read(
+        tree: Path, monkeypatch: pytest.MonkeyPatch, arguments: list[str],
+        imported: str) -> None:
+    text = ('version = 2\r[plugins."io.containerd.grpc.v1.cri"]\r'
+            '  sandbox_image = "registry.k8s.io/pause:3.9"\r')
+    if imported == "cr-only-invalid":
+        text = "x = = 1\r" + text
+    (tree / "g" / "etc/containerd/config.toml").write_bytes(text.encode())
+    loose = importer(tree, "g")
+    whole, _ = run([*arguments, str(loose), str(tree)], monkeypatch, 10**9)
+    assert "lines end in CR" in whole or "CR alone" in whole, whole
+    for size in (1, 3):
+        chunked, chunks = run([*arguments, str(loose), str(tree)], monkeypatch, size)
+        assert chunks > 2
+        assert chunked == whole, size
+
+
 @pytest.mark.parametrize("arguments", [
     ["check", "--format", "json"],
     ["check", "--format", "json", "-k", "1.31", "--platform", "linux/arm64"],
