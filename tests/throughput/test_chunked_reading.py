@@ -2,11 +2,10 @@
 each chunk's read files go once its nodes are judged (issue 16: memory flat in the
 number of files). Whatever the chunk size, the report is the one reading everything
 at once gives: the same nodes in the same order, the same findings, errors, skips and
-notes, byte for byte."""
+notes, byte for byte. (What a chunk holds meanwhile: test_nodes_let_go.py.)"""
 
 from __future__ import annotations
 
-import gc
 import json
 import shutil
 from pathlib import Path
@@ -17,7 +16,6 @@ from click.testing import CliRunner
 from pauselint import engine
 from pauselint.cli import main
 from pauselint.inputs import InputFile
-from pauselint.model import ConfigFile
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
@@ -152,41 +150,6 @@ def test_the_report_has_the_shapes_it_was_built_for(tree: Path,
     assert any("placeholder" in item["reason"] for item in report["not_read"])  # f
     assert any(f["rule"] == "PL002" for f in report["findings"])  # a's unused comment
     assert report["skipped"], report
-
-
-def live_configs(under: Path) -> int:
-    """ConfigFiles alive of files under ``under`` (other tests' may come and go)."""
-    gc.collect()
-    return sum(1 for item in gc.get_objects()
-               if type(item) is ConfigFile and str(item.path).startswith(str(under)))
-
-
-def test_a_chunk_is_all_that_is_held_while_its_nodes_are_judged(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    nodes = 40
-    for node in range(nodes):
-        root = tmp_path / "nodes" / f"n{node:02d}"
-        (root / "etc/containerd").mkdir(parents=True)
-        (root / "etc/containerd/config.toml").write_text(
-            CONTAINERD.format(image="registry.k8s.io/pause:3.10"))
-        (root / "etc/crio").mkdir()
-        (root / "etc/crio/crio.conf").write_text(CRIO.format(image="registry.k8s.io/pause:3.9"))
-    alive: list[int] = []
-    run_rules = engine.run_rules
-
-    def counted(ctx, modules):
-        alive.append(live_configs(tmp_path))
-        return run_rules(ctx, modules)
-
-    monkeypatch.setattr(engine, "run_rules", counted)
-    monkeypatch.setattr(engine, "CHUNK_FILES", 8)  # four nodes a chunk
-    result = CliRunner().invoke(main, ["check", "--no-config", "-k", "1.31", "--format",
-                                       "json", str(tmp_path / "nodes")])
-    assert result.exit_code == 0, result.output
-    assert len(json.loads(result.output)["nodes"]) == nodes
-    # Read all at once, the first node was judged with all 80 files alive; now it is
-    # at most its own chunk's 8 (and the run's caches').
-    assert max(alive) <= 10, alive
 
 
 def files(*groups: str) -> list[InputFile]:

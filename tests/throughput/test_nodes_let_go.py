@@ -17,8 +17,18 @@ from pauselint.model import ConfigFile
 
 NODES = 40
 CONTAINERD = ('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
-              '  sandbox_image = "k8s.gcr.io/pause:{tag}"\n')
-CRIO = '[crio.image]\npause_image = "registry.k8s.io/pause:{tag}"\n'
+              '  sandbox_image = "{image}"\n')
+CRIO = '[crio.image]\npause_image = "registry.k8s.io/pause:3.9"\n'
+
+
+def write_nodes(nodes: Path, image: str) -> None:
+    """NODES node folders, each a containerd config setting ``image`` and a CRI-O one."""
+    for node in range(NODES):
+        root = nodes / f"n{node:02d}"
+        (root / "etc/containerd").mkdir(parents=True)
+        (root / "etc/containerd/config.toml").write_text(CONTAINERD.format(image=image))
+        (root / "etc/crio").mkdir()
+        (root / "etc/crio/crio.conf").write_text(CRIO)
 
 
 def live_configs(under: Path) -> int:
@@ -31,12 +41,7 @@ def live_configs(under: Path) -> int:
 @pytest.mark.parametrize("output_format", ["json", "text"])
 def test_the_files_of_nodes_judged_are_let_go(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                               output_format: str) -> None:
-    for node in range(NODES):
-        root = tmp_path / "nodes" / f"n{node:02d}"
-        (root / "etc/containerd").mkdir(parents=True)
-        (root / "etc/containerd/config.toml").write_text(CONTAINERD.format(tag="3.10"))
-        (root / "etc/crio").mkdir()
-        (root / "etc/crio/crio.conf").write_text(CRIO.format(tag="3.9"))
+    write_nodes(tmp_path / "nodes", "k8s.gcr.io/pause:3.10")
     alive: list[int] = []
     run_rules = engine.run_rules
 
@@ -60,3 +65,24 @@ def test_the_files_of_nodes_judged_are_let_go(tmp_path: Path, monkeypatch: pytes
         assert [entry["name"] for entry in nodes] == [
             str(tmp_path / "nodes" / f"n{node:02d}") for node in range(NODES)]
         assert all(len(entry["files"]) == 2 for entry in nodes)
+
+
+def test_a_chunk_is_all_that_is_held_while_its_nodes_are_judged(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_nodes(tmp_path / "nodes", "registry.k8s.io/pause:3.10")
+    alive: list[int] = []
+    run_rules = engine.run_rules
+
+    def counted(ctx, modules):
+        alive.append(live_configs(tmp_path))
+        return run_rules(ctx, modules)
+
+    monkeypatch.setattr(engine, "run_rules", counted)
+    monkeypatch.setattr(engine, "CHUNK_FILES", 8)  # four nodes a chunk
+    result = CliRunner().invoke(main, ["check", "--no-config", "-k", "1.31", "--format",
+                                       "json", str(tmp_path / "nodes")])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.output)["nodes"]) == NODES
+    # Read all at once, the first node was judged with all 80 files alive; now it is
+    # at most its own chunk's 8 (and the run's caches').
+    assert max(alive) <= 10, alive
