@@ -188,6 +188,32 @@ def test_no_registry_configuration_is_the_image_s_own_registry(tmp_path: Path) -
         "https://registry.k8s.io/v2/pause/manifests/3.9"]
 
 
+@pytest.mark.parametrize("spelling", ["bom", "cr-only", "stray-cr"])
+def test_a_hosts_toml_only_go_toml_v1_reads_is_ignored_by_2x(tmp_path: Path,
+                                                              spelling: str) -> None:
+    """Seen with Debian's daemons pulling the sandbox image through such a file:
+    1.6.20 and 1.7.24 ask its host, 2.1.9 the registry itself (its parser refuses a
+    BOM and a CR that ends no CRLF, and loadHostDir then ignores the file)."""
+    text = {"bom": "\ufeff" + MIRROR, "cr-only": MIRROR.replace("\n", "\r"),
+            "stray-cr": MIRROR.replace("\n", "\r", 1)}[spelling]
+    node = write(tmp_path, {"etc/containerd/config.toml": V2_SANDBOX + CONFIG_PATH,
+                            f"{CERTS}/registry.k8s.io/hosts.toml": text})
+    hosts_toml = str(node / CERTS / "registry.k8s.io/hosts.toml")
+    old = pulled([node], "registry.k8s.io/pause:3.9", "1.7.24")
+    # The header where an editor shows it: after the stray CR, on line 1.
+    header = {"bom": (2, 7), "cr-only": (2, 7),
+              "stray-cr": (1, len('server = "https://registry.k8s.io"\r') + 7)}[spelling]
+    assert [(e.host, e.location) for e in old.endpoints] == [
+        ("mirror.local", Location(hosts_toml, *header)),
+        ("registry.k8s.io", Location(hosts_toml, 1, 10))]
+    new = pulled([node], "registry.k8s.io/pause:3.9", "2.1.9")
+    assert hosts(new) == ["registry.k8s.io"]
+    (note,) = [n for n in new.notes if "is ignored by containerd 2.1.9" in n]
+    assert ("UTF-8 BOM" if spelling == "bom" else "a line ends in CR alone") in note
+    _, _, _, errors = node_of([node], "2.1.9")
+    assert errors == []  # no error of the file: 1.x reads it
+
+
 def test_a_refused_configuration_pulls_nothing(tmp_path: Path) -> None:
     """containerd 1.7 does not load a version 3 config: no endpoint at all."""
     config = write(tmp_path, {"config.toml": 'version = 3\n[plugins."io.containerd.cri.v1.images"]\n'

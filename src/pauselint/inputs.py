@@ -63,13 +63,14 @@ class InputFile(NamedTuple):
     # node layout are group "", one node together.
     group: str = ""
     # The file ended its lines with CR alone (decode() turned them into LF): formats
-    # that refuse that (TOML, systemd, env files) say so, with the settings still read.
+    # that refuse that (TOML, systemd, env files) say so, with the settings still read;
+    # a format whose program's releases differ gets them back (``Format.sees_raw``).
     cr_line_ends: bool = False
     # Named on the command line (or standard input). Unlike ``explicit``, which
     # --ignore-unknown clears, this stays: --output-file never overwrites a named file.
     named: bool = False
     # The bytes began with a UTF-8 BOM (decode() drops it): a format whose program
-    # refuses one (containerd 2.x) gets it back (``Format.sees_bom``).
+    # refuses one (containerd 2.x) gets it back (``Format.sees_raw``).
     bom: bool = False
     # What detection made of a walked file whose head was the very text read, so
     # reading does not detect it a second time (None: not detected yet).

@@ -192,6 +192,9 @@ class NodeFacts(NamedTuple):
     # use, for rules that compare releases: (release, accepted, sandbox image or None).
     read_as: str | None = None
     by_release: tuple[tuple[str, bool, str | None], ...] = ()
+    # The release not known and some lines starting with the files: why the first line
+    # that does not start refuses them, and that refusal's kind (``refusal_kind``).
+    line_refusal: tuple[InputError, str | None] | None = None
     # The config version the runtime loads the files as (the last non-zero `version` in
     # load order, after 2.x's migrations); None where it refuses them or was not read.
     loaded_version: int | None = None

@@ -59,10 +59,14 @@ def load_referenced(path: "Path", kind: InputType) -> ConfigFile | None:
 
 
 def text_for(entry: registry.Format, item: InputFile) -> str:
-    """The text ``entry``'s reader gets: with the file's BOM back where the format's
-    program decides what a BOM means (``Format.sees_bom``)."""
+    """The text ``entry``'s reader gets: with the file's BOM and CR-only line ends back
+    where the format's program decides what they mean (``Format.sees_raw``)."""
     text = item.text or ""
-    return "\ufeff" + text if item.bom and entry.sees_bom else text
+    if not entry.sees_raw:
+        return text
+    if item.cr_line_ends:  # decode() made every CR an LF, and the file had no LF
+        text = text.replace("\n", "\r")
+    return "\ufeff" + text if item.bom else text
 
 
 class ReadConfig(NamedTuple):

@@ -6,8 +6,8 @@ into (so an absolute import names the written file). ``file_sets()`` is the
 hypothesis strategy; ``corpus_files()`` the real files of the project and the corpus.
 
 Every generated text is real TOML (written by ``_render`` from a small model, checked
-with tomllib before it is used): the differences found are containerd's reading,
-never a parser's error recovery. Files that are not TOML come only from the corpus.
+with tomllib) before a BOM or line ends that 1.x and 2.x read differently are put in:
+the differences found are containerd's reading, never a parser's error recovery. Files that are not TOML come only from the corpus.
 """
 
 from __future__ import annotations
@@ -57,7 +57,9 @@ class FileSet:
         for relative, text in self.files:
             written = text.replace("{D}", str(folder))
             bom = " (begins with a UTF-8 BOM)" if written.startswith(BOM) else ""
-            parts.append(f"--- {folder / relative}{bom}\n{written.removeprefix(BOM)}")
+            crs = " (CRs shown as \\r)" if "\r" in written else ""
+            shown = written.removeprefix(BOM).replace("\r", "\\r")
+            parts.append(f"--- {folder / relative}{bom}{crs}\n{shown}")
         return "\n".join(parts)
 
 
@@ -144,6 +146,9 @@ class Import:
 class File:
     path: str
     bom: bool
+    # "lf", "crlf", "cr" (CR alone: old Mac) or "stray" (an LF file whose first line
+    # ends in CR alone): 1.x takes a bare CR for a line end, 2.x refuses it.
+    line_ends: str
     version: str | None
     imports: tuple[Import, ...] | None
     disabled: tuple[str, ...] | None
@@ -183,6 +188,7 @@ def _file(draw: st.DrawFn, path: str, names: tuple[str, ...]) -> File:
     return File(
         path=path,
         bom=draw(st.integers(0, 9)) == 0,
+        line_ends=draw(st.sampled_from(("lf",) * 7 + ("crlf", "cr", "stray"))),
         version=draw(st.sampled_from(_VERSION_CHOICES)),
         imports=draw(_imports(path, names)),
         disabled=draw(st.none() | st.lists(st.sampled_from(DISABLED), min_size=1,
@@ -259,6 +265,8 @@ def _render(file: File) -> str:
         tables = ["\n[plugins]", *under_plugins, *tables]
     text = "\n".join(root + tables).lstrip("\n") + "\n"
     tomllib.loads(text)  # a model that writes no TOML is this file's bug: fail loudly
+    text = {"lf": text, "crlf": text.replace("\n", "\r\n"), "cr": text.replace("\n", "\r"),
+            "stray": text.replace("\n", "\r", 1)}[file.line_ends]
     return (BOM if file.bom else "") + text
 
 
@@ -315,4 +323,16 @@ FOUND: tuple[FileSet, ...] = (
     # [plugins.cri] unrenamed, so its sandbox_image is read by no plugin.
     _set(("config.toml", 'version = -1\nimports = ["{D}/etc/containerd/a.toml"]\n'),
          ("a.toml", '[plugins.cri]\nsandbox_image = "example.com/pause:1"\n')),
+    # A bare CR: go-toml v1 (1.x) takes it for a line end, go-toml v2 (2.x) stops at
+    # it -- in a main file or an import, of CR-only line ends or one stray in LF lines.
+    _set(("config.toml", f'version = 2\r{_CRI}sandbox_image = "example.com/pause:1"\r'
+                         .replace("\n", "\r"))),
+    _set(("config.toml", 'version = 2\nimports = ["{D}/etc/containerd/a.toml"]\n'),
+         ("a.toml", f'version = 2\r{_CRI}sandbox_image = "example.com/pause:1"\r'
+                    .replace("\n", "\r"))),
+    _set(("config.toml", f'version = 2\n{_CRI}enable_selinux = false\r'
+                         'sandbox_image = "example.com/pause:1"\n')),
+    _set(("config.toml", 'version = 2\nimports = ["{D}/etc/containerd/a.toml"]\n'),
+         ("a.toml", f'version = 2\n{_CRI}enable_selinux = false\r'
+                    'sandbox_image = "example.com/pause:1"\n')),
 )

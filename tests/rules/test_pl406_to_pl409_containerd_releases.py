@@ -103,6 +103,73 @@ def test_pl406_a_bom_is_refused_by_2x_only(tmp_path):
     assert not any(rule == "PL406" for rule, *_ in check(tmp_path, {}, "1.7.24"))
 
 
+CR_ONLY = ('version = 2\r[plugins."io.containerd.grpc.v1.cri"]\r'
+           '  sandbox_image = "registry.k8s.io/pause:3.9"\r')
+# An LF file with one stray CR: no line end to an editor (`^M`), one to go-toml v1.
+STRAY_CR = ('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
+            '  enable_selinux = false\r  sandbox_image = "registry.k8s.io/pause:3.9"\n')
+
+
+@pytest.mark.parametrize(("written", "row", "column"), [(CR_ONLY, 1, 12), (STRAY_CR, 3, 25)],
+                         ids=["cr-only", "stray-cr"])
+@pytest.mark.parametrize("where", ["main", "import"])
+def test_pl406_a_bare_cr_is_refused_by_2x_and_read_as_a_line_end_by_1x(
+        tmp_path, written, row, column, where):
+    # Verified: 1.6.20 and 1.7.24 start and use pause:3.9; 2.1.9 stops with "failed to
+    # unmarshal TOML at row R column C: toml: expected newline but got U+000D".
+    files = {"etc/containerd/config.toml": written}
+    if where == "import":
+        files = {"etc/containerd/config.toml": 'version = 2\nimports = ["/etc/containerd/a.toml"]\n',
+                 "etc/containerd/a.toml": written}
+    name = Path(list(files)[-1]).name
+    refused = check(tmp_path, files, "2.1.9")
+    finding = refused[("PL406", Severity.ERROR, name, row)]
+    assert finding.message == (
+        "containerd 2.1.9 refuses to start: a line ends in CR alone, which TOML does not allow "
+        f"('failed to unmarshal TOML at row {row} column {column}'); save the file with LF "
+        "line ends")
+    for version in ("1.6.20", "1.7.24"):
+        found = check(tmp_path, {}, version)
+        assert not any(rule == "PL406" for rule, *_ in found)
+        report = engine.check_files(collect([str(tmp_path)]), engine.Options(
+            runtimes=((Component.CONTAINERD, version),)), TABLE)
+        (node,) = report.nodes
+        (runtime,) = node["runtimes"]
+        image = runtime["sandbox_image"]
+        # Where an editor shows it: line 3, after the stray CR's column.
+        assert (image["value"], Path(image["path"]).name, image["line"], image["column"]) == (
+            "registry.k8s.io/pause:3.9", name, 3, 19 if written == CR_ONLY else 44)
+
+
+def test_pl406_release_unknown_a_refusal_by_some_lines_is_a_warning(tmp_path):
+    found = check(tmp_path, {"etc/containerd/config.toml": CR_ONLY})
+    finding = found[("PL406", Severity.WARNING, "config.toml", 1)]
+    assert finding.message.startswith("containerd 2.0.0 refuses to start: a line ends in CR ")
+    assert finding.message.endswith("(the containerd release is not known; 1.6.32, 1.7.17 start "
+                                    "with these files)")
+    assert not [rule for (rule, severity, *_) in found
+                if severity is Severity.ERROR or rule == "PL000"]
+
+
+def test_pl406_release_unknown_no_warning_for_a_version_only_some_lines_load(tmp_path):
+    # Version 3 is 2.x's: 1.x refusing an import of it is no news (PL402 skips).
+    found = check(tmp_path, {"etc/containerd/config.toml":
+                             'version = 3\nimports = ["/etc/containerd/a.toml"]\n',
+                             "etc/containerd/a.toml":
+                             "version = 3\n[plugins.'io.containerd.cri.v1.images'.pinned_images]"
+                             '\n  sandbox = "registry.k8s.io/pause:3.10"\n'})
+    assert not any(rule == "PL406" for rule, *_ in found)
+
+
+def test_pl409_info_where_the_2x_line_kubernetes_136_needs_refuses_the_files(tmp_path):
+    found = check(tmp_path, {"etc/containerd/config.toml": CR_ONLY}, "1.7.24")
+    (finding,) = [f for (rule, *_), f in found.items() if rule == "PL409"]
+    assert finding.message == ("containerd 1.7.24 uses registry.k8s.io/pause:3.9; Kubernetes "
+                               "1.36 requires containerd 2.2.0+, which refuses to start with "
+                               "these files")
+    assert finding.fix.startswith("--runtime-version containerd=2.2.0 says why")
+
+
 def test_pl406_when_every_line_refuses_it_says_so(tmp_path):
     found = check(tmp_path, {"etc/containerd/config.toml":
                              'version = 2\nimports = ["/etc/containerd/gone.toml"]\n'})

@@ -93,16 +93,18 @@ def _next_line(ctx: RuleContext, node, runtime) -> Iterator[Finding]:
         current = _default(ctx, runtime)
     if ok and image == current:
         return
-    then = _image_text(image) if ok else "refuses these files"
+    then = (f"which for these files uses {_image_text(image)}" if ok else
+            "which refuses to start with these files")
+    fix = ("set the sandbox image explicitly, in the key both lines read" if ok else
+           f"--runtime-version containerd={needed} says why; make the files load in both lines")
     where = (node.effective_sandbox.location if node.effective_sandbox is not None
              else Location(node.runtime_config_path))
     yield finding(
         _RULE,
         f"containerd {runtime.text} uses {_image_text(current)}; "
         f"Kubernetes {table.containerd_v1_unsupported_from} requires containerd {needed}+, "
-        f"which for these files {'uses ' + then if ok else then}",
-        location=where, severity=Severity.INFO, node=node.name,
-        fix="set the sandbox image explicitly, in the key both lines read")
+        f"{then}",
+        location=where, severity=Severity.INFO, node=node.name, fix=fix)
 
 
 def _default(ctx: RuleContext, runtime) -> str | None:

@@ -27,9 +27,11 @@ from pauselint.records import NamedTuple
 from pauselint.sources.kinds import InputType
 from pauselint.sources.layering import LayerContext, Layered, path_key, placed, runtime_node
 from pauselint.sources.node_paths import resolve_written
-from pauselint.sources.source_text import SourceText
+from pauselint.sources.source_text import SourceText, moved
 from pauselint.sources.toml_locator import (
+    BareCRs,
     TomlPath,
+    bare_crs,
     check_toml_limits,
     decode_error_line,
     locate_values,
@@ -86,14 +88,6 @@ MISPLACED: dict[tuple[str, ...], tuple[str, ...]] = {
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
-# TOML 1.0 allows LF or CRLF only; containerd 2.x's parser (pelletier/go-toml v2)
-# stops at a bare CR ("windows new line should be \r\n").
-CR_ONLY_LINE_ENDS = (
-    "lines end in CR alone (old Mac): TOML allows only LF or CRLF, and containerd's TOML "
-    "parser refuses this file; settings are located as if the line ends were LF"
-)
-
-
 def read_containerd(path: str, text: str) -> ConfigFile:
     """Read one containerd config file: its version, imports and sandbox-image keys.
 
@@ -102,6 +96,9 @@ def read_containerd(path: str, text: str) -> ConfigFile:
     """
     bom = text.startswith("\ufeff")
     text = text.removeprefix("\ufeff")
+    bare = bare_crs(text)
+    if bare is not None:
+        return _read_bare_crs(path, bare, bom)
     limit = check_toml_limits(text)
     if limit is not None:
         error = InputError(path, limit.line, f"not read: {limit.message}")
@@ -161,6 +158,20 @@ def read_containerd(path: str, text: str) -> ConfigFile:
     )
 
 
+def _read_bare_crs(path: str, bare: BareCRs, bom: bool) -> ConfigFile:
+    """A file with bare CRs as containerd 1.x reads it: each a line end, places on the
+    file's own lines; where 2.x stops is kept in its shape (``Shape.bare_cr``)."""
+    config = read_containerd(path, bare.text)
+    if bare.move is not None:
+        config = moved(config, bare.move)
+    shape = config.structure
+    if isinstance(shape, Shape):
+        shape = shape._replace(bom=bom, bare_cr=(bare.row, bare.column),
+                               bare_cr_at=Location(path, bare.row, bare.column))
+        config = config._replace(structure=shape)
+    return config
+
+
 class Value(NamedTuple):
     """A key of a plugin table as written, its value and where."""
 
@@ -193,6 +204,10 @@ class Shape(NamedTuple):
     tables: tuple[PluginTable, ...]
     disabled_plugins: tuple[str, ...]
     bom: bool = False  # the file starts with a UTF-8 BOM
+    # Where go-toml v2 (containerd 2.x) stops at the file's first bare CR: (row, column)
+    # as it counts them in the file on the node, and that place in the file reported.
+    bare_cr: tuple[int, int] | None = None
+    bare_cr_at: Location | None = None
     # The text read (``read_source``), kept and not parsed again: the registry table is
     # read from it only when a pull path is asked for (``node_pulls``), so check pays
     # nothing for it.
@@ -206,6 +221,7 @@ class Shape(NamedTuple):
         return self._replace(
             version_location=move(self.version_location),
             imports_location=move(self.imports_location),
+            bare_cr_at=None if self.bare_cr_at is None else move(self.bare_cr_at),
             tables=tuple(t._replace(location=move(t.location), keys=values(t.keys),
                                     pinned=values(t.pinned)) for t in self.tables))
 
@@ -633,7 +649,12 @@ def _as_released(node: NodeFacts, main: ConfigFile, context: LayerContext,
         chosen = (as_written or accepted or readings)[-1]
     by_release = tuple(
         (str(r.release.version), r.refusal is None, _value_of(r, table)) for r in readings)
-    return _facts_of(node, chosen, by_release, "" if given is not None else " line")
+    facts = _facts_of(node, chosen, by_release, "" if given is not None else " line")
+    if given is None and chosen.refusal is None:
+        refused = next((r for r in readings if r.refusal is not None), None)
+        if refused is not None:
+            facts = facts._replace(line_refusal=(refused.refusal, refused.refusal_kind))
+    return facts
 
 
 def _value_of(reading, table) -> str | None:

@@ -41,10 +41,12 @@ from typing import Any
 
 from pauselint.model import Component, ConfigFile, InputError, Location
 from pauselint.records import NamedTuple
-from pauselint.sources.source_text import SourceText
+from pauselint.sources.source_text import SourceText, moved
 from pauselint.sources.toml_locator import (
+    BareCRs,
     TomlPath,
     _Scanner,
+    bare_crs,
     check_toml_limits,
     decode_error_line,
     locate_values,
@@ -55,13 +57,6 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised only on 3.10
     import tomli as tomllib
-
-# TOML 1.0 allows LF or CRLF only; both go-toml versions refuse a bare CR.
-CR_ONLY_LINE_ENDS = (
-    "lines end in CR alone (old Mac): TOML allows only LF or CRLF, and containerd's TOML "
-    "parser refuses this hosts.toml (it then ignores it); entries are located as if the "
-    "line ends were LF"
-)
 
 CAPABILITIES = ("pull", "resolve", "push")
 # The folder containerd falls back to for any registry without a folder of its own.
@@ -280,7 +275,11 @@ def read_hosts(path: str, text: str) -> ConfigFile:
     because containerd's answer to such a file is to pull from the registry itself --
     a fact to report, not a reason to stop reading the node.
     """
+    bom = text.startswith("\ufeff")
     text = text.removeprefix("\ufeff")
+    bare = bare_crs(text)
+    if bom or bare is not None:
+        return _read_as_1x_reads(path, text, bom, bare)
     top_default = HostEntry("", Location(path, None, None), top_level=True)
     limit = check_toml_limits(text)
     if limit is not None:
@@ -351,6 +350,27 @@ def read_hosts(path: str, text: str) -> ConfigFile:
     hosts_2x = tuple(entries[name] for name in order_2x if name in entries)
     structure = HostsFile(path, hosts_1x, hosts_2x, top, tuple(problems), tuple(unknown))
     return _config(path, structure)
+
+
+def _read_as_1x_reads(path: str, text: str, bom: bool, bare: BareCRs | None) -> ConfigFile:
+    """A hosts.toml with a UTF-8 BOM or a bare CR: go-toml v1 (1.x) reads it, the CR a
+    line end; go-toml v2 (2.x) refuses it, so 2.x ignores the file (verified with the
+    daemons' pulls: 1.6.20 and 1.7.24 go to the file's host, 2.1.9 to the registry)."""
+    config = read_hosts(path, bare.text if bare is not None else text)
+    if bare is not None and bare.move is not None:
+        config = moved(config, bare.move)
+    structure = config.structure
+    assert isinstance(structure, HostsFile)
+    if bom:
+        refused = Problem("it begins with a UTF-8 BOM, which containerd 2.x's TOML parser "
+                          "refuses", Location(path, 1, 1), releases="2.x")
+    else:
+        assert bare is not None
+        refused = Problem(f"a line ends in CR alone (row {bare.row} column {bare.column}), "
+                          "which TOML does not allow and containerd 2.x's parser refuses",
+                          Location(path, bare.row, bare.column), releases="2.x")
+    return config._replace(structure=structure._replace(
+        problems=(refused, *structure.problems)))
 
 
 def _first_value(positions: Mapping[TomlPath, tuple[int, int]], prefix: TomlPath) -> TomlPath:

@@ -25,10 +25,11 @@ of ``containerd.loading`` in data/compat.yaml (each with its source):
   image at all. Nothing set: the release's built-in default.
 
 The TOML decoders differ too (verified against Debian's 1.6.20, 1.7.24 and 2.1.9):
-go-toml v1 (1.x) accepts a UTF-8 BOM, matches ``sandbox_image`` also as
-``SANDBOX_IMAGE`` (it tries a field's tag and its title case) and keeps a quoted key
-written with an escape as written, so ``"io.containerd.grpc.v1\u002ecri"`` names no
-plugin; go-toml v2 (2.x) refuses a BOM, matches keys exactly and resolves escapes.
+go-toml v1 (1.x) accepts a UTF-8 BOM, takes a CR alone for a line end, matches
+``sandbox_image`` also as ``SANDBOX_IMAGE`` (it tries a field's tag and its title
+case) and keeps a quoted key written with an escape as written, so
+``"io.containerd.grpc.v1\u002ecri"`` names no plugin; go-toml v2 (2.x) refuses a BOM
+and a bare CR, matches keys exactly and resolves escapes.
 An empty sandbox image stays empty in 1.x (every sandbox then fails to pull ``""``);
 2.x's sandbox controller uses its default instead.
 
@@ -78,7 +79,8 @@ class Reading(NamedTuple):
     # An empty value set where the release then uses its default (2.x) instead.
     empty: Found | None = None
     # What the refusal is about: "import", "unparsed", "version", "plugin-key",
-    # "disabled-plugin" or "bom" (rules report each kind once: PL402 the version).
+    # "disabled-plugin", "bom" or "line-ends" (rules report each kind once: PL402 the
+    # version).
     refusal_kind: str | None = None
     # Where the release decodes a sandbox value (a later one may override it), where
     # a value sat in a table an import replaced (1.x), and the key(s) it reads, in words.
@@ -117,14 +119,7 @@ def read(main: ConfigFile, release: Loading, config_at: ConfigAt,
          root: "Path | None", resolve: Resolve,
          present: frozenset[str] | None = None) -> Reading:
     """``main`` and its imports as ``release`` loads them."""
-    files, refusal = load_files(main, release, config_at, root, resolve, present)
-    kind = None
-    if refusal is not None:
-        kind = "unparsed" if not files[-1].parsed else "import"
-    elif release.decoder == "go-toml-v2":
-        refusal = next((_bom_refusal(config, release) for config in files
-                        if config.structure is not None and config.structure.bom), None)
-        kind = "bom" if refusal is not None else None
+    files, refusal, kind = load_files(main, release, config_at, root, resolve, present)
     if refusal is not None:
         return Reading(release, tuple(files), refusal, None, False, 0, refusal_kind=kind)
     reading = _read_v1_line(release, files) if release.major < 2 else _read_v2_line(release, files)
@@ -141,8 +136,9 @@ def read(main: ConfigFile, release: Loading, config_at: ConfigAt,
 
 def load_files(main: ConfigFile, release: Loading, config_at: ConfigAt, root: "Path | None",
                resolve: Resolve, present: frozenset[str] | None = None,
-               ) -> tuple[list[ConfigFile], InputError | None]:
-    """The files ``release`` loads, in its order, and the error that stops it, if any.
+               ) -> tuple[list[ConfigFile], InputError | None, str | None]:
+    """The files ``release`` loads, in its order, and the error that stops it, if any,
+    with its kind (``Reading.refusal_kind``).
 
     Breadth-first, each path once (``LoadConfig``'s ``loaded`` map); an import is
     opened when its turn comes, so the first missing or unparsable file in that order
@@ -168,11 +164,11 @@ def load_files(main: ConfigFile, release: Loading, config_at: ConfigAt, root: "P
             if path.is_dir():
                 return files, _refused(importer, f"import {_shown(path, root)} is a folder: "
                                        "containerd fails to read it ('is a directory') "
-                                       "and does not start")
+                                       "and does not start"), "import"
             if not path.is_file():
                 return files, _refused(importer, f"import {_shown(path, root)} does not exist: "
                                        "containerd fails to open it ('no such file or "
-                                       "directory') and does not start")
+                                       "directory') and does not start"), "import"
             config = config_at(path)
             if config is None:
                 continue
@@ -183,11 +179,15 @@ def load_files(main: ConfigFile, release: Loading, config_at: ConfigAt, root: "P
             why = first.message if first else "it cannot be read"
             return files, InputError(config.path, first.line if first else None,
                                      f"containerd cannot load this file ({why}) and does "
-                                     "not start")
+                                     "not start"), "unparsed"
+        # The decoder's own refusals, as the file is unmarshalled (its turn in the order).
+        refusal, kind = _decoder_refusal(config, release)
+        if refusal is not None:
+            return files, refusal, kind
         loaded.add(key)
         for target in _imports(config, release, resolve):
             pending.append((target, config))
-    return files, None
+    return files, None, None
 
 
 def _imports(config: ConfigFile, release: Loading, resolve: Resolve) -> "list[Path]":
@@ -219,10 +219,25 @@ def _shown(path: "Path", root: "Path | None") -> str:
         return str(path)
 
 
-def _bom_refusal(config: ConfigFile, release: Loading) -> InputError:
-    return InputError(config.path, 1, f"containerd {release.version} refuses to start: the "
-                      "file begins with a UTF-8 BOM ('failed to unmarshal TOML at row 1 column "
-                      "1: toml: invalid character at start of key: U+00EF'); save it without one")
+def _decoder_refusal(config: ConfigFile, release: Loading) -> tuple[InputError | None, str | None]:
+    """What go-toml v2 (containerd 2.x) refuses that go-toml v1 (1.x) reads: a UTF-8 BOM,
+    a CR that ends no CRLF. The kind is "bom" or "line-ends"."""
+    shape = config.structure
+    if release.decoder != "go-toml-v2" or shape is None:
+        return None, None
+    if shape.bom:
+        return InputError(config.path, 1, f"containerd {release.version} refuses to start: "
+                          "the file begins with a UTF-8 BOM ('failed to unmarshal TOML at row "
+                          "1 column 1: toml: invalid character at start of key: U+00EF'); save "
+                          "it without one"), "bom"
+    if shape.bare_cr is not None and shape.bare_cr_at is not None:
+        row, column = shape.bare_cr
+        at = shape.bare_cr_at
+        return InputError(at.path or config.path, at.line, f"containerd {release.version} "
+                          "refuses to start: a line ends in CR alone, which TOML does not allow "
+                          f"('failed to unmarshal TOML at row {row} column {column}'); save the "
+                          "file with LF line ends", at.column), "line-ends"
+    return None, None
 
 
 def _version_of(config: ConfigFile) -> int:

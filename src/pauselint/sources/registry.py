@@ -92,9 +92,10 @@ class Format(NamedTuple):
     layer: str | None = None
     layer_rank: int = 0
     references: str | None = None
-    # The format's program decides what a UTF-8 BOM means (containerd 2.x refuses
-    # one): its reader gets the text with the BOM decode() dropped.
-    sees_bom: bool = False
+    # The format's program decides what a UTF-8 BOM and CR-only line ends mean
+    # (containerd 2.x refuses both, 1.x reads both): its reader gets the text with the
+    # BOM decode() dropped and the CRs it made LF given back.
+    sees_raw: bool = False
     # A wrapper of other formats (Cluster API objects): the function that returns the
     # files it embeds, each read by its own format at the path it is written to, and
     # the settings it holds itself (sources/capi.py ``Unwrapped``).
@@ -268,7 +269,7 @@ FORMATS: tuple[Format, ...] = (
     # has containerd's own ``[plugins`` tables is containerd's config (``detect``).
     Format(HOSTS_FORMAT, InputType.CONTAINERD_HOSTS, "pauselint.sources.containerd_hosts",
            Component.CONTAINERD,
-           LazyPattern(r"^[ \t]*\[[ \t]*host[ \t]*\.", re.M), _hosts_toml_name, lf_only=True,
+           LazyPattern(r"^[ \t]*\[[ \t]*host[ \t]*\.", re.M), _hosts_toml_name, sees_raw=True,
            hints=("host",)),
     Format("registries-conf", InputType.REGISTRIES_CONF, "pauselint.sources.registries_conf",
            Component.CRIO,
@@ -292,7 +293,7 @@ FORMATS: tuple[Format, ...] = (
                       r"(?=(?:[^\n]*\n){0,8}?[ \t]*\[\[?[ \t]*plugins[.\"'])"
                       r"|^version[ \t]*=[ \t]*[23][ \t]*(?:#.*)?\r?$"
                       r"|^[^#\s].*io\.containerd\.", re.M), _containerd_name,
-           lf_only=True, layer="layer", layer_rank=10, references="references", sees_bom=True,
+           layer="layer", layer_rank=10, references="references", sees_raw=True,
            hints=("plugins", "version", "io.containerd.")),
     Format("k3s", InputType.K3S, "pauselint.sources.k3s", Component.K3S,
            LazyPattern(r"^[\"']?pause-image[\"']?[ \t]*:", re.M), _k3s_name,

@@ -12,7 +12,7 @@ unaware that they were wrapped.
 
 # No ``from __future__ import annotations``: the NamedTuple's fields are evaluated, not
 # compiled from strings when the class is made (tests/startup/test_record_annotations.py).
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from pauselint.model import ConfigFile, InputError, Location, Setting, Suppression
 from pauselint.records import NamedTuple
@@ -111,6 +111,25 @@ class SourceText(NamedTuple):
     def _suppression(self, suppression: Suppression) -> Suppression:
         line = self.position(suppression.line)[0]
         return suppression._replace(path=self.path, line=line)
+
+
+def moved(config: ConfigFile, move: Callable[[Location], Location]) -> ConfigFile:
+    """``config`` with every place moved by ``move`` within its own file (a reader that
+    read another spelling of the text: bare CRs made line ends)."""
+
+    def error(item: InputError) -> InputError:
+        where = move(Location(item.path, item.line, item.column))
+        return item._replace(line=where.line, column=where.column)
+
+    structure = config.structure
+    if structure is not None and hasattr(structure, "relocate"):
+        structure = structure.relocate(move)
+    return config._replace(
+        settings=tuple(s._replace(location=move(s.location)) for s in config.settings),
+        errors=tuple(error(e) for e in config.errors),
+        suppressions=tuple(x._replace(line=move(Location(x.path, x.line)).line)
+                           for x in config.suppressions),
+        structure=structure)
 
 
 def relocate_among(config: ConfigFile, sources: Mapping[str, SourceText]) -> ConfigFile:

@@ -25,8 +25,10 @@ Conventions:
 
 import bisect
 import re
+from collections.abc import Callable
 
 from pauselint.lazy_re import LazyPattern
+from pauselint.model import Location
 from pauselint.records import NamedTuple
 
 TomlPath = tuple[str | int, ...]
@@ -54,6 +56,58 @@ _SCALAR_RUN = re.compile(r"[^,\]}#\r\n]*")
 _PLAIN_BASIC_STRING = re.compile(r'"([^"\\\n]*)"')
 _NEWLINE = re.compile(r"\n")
 _LITERAL_CONTENT_RUN = LazyPattern(r"[^'\n]*")
+
+
+# A CR that ends no CRLF. TOML 1.0 allows LF or CRLF only; go-toml v1 (containerd
+# 1.x) takes a bare CR for a line end, go-toml v2 (2.x) stops there ("toml: expected
+# newline but got U+000D"). Verified against Debian's 1.6.20, 1.7.24 and 2.1.9 with
+# config.toml and hosts.toml, of CR-only line ends and with one stray CR in LF lines.
+_BARE_CR = LazyPattern(r"\r(?!\n)")
+
+
+class BareCRs(NamedTuple):
+    """A text's bare CRs, read as go-toml v1 reads them: each a line end."""
+
+    text: str  # the bare CRs made LF: one character for one, offsets unchanged
+    row: int  # the first bare CR, as go-toml v2 counts it: rows by LF, 1-based
+    column: int
+    # Where a place in ``text`` is in the file as an editor shows it. None for CR-only
+    # line ends (decode() made those LF for every other reader too: the lines stand);
+    # a stray CR in LF lines is no line end to an editor (``^M``).
+    move: Callable[[Location], Location] | None
+
+
+def bare_crs(text: str) -> BareCRs | None:
+    """``text``'s bare CRs (None: it has none)."""
+    if "\r" not in text:
+        return None
+    first = _BARE_CR.search(text)
+    if first is None:
+        return None
+    at = first.start()
+    split = _BARE_CR.sub("\n", text)
+    column = at - text.rfind("\n", 0, at)
+    move = _mover(_line_starts(split), _line_starts(text)) if "\n" in text else None
+    return BareCRs(split, text.count("\n", 0, at) + 1, column, move)
+
+
+def _line_starts(text: str) -> list[int]:
+    return [0, *(match.end() for match in _NEWLINE.finditer(text))]
+
+
+def _mover(read_starts: list[int], own_starts: list[int]) -> Callable[[Location], Location]:
+    """Places read in a text whose lines start at ``read_starts``, moved to the same
+    offsets in the text whose lines start at ``own_starts``."""
+
+    def move(where: Location) -> Location:
+        if where.line is None or not 0 < where.line <= len(read_starts):
+            return where
+        offset = read_starts[where.line - 1] + (where.column or 1) - 1
+        line = bisect.bisect_right(own_starts, offset)
+        column = offset - own_starts[line - 1] + 1 if where.column is not None else None
+        return where._replace(line=line, column=column)
+
+    return move
 
 
 def locate_values(text: str) -> dict[TomlPath, tuple[int, int]]:
