@@ -40,6 +40,7 @@ from pauselint.reading import ReadConfig, ReadResult, group_root, read_inputs
 from pauselint.records import NamedTuple
 from pauselint.rules.framework import ImageUse, Policy, RuleContext, RuntimeInfo, location_text
 from pauselint.sources.detect import InputType
+from pauselint.sources.layering import path_key
 from pauselint.verdicts import FixTrials, compose
 
 if TYPE_CHECKING:
@@ -514,9 +515,9 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
     return Report(
         findings=findings,
         skipped=list(dict.fromkeys(s for node in judged for s in node.skipped)),
-        errors=list(dict.fromkeys([*(e for part in tally.error_parts for e in part),
-                                   *(e for node in judged for e in node.use_errors),
-                                   *tally.online_errors])),
+        errors=list(dict.fromkeys(_named_as_inputs(
+            [*(e for part in tally.error_parts for e in part),
+             *(e for node in judged for e in node.use_errors), *tally.online_errors], files))),
         inputs=tally.checked,
         sources=sorted(tally.sources),
         context=_given_context(given, options, runtimes),
@@ -526,6 +527,18 @@ def check_files(files: Sequence[InputFile], options: Options, table: CompatTable
         not_read=list(dict.fromkeys([*tally.notes,
                                      *(t for node in judged for t in node.templated)])),
     )
+
+
+def _named_as_inputs(errors: list[InputError], files: Sequence[InputFile]) -> list[InputError]:
+    """``errors``, each about an input named as the input is. A node that imports a file
+    another group holds reads it again, by the path its import writes (absolute, where
+    the input was named relative): one file, one spelling, so its error is said once."""
+    named = {item.path for item in files}
+    if all(e.path is None or e.path in named for e in errors):
+        return errors
+    by_key = {path_key(path): path for path in named}
+    return [e._replace(path=by_key.get(path_key(e.path), e.path))
+            if e.path is not None and e.path not in named else e for e in errors]
 
 
 class _Judged(NamedTuple):

@@ -453,3 +453,19 @@ def test_a_file_is_read_to_the_cap_whatever_its_size_said(tmp_path: Path) -> Non
     big = read_path(str(sparse), explicit=True)
     assert big.text is None and big.error.message == f"more than {MAX_BYTES:,} bytes; " \
                                                       "not a node config"
+
+
+def test_an_input_another_node_imports_by_absolute_path_has_its_error_once(
+        tmp_path: Path) -> None:
+    # The importer reads the file again by the path its import writes; the error is
+    # the input's, named as the input was named (relative here), not twice.
+    node = tmp_path / "nodes" / "g"
+    broken = node / "etc" / "containerd" / "config.toml"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("x = = 1\n")
+    loose = tmp_path / "loose.toml"
+    loose.write_text(f'version = 2\nimports = ["{broken}"]\n' + CONTAINERD.split("\n", 1)[1])
+    doc, proc, _ = run_json("loose.toml", "nodes", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert [(e["path"], e["line"]) for e in doc["errors"]] == [
+        ("nodes/g/etc/containerd/config.toml", 1)]
