@@ -10,7 +10,8 @@ quadratic work quadruples.
 
 The sizes are the issue's "a few thousand node folders and a few thousand explicit
 files". Work that should happen once per file is counted exactly: each TOML file is
-parsed by tomllib once and scanned for positions once, and each distinct image
+parsed by tomllib once and scanned for positions once -- once per distinct text,
+when files repeat one (source_text.TEXTS_REMEMBERED) -- and each distinct image
 text is parsed once however many rules look at it.
 """
 
@@ -29,9 +30,11 @@ from pauselint.imageref import parse_image
 from pauselint.inputs import collect
 from pauselint.model import ConfigFile
 from pauselint.reading import ReadConfig
-from pauselint.sources import containerd
+from pauselint.sources import toml_locator
 
-CONFIG = 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\nsandbox_image = "{image}"\n'
+# Each file its own text (the comment), so work per file is work per text.
+CONFIG = ('# node {index}\nversion = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
+          'sandbox_image = "{image}"\n')
 SMALL, LARGE = 1000, 2000
 IMAGES = 3  # distinct images in every tree
 
@@ -53,20 +56,23 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
 
 @pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
-    """Counts tomllib parses, position scans and image parses while a test runs."""
+    """Counts tomllib parses, position scans and image parses while a test runs, the
+    texts remembered before it forgotten."""
     counts: Counter[str] = Counter()
-    loads, locate = tomllib.loads, containerd.locate_values
+    loads, document = tomllib.loads, toml_locator._Scanner.document
 
     def counted_loads(text: str, **kwargs: object) -> object:
         counts["tomllib.loads"] += 1
         return loads(text, **kwargs)
 
-    def counted_locate(text: str) -> object:
-        counts["locate_values"] += 1
-        return locate(text)
+    def counted_document(self: toml_locator._Scanner) -> None:
+        counts["scans"] += 1
+        document(self)
 
     monkeypatch.setattr(tomllib, "loads", counted_loads)
-    monkeypatch.setattr(containerd, "locate_values", counted_locate)
+    monkeypatch.setattr(toml_locator._Scanner, "document", counted_document)
+    toml_locator.parse_toml.cache_clear()
+    toml_locator.locate_values.cache_clear()
     parse_image.cache_clear()
     yield counts
 
@@ -75,7 +81,8 @@ def node_folders(root: Path, count: int) -> list[str]:
     for index in range(count):
         config = root / f"node{index:05d}" / "etc" / "containerd" / "config.toml"
         config.parent.mkdir(parents=True)
-        config.write_text(CONFIG.format(image=f"registry.k8s.io/pause:3.{index % 3 + 8}"))
+        config.write_text(CONFIG.format(index=index,
+                                        image=f"registry.k8s.io/pause:3.{index % 3 + 8}"))
     return [str(root)]
 
 
@@ -84,7 +91,8 @@ def loose_files(root: Path, count: int) -> list[str]:
     paths = []
     for index in range(count):
         path = root / f"containerd-{index:05d}.toml"
-        path.write_text(CONFIG.format(image=f"registry.k8s.io/pause:3.{index % 3 + 8}"))
+        path.write_text(CONFIG.format(index=index,
+                                      image=f"registry.k8s.io/pause:3.{index % 3 + 8}"))
         paths.append(str(path))
     return paths
 
@@ -113,5 +121,23 @@ def test_each_file_is_parsed_once_and_each_image_once(tmp_path: Path, shape,
     paths = shape(tmp_path / "tree", SMALL)
     report = check_files(collect(paths), Options(kubernetes="1.31"), load_table())
     assert report.inputs == SMALL
-    assert (parses["tomllib.loads"], parses["locate_values"]) == (SMALL, SMALL)
+    assert (parses["tomllib.loads"], parses["scans"]) == (SMALL, SMALL)
     assert parse_image.cache_info().misses == IMAGES
+
+
+def test_a_text_many_files_repeat_is_parsed_once(tmp_path: Path,
+                                                 parses: Counter[str]) -> None:
+    # A fleet's repo: the same config in every node folder, one of IMAGES texts each.
+    for index in range(SMALL):
+        config = tmp_path / f"node{index:05d}" / "etc" / "containerd" / "config.toml"
+        config.parent.mkdir(parents=True)
+        config.write_text(CONFIG.format(index=index % IMAGES,
+                                        image=f"registry.k8s.io/pause:3.{index % 3 + 8}"))
+    report = check_files(collect([str(tmp_path)]), Options(kubernetes="1.31"), load_table())
+    assert report.inputs == SMALL
+    assert (parses["tomllib.loads"], parses["scans"]) == (IMAGES, IMAGES)
+    # Each node still has its own findings, at its own file: pause 3.8 and 3.9 are
+    # older than Kubernetes 1.31's 3.10.
+    older = {str(tmp_path / f"node{i:05d}" / "etc" / "containerd" / "config.toml")
+             for i in range(SMALL) if i % 3 != 2}
+    assert {f.location.path for f in report.findings if f.rule == "PL201"} == older

@@ -35,6 +35,7 @@ from pauselint.sources.toml_locator import (
     check_toml_limits,
     decode_error_line,
     locate_values,
+    parse_toml,
     value_at,
 )
 
@@ -104,7 +105,7 @@ def read_containerd(path: str, text: str) -> ConfigFile:
         error = InputError(path, limit.line, f"not read: {limit.message}")
         return ConfigFile(path=path, component=Component.CONTAINERD, errors=(error,), parsed=False)
     try:
-        data = tomllib.loads(text)
+        data = parse_toml(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         error = InputError(path, decode_error_line(message, text), f"invalid TOML: {message}")

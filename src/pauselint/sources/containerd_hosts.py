@@ -34,6 +34,7 @@ Facts, from containerd's source at the tags named:
 """
 
 
+import functools
 import re
 import sys
 from collections.abc import Callable, Mapping
@@ -41,7 +42,7 @@ from typing import Any
 
 from pauselint.model import Component, ConfigFile, InputError, Location
 from pauselint.records import NamedTuple
-from pauselint.sources.source_text import SourceText, moved
+from pauselint.sources.source_text import TEXTS_REMEMBERED, SourceText, moved
 from pauselint.sources.toml_locator import (
     BareCRs,
     TomlPath,
@@ -50,6 +51,7 @@ from pauselint.sources.toml_locator import (
     check_toml_limits,
     decode_error_line,
     locate_values,
+    parse_toml,
     value_at,
 )
 
@@ -254,8 +256,10 @@ def _part_starts(text: str, index: int, count: int) -> list[int]:
     return starts or [index]
 
 
+@functools.lru_cache(maxsize=TEXTS_REMEMBERED)
 def scan(text: str) -> tuple[dict[TomlPath, tuple[int, int]], list[_Header]]:
-    """Every value's position and every table header, in order (for readers of tables)."""
+    """Every value's position and every table header, in order (for readers of tables).
+    Remembered by text (``toml_locator.TEXTS_REMEMBERED``): shared, only to be read."""
     scanner = _HeaderScanner(text)
     scanner.document()
     return scanner.found, scanner.headers
@@ -286,7 +290,7 @@ def read_hosts(path: str, text: str) -> ConfigFile:
         problem = Problem(f"not read: {limit.message}", Location(path, limit.line, None))
         return _config(path, HostsFile(path, (), (), top_default, (problem,)))
     try:
-        data = tomllib.loads(text)
+        data = parse_toml(text)
     except tomllib.TOMLDecodeError as exc:
         problem = Problem(f"invalid TOML: {exc}; containerd ignores this hosts.toml",
                           Location(path, decode_error_line(str(exc), text), None))
@@ -603,7 +607,7 @@ def read_registry_section(path: str, text: str) -> RegistrySection | None:
     if check_toml_limits(text) is not None:
         return None
     try:
-        data = tomllib.loads(text)
+        data = parse_toml(text)
     except (tomllib.TOMLDecodeError, RecursionError):
         return None
     written = data.get("version", 1)

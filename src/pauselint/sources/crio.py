@@ -25,7 +25,12 @@ from pauselint.sources.layering import (
     runtime_node,
 )
 from pauselint.sources.source_text import SourceText
-from pauselint.sources.toml_locator import check_toml_limits, decode_error_line, locate_values
+from pauselint.sources.toml_locator import (
+    check_toml_limits,
+    decode_error_line,
+    locate_values,
+    parse_toml,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -72,7 +77,7 @@ def read_crio(path: str, text: str) -> ConfigFile:
         )
     try:
         # CRI-O's TOML library skips a UTF-8 byte-order mark; tomllib would reject it.
-        data = tomllib.loads(text.removeprefix("\ufeff"))
+        data = parse_toml(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         return ConfigFile(
             path=path,

@@ -34,7 +34,7 @@ from pauselint.records import NamedTuple
 from pauselint.sources.kinds import InputType
 from pauselint.sources.layering import LayerContext, Layered, runtime_node
 from pauselint.sources.places import PlacesBuilder
-from pauselint.sources.source_text import SourceText
+from pauselint.sources.source_text import TEXTS_REMEMBERED, SourceText
 
 FLAG = "--pod-infra-container-image"
 
@@ -366,6 +366,13 @@ def read_systemd_service(
     )
 
 
+# Texts found valid YAML, the oldest forgotten first (``TEXTS_REMEMBERED``): a fleet
+# has one kubelet config for many nodes. Only the verdict "valid" is kept, so what an
+# invalid text says (PyYAML's message, at PyYAML's recursion depth) is never a
+# remembered answer.
+_VALID_YAML: dict[str, None] = {}
+
+
 def read_kubelet_config(path: str, text: str) -> ConfigFile:
     """Check that a KubeletConfiguration file (YAML or JSON) parses; it holds no pause image.
 
@@ -374,8 +381,11 @@ def read_kubelet_config(path: str, text: str) -> ConfigFile:
     So the result never has settings; it only tells the user when the file is not
     even YAML (an InputError with the line), since the kubelet would not start.
     """
-    problem = _yaml_syntax_problem(text)
+    problem = None if text in _VALID_YAML else _yaml_syntax_problem(text)
     if problem is None:
+        _VALID_YAML[text] = None
+        if len(_VALID_YAML) > TEXTS_REMEMBERED:
+            del _VALID_YAML[next(iter(_VALID_YAML))]  # the oldest
         return ConfigFile(path=path, component=Component.KUBELET)
     line, message = problem
     return ConfigFile(

@@ -36,7 +36,12 @@ from pauselint.model import Component, ConfigFile, InputError, Location
 from pauselint.records import NamedTuple
 from pauselint.sources.containerd_hosts import scan
 from pauselint.sources.source_text import SourceText
-from pauselint.sources.toml_locator import TomlPath, check_toml_limits, decode_error_line
+from pauselint.sources.toml_locator import (
+    TomlPath,
+    check_toml_limits,
+    decode_error_line,
+    parse_toml,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -170,7 +175,7 @@ def read_registries_conf(path: str, text: str, *, dropin: bool = False) -> Confi
         error = InputError(path, limit.line, f"not read: {limit.message}")
         return _config(path, RegistriesConf(path, "empty", refusal=error))
     try:
-        data = tomllib.loads(text)
+        data = parse_toml(text)
     except tomllib.TOMLDecodeError as exc:
         error = InputError(path, decode_error_line(str(exc), text), f"invalid TOML: {exc}")
         return _config(path, RegistriesConf(path, "empty", refusal=error))

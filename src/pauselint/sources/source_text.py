@@ -17,6 +17,13 @@ from collections.abc import Callable, Mapping
 from pauselint.model import ConfigFile, InputError, Location, Setting, Suppression
 from pauselint.records import NamedTuple
 
+# How many distinct texts a reader's parse and scan are remembered for, by text. A
+# fleet's config repo holds one hosts.toml, drop-in, kubeadm or kubelet config for many
+# nodes, byte for byte: each distinct text is parsed and scanned once per run (a chunk
+# of check reads 512 files; a text's results are a few KB). Callers only read what
+# they get back (tests/sources/test_remembered_texts.py).
+TEXTS_REMEMBERED = 256
+
 
 class SourceText(NamedTuple):
     """A text to read plus its origin.

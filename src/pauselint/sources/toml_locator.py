@@ -24,12 +24,16 @@ Conventions:
 
 
 import bisect
+import functools
 import re
+import sys
 from collections.abc import Callable
+from typing import Any
 
 from pauselint.lazy_re import LazyPattern
 from pauselint.model import Location
 from pauselint.records import NamedTuple
+from pauselint.sources.source_text import TEXTS_REMEMBERED
 
 TomlPath = tuple[str | int, ...]
 
@@ -110,10 +114,23 @@ def _mover(read_starts: list[int], own_starts: list[int]) -> Callable[[Location]
     return move
 
 
+@functools.lru_cache(maxsize=TEXTS_REMEMBERED)
+def parse_toml(text: str) -> dict[str, Any]:
+    """``tomllib.loads(text)``, remembered by text (``TEXTS_REMEMBERED``); raises as it
+    does (never remembered). The result is shared: callers only read it."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised only on 3.10
+        import tomli as tomllib
+    return tomllib.loads(text)
+
+
+@functools.lru_cache(maxsize=TEXTS_REMEMBERED)
 def locate_values(text: str) -> dict[TomlPath, tuple[int, int]]:
     """Map every value's full key path to the 1-based (line, column) where it starts.
 
     The first occurrence wins when a path repeats (which valid TOML never does).
+    Remembered by text: the mapping is shared, never to be changed.
     """
     scanner = _Scanner(text)
     scanner.document()

@@ -16,12 +16,14 @@ file through an :class:`Origin`.
 
 
 import bisect
+import functools
 import re
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pauselint.records import NamedTuple
+from pauselint.sources.source_text import TEXTS_REMEMBERED
 
 # libyaml is ~10x faster; the pure-Python loader gives the same marks.
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -69,7 +71,17 @@ def compose_documents(text: str) -> tuple[list[Node], YamlProblem | None]:
 
     On a parse error the documents are discarded, because the programs that read
     these files (kubeadm, k3s) refuse the whole file too.
+
+    Remembered by text, as TOML is (``toml_locator.TEXTS_REMEMBERED``): a fleet's
+    kubeadm or kubelet config is one text for many nodes. The trees are shared, only
+    to be read; the list is the caller's own.
     """
+    documents, problem = _composed(text)
+    return list(documents), problem
+
+
+@functools.lru_cache(maxsize=TEXTS_REMEMBERED)
+def _composed(text: str) -> tuple[tuple[Node, ...], YamlProblem | None]:
     text = text.removeprefix("\ufeff")
     try:
         nodes = [
@@ -81,14 +93,14 @@ def compose_documents(text: str) -> tuple[list[Node], YamlProblem | None]:
         mark = exc.problem_mark or exc.context_mark
         position = _mark_position(text, mark) if mark is not None else None
         line = position[0] if position is not None else None
-        return [], YamlProblem(line, _one_line(exc, position))
+        return (), YamlProblem(line, _one_line(exc, position))
     except yaml.YAMLError as exc:  # e.g. a reader error on a control character
-        return [], YamlProblem(None, _one_line(exc))
+        return (), YamlProblem(None, _one_line(exc))
     except RecursionError:  # the pure-Python composer recurses once per nested node
-        return [], YamlProblem(None, "too deeply nested to read")
+        return (), YamlProblem(None, "too deeply nested to read")
     if _YAML_ONLY_BREAK.search(text) or "&" in text or "!" in text:
         _recount_marks(nodes, text)
-    return nodes, None
+    return tuple(nodes), None
 
 
 class _EditorLines:
