@@ -10,13 +10,14 @@ answers must be the same but for the path.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from pauselint.inputs import read_path
 from pauselint.reading import detect, text_for
-from pauselint.sources import kubelet, registry, yaml_locator
+from pauselint.sources import containerd, kubelet, registry, yaml_locator
 from pauselint.sources.containerd_hosts import scan
 from pauselint.sources.kinds import InputType
 from pauselint.sources.source_text import SourceText
@@ -27,7 +28,7 @@ CORPUS = CHECKOUT.parent / "shared" / "corpus"
 TOML_KINDS = {InputType.CONTAINERD, InputType.CONTAINERD_HOSTS, InputType.CRIO,
               InputType.REGISTRIES_CONF}
 YAML_KINDS = {InputType.KUBEADM, InputType.KUBELET_CONFIG}
-REMEMBERED = (parse_toml, locate_values, scan, yaml_locator._composed)
+REMEMBERED = (parse_toml, locate_values, scan, yaml_locator._composed, containerd._read_text)
 
 
 def alone(path: Path) -> InputType | None:
@@ -84,3 +85,5 @@ def test_a_remembered_text_reads_as_a_new_one(path: Path) -> None:
     fresh = read(path, "/second/node/file.toml")
     assert again == fresh
     assert first.replace("/first/", "/second/") == fresh
+    # Every place in the answer is the file's own.
+    assert set(re.findall(r"\bpath='([^']*)'", fresh)) == {"/second/node/file.toml"}

@@ -7,6 +7,7 @@ docs/cri/config.md per release); no other judgement is made here.
 """
 
 
+import functools
 import os
 import re
 from collections import deque
@@ -27,7 +28,7 @@ from pauselint.records import NamedTuple
 from pauselint.sources.kinds import InputType
 from pauselint.sources.layering import LayerContext, Layered, path_key, placed, runtime_node
 from pauselint.sources.node_paths import resolve_written
-from pauselint.sources.source_text import SourceText, moved
+from pauselint.sources.source_text import TEXTS_REMEMBERED, SourceText, moved
 from pauselint.sources.toml_locator import (
     BareCRs,
     TomlPath,
@@ -94,7 +95,39 @@ def read_containerd(path: str, text: str) -> ConfigFile:
 
     Never raises: invalid TOML (templates included) gives a ConfigFile with one
     InputError and no settings, because a file containerd cannot load sets nothing.
+
+    What a text says does not depend on its path, and a fleet's repo holds one text
+    for many nodes: each distinct text is read once (``TEXTS_REMEMBERED``), and each
+    file gets that reading with its own path in every place.
     """
+    return _at_path(_read_text(text), path)
+
+
+# The path a remembered reading holds until a file's own replaces it.
+_TEXT_PATH = "\x00pauselint: the text read\x00"
+
+
+@functools.lru_cache(maxsize=TEXTS_REMEMBERED)
+def _read_text(text: str) -> ConfigFile:
+    return _read(_TEXT_PATH, text)
+
+
+def _at_path(config: ConfigFile, path: str) -> ConfigFile:
+    """A remembered reading as the file ``path``'s: every place in it moved there."""
+
+    def move(where: Location) -> Location:
+        return where._replace(path=path) if where.path == _TEXT_PATH else where
+
+    shape = config.structure
+    return config._replace(
+        path=path,
+        settings=tuple(s._replace(location=move(s.location)) for s in config.settings),
+        errors=tuple(e._replace(path=path) if e.path == _TEXT_PATH else e
+                     for e in config.errors),
+        structure=shape.relocate(move) if isinstance(shape, Shape) else shape)
+
+
+def _read(path: str, text: str) -> ConfigFile:
     bom = text.startswith("\ufeff")
     text = text.removeprefix("\ufeff")
     bare = bare_crs(text)
@@ -162,7 +195,7 @@ def read_containerd(path: str, text: str) -> ConfigFile:
 def _read_bare_crs(path: str, bare: BareCRs, bom: bool) -> ConfigFile:
     """A file with bare CRs as containerd 1.x reads it: each a line end, places on the
     file's own lines; where 2.x stops is kept in its shape (``Shape.bare_cr``)."""
-    config = read_containerd(path, bare.text)
+    config = _read(path, bare.text)
     if bare.move is not None:
         config = moved(config, bare.move)
     shape = config.structure
