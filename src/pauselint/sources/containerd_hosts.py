@@ -259,7 +259,7 @@ def _part_starts(text: str, index: int, count: int) -> list[int]:
 @functools.lru_cache(maxsize=TEXTS_REMEMBERED)
 def scan(text: str) -> tuple[dict[TomlPath, tuple[int, int]], list[_Header]]:
     """Every value's position and every table header, in order (for readers of tables).
-    Remembered by text (``toml_locator.TEXTS_REMEMBERED``): shared, only to be read."""
+    Remembered by text (``source_text.TEXTS_REMEMBERED``): shared, only to be read."""
     scanner = _HeaderScanner(text)
     scanner.document()
     return scanner.found, scanner.headers

@@ -72,7 +72,7 @@ def compose_documents(text: str) -> tuple[list[Node], YamlProblem | None]:
     On a parse error the documents are discarded, because the programs that read
     these files (kubeadm, k3s) refuse the whole file too.
 
-    Remembered by text, as TOML is (``toml_locator.TEXTS_REMEMBERED``): a fleet's
+    Remembered by text, as TOML is (``source_text.TEXTS_REMEMBERED``): a fleet's
     kubeadm or kubelet config is one text for many nodes. The trees are shared, only
     to be read; the list is the caller's own.
     """
