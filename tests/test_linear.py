@@ -22,7 +22,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import tomllib
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser as a package
+    import tomli as tomllib  # type: ignore[no-redef]
 
 from pauselint.compat import load_table
 from pauselint.engine import Options, check_files
