@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    python bench/check_bench.py [--runs 10] [--files 10000]
+    python bench/check_bench.py [--runs 10] [--files 10000] [--unique]
     python bench/check_bench.py --scale 1000,10000,50000,100000 --runs 3
     python bench/check_bench.py --against /path/to/other/checkout   # A/B two versions
     python bench/check_bench.py --instructions   # also callgrind counts of the cold start
@@ -24,7 +24,10 @@ and four certs.d/<host>/hosts.toml), odd ones CRI-O (crio.conf, three crio.conf.
 drop-ins, registries.conf); every node also has the kubelet's kubeadm-flags.env,
 config.yaml, /etc/default (or sysconfig) kubelet and systemd drop-in, and a two-document
 kubeadm-config.yaml. Per 10 files: 5 TOML, 2 YAML, 3 env/unit files the floor only
-reads. Pause tags vary so some nodes have findings.
+reads. Pause tags vary so some nodes have findings. Like a fleet's repo, most texts
+repeat from node to node, and pauselint reads a repeated text once
+(source_text.TEXTS_REMEMBERED); `--unique` ends every file with a comment of its
+own, for the cost when nothing repeats.
 
 By default a wheel of this checkout is built and installed in a fresh virtual
 environment (byte-compiled, with the table's built copy, as users get it); `--current`
@@ -224,16 +227,19 @@ def node_files(node: int) -> dict[str, str]:
     return files
 
 
-def generate(folder: Path, count: int) -> None:
+def generate(folder: Path, count: int, unique: bool = False) -> None:
     """``count`` files (rounded up to whole nodes) in the shape the docstring says:
-    ``nodes/gGGGG/nNN/<node files>``, ten nodes (100 files) a folder."""
+    ``nodes/gGGGG/nNN/<node files>``, ten nodes (100 files) a folder. ``unique``
+    ends every file with a comment of its own, so no two texts are the same."""
+    number = 0
     for node in range(-(-count // FILES_PER_NODE)):
         root = folder / "nodes" / f"g{node // NODES_PER_FOLDER:04d}" / \
             f"n{node % NODES_PER_FOLDER:02d}"
         for below, content in node_files(node).items():
             path = root / below
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(content)
+            path.write_text(f"{content}\n# file {number}\n" if unique else content)
+            number += 1
 
 
 class Sample:
@@ -357,12 +363,12 @@ def startup(installs: dict[str, list[str]], folder: Path, runs: int) -> list[Sam
 
 
 def throughput(installs: dict[str, list[str]], folder: Path, files: int,
-               runs: int) -> list[Sample]:
+               runs: int, unique: bool = False) -> list[Sample]:
     """Throughput: each install's ``check`` over a generated tree of ``files`` files,
     interleaved with the parse floor over the same tree."""
-    tree = folder / f"tree-{files}"
+    tree = folder / f"tree-{files}{'-unique' if unique else ''}"
     if not tree.exists():
-        generate(tree, files)
+        generate(tree, files, unique)
     floor = Sample("floor: tomllib + CSafeLoader",
                    [floor_python(installs), "-c", FLOOR, str(tree)])
     ours = [Sample(f"{label}check --format json", [*cmd, "check", "-k", "1.31", "--format",
@@ -372,7 +378,8 @@ def throughput(installs: dict[str, list[str]], folder: Path, files: int,
     return [floor, *ours]
 
 
-def scale(installs: dict[str, list[str]], folder: Path, sizes: list[int], runs: int) -> None:
+def scale(installs: dict[str, list[str]], folder: Path, sizes: list[int], runs: int,
+          unique: bool = False) -> None:
     """The scaling table: per size, median time and peak memory of the floor and of
     each install, so a cost that grows faster than the files shows as a rising ratio."""
     print(f"scaling, {runs} interleaved runs per size (time: median; target within 2x of the "
@@ -382,7 +389,7 @@ def scale(installs: dict[str, list[str]], folder: Path, sizes: list[int], runs: 
         f"  {(label.rstrip(': ') or 'pauselint'):>11} s      MB  ratio" for label in labels)
     print(header)
     for size in sizes:
-        floor, *ours = throughput(installs, folder, size, runs)
+        floor, *ours = throughput(installs, folder, size, runs, unique)
         row = f"  {size:>7,}  {floor.median:8.2f}  {statistics.median(floor.peaks):8.1f}"
         for sample in ours:
             row += (f"  {sample.median:12.2f}  {statistics.median(sample.peaks):6.1f}  "
@@ -392,7 +399,7 @@ def scale(installs: dict[str, list[str]], folder: Path, sizes: list[int], runs: 
         if any(sample.exit > 1 for sample in (floor, *ours)):  # 1: findings, fine
             row += "  FAILED: exit " + "/".join(str(sample.exit) for sample in (floor, *ours))
         print(row, flush=True)
-        shutil.rmtree(folder / f"tree-{size}")
+        shutil.rmtree(folder / f"tree-{size}{'-unique' if unique else ''}")
 
 
 def main() -> None:
@@ -403,6 +410,9 @@ def main() -> None:
     parser.add_argument("--scale", metavar="N,N,...",
                         help="print the scaling table for these file counts instead, e.g. "
                              "1000,10000,50000,100000")
+    parser.add_argument("--unique", action="store_true",
+                        help="make every file's text its own (a comment), so nothing a fleet "
+                             "repeats is read once for many files")
     parser.add_argument("--current", action="store_true",
                         help="time the pauselint on PATH instead of a freshly built wheel")
     parser.add_argument("--against", metavar="CHECKOUT", type=Path,
@@ -421,14 +431,17 @@ def main() -> None:
         this = pauselint_command() if args.current else install_wheel(REPO, folder / "this")
         installs["this: " if args.against else ""] = this
         if args.scale:
-            scale(installs, folder, [int(n) for n in args.scale.split(",")], args.runs)
+            scale(installs, folder, [int(n) for n in args.scale.split(",")], args.runs,
+                  args.unique)
             return
         cold = startup(installs, folder, args.runs)
         report(f"cold start, {args.runs} interleaved runs (target: within 1.2x):", cold)
         if args.instructions:
             report_instructions(cold)
-        report(f"throughput, {args.files:,} files, {args.runs} interleaved runs "
-               "(target: within 2x):", throughput(installs, folder, args.files, args.runs))
+        shape = ", every text unique" if args.unique else ""
+        report(f"throughput, {args.files:,} files{shape}, {args.runs} interleaved runs "
+               "(target: within 2x):",
+               throughput(installs, folder, args.files, args.runs, args.unique))
 
 
 if __name__ == "__main__":

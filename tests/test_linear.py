@@ -10,8 +10,8 @@ quadratic work quadruples.
 
 The sizes are the issue's "a few thousand node folders and a few thousand explicit
 files". Work that should happen once per file is counted exactly: each TOML file is
-parsed by tomllib once and scanned for positions once -- once per distinct text,
-when files repeat one (source_text.TEXTS_REMEMBERED) -- and each distinct image
+parsed by tomllib once and scanned for positions once -- twice per distinct text,
+when files repeat one (source_text.RepeatsRemembered) -- and each distinct image
 text is parsed once however many rules look at it.
 """
 
@@ -34,7 +34,7 @@ from pauselint.imageref import parse_image
 from pauselint.inputs import collect
 from pauselint.model import ConfigFile
 from pauselint.reading import ReadConfig
-from pauselint.sources import toml_locator
+from pauselint.sources import containerd, toml_locator
 
 # Each file its own text (the comment), so work per file is work per text.
 CONFIG = ('# node {index}\nversion = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
@@ -77,6 +77,8 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
     monkeypatch.setattr(toml_locator._Scanner, "document", counted_document)
     toml_locator.parse_toml.cache_clear()
     toml_locator.locate_values.cache_clear()
+    containerd._READINGS.clear()
+    containerd._SEEN.clear()
     parse_image.cache_clear()
     yield counts
 
@@ -129,9 +131,10 @@ def test_each_file_is_parsed_once_and_each_image_once(tmp_path: Path, shape,
     assert parse_image.cache_info().misses == IMAGES
 
 
-def test_a_text_many_files_repeat_is_parsed_once(tmp_path: Path,
-                                                 parses: Counter[str]) -> None:
+def test_a_text_many_files_repeat_is_parsed_twice_not_per_file(
+        tmp_path: Path, parses: Counter[str]) -> None:
     # A fleet's repo: the same config in every node folder, one of IMAGES texts each.
+    # A text is remembered when it comes a second time (RepeatsRemembered).
     for index in range(SMALL):
         config = tmp_path / f"node{index:05d}" / "etc" / "containerd" / "config.toml"
         config.parent.mkdir(parents=True)
@@ -139,7 +142,7 @@ def test_a_text_many_files_repeat_is_parsed_once(tmp_path: Path,
                                         image=f"registry.k8s.io/pause:3.{index % 3 + 8}"))
     report = check_files(collect([str(tmp_path)]), Options(kubernetes="1.31"), load_table())
     assert report.inputs == SMALL
-    assert (parses["tomllib.loads"], parses["scans"]) == (IMAGES, IMAGES)
+    assert (parses["tomllib.loads"], parses["scans"]) == (2 * IMAGES, 2 * IMAGES)
     # Each node still has its own findings, at its own file: pause 3.8 and 3.9 are
     # older than Kubernetes 1.31's 3.10.
     older = {str(tmp_path / f"node{i:05d}" / "etc" / "containerd" / "config.toml")

@@ -1,11 +1,12 @@
-"""The TOML parse and scan and the YAML composition are remembered by text
-(source_text.TEXTS_REMEMBERED): a fleet's repo holds one file for many nodes. What a
-reader makes of a text must not depend on whether the text was seen before, at
-another path, by another reader: every reader only reads what it gets back.
+"""The TOML parse and scan, the YAML composition and containerd's reading are
+remembered by text once a text repeats (source_text.RepeatsRemembered): a fleet's repo
+holds one file for many nodes. What a reader makes of a text must not depend on
+whether the text was seen before, at another path, by another reader: every reader
+only reads what it gets back.
 
 Each file of the project (and of the shared corpus, when present) that a format reads
-alone is read at two paths with the caches warm, and again with them cleared; the
-answers must be the same but for the path.
+alone is read at three paths, the last one remembered, and again with every cache
+cleared; the answers must be the same but for the path.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ CORPUS = CHECKOUT.parent / "shared" / "corpus"
 TOML_KINDS = {InputType.CONTAINERD, InputType.CONTAINERD_HOSTS, InputType.CRIO,
               InputType.REGISTRIES_CONF}
 YAML_KINDS = {InputType.KUBEADM, InputType.KUBELET_CONFIG}
-REMEMBERED = (parse_toml, locate_values, scan, yaml_locator._composed, containerd._read_text)
+REMEMBERED = (parse_toml, locate_values, scan, yaml_locator._composed)
 
 
 def alone(path: Path) -> InputType | None:
@@ -61,6 +62,8 @@ def forget() -> None:
     for remembered in REMEMBERED:
         remembered.cache_clear()
     kubelet._VALID_YAML.clear()
+    containerd._READINGS.clear()
+    containerd._SEEN.clear()
 
 
 def read(path: Path, at: str) -> str:
@@ -80,6 +83,7 @@ def test_there_are_files_of_every_remembering_kind() -> None:
 def test_a_remembered_text_reads_as_a_new_one(path: Path) -> None:
     forget()
     first = read(path, "/first/node/file.toml")
+    read(path, "/other/node/file.toml")  # a text is remembered when it comes again
     again = read(path, "/second/node/file.toml")  # parse and scan remembered
     forget()
     fresh = read(path, "/second/node/file.toml")

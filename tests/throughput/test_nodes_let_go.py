@@ -57,9 +57,10 @@ def test_the_files_of_nodes_judged_are_let_go(tmp_path: Path, monkeypatch: pytes
                                        output_format, str(tmp_path / "nodes")])
     assert result.exit_code == 1, result.output  # k8s.gcr.io is frozen: findings
     assert len(alive) == NODES
-    # The last node's two files (and the run's caches) are all that is left of the
-    # 2 x 40 files read; all of them were alive while the views were made.
-    assert 2 <= alive[-1] <= 4, alive[-1]
+    # The last node's two files (and the run's caches: containerd keeps one reading of
+    # a text that repeats, as of one file) are all that is left of the 2 x 40 files
+    # read; all of them were alive while the views were made.
+    assert 2 <= alive[-1] <= 5, alive[-1]
     if output_format == "json":
         nodes = json.loads(result.output)["nodes"]
         assert [entry["name"] for entry in nodes] == [

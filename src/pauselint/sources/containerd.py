@@ -7,7 +7,6 @@ docs/cri/config.md per release); no other judgement is made here.
 """
 
 
-import functools
 import os
 import re
 from collections import deque
@@ -28,7 +27,7 @@ from pauselint.records import NamedTuple
 from pauselint.sources.kinds import InputType
 from pauselint.sources.layering import LayerContext, Layered, path_key, placed, runtime_node
 from pauselint.sources.node_paths import resolve_written
-from pauselint.sources.source_text import TEXTS_REMEMBERED, SourceText, moved
+from pauselint.sources.source_text import TEXTS_REMEMBERED, SourceText, keep_newest, moved
 from pauselint.sources.toml_locator import (
     BareCRs,
     TomlPath,
@@ -97,33 +96,42 @@ def read_containerd(path: str, text: str) -> ConfigFile:
     InputError and no settings, because a file containerd cannot load sets nothing.
 
     What a text says does not depend on its path, and a fleet's repo holds one text
-    for many nodes: each distinct text is read once (``TEXTS_REMEMBERED``), and each
-    file gets that reading with its own path in every place.
+    for many nodes: a text that repeats is read twice, not once per file
+    (``TEXTS_REMEMBERED``), and each file gets that reading with its own path in every
+    place.
     """
-    return _at_path(_read_text(text), path)
+    known = _READINGS.get(text)
+    if known is not None:
+        return _at_path(known, path)
+    config = _read(path, text)
+    key = hash(text)
+    if key in _SEEN:  # a text that repeats (source_text.RepeatsRemembered says why)
+        keep_newest(_READINGS, text, config, TEXTS_REMEMBERED)
+    else:
+        keep_newest(_SEEN, key, None, TEXTS_REMEMBERED * 4)
+    return config
 
 
-# The path a remembered reading holds until a file's own replaces it.
-_TEXT_PATH = "\x00pauselint: the text read\x00"
-
-
-@functools.lru_cache(maxsize=TEXTS_REMEMBERED)
-def _read_text(text: str) -> ConfigFile:
-    return _read(_TEXT_PATH, text)
+# The readings of texts that repeat, each as of a file that held it, and the hashes of
+# texts seen once; the oldest forgotten first.
+_READINGS: dict[str, ConfigFile] = {}
+_SEEN: dict[int, None] = {}
 
 
 def _at_path(config: ConfigFile, path: str) -> ConfigFile:
     """A remembered reading as the file ``path``'s: every place in it moved there."""
+    if config.path == path:
+        return config
+    first = config.path
 
     def move(where: Location) -> Location:
-        return where._replace(path=path) if where.path == _TEXT_PATH else where
+        return where._replace(path=path) if where.path == first else where
 
     shape = config.structure
     return config._replace(
         path=path,
         settings=tuple(s._replace(location=move(s.location)) for s in config.settings),
-        errors=tuple(e._replace(path=path) if e.path == _TEXT_PATH else e
-                     for e in config.errors),
+        errors=tuple(e._replace(path=path) if e.path == first else e for e in config.errors),
         structure=shape.relocate(move) if isinstance(shape, Shape) else shape)
 
 

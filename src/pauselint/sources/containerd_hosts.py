@@ -34,7 +34,6 @@ Facts, from containerd's source at the tags named:
 """
 
 
-import functools
 import re
 import sys
 from collections.abc import Callable, Mapping
@@ -42,7 +41,7 @@ from typing import Any
 
 from pauselint.model import Component, ConfigFile, InputError, Location
 from pauselint.records import NamedTuple
-from pauselint.sources.source_text import TEXTS_REMEMBERED, SourceText, moved
+from pauselint.sources.source_text import RepeatsRemembered, SourceText, moved
 from pauselint.sources.toml_locator import (
     BareCRs,
     TomlPath,
@@ -256,13 +255,15 @@ def _part_starts(text: str, index: int, count: int) -> list[int]:
     return starts or [index]
 
 
-@functools.lru_cache(maxsize=TEXTS_REMEMBERED)
-def scan(text: str) -> tuple[dict[TomlPath, tuple[int, int]], list[_Header]]:
-    """Every value's position and every table header, in order (for readers of tables).
-    Remembered by text (``source_text.TEXTS_REMEMBERED``): shared, only to be read."""
+def _scan(text: str) -> tuple[dict[TomlPath, tuple[int, int]], list[_Header]]:
     scanner = _HeaderScanner(text)
     scanner.document()
     return scanner.found, scanner.headers
+
+
+# Every value's position and every table header, in order (for readers of tables);
+# remembered for a text that repeats (source_text.RepeatsRemembered): only to be read.
+scan = RepeatsRemembered(_scan)
 
 
 # --- hosts.toml --------------------------------------------------------------------

@@ -34,7 +34,7 @@ from pauselint.records import NamedTuple
 from pauselint.sources.kinds import InputType
 from pauselint.sources.layering import LayerContext, Layered, runtime_node
 from pauselint.sources.places import PlacesBuilder
-from pauselint.sources.source_text import TEXTS_REMEMBERED, SourceText
+from pauselint.sources.source_text import TEXTS_REMEMBERED, SourceText, keep_newest
 
 FLAG = "--pod-infra-container-image"
 
@@ -383,9 +383,7 @@ def read_kubelet_config(path: str, text: str) -> ConfigFile:
     """
     problem = None if text in _VALID_YAML else _yaml_syntax_problem(text)
     if problem is None:
-        _VALID_YAML[text] = None
-        if len(_VALID_YAML) > TEXTS_REMEMBERED:
-            del _VALID_YAML[next(iter(_VALID_YAML))]  # the oldest
+        keep_newest(_VALID_YAML, text, None, TEXTS_REMEMBERED)
         return ConfigFile(path=path, component=Component.KUBELET)
     line, message = problem
     return ConfigFile(

@@ -13,16 +13,60 @@ unaware that they were wrapped.
 # No ``from __future__ import annotations``: the NamedTuple's fields are evaluated, not
 # compiled from strings when the class is made (tests/startup/test_record_annotations.py).
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from pauselint.model import ConfigFile, InputError, Location, Setting, Suppression
 from pauselint.records import NamedTuple
 
 # How many distinct texts a reader's parse and scan are remembered for, by text. A
 # fleet's config repo holds one hosts.toml, drop-in, kubeadm or kubelet config for many
-# nodes, byte for byte: each distinct text is parsed and scanned once per run (a chunk
-# of check reads 512 files; a text's results are a few KB). Callers only read what
-# they get back (tests/sources/test_remembered_texts.py).
+# nodes, byte for byte: each text that repeats is parsed and scanned twice per run, not
+# once per file (a text's results are a few KB). Callers only read what they get back
+# (tests/sources/test_remembered_texts.py).
 TEXTS_REMEMBERED = 256
+
+_UNSEEN = object()
+
+
+class RepeatsRemembered:
+    """``function(text)``, its result remembered once a text comes a second time.
+
+    Keeping every text's result cost a tree of unique files 3-5% (results held for
+    nothing, and memory freed cold): a text seen once is only noted (its hash, for the
+    last ``TEXTS_REMEMBERED * 4`` texts); its second reading is kept, for the last
+    ``TEXTS_REMEMBERED``. An exception is never remembered.
+    """
+
+    __slots__ = ("_function", "_results", "_seen")
+
+    def __init__(self, function: Callable[[str], Any]) -> None:
+        self._function = function
+        self._results: dict[str, Any] = {}
+        self._seen: dict[int, None] = {}
+
+    def __call__(self, text: str) -> Any:
+        found = self._results.get(text, _UNSEEN)
+        if found is not _UNSEEN:
+            return found
+        key = hash(text)
+        if key not in self._seen:
+            keep_newest(self._seen, key, None, TEXTS_REMEMBERED * 4)
+            return self._function(text)
+        result = self._function(text)
+        keep_newest(self._results, text, result, TEXTS_REMEMBERED)
+        return result
+
+    def cache_clear(self) -> None:
+        """Forget every text (tests)."""
+        self._results.clear()
+        self._seen.clear()
+
+
+def keep_newest(kept: dict, key: Any, value: Any, most: int) -> None:
+    """``kept[key] = value``, the oldest entry dropped past ``most``."""
+    kept[key] = value
+    if len(kept) > most:
+        del kept[next(iter(kept))]  # the oldest
 
 
 class SourceText(NamedTuple):

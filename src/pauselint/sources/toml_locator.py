@@ -24,7 +24,6 @@ Conventions:
 
 
 import bisect
-import functools
 import re
 import sys
 from collections.abc import Callable
@@ -33,7 +32,7 @@ from typing import Any
 from pauselint.lazy_re import LazyPattern
 from pauselint.model import Location
 from pauselint.records import NamedTuple
-from pauselint.sources.source_text import TEXTS_REMEMBERED
+from pauselint.sources.source_text import RepeatsRemembered
 
 TomlPath = tuple[str | int, ...]
 
@@ -114,10 +113,7 @@ def _mover(read_starts: list[int], own_starts: list[int]) -> Callable[[Location]
     return move
 
 
-@functools.lru_cache(maxsize=TEXTS_REMEMBERED)
-def parse_toml(text: str) -> dict[str, Any]:
-    """``tomllib.loads(text)``, remembered by text (``TEXTS_REMEMBERED``); raises as it
-    does (never remembered). The result is shared: callers only read it."""
+def _parse_toml(text: str) -> dict[str, Any]:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised only on 3.10
@@ -125,16 +121,21 @@ def parse_toml(text: str) -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-@functools.lru_cache(maxsize=TEXTS_REMEMBERED)
-def locate_values(text: str) -> dict[TomlPath, tuple[int, int]]:
+def _locate_values(text: str) -> dict[TomlPath, tuple[int, int]]:
     """Map every value's full key path to the 1-based (line, column) where it starts.
 
     The first occurrence wins when a path repeats (which valid TOML never does).
-    Remembered by text: the mapping is shared, never to be changed.
     """
     scanner = _Scanner(text)
     scanner.document()
     return scanner.found
+
+
+# ``tomllib.loads`` and ``_locate_values`` of a text that repeats, remembered
+# (source_text.RepeatsRemembered): the results are shared, only to be read. tomllib's
+# errors are raised as it raises them, never remembered.
+parse_toml = RepeatsRemembered(_parse_toml)
+locate_values = RepeatsRemembered(_locate_values)
 
 
 def value_at(data: object, key_path: tuple[str, ...]) -> object | None:

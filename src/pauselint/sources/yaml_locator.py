@@ -16,14 +16,13 @@ file through an :class:`Origin`.
 
 
 import bisect
-import functools
 import re
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pauselint.records import NamedTuple
-from pauselint.sources.source_text import TEXTS_REMEMBERED
+from pauselint.sources.source_text import RepeatsRemembered
 
 # libyaml is ~10x faster; the pure-Python loader gives the same marks.
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -72,16 +71,15 @@ def compose_documents(text: str) -> tuple[list[Node], YamlProblem | None]:
     On a parse error the documents are discarded, because the programs that read
     these files (kubeadm, k3s) refuse the whole file too.
 
-    Remembered by text, as TOML is (``source_text.TEXTS_REMEMBERED``): a fleet's
-    kubeadm or kubelet config is one text for many nodes. The trees are shared, only
+    Remembered for a text that repeats, as TOML is (``source_text.RepeatsRemembered``):
+    a fleet's kubeadm config is one text for many nodes. The trees are shared, only
     to be read; the list is the caller's own.
     """
     documents, problem = _composed(text)
     return list(documents), problem
 
 
-@functools.lru_cache(maxsize=TEXTS_REMEMBERED)
-def _composed(text: str) -> tuple[tuple[Node, ...], YamlProblem | None]:
+def _compose(text: str) -> tuple[tuple[Node, ...], YamlProblem | None]:
     text = text.removeprefix("\ufeff")
     try:
         nodes = [
@@ -101,6 +99,9 @@ def _composed(text: str) -> tuple[tuple[Node, ...], YamlProblem | None]:
     if _YAML_ONLY_BREAK.search(text) or "&" in text or "!" in text:
         _recount_marks(nodes, text)
     return tuple(nodes), None
+
+
+_composed = RepeatsRemembered(_compose)
 
 
 class _EditorLines:
