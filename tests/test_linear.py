@@ -77,8 +77,7 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
     monkeypatch.setattr(toml_locator._Scanner, "document", counted_document)
     toml_locator.parse_toml.cache_clear()
     toml_locator.locate_values.cache_clear()
-    containerd._READINGS.clear()
-    containerd._SEEN.clear()
+    containerd._READINGS.cache_clear()
     parse_image.cache_clear()
     yield counts
 

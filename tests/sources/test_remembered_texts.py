@@ -62,8 +62,7 @@ def forget() -> None:
     for remembered in REMEMBERED:
         remembered.cache_clear()
     kubelet._VALID_YAML.clear()
-    containerd._READINGS.clear()
-    containerd._SEEN.clear()
+    containerd._READINGS.cache_clear()
 
 
 def read(path: Path, at: str) -> str:

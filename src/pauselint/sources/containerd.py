@@ -27,7 +27,7 @@ from pauselint.records import NamedTuple
 from pauselint.sources.kinds import InputType
 from pauselint.sources.layering import LayerContext, Layered, path_key, placed, runtime_node
 from pauselint.sources.node_paths import resolve_written
-from pauselint.sources.source_text import TEXTS_REMEMBERED, SourceText, keep_newest, moved
+from pauselint.sources.source_text import RepeatsRemembered, SourceText, moved
 from pauselint.sources.toml_locator import (
     BareCRs,
     TomlPath,
@@ -97,25 +97,14 @@ def read_containerd(path: str, text: str) -> ConfigFile:
 
     What a text says does not depend on its path, and a fleet's repo holds one text
     for many nodes: a text that repeats is read twice, not once per file
-    (``TEXTS_REMEMBERED``), and each file gets that reading with its own path in every
+    (``source_text.RepeatsRemembered``), and each file gets that reading with its own path in every
     place.
     """
-    known = _READINGS.get(text)
-    if known is not None:
-        return _at_path(known, path)
-    config = _read(path, text)
-    key = hash(text)
-    if key in _SEEN:  # a text that repeats (source_text.RepeatsRemembered says why)
-        keep_newest(_READINGS, text, config, TEXTS_REMEMBERED)
-    else:
-        keep_newest(_SEEN, key, None, TEXTS_REMEMBERED * 4)
-    return config
+    return _at_path(_READINGS.lookup(text, _read, path, text), path)
 
 
-# The readings of texts that repeat, each as of a file that held it, and the hashes of
-# texts seen once; the oldest forgotten first.
-_READINGS: dict[str, ConfigFile] = {}
-_SEEN: dict[int, None] = {}
+# The readings of texts that repeat, each as of the file that held it first.
+_READINGS = RepeatsRemembered()
 
 
 def _at_path(config: ConfigFile, path: str) -> ConfigFile:

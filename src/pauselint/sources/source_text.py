@@ -39,20 +39,26 @@ class RepeatsRemembered:
 
     __slots__ = ("_function", "_results", "_seen")
 
-    def __init__(self, function: Callable[[str], Any]) -> None:
+    def __init__(self, function: Callable[[str], Any] | None = None) -> None:
         self._function = function
         self._results: dict[str, Any] = {}
         self._seen: dict[int, None] = {}
 
     def __call__(self, text: str) -> Any:
+        return self.lookup(text, self._function, text)
+
+    def lookup(self, text: str, compute: Callable[..., Any], *args: Any) -> Any:
+        """The result remembered for ``text``, else ``compute(*args)``, kept if the text
+        repeats: for a reader whose result also holds something besides the text (a
+        path) that its caller moves, so one store serves every file with that text."""
         found = self._results.get(text, _UNSEEN)
         if found is not _UNSEEN:
             return found
         key = hash(text)
         if key not in self._seen:
             keep_newest(self._seen, key, None, TEXTS_REMEMBERED * 4)
-            return self._function(text)
-        result = self._function(text)
+            return compute(*args)
+        result = compute(*args)
         keep_newest(self._results, text, result, TEXTS_REMEMBERED)
         return result
 
