@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 LIST = Path(__file__).resolve().parent / "data" / "check_modules.txt"
 
 # `pauselint check` on the file named by argv[1], in the process that then reports.
@@ -106,8 +108,14 @@ NOT_ON_THE_CHECK_PATH = {
 }
 
 
-def test_check_on_one_containerd_file_stays_off_what_it_does_not_need(tmp_path: Path) -> None:
-    config = tmp_path / "config.toml"
+@pytest.mark.parametrize("below", ["config.toml", "node/etc/containerd/config.toml"],
+                         ids=["loose file", "node folder"])
+def test_check_on_one_containerd_file_stays_off_what_it_does_not_need(
+        tmp_path: Path, below: str) -> None:
+    # A node folder's file is read with the folder as its root, where absolute imports
+    # would resolve: that root stays a string until an import needs a Path.
+    config = tmp_path / below
+    config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text('\ufeffversion = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
                       'sandbox_image = "registry.k8s.io/pause:3.10"\n')
     loaded = set(all_loaded_by_check(config))

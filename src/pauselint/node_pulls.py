@@ -51,7 +51,7 @@ REGISTRIES_CONF_D = "etc/containers/registries.conf.d"
 
 
 def pull_path_for(node: NodeFacts, image: ImageRef, group: Sequence[ConfigFile],
-                  root: Path | None, *, release: str | None = None) -> PullPath | None:
+                  root: str | Path | None, *, release: str | None = None) -> PullPath | None:
     """The endpoints ``node``'s runtime tries for ``image``, in order, or None.
 
     ``group`` is every file read for the node's group (hosts.toml, registries.conf and
@@ -106,11 +106,12 @@ def _refused(node: NodeFacts, image: ImageRef) -> PullPath | None:
     return None
 
 
-def _disk_root(node: NodeFacts, group: Sequence[ConfigFile], root: Path | None) -> Path | None:
-    """``root``, unless the files are a wrapper's: those are all its node has."""
+def _disk_root(node: NodeFacts, group: Sequence[ConfigFile],
+               root: str | Path | None) -> Path | None:
+    """``root`` as a Path, unless the files are a wrapper's: those are all its node has."""
     if root is None or any(config.node_path for config in (*node.files, *group)):
         return None
-    return root
+    return Path(root)
 
 
 # --- containerd -----------------------------------------------------------------------

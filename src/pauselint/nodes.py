@@ -74,7 +74,7 @@ def same_path(a: str | Path, b: str | Path) -> bool:
 
 
 def assemble_group(configs: Sequence[tuple[ConfigFile, str]],
-                   load_import: ImportLoader | None = None, root: Path | None = None,
+                   load_import: ImportLoader | None = None, root: str | Path | None = None,
                    versions: Mapping[Component, Version] | None = None,
                    table: CompatTable | None = None,
                    present: frozenset[str] | None = None,

@@ -44,7 +44,7 @@ def look_up_views(views: Sequence[NodeView], uses_by_view: Sequence[Sequence[Ima
     return ask(jobs, options.online)
 
 
-def _targets(use: ImageUse, group: Sequence[Any], root: Path | None) -> tuple[Target, ...]:
+def _targets(use: ImageUse, group: Sequence[Any], root: str | Path | None) -> tuple[Target, ...]:
     """The endpoints the node of ``use`` tries, as the online client asks them."""
     path = _pull_path(use, group, root)
     if path is None:
@@ -54,7 +54,7 @@ def _targets(use: ImageUse, group: Sequence[Any], root: Path | None) -> tuple[Ta
                  if not endpoint.blocked)
 
 
-def _pull_path(use: ImageUse, group: Sequence[Any], root: Path | None) -> PullPath | None:
+def _pull_path(use: ImageUse, group: Sequence[Any], root: str | Path | None) -> PullPath | None:
     if use.node is None:
         return None
     from pauselint.node_pulls import pull_path_for
@@ -62,7 +62,7 @@ def _pull_path(use: ImageUse, group: Sequence[Any], root: Path | None) -> PullPa
     return pull_path_for(use.node, use.ref, group, root)
 
 
-def _target(endpoint: Endpoint, root: Path | None, sealed: bool) -> Target:
+def _target(endpoint: Endpoint, root: str | Path | None, sealed: bool) -> Target:
     where = endpoint.location
     shown = f"{endpoint.scheme}://{endpoint.host}"
     if where is not None and where.path:

@@ -100,16 +100,18 @@ class ReadResult(NamedTuple):
     late_errors: int = 0
 
 
-def group_root(group: str, root: "Path | None") -> "Path | None":
+def group_root(group: str, root: "Path | None") -> "str | Path | None":
     """Where absolute paths inside a group's configs resolve: --root, else the folder
-    the group was found in (a folder laid out like a node's filesystem)."""
+    the group was found in (a folder laid out like a node's filesystem).
+
+    The folder comes back as the string it was found as, not a Path: the readers take
+    either (node_paths works with os.path), and making a Path imports pathlib, with the
+    urllib.parse and ipaddress it pulls in (~16 M instructions), for every check of a
+    node folder, where one that names no import never uses it.
+    """
     if root is not None:
         return root
-    if not group:
-        return None
-    from pathlib import Path
-
-    return Path(group)
+    return group or None
 
 
 def read_inputs(files: Iterable[InputFile], forced: InputType | None,

@@ -389,7 +389,7 @@ def _judge_in_import(setting: Setting, main_version: int) -> Setting:
     return setting._replace(ignored=reason is not None, ignored_reason=reason)
 
 
-def import_paths(config: ConfigFile, config_path: "str | Path", root: "Path | None" = None,
+def import_paths(config: ConfigFile, config_path: "str | Path", root: "str | Path | None" = None,
                  errors: list[InputError] | None = None,
                  present: frozenset[str] | None = None) -> "list[Path]":
     """The existing files that ``config`` itself imports, in the order it names them.
@@ -584,7 +584,7 @@ def read_source(source: SourceText) -> ConfigFile:
     return config
 
 
-def references(config: ConfigFile, root: "Path | None",
+def references(config: ConfigFile, root: "str | Path | None",
                errors: list[InputError]) -> "list[Path]":
     """The files ``config`` imports (see :func:`import_paths`)."""
     return import_paths(config, placed(config), root, errors)

@@ -95,7 +95,7 @@ ConfigAt = Callable[["Path"], ConfigFile | None]
 Resolve = Callable[[str, ConfigFile], "list[Path]"]
 
 
-def resolver(root: "Path | None", errors: list[InputError],
+def resolver(root: "str | Path | None", errors: list[InputError],
              present: frozenset[str] | None = None) -> Resolve:
     """Expands an import (pattern, importing file) once per run, whichever releases ask:
     a glob bounded at 10,000 folder entries costs that once, and says so once.
@@ -116,7 +116,7 @@ def resolver(root: "Path | None", errors: list[InputError],
 
 
 def read(main: ConfigFile, release: Loading, config_at: ConfigAt,
-         root: "Path | None", resolve: Resolve,
+         root: "str | Path | None", resolve: Resolve,
          present: frozenset[str] | None = None) -> Reading:
     """``main`` and its imports as ``release`` loads them."""
     files, refusal, kind = load_files(main, release, config_at, root, resolve, present)
@@ -134,7 +134,7 @@ def read(main: ConfigFile, release: Loading, config_at: ConfigAt,
     return reading
 
 
-def load_files(main: ConfigFile, release: Loading, config_at: ConfigAt, root: "Path | None",
+def load_files(main: ConfigFile, release: Loading, config_at: ConfigAt, root: "str | Path | None",
                resolve: Resolve, present: frozenset[str] | None = None,
                ) -> tuple[list[ConfigFile], InputError | None, str | None]:
     """The files ``release`` loads, in its order, and the error that stops it, if any,
@@ -210,7 +210,7 @@ def _refused(importer: ConfigFile, why: str) -> InputError:
     return InputError(importer.path, _imports_line(importer), why)
 
 
-def _shown(path: "Path", root: "Path | None") -> str:
+def _shown(path: "Path", root: "str | Path | None") -> str:
     if root is None:
         return str(path)
     try:

@@ -39,7 +39,7 @@ class LayerContext(NamedTuple):
     """
 
     load: ReferenceLoader
-    root: "Path | None"
+    root: "str | Path | None"
     versions: Mapping[Component, Version] = MappingProxyType({})
     table: CompatTable | None = None
     present: frozenset[str] | None = None

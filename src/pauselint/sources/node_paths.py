@@ -52,7 +52,7 @@ class Resolved(NamedTuple):
     problem: str | None = None
 
 
-def node_path(written: str, importer: str, root: "Path | None") -> "Path":
+def node_path(written: str, importer: str, root: "str | Path | None") -> "Path":
     """Where ``written`` (in the file at ``importer``) lies, lexically, inside ``root``.
 
     Relative paths are relative to the importing file's folder; ``..`` never climbs
@@ -113,7 +113,7 @@ def _plainly_inside(path: str, root: str) -> bool:
     return True
 
 
-def resolve_written(written: str, importer: str, root: "Path | None", *,
+def resolve_written(written: str, importer: str, root: "str | Path | None", *,
                     globs: bool = False, present: frozenset[str] | None = None) -> Resolved:
     """The files ``written`` names inside the node root (one, or a glob's matches).
 
@@ -166,14 +166,14 @@ def _among(written: str, target: "Path", present: frozenset[str], globs: bool) -
     return Resolved([Path("/", *parts) for parts in matched])
 
 
-def _shown(path: str, root: "Path | None") -> str:
+def _shown(path: str, root: "str | Path | None") -> str:
     """``path`` as the node sees it: from the node's ``/`` when there is a root."""
     if root is None:
         return path
     return "/" + os.path.relpath(path, root).replace(os.sep, "/")
 
 
-def _glob(written: str, target: "Path", root: "Path | None") -> Resolved:
+def _glob(written: str, target: "Path", root: "str | Path | None") -> Resolved:
     """Go's filepath.Glob of ``target`` (``written`` placed in the node), bounded."""
     from pathlib import Path
 

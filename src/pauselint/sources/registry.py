@@ -59,7 +59,7 @@ class ReadContext(NamedTuple):
     absolute paths resolve.
     """
 
-    root: "Path | None"
+    root: "str | Path | None"
     inputs: Sequence["InputFile"]
     load: Callable[[str], "InputFile"]
 
@@ -425,7 +425,7 @@ def layer_function(target: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), function)
 
 
-def references_of(config: ConfigFile, kind: InputType | str, root: "Path | None",
+def references_of(config: ConfigFile, kind: InputType | str, root: "str | Path | None",
                   errors: list[Any]) -> "Sequence[Path]":
     """The files ``config`` (read as ``kind``) names, resolved; () for a kind naming none."""
     entry = format_for(kind)

@@ -163,7 +163,7 @@ def _environment_file(written: str, unit_path: str, context: "ReadContext",
     return None
 
 
-def references(config: ConfigFile, root: Path | None, errors: list[InputError]) -> list[Path]:
+def references(config: ConfigFile, root: str | Path | None, errors: list[InputError]) -> list[Path]:
     """The env files a unit's ``EnvironmentFile=`` lines name that exist, in order."""
     found: list[Path] = []
     for written in config.imports:
