@@ -73,14 +73,15 @@ def compose(findings: Sequence[Finding], ctx: RuleContext, modules: Sequence[Mod
             composed.append(item)
         else:
             groups.setdefault(key, []).append(item)
+    if not groups:
+        return composed
     checks = _fix_checks(modules)
     # The use each value is about, found once: a folder of 10,000 loose files is one
     # group whose context holds every use, and a scan per value would be quadratic.
     uses: dict[tuple, ImageUse] = {}
-    if groups:
-        for use in ctx.images:
-            uses.setdefault((use.location, use.ref.original), use)
-            uses.setdefault((None, use.ref.original), use)
+    for use in ctx.images:
+        uses.setdefault((use.location, use.ref.original), use)
+        uses.setdefault((None, use.ref.original), use)
     for group in groups.values():
         survivors = _supersede(group)
         composed.extend(_one_fix(survivors, ctx, checks, trials, uses))

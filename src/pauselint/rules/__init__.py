@@ -72,12 +72,23 @@ def module_name(rule_id: str) -> str:
 
 
 class _Registry(Mapping[str, ModuleType]):
-    """``INFO``'s rules as modules, each imported the first time it is looked up."""
+    """``INFO``'s rules as modules, each imported the first time it is looked up.
+
+    A module once found is kept here: every node's findings look rules up again (the
+    fix checks), and ``import_module`` of a loaded module still costs ~5 µs, which at
+    1,000 nodes of one config each was a twentieth of the run.
+    """
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, ModuleType] = {}
 
     def __getitem__(self, rule_id: str) -> ModuleType:
-        if rule_id not in INFO:
-            raise KeyError(rule_id)
-        return importlib.import_module(module_name(rule_id))
+        module = self._loaded.get(rule_id)
+        if module is None:
+            if rule_id not in INFO:
+                raise KeyError(rule_id)
+            module = self._loaded[rule_id] = importlib.import_module(module_name(rule_id))
+        return module
 
     def __iter__(self) -> Iterator[str]:
         return iter(INFO)
