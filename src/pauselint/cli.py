@@ -7,6 +7,7 @@ one line on stderr, never a traceback (PAUSELINT_DEBUG=1 shows one).
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -88,7 +89,15 @@ def main() -> None:
 
 
 def run() -> None:
-    """Entry point that turns any unexpected fault into exit code 2 without a traceback."""
+    """Entry point that turns any unexpected fault into exit code 2 without a traceback.
+
+    The process ends when this returns, so what the run made is frozen out of the
+    collector first: the interpreter's shutdown otherwise walks every object in one
+    last collection (~19 M instructions, a sixteenth of a one-file check) to free
+    cycles the OS frees anyway. Nothing else changes at exit: objects are still
+    released by reference count, standard streams flushed, and atexit handlers (the
+    kubernetes client's temporary certificate files) run.
+    """
     try:
         main(standalone_mode=True)
     except SystemExit:
@@ -99,3 +108,5 @@ def run() -> None:
         click.echo(f"pauselint: internal error: {type(exc).__name__}: {exc} "
                    "(set PAUSELINT_DEBUG=1 for a traceback, and please report it)", err=True)
         sys.exit(EXIT_ERROR)
+    finally:
+        gc.freeze()

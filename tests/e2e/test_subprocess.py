@@ -64,3 +64,25 @@ def test_internal_fault_is_one_line_without_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "internal error: RuntimeError: boom" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_exit_after_the_collector_is_frozen_still_runs_atexit_and_keeps_the_report(
+        tmp_path: Path) -> None:
+    # run() freezes the collector before the interpreter shuts down (no last walk over
+    # every object); what exit must still do is done: atexit handlers run (the
+    # kubernetes client's temporary certificate files are removed that way), and the
+    # report file and stdout are whole.
+    report = tmp_path / "report.json"
+    probe = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('ATEXIT frozen', gc.get_freeze_count() > 0))\n"
+        "sys.argv = ['pauselint', 'check', '-k', '1.31', '--format', 'json',\n"
+        f"            '--output-file', {str(report)!r}, 'examples']\n"
+        "from pauselint.cli import run\n"
+        "run()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert "ATEXIT frozen True" in proc.stdout, proc.stdout + proc.stderr
+    assert {f["rule"] for f in json.loads(report.read_text())["findings"]} >= {"PL101", "PL401"}
