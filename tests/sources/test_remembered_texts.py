@@ -62,6 +62,10 @@ def forget() -> None:
     for remembered in REMEMBERED:
         remembered.cache_clear()
     kubelet._VALID_YAML.clear()
+    kubelet._ENV_READINGS.cache_clear()
+    kubelet._SERVICES.cache_clear()
+    kubelet._SERVICE_ASKS.clear()
+    kubelet.read_kubelet_env_once.cache_clear()
     containerd._READINGS.cache_clear()
 
 

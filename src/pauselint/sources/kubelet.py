@@ -25,7 +25,7 @@ sandbox image. The program decides, never the flag: the basename of the first
 import functools
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import yaml
 
@@ -33,8 +33,13 @@ from pauselint.model import Component, ConfigFile, InputError, Location, NodeFac
 from pauselint.records import NamedTuple
 from pauselint.sources.kinds import InputType
 from pauselint.sources.layering import LayerContext, Layered, runtime_node
-from pauselint.sources.places import PlacesBuilder
-from pauselint.sources.source_text import TEXTS_REMEMBERED, SourceText, keep_newest
+from pauselint.sources.places import Places, PlacesBuilder
+from pauselint.sources.source_text import (
+    TEXTS_REMEMBERED,
+    RepeatsRemembered,
+    SourceText,
+    keep_newest,
+)
 
 FLAG = "--pod-infra-container-image"
 
@@ -231,6 +236,17 @@ def read_systemd_service(
     with no ``ExecStart=`` at all (a drop-in read alone) reports the flags in its
     ``Environment=`` values as the kubelet's. Never raises.
     """
+    if environment_files is None:
+        return _remembered_service(parts, load_environment)
+    return _read_service(parts, environment_files, load_environment)
+
+
+def _read_service(
+    parts: Sequence[tuple[str, str]],
+    environment_files: Mapping[str, ConfigFile] | None,
+    load_environment: Callable[[str, str], ConfigFile | None] | None,
+) -> tuple[ConfigFile, ...]:
+    """:func:`read_systemd_service`, read from the texts."""
     environment: dict[str, TracedText] = {}
     assignments: list[tuple[int, str, TracedText]] = []
     written_files: list[str] = []
@@ -364,6 +380,105 @@ def read_systemd_service(
         )
         for index, (path, _) in enumerate(parts)
     )
+
+
+class _ServiceReading(NamedTuple):
+    """A service read once, as of its parts' paths, and what it asked of env files."""
+
+    paths: tuple[str, ...]
+    # Each env file the service expanded: (as written, the index of the part naming
+    # it, the file read -- None when there was none to read).
+    asked: tuple[tuple[str, int, ConfigFile | None], ...]
+    result: tuple[ConfigFile, ...]
+
+
+def _remembered_service(parts: Sequence[tuple[str, str]],
+                        load: Callable[[str, str], ConfigFile | None] | None,
+                        ) -> tuple[ConfigFile, ...]:
+    """:func:`_read_service` of a service whose texts repeat, read once, not per node.
+
+    A fleet's nodes run one unit and drop-in, byte for byte (a tenth of a check of
+    1,000 nodes was their reading). What a service says depends on its parts' texts
+    and on the variables of the env files it names, and which env files it names
+    depends on the texts alone. So the texts are remembered with the env files they
+    ask for; this node's env files are asked for the same way, and a reading is
+    remembered for the texts with those files' variables, where they are written but
+    for the path: a node whose env files say the same at the same places gets that
+    reading, every place moved to its own files; any other difference is another
+    reading, read afresh.
+    """
+    key = (tuple(text for _, text in parts), load is not None)
+    paths = tuple(path for path, _ in parts)
+    asks = _SERVICE_ASKS.get(key)
+    if asks is None:
+        reading = _read_recording(parts, load)
+        keep_newest(_SERVICE_ASKS, key, tuple((w, part) for w, part, _ in reading.asked),
+                    TEXTS_REMEMBERED * 4)
+        # Seen once, as the same texts with the same files' variables.
+        _SERVICES.lookup((key, _variables_of(f for _, _, f in reading.asked)), lambda: reading)
+        return reading.result
+    assert load is not None or not asks  # a reading with no loader asked for nothing
+    found = [load(written, paths[part]) for written, part in asks] if load else []
+    kept = _SERVICES.lookup((key, _variables_of(found)), _read_recording, parts, load)
+    moves: dict[str | None, str | None] = dict(zip(kept.paths, paths, strict=True))
+    for (_, _, was), now in zip(kept.asked, found, strict=True):
+        if was is not None and now is not None:
+            moves[was.path] = now.path
+    return tuple(_at_paths(config, moves) for config in kept.result)
+
+
+def _variables_of(env_files: "Iterable[ConfigFile | None]") -> tuple:
+    """What a service reads of its env files: each one's variables with their places,
+    the path left out (None for a file not there), to key a reading by."""
+    return tuple(None if f is None else _at_paths(f, {f.path: None}).variables
+                 for f in env_files)
+
+
+def _read_recording(parts: Sequence[tuple[str, str]],
+                    load: Callable[[str, str], ConfigFile | None] | None) -> _ServiceReading:
+    index = {path: i for i, (path, _) in enumerate(parts)}
+    asked: list[tuple[str, int, ConfigFile | None]] = []
+
+    def recording(written: str, named_in: str) -> ConfigFile | None:
+        assert load is not None
+        found = load(written, named_in)
+        asked.append((written, index[named_in], found))
+        return found
+
+    result = _read_service(parts, None, recording if load is not None else None)
+    return _ServiceReading(tuple(path for path, _ in parts), tuple(asked), result)
+
+
+# The env files each service's texts ask for, by the texts (and whether env files
+# could be read); the services' readings by those and their env files' variables. The
+# oldest forgotten first; see source_text.RepeatsRemembered.
+_SERVICE_ASKS: dict[tuple, tuple[tuple[str, int], ...]] = {}
+_SERVICES = RepeatsRemembered()
+
+
+def _at_paths(config: ConfigFile, paths: Mapping[str | None, str | None]) -> ConfigFile:
+    """A remembered reading as another file's: every place on a path ``paths`` maps
+    (the files the reading was of) moved to the path it maps to."""
+    if not paths or all(old == new for old, new in paths.items()):
+        return config
+
+    def move(where: Location) -> Location:
+        return where._replace(path=paths[where.path]) if where.path in paths else where
+
+    def traced(value: object) -> object:
+        if not isinstance(value, TracedText):
+            return value
+        where = value.locations
+        if isinstance(where, Places):
+            return TracedText(value.text, where.moved(paths))
+        return TracedText(value.text, tuple(move(w) for w in where))
+
+    return config._replace(
+        path=paths.get(config.path, config.path),
+        settings=tuple(s._replace(location=move(s.location)) for s in config.settings),
+        errors=tuple(e._replace(path=paths[e.path]) if e.path in paths else e
+                     for e in config.errors),
+        variables=tuple((name, traced(value)) for name, value in config.variables))
 
 
 # Texts found valid YAML, the oldest forgotten first (``TEXTS_REMEMBERED``): a fleet
@@ -725,8 +840,15 @@ def read_kubelet_env_once(path: str, text: str) -> KubeletEnvFile:
     """:func:`read_kubelet_env`, remembered for the run: an env file is read as an
     input of its own and again by each systemd unit naming it (kubeadm-flags.env by
     10-kubeadm.conf), a tenth of the reading in a pre-commit run. The result is made
-    of tuples only, so both uses can share it."""
-    return read_kubelet_env(path, text)
+    of tuples only, so both uses can share it. A text that repeats at other paths (a
+    fleet's /etc/default/kubelet) is read once and moved to each file
+    (``source_text.RepeatsRemembered``)."""
+    found = _ENV_READINGS.lookup(text, read_kubelet_env, path, text)
+    return found if found.path == path else _at_paths(found, {found.path: path})
+
+
+# Env files' readings by text, each as of the first file that held it.
+_ENV_READINGS = RepeatsRemembered()
 
 
 def read_kubelet_env_source(source: SourceText) -> ConfigFile:

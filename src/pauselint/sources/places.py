@@ -12,7 +12,7 @@ each starts in the text -- and makes a Location only when one is asked for.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import overload
 
 from pauselint.model import Location
@@ -79,6 +79,13 @@ class Places(Sequence[Location]):
         for run, first in enumerate(self._runs):
             end = self._starts[run + 1] if run + 1 < len(self._runs) else self._size
             yield first, end - self._starts[run]
+
+    def moved(self, paths: Mapping[str | None, str | None]) -> Places:
+        """These places with each run's path replaced as ``paths`` maps it: a reading
+        remembered for one file, given to another file with the same text. The map
+        is one to one, so runs merged before stay merged."""
+        runs = tuple((paths.get(path, path), line, column) for path, line, column in self._runs)
+        return Places(runs, self._starts, self._size)
 
     @classmethod
     def of(cls, locations: Sequence[Location]) -> Places:

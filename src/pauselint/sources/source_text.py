@@ -12,7 +12,7 @@ unaware that they were wrapped.
 
 # No ``from __future__ import annotations``: the NamedTuple's fields are evaluated, not
 # compiled from strings when the class is made (tests/startup/test_record_annotations.py).
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from pauselint.model import ConfigFile, InputError, Location, Setting, Suppression
@@ -41,25 +41,26 @@ class RepeatsRemembered:
 
     def __init__(self, function: Callable[[str], Any] | None = None) -> None:
         self._function = function
-        self._results: dict[str, Any] = {}
+        self._results: dict[Hashable, Any] = {}
         self._seen: dict[int, None] = {}
 
     def __call__(self, text: str) -> Any:
         return self.lookup(text, self._function, text)
 
-    def lookup(self, text: str, compute: Callable[..., Any], *args: Any) -> Any:
-        """The result remembered for ``text``, else ``compute(*args)``, kept if the text
-        repeats: for a reader whose result also holds something besides the text (a
-        path) that its caller moves, so one store serves every file with that text."""
-        found = self._results.get(text, _UNSEEN)
+    def lookup(self, key: Hashable, compute: Callable[..., Any], *args: Any) -> Any:
+        """The result remembered for ``key`` (a text, or the texts of several files
+        read together), else ``compute(*args)``, kept if the key repeats: for a reader
+        whose result also holds something besides the text (a path) that its caller
+        moves, so one store serves every file with that text."""
+        found = self._results.get(key, _UNSEEN)
         if found is not _UNSEEN:
             return found
-        key = hash(text)
-        if key not in self._seen:
-            keep_newest(self._seen, key, None, TEXTS_REMEMBERED * 4)
+        digest = hash(key)
+        if digest not in self._seen:
+            keep_newest(self._seen, digest, None, TEXTS_REMEMBERED * 4)
             return compute(*args)
         result = compute(*args)
-        keep_newest(self._results, text, result, TEXTS_REMEMBERED)
+        keep_newest(self._results, key, result, TEXTS_REMEMBERED)
         return result
 
     def cache_clear(self) -> None:
