@@ -30,6 +30,7 @@ from pauselint.lazy_re import LazyPattern
 from pauselint.model import Component, ConfigFile
 from pauselint.records import NamedTuple
 from pauselint.sources.kinds import InputType
+from pauselint.sources.source_text import RepeatsRemembered
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -352,14 +353,13 @@ def detect(path: str, text: str) -> Format | None:
         if is_documentation(path):
             return None
         head = _head(text)
-        for entry in FORMATS:
-            if entry.matches(head):
-                # containerd reads its config.toml whatever it holds, [host] tables too,
-                # and a file with containerd's own plugin tables is its config.
-                if entry.name == HOSTS_FORMAT and (
-                        PLUGIN_TABLE.search(head) or _is_containerd_main(*_name_parts(path))):
-                    continue
-                return entry
+        for entry in _content_matches(head):
+            # containerd reads its config.toml whatever it holds, [host] tables too,
+            # and a file with containerd's own plugin tables is its config.
+            if entry.name == HOSTS_FORMAT and (
+                    PLUGIN_TABLE.search(head) or _is_containerd_main(*_name_parts(path))):
+                continue
+            return entry
         name, parents = _name_parts(path)
         vetoed = bool(NOT_A_CONFIG.search(head)) and not _is_containerd_main(name, parents)
         for entry in FORMATS:
@@ -370,6 +370,33 @@ def detect(path: str, text: str) -> Format | None:
         return None
     except Exception:  # detection is a guess; a guess must never crash a run
         return None
+
+
+def _content_matches(head: str) -> "tuple[Format, ...]":
+    """The entries whose content rule matches ``head``, in FORMATS' order, up to the
+    first that is not containerd's hosts.toml (the one detect() may pass over for
+    the path): asked of every file read, and a fleet's files repeat
+    (source_text.RepeatsRemembered), so a head's answer is kept once it comes again --
+    with the FORMATS it was found in, so a test that puts a format in front gets its
+    own."""
+    found, formats = _MATCHING(head)
+    if formats is not FORMATS:
+        _MATCHING.cache_clear()
+        found, formats = _MATCHING(head)
+    return found
+
+
+def _matching(head: str) -> "tuple[tuple[Format, ...], tuple[Format, ...]]":
+    found = []
+    for entry in FORMATS:
+        if entry.matches(head):
+            found.append(entry)
+            if entry.name != HOSTS_FORMAT:
+                break
+    return tuple(found), FORMATS
+
+
+_MATCHING = RepeatsRemembered(_matching)
 
 
 # format_for's candidates by kind, as FORMATS lists them (asked for every input read),
