@@ -38,7 +38,14 @@ from pauselint.model import (
 from pauselint.nodes import assemble_group
 from pauselint.reading import ReadConfig, ReadResult, group_root, read_inputs
 from pauselint.records import NamedTuple
-from pauselint.rules.framework import ImageUse, Policy, RuleContext, RuntimeInfo, location_text
+from pauselint.rules.framework import (
+    SILENT_WITHOUT,
+    ImageUse,
+    Policy,
+    RuleContext,
+    RuntimeInfo,
+    location_text,
+)
 from pauselint.sources.detect import InputType
 from pauselint.sources.layering import path_key
 from pauselint.verdicts import FixTrials, compose
@@ -302,14 +309,16 @@ def image_uses(nodes: Sequence[NodeFacts], table: CompatTable, runtimes: Sequenc
 
 def enabled_rules(enable: Iterable[str], disable: Iterable[str], *, online: bool = True,
                   only: Collection[str] | None = None) -> list:
-    """Rule modules to run: on by default, plus ``enable``, minus ``disable``; the
-    online ones only when ``online``; of those, only the IDs in ``only`` if given.
-    Chosen from the registry's table, so a rule that does not run is never imported."""
+    """Rules to run: on by default, plus ``enable``, minus ``disable``; the online
+    ones only when ``online``; of those, only the IDs in ``only`` if given. Chosen
+    from the registry's table, and each imported only when a context gives it
+    something to look at (rules.Rule), so a rule that does not run is never imported."""
     enable, disable = set(enable), set(disable)
     unknown = sorted((enable | disable) - set(rule_registry.INFO))
     if unknown:
         raise UsageError(f"unknown rule id(s): {', '.join(unknown)} (see `pauselint rules`)")
-    return [rule_registry.RULES[rid] for rid, info in rule_registry.INFO.items()
+    return [rule_registry.Rule(rid, SILENT_WITHOUT.get(rid))
+            for rid, info in rule_registry.INFO.items()
             if (info.default_enabled or rid in enable) and rid not in disable
             and (online or not info.online) and (only is None or rid in only)]
 

@@ -44,7 +44,9 @@ def test_unknown_id_is_not_a_rule() -> None:
 
 
 def test_choosing_rules_imports_only_those_that_run() -> None:
-    """Off-by-default, disabled and online rules are left unloaded unless asked for."""
+    """Off-by-default, disabled and online rules are left unloaded unless asked for;
+    the rules chosen are imported only when a context gives them something to look
+    at (rules.Rule), so choosing imports none."""
     code = ("import json, sys\nfrom pauselint.engine import enabled_rules\n"
             "ran = [m.ID for m in enabled_rules([], ['PL104'], online=False)]\n"
             "loaded = [m.ID for n, m in sorted(sys.modules.items())\n"
@@ -56,5 +58,4 @@ def test_choosing_rules_imports_only_those_that_run() -> None:
     expected = [rid for rid, info in INFO.items()
                 if info.default_enabled and not info.online and rid != "PL104"]
     assert ran == expected
-    assert sorted(loaded) == expected
-    assert "PL109" not in loaded and "PL112" not in loaded  # off by default; online
+    assert loaded == []

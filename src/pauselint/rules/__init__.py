@@ -11,8 +11,9 @@ so the two cannot drift apart.
 
 
 import importlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import ModuleType
+from typing import Any
 
 from pauselint.model import Severity
 from pauselint.records import NamedTuple
@@ -101,6 +102,30 @@ class _Registry(Mapping[str, ModuleType]):
 
 
 RULES: Mapping[str, ModuleType] = _Registry()
+
+
+class Rule:
+    """A rule as the engine runs it: its ID, and a check() that imports the module
+    when the rule has something to look at. ``speaks`` (``framework.SILENT_WITHOUT``)
+    tells from the context alone whether it has; a rule without one always runs.
+    Anything else asked of a Rule is asked of its module."""
+
+    __slots__ = ("ID", "_speaks")
+
+    def __init__(self, rule_id: str, speaks: "Callable[[Any], bool] | None" = None) -> None:
+        self.ID = rule_id
+        self._speaks = speaks
+
+    def check(self, ctx: Any) -> "Iterable[Any]":
+        if self._speaks is not None and not self._speaks(ctx):
+            return ()
+        return RULES[self.ID].check(ctx)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(RULES[self.ID], name)
+
+    def __repr__(self) -> str:
+        return f"Rule({self.ID!r})"
 
 
 def doc_summary(module: ModuleType) -> str:

@@ -251,3 +251,23 @@ def pod_infra_flags(nodes: tuple[NodeFacts, ...]) -> list[tuple[NodeFacts, Setti
             seen.add(key)
             found.append((node, setting))
     return found
+
+
+# What a rule must find in its context to have anything to say, for the rules whose
+# check() returns at once without it: the engine neither imports nor runs such a rule
+# for a context that lacks it (rules.Rule), so a one-file check pays for the rules
+# that can speak, not for the cluster's, the live node's or the kubelet flag's. Each
+# entry must be exactly what the rule itself tests first: tests/rules/test_silent_rules.py
+# runs every one of them on every context the examples and fixtures make.
+SILENT_WITHOUT: dict[str, Any] = {
+    # Unused suppressions are the engine's to report, after every other rule has run.
+    "PL002": lambda ctx: False,
+    "PL110": lambda ctx: bool(ctx.policy.allowed_registries),
+    "PL203": lambda ctx: ctx.image_repository is not None,
+    "PL301": lambda ctx: bool(pod_infra_flags(ctx.nodes)),
+    "PL302": lambda ctx: bool(pod_infra_flags(ctx.nodes)),
+    "PL303": lambda ctx: any(is_effective_flag(use) for use in ctx.images),
+    "PL410": lambda ctx: ctx.live is not None or ctx.live_unread is not None,
+    "PL501": lambda ctx: bool(ctx.clusters),
+    "PL502": lambda ctx: bool(ctx.clusters),
+}
