@@ -122,6 +122,8 @@ class Rule:
         return RULES[self.ID].check(ctx)
 
     def __getattr__(self, name: str) -> Any:
+        if name in Rule.__slots__ or name.startswith("__"):  # not set yet; copy's probes
+            raise AttributeError(name)
         return getattr(RULES[self.ID], name)
 
     def __repr__(self) -> str:
