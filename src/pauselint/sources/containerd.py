@@ -27,7 +27,7 @@ from pauselint.records import NamedTuple
 from pauselint.sources.kinds import InputType
 from pauselint.sources.layering import LayerContext, Layered, path_key, placed, runtime_node
 from pauselint.sources.node_paths import resolve_written
-from pauselint.sources.source_text import RepeatsRemembered, SourceText, moved
+from pauselint.sources.source_text import RepeatsRemembered, SourceText, at_paths, moved
 from pauselint.sources.toml_locator import (
     BareCRs,
     TomlPath,
@@ -97,31 +97,15 @@ def read_containerd(path: str, text: str) -> ConfigFile:
 
     What a text says does not depend on its path, and a fleet's repo holds one text
     for many nodes: a text that repeats is read twice, not once per file
-    (``source_text.RepeatsRemembered``), and each file gets that reading with its own path in every
-    place.
+    (``source_text.RepeatsRemembered``), and each file gets that reading with its own
+    path in every place (``source_text.at_paths``).
     """
-    return _at_path(_READINGS.lookup(text, _read, path, text), path)
+    found = _READINGS.lookup(text, _read, path, text)
+    return at_paths(found, {found.path: path})
 
 
 # The readings of texts that repeat, each as of the file that held it first.
 _READINGS = RepeatsRemembered()
-
-
-def _at_path(config: ConfigFile, path: str) -> ConfigFile:
-    """A remembered reading as the file ``path``'s: every place in it moved there."""
-    if config.path == path:
-        return config
-    first = config.path
-
-    def move(where: Location) -> Location:
-        return where._replace(path=path) if where.path == first else where
-
-    shape = config.structure
-    return config._replace(
-        path=path,
-        settings=tuple(s._replace(location=move(s.location)) for s in config.settings),
-        errors=tuple(e._replace(path=path) if e.path == first else e for e in config.errors),
-        structure=shape.relocate(move) if isinstance(shape, Shape) else shape)
 
 
 def _read(path: str, text: str) -> ConfigFile:

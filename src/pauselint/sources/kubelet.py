@@ -38,6 +38,7 @@ from pauselint.sources.source_text import (
     TEXTS_REMEMBERED,
     RepeatsRemembered,
     SourceText,
+    at_paths,
     keep_newest,
 )
 
@@ -457,13 +458,9 @@ _SERVICES = RepeatsRemembered()
 
 
 def _at_paths(config: ConfigFile, paths: Mapping[str | None, str | None]) -> ConfigFile:
-    """A remembered reading as another file's: every place on a path ``paths`` maps
-    (the files the reading was of) moved to the path it maps to."""
-    if not paths or all(old == new for old, new in paths.items()):
+    """``source_text.at_paths``, the traced variables' places moved too."""
+    if all(old == new for old, new in paths.items()):
         return config
-
-    def move(where: Location) -> Location:
-        return where._replace(path=paths[where.path]) if where.path in paths else where
 
     def traced(value: object) -> object:
         if not isinstance(value, TracedText):
@@ -471,13 +468,10 @@ def _at_paths(config: ConfigFile, paths: Mapping[str | None, str | None]) -> Con
         where = value.locations
         if isinstance(where, Places):
             return TracedText(value.text, where.moved(paths))
-        return TracedText(value.text, tuple(move(w) for w in where))
+        return TracedText(value.text, tuple(
+            w._replace(path=paths[w.path]) if w.path in paths else w for w in where))
 
-    return config._replace(
-        path=paths.get(config.path, config.path),
-        settings=tuple(s._replace(location=move(s.location)) for s in config.settings),
-        errors=tuple(e._replace(path=paths[e.path]) if e.path in paths else e
-                     for e in config.errors),
+    return at_paths(config, paths)._replace(
         variables=tuple((name, traced(value)) for name, value in config.variables))
 
 

@@ -190,6 +190,32 @@ def moved(config: ConfigFile, move: Callable[[Location], Location]) -> ConfigFil
         structure=structure)
 
 
+def at_paths(config: ConfigFile, paths: Mapping[str | None, str | None]) -> ConfigFile:
+    """A reading remembered as of other files, as these files': every place on a path
+    ``paths`` maps (the files it was read of) moved to the path it maps to, the
+    ``structure`` too where it has ``relocate(move)``. A reader whose result holds
+    more places of its own (kubelet's traced variables) moves those itself."""
+    if all(old == new for old, new in paths.items()):
+        return config
+
+    def move(where: Location) -> Location:
+        return where._replace(path=paths[where.path]) if where.path in paths else where
+
+    structure = config.structure
+    if structure is not None and hasattr(structure, "relocate"):
+        structure = structure.relocate(move)
+    # Most readings have no error and no suppression: those stay the empty tuples.
+    return config._replace(
+        path=paths.get(config.path, config.path),
+        settings=tuple(s._replace(location=move(s.location)) for s in config.settings),
+        errors=config.errors and tuple(e._replace(path=paths[e.path]) if e.path in paths
+                                       else e for e in config.errors),
+        suppressions=config.suppressions and tuple(
+            x._replace(path=paths[x.path]) if x.path in paths else x
+            for x in config.suppressions),
+        structure=structure)
+
+
 def relocate_among(config: ConfigFile, sources: Mapping[str, SourceText]) -> ConfigFile:
     """``config``, read at its node path from one of several texts held in one wrapper,
     with each position moved by the text its own path names: a systemd service read
