@@ -347,6 +347,13 @@ def walk(folder: str, skip: Callable[[str], bool] | None = None,
 def _walk_reads(full: str, entry: os.DirEntry[str], is_link: bool, real_top: str,
                 passed: _Passed) -> bool:
     """Whether a walk yields this entry (no folder); why not is said to ``passed``."""
+    # A regular file by the listing's own type (d_type): no stat at all, where nearly
+    # every file of a config repo is one. read_walked() checks it again, once open.
+    try:
+        if not is_link and entry.is_file(follow_symlinks=False):
+            return True
+    except OSError:
+        pass  # the stat below says why
     try:
         mode = os.stat(full).st_mode if is_link else entry.stat(follow_symlinks=False).st_mode
     except OSError:
