@@ -239,6 +239,35 @@ def test_overlay_adds_a_private_registry_and_mirror() -> None:
     assert base.mirror_of(parse_image("mirror.corp.example/k8s/pause:3.9")) is None
 
 
+def test_mirror_answers_kept_stay_each_tables_own() -> None:
+    """mirror_of() keeps each name's answer: a name the shipped table answered (no
+    mirror) must still find an overlay's mirror, and the shipped table keeps its own."""
+    base = load_table()
+    ref = parse_image("mirror2.corp.example/k8s/pause:3.9")
+    assert base.mirror_of(ref) is None and base.mirror_of(ref) is None
+    table = base.extended({"mirrors": [{"prefix": "mirror2.corp.example/k8s",
+                                        "upstream": "registry.k8s.io", "source": "x"}]},
+                          "overlay.yaml")
+    assert table.mirror_of(ref).prefix == "mirror2.corp.example/k8s"
+    assert table.resolve(ref)[0].normalized() == "registry.k8s.io/pause:3.9"
+    assert base.mirror_of(ref) is None
+
+
+def test_mirror_answers_past_the_bound_are_still_looked_up(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import pauselint.compat as compat
+
+    monkeypatch.setattr(compat, "MIRROR_ANSWERS_KEPT", 2)
+    table = load_table().extended({"mirrors": [
+        {"prefix": "m3.corp.example", "upstream": "registry.k8s.io", "source": "x"}]},
+        "overlay.yaml")
+    names = [f"m3.corp.example/pause{i}:3.9" for i in range(4)] + ["elsewhere.example/p:1"]
+    for _ in range(2):
+        answers = [table.mirror_of(parse_image(name)) for name in names]
+        assert [m.prefix if m else None for m in answers] == ["m3.corp.example"] * 4 + [None]
+    assert len(table._mirror_by_name) == 2
+
+
 def test_overlay_mirror_prefix_matches_normalized() -> None:
     table = load_table().extended({"mirrors": [
         {"prefix": "Mirror.Corp.Example/k8s/", "upstream": "registry.k8s.io", "source": "x"},

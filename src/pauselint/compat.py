@@ -38,6 +38,9 @@ class CompatError(ValueError):
 
 
 STATUSES = frozenset({"secondary", "unverified"})
+# How many image names a table keeps mirror_of()'s answer for: far more than a fleet
+# names, and a bound for a cluster whose every pod names another image.
+MIRROR_ANSWERS_KEPT = 4096
 _DIGEST = LazyPattern(r"sha256:[0-9a-f]{64}")
 _DATE = LazyPattern(r"\d{4}-\d{2}-\d{2}")
 
@@ -506,6 +509,7 @@ class CompatTable:
         pairs = [(normalize_prefix(m.prefix), m) for m in mirrors]
         pairs.sort(key=lambda pair: len(pair[0]), reverse=True)
         self._mirror_prefixes = pairs
+        self._mirror_by_name: dict[str, Mirror | None] = {}  # mirror_of's answers
 
     def _ranges(self, where: str, data: Any, extra: tuple[str, ...]) -> list[tuple]:
         out = []
@@ -705,13 +709,19 @@ class CompatTable:
         """The table's mirror whose prefix matches this reference (longest wins).
 
         Prefixes are normalized once and matched on whole path components; a live
-        fleet asks this for every image of every node, so it must stay cheap.
+        fleet asks this for every image of every node, and the rules ask it again of
+        each (~9 times a node), so each name's answer is kept: a fleet names few
+        images, and past :data:`MIRROR_ANSWERS_KEPT` names the rest are looked up.
         """
         name = ref.name
-        for prefix, mirror in self._mirror_prefixes:
-            if name == prefix or name.startswith(prefix + "/"):
-                return mirror
-        return None
+        answers = self._mirror_by_name
+        if name in answers:
+            return answers[name]
+        found = next((mirror for prefix, mirror in self._mirror_prefixes
+                      if name == prefix or name.startswith(prefix + "/")), None)
+        if len(answers) < MIRROR_ANSWERS_KEPT:
+            answers[name] = found
+        return found
 
     def resolve(self, ref: ImageRef) -> tuple[ImageRef, Mirror | None]:
         """Map a mirror reference onto the upstream it copies; identity otherwise."""
