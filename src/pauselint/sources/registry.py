@@ -437,13 +437,25 @@ def layers(kinds: Iterable[InputType | str]) -> list[tuple[str, frozenset[InputT
     """The layer functions for files of ``kinds``, once each, in layering order, with
     every kind each one layers (systemd units and env files make one command line)."""
     wanted = {InputType(k) for k in kinds}
-    found: dict[str, set[InputType]] = {}
-    for entry in sorted(FORMATS, key=lambda e: e.layer_rank):
-        target = _layer_target(entry)
-        if target is not None:
-            found.setdefault(target, set()).add(entry.kind)
-    return [(target, frozenset(members)) for target, members in found.items()
-            if members & wanted]
+    return [(target, members) for target, members in _layer_order() if members & wanted]
+
+
+def _layer_order() -> list[tuple[str, frozenset[InputType]]]:
+    """Every layer function in layering order, with the kinds it layers: worked out
+    once per registry (every node group asks), again only if FORMATS is replaced."""
+    global _LAYER_ORDER
+    if _LAYER_ORDER is None or _LAYER_ORDER[0] is not FORMATS:
+        found: dict[str, set[InputType]] = {}
+        for entry in sorted(FORMATS, key=lambda e: e.layer_rank):
+            target = _layer_target(entry)
+            if target is not None:
+                found.setdefault(target, set()).add(entry.kind)
+        _LAYER_ORDER = (FORMATS, [(target, frozenset(kinds)) for target, kinds in found.items()])
+    return _LAYER_ORDER[1]
+
+
+# The layer order worked out, with the FORMATS it is of.
+_LAYER_ORDER: tuple[tuple[Format, ...], list[tuple[str, frozenset[InputType]]]] | None = None
 
 
 def layer_function(target: str) -> Callable[..., Any]:
