@@ -108,18 +108,24 @@ class Rule:
     """A rule as the engine runs it: its ID, and a check() that imports the module
     when the rule has something to look at. ``speaks`` (``framework.SILENT_WITHOUT``)
     tells from the context alone whether it has; a rule without one always runs.
-    Anything else asked of a Rule is asked of its module."""
+    Anything else asked of a Rule is asked of its module. The module's check() is
+    kept once looked up: the engine calls it for every node (31 rules, 1,000 nodes:
+    31,000 look-ups through the registry otherwise)."""
 
-    __slots__ = ("ID", "_speaks")
+    __slots__ = ("ID", "_check", "_speaks")
 
     def __init__(self, rule_id: str, speaks: "Callable[[Any], bool] | None" = None) -> None:
         self.ID = rule_id
         self._speaks = speaks
+        self._check: Callable[[Any], Iterable[Any]] | None = None
 
     def check(self, ctx: Any) -> "Iterable[Any]":
         if self._speaks is not None and not self._speaks(ctx):
             return ()
-        return RULES[self.ID].check(ctx)
+        check = self._check
+        if check is None:
+            check = self._check = RULES[self.ID].check
+        return check(ctx)
 
     def __getattr__(self, name: str) -> Any:
         if name in Rule.__slots__ or name.startswith("__"):  # not set yet; copy's probes
