@@ -169,7 +169,7 @@ def known_files(root: str, crowded: list[tuple[str, int]] | None = None) -> list
     prefix = "" if root == "." else os.path.join(root, "")
     folders: list[bool] = []  # _FOLDERS' answers, parents first
     for below, parent in _FOLDERS:
-        folders.append((parent < 0 or folders[parent]) and os.path.isdir(prefix + below))
+        folders.append((parent < 0 or folders[parent]) and _is_layout_folder(prefix + below))
     listings: dict[str, dict[str, os.DirEntry[str]]] = {}
     for pattern, folder_index in _PATTERNS:
         if not folders[folder_index]:
@@ -192,6 +192,16 @@ def known_files(root: str, crowded: list[tuple[str, int]] | None = None) -> list
             crowded.append((folder, len(files)))
         found.update(files[:MAX_DROPINS])
     return sorted(found)
+
+
+def _is_layout_folder(path: str) -> bool:
+    """``os.path.isdir(path)``, asked the cheap way first: most of a node's layout
+    folders are not there (a containerd node has no etc/crio/, usr/, etc/rancher/),
+    and ``access()`` says so without the OSError a failed ``stat()`` raises and
+    isdir() catches (1.5 against 3.1 us a folder here, 13 of the 15 a node looks
+    up). It checks as the process's real user where stat() uses the effective one,
+    which differ only in a setuid program; a folder it finds is then stat()'d."""
+    return os.access(path, os.F_OK) and os.path.isdir(path)
 
 
 def _literal_folder(pattern: str) -> str:
