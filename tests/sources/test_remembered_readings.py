@@ -68,11 +68,35 @@ def test_there_are_configs_to_read() -> None:
     assert len(FILES) >= 10
 
 
+# Texts some containerd lines refuse and others start with: the refusal, kept with
+# the readings, is moved to the node's file only when PL406 reports it (at its place).
+REFUSED_BY_SOME_LINES = {
+    "plugins.cri in a version 2 file": b'version = 2\n[plugins.cri]\n'
+                                       b'  sandbox_image = "registry.k8s.io/pause:3.9"\n',
+    "a UTF-8 BOM": b'\xef\xbb\xbfversion = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
+                   b'  sandbox_image = "registry.k8s.io/pause:3.9"\n',
+}
+
+
 @pytest.mark.parametrize("options", OPTIONS, ids=["release unknown", "1.7.24"])
 @pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(p.parents[2])) for p in FILES])
 def test_a_remembered_reading_is_the_nodes_own(path: Path, options: list[str],
                                                tmp_path: Path, monkeypatch) -> None:
-    text = path.read_bytes()
+    same_of_each_node(path.read_bytes(), options, tmp_path, monkeypatch)
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED_BY_SOME_LINES))
+def test_a_refusal_remembered_is_said_at_the_nodes_file(name: str, tmp_path: Path,
+                                                        monkeypatch) -> None:
+    nodes = same_of_each_node(REFUSED_BY_SOME_LINES[name], [], tmp_path, monkeypatch)
+    refusals = [f for f in nodes["third"]["findings"] if f["rule"] == "PL406"]
+    assert [f["path"] for f in refusals] == ["third/etc/containerd/config.toml"]
+
+
+def same_of_each_node(text: bytes, options: list[str], tmp_path: Path,
+                      monkeypatch) -> dict[str, dict]:
+    """Three nodes holding ``text``, read together: the third as read alone, the
+    first the same but for its name; what was said of the three is returned."""
     for node in ("first", "second", "third"):
         config = tmp_path / node / "etc" / "containerd" / "config.toml"
         config.parent.mkdir(parents=True)
@@ -84,3 +108,4 @@ def test_a_remembered_reading_is_the_nodes_own(path: Path, options: list[str],
     alone = show(*options, "third")
     assert together["third"] == alone["third"]
     assert json.dumps(together["first"]).replace("first", "third") == json.dumps(alone["third"])
+    return together
