@@ -8,6 +8,7 @@ once, so that the rules cannot disagree and no rule module imports another.
 """
 
 
+import functools
 from collections.abc import Iterator
 
 from packaging.version import InvalidVersion, Version
@@ -115,8 +116,13 @@ def pause_version(use: ImageUse) -> tuple[Version, str] | None:
     not a version (``latest``, vendor schemes): other rules judge those.
     """
     tag = use.ref.tag
-    if tag is None:
-        return None
+    return None if tag is None else _tag_version(tag)
+
+
+# A fleet's nodes name a few tags, and several rules ask of each node's: each tag (and
+# each expected pause version) is parsed once, as parse_image() parses each name.
+@functools.lru_cache(maxsize=4096)
+def _tag_version(tag: str) -> tuple[Version, str] | None:
     base, suffix = tag, ""
     split = tag_suffix(tag)
     if split is not None:
@@ -127,13 +133,18 @@ def pause_version(use: ImageUse) -> tuple[Version, str] | None:
         return None
 
 
+@functools.lru_cache(maxsize=64)
+def _version(text: str) -> Version:
+    return Version(text)
+
+
 def older_than_expected(use: ImageUse, expectation: Expectation) -> Version | None:
     """The use's pause version when it is older than the expected one, else None."""
     parsed = pause_version(use)
     if parsed is None:
         return None
     version, _suffix = parsed
-    return version if version < Version(expectation.pause) else None
+    return version if version < _version(expectation.pause) else None
 
 
 # Per-arch images and digests.
