@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pauselint.config import Config, ConfigError, find_config, is_excluded, load_config
+from pauselint.config import Config, ConfigError, is_excluded, load_config
+from pauselint.config_files import find_config
 
 FULL_YAML = """\
 kubernetes-version: 1.30

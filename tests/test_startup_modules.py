@@ -94,7 +94,7 @@ NOT_ON_THE_CHECK_PATH = {
     # ~16 M instructions with what it pulls in (urllib.parse, ipaddress): Path is made
     # only where a run needs one (an import, a --root, a config found); the shipped
     # table and the config search use os.path, and Path annotations are strings.
-    "pathlib": "compat._shipped_table, config.find_config, annotations",
+    "pathlib": "compat._shipped_table, config_files.find_config, annotations",
     "urllib.parse": "pathlib's only reason to be here",
     "ipaddress": "urllib.parse's",
     # ~7 M instructions with loading the table from JSON: the table's built copy is

@@ -10,7 +10,6 @@ hands them to the engine (flags win over the file).
 """
 
 
-import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -35,7 +34,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-YAML_NAMES = (".pauselint.yaml", ".pauselint.yml")
 # Findings the engine makes itself rather than a rule module; they can be disabled
 # and re-graded like any rule.
 # The runtime names `--runtime-version` understands, with the canonical name for each.
@@ -74,12 +72,14 @@ class Config(NamedTuple):
     online: bool | None = None
 
 
-# --- finding the file ------------------------------------------------------------
+# --- telling a pyproject.toml of ours (finding the file: config_files) ------------
 
 _TOOL_HEADER = LazyPattern(r"^\s*\[\s*tool\s*\.\s*pauselint\s*[\].]", re.MULTILINE)
 
 
-def _has_tool_section(pyproject: str) -> bool:
+def has_tool_section(pyproject: str) -> bool:
+    """Whether ``pyproject`` holds a ``[tool.pauselint]`` table (config_files asks,
+    finding the config: only a folder with a pyproject.toml imports this module)."""
     try:
         with open(pyproject, encoding="utf-8") as file:
             text = file.read()
@@ -93,39 +93,6 @@ def _has_tool_section(pyproject: str) -> bool:
         return bool(_TOOL_HEADER.search(text))
     tool = data.get("tool")
     return isinstance(tool, dict) and "pauselint" in tool
-
-
-def find_config(start: "str | Path") -> "Path | None":
-    """The nearest config at or above ``start``: the folder closest to the inputs wins.
-
-    In one folder ``.pauselint.yaml`` beats ``.pauselint.yml`` beats a ``pyproject.toml``
-    with ``[tool.pauselint]``; a pyproject without the section is passed over, as ruff
-    and pytest do, so a parent folder's config still applies.
-
-    Walked with os.path, as ``Path.resolve()`` and ``.parents`` would walk it: every
-    run without a config (most pre-commit runs) asks, and pathlib costs such a run
-    ~16 M instructions of start-up. Only a config found is made a Path.
-    """
-    folder = os.path.realpath(start)
-    if not os.path.isdir(folder):
-        folder = os.path.dirname(folder)
-    while True:
-        for name in YAML_NAMES:
-            if os.path.isfile(os.path.join(folder, name)):
-                return _found(os.path.join(folder, name))
-        pyproject = os.path.join(folder, "pyproject.toml")
-        if os.path.isfile(pyproject) and _has_tool_section(pyproject):
-            return _found(pyproject)
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return None
-        folder = parent
-
-
-def _found(path: str) -> "Path":
-    from pathlib import Path
-
-    return Path(path)
 
 
 # --- reading the raw values -------------------------------------------------------

@@ -351,7 +351,8 @@ def fuzz_config(data: bytes) -> None:
     The same bytes are tried as ``.pauselint.yaml`` and as a ``pyproject.toml``; the
     nearest-config search runs over them too.
     """
-    from pauselint.config import Config, ConfigError, find_config, load_config
+    from pauselint.config import Config, ConfigError, load_config
+    from pauselint.config_files import find_config
 
     with tempfile.TemporaryDirectory(prefix="pauselint-fuzz-") as folder:
         for name in (".pauselint.yaml", "pyproject.toml"):

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from pauselint.compat import CompatError, load_table
-from pauselint.config import ConfigError, find_config, load_config
+from pauselint.config import ConfigError, load_config
+from pauselint.config_files import find_config
 from pauselint.sources.kubeadm import read_kubeadm
 from pauselint.sources.yaml_locator import compose_documents
 from pauselint.suppressions import find_suppressions

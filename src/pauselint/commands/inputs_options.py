@@ -174,6 +174,8 @@ def gather_inputs(given: InputArgs, *, keep_identities: bool = False) -> Gathere
 def exclusion(config: Any, flags: tuple[str, ...]) -> Callable[[str], bool] | None:
     """The inputs to skip: the config file's ``exclude`` (relative to its folder) and
     ``--exclude`` (relative to the working folder), added up; None when neither is set."""
+    if (config is None or not config.exclude) and not flags:
+        return None  # nothing to skip, nor the config reader to import to say so
     from pauselint.config import Config, is_excluded
 
     # A relative flag pattern is anchored at the working folder (a Config with no path);
@@ -197,12 +199,14 @@ def load_user_config(config_path: str | None, no_config: bool):
     """The config file in force, or None; its errors are usage errors (exit 2)."""
     if no_config:
         return None
-    from pauselint.config import ConfigError, find_config, load_config
+    from pauselint.config_files import find_config
+
+    path = _path(config_path) if config_path else find_config(os.getcwd())
+    if path is None:
+        return None
+    from pauselint.config import ConfigError, load_config  # only with a file to read
 
     try:
-        path = _path(config_path) if config_path else find_config(os.getcwd())
-        if path is None:
-            return None
         if config_path and not path.is_file():
             raise Fatal(f"--config {config_path}: no such file")
         return load_config(path)
