@@ -19,6 +19,7 @@ from pauselint.model import (
     InputError,
     Location,
     NodeFacts,
+    NodeView,
     Platform,
     Role,
     Setting,
@@ -52,19 +53,6 @@ class RuntimeVersion(NamedTuple):
 
     text: str
     origin: str
-
-
-class NodeView(NamedTuple):
-    """One node as judged: its name, its facts, and the context it was judged in."""
-
-    name: str
-    facts: tuple[NodeFacts, ...]
-    # The files read as inputs of this node, with their kind (InputType values).
-    configs: tuple[tuple[ConfigFile, str], ...]
-    kubernetes: str | None = None
-    kubernetes_from: str | None = None
-    kubeadm_version: Setting | None = None
-    image_repository: Setting | None = None
 
 
 class SandboxDefault(NamedTuple):

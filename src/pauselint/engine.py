@@ -13,7 +13,6 @@ from packaging.version import Version
 from pauselint import platforms
 from pauselint import rules as rule_registry
 from pauselint.compat import CompatTable, minor_of, parse_version
-from pauselint.describe import NodeView
 from pauselint.display import shown
 from pauselint.imageref import ImageRefError, parse_image
 from pauselint.inputs import InputFile, read_path
@@ -27,6 +26,7 @@ from pauselint.model import (
     LiveRuntime,
     Location,
     NodeFacts,
+    NodeView,
     Platform,
     Report,
     Role,

@@ -219,6 +219,20 @@ class NodeFacts(NamedTuple):
         return next((config.path for config in self.files if not config.parsed), None)
 
 
+class NodeView(NamedTuple):
+    """One node as judged: its name, its facts, and the context it was judged in
+    (what the engine hands the rules and describe.describe_node)."""
+
+    name: str
+    facts: tuple[NodeFacts, ...]
+    # The files read as inputs of this node, with their kind (InputType values).
+    configs: tuple[tuple[ConfigFile, str], ...]
+    kubernetes: str | None = None
+    kubernetes_from: str | None = None
+    kubeadm_version: Setting | None = None
+    image_repository: Setting | None = None
+
+
 class LiveRuntime(NamedTuple):
     """What a running container runtime says over CRI (``pauselint node``), as the
     rules see it: no gRPC types, so rules never import the client.

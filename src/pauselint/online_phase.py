@@ -20,9 +20,9 @@ from pauselint.reading import group_root
 from pauselint.rules.framework import ImageUse, is_effective_sandbox, online_key
 
 if TYPE_CHECKING:
-    from pauselint.describe import NodeView
     from pauselint.engine import Options
     from pauselint.inputs import InputFile
+    from pauselint.model import NodeView
     from pauselint.pullpath import Endpoint, PullPath
 
 
