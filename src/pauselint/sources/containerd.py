@@ -582,7 +582,17 @@ def layer(files: Sequence[tuple[ConfigFile, str]], context: LayerContext) -> Lay
     context.
     """
     configs = [config for config, _ in files]
-    inputs = {path_key(placed(f)): f for f in reversed(configs)}  # the first of a repeat wins
+    # Each file's key once (path_key asks getcwd() of a relative path): the layering
+    # below asks it of every file four or five times.
+    keys: dict[int, str] = {}
+
+    def key_of(config: ConfigFile) -> str:
+        key = keys.get(id(config))
+        if key is None:
+            key = keys[id(config)] = path_key(placed(config))
+        return key
+
+    inputs = {key_of(f): f for f in reversed(configs)}  # the first of a repeat wins
     loaded: dict[str, ConfigFile | None] = {}
     errors: list[InputError] = []
 
@@ -595,13 +605,14 @@ def layer(files: Sequence[tuple[ConfigFile, str]], context: LayerContext) -> Lay
             errors.extend(loaded[key].errors if loaded[key] is not None else ())
         return loaded[key]
 
-    chains = [_import_chain(config, config_at, context, errors) for config in configs]
-    imported = {path_key(placed(f)) for chain in chains for f in chain[1:]}
+    chains = [_import_chain(config, config_at, context, errors, key_of(config))
+              for config in configs]
+    imported = {key_of(f) for chain in chains for f in chain[1:]}
     covered: set[str] = set()
     nodes: list[NodeFacts] = []
     # Mains first; then any input left over (files importing each other in a cycle),
     # so that no input goes unchecked.
-    mains = [i for i, f in enumerate(configs) if path_key(placed(f)) not in imported]
+    mains = [i for i, f in enumerate(configs) if key_of(f) not in imported]
     order = [*mains, *sorted(set(range(len(configs))) - set(mains))]
     # Where a node's etc/containerd/config.toml is among them, that is the file
     # containerd reads: another config beside it that it does not import
@@ -609,10 +620,10 @@ def layer(files: Sequence[tuple[ConfigFile, str]], context: LayerContext) -> Lay
     if any(is_default_main(placed(configs[i])) for i in mains):
         order = [i for i in order if is_default_main(placed(configs[i]))]
     for index in order:
-        if path_key(placed(configs[index])) in covered:
+        if key_of(configs[index]) in covered:
             continue
         chain = chains[index]
-        covered.update(path_key(placed(f)) for f in chain)
+        covered.update(map(key_of, chain))
         node = runtime_node(Component.CONTAINERD, chain, containerd_effective(chain))
         if context.table is not None and chain[0].parsed:
             node = _as_released(node, chain[0], context, config_at, errors)
@@ -815,15 +826,17 @@ def is_default_main(path: str) -> bool:
 
 
 def _import_chain(main: ConfigFile, config_at: "Callable[[Path], ConfigFile | None]",
-                  context: LayerContext, errors: list[InputError]) -> list[ConfigFile]:
-    """``main`` and every file it imports, directly or not, in containerd's load order.
+                  context: LayerContext, errors: list[InputError],
+                  main_key: str) -> list[ConfigFile]:
+    """``main`` (whose path_key is ``main_key``) and every file it imports, directly or
+    not, in containerd's load order.
 
     containerd loads breadth-first: the main file, then its imports in order, then
     their imports, skipping a path already loaded (so a cycle ends). Each later file
     overrides the earlier ones.
     """
     chain: list[ConfigFile] = []
-    seen = {path_key(placed(main))}
+    seen = {main_key}
     pending: deque[ConfigFile] = deque([main])
     while pending:
         config = pending.popleft()
