@@ -86,3 +86,42 @@ def test_exit_after_the_collector_is_frozen_still_runs_atexit_and_keeps_the_repo
     assert proc.returncode == 1, proc.stderr
     assert "ATEXIT frozen True" in proc.stdout, proc.stdout + proc.stderr
     assert {f["rule"] for f in json.loads(report.read_text())["findings"]} >= {"PL101", "PL401"}
+
+
+def _fleet(folder: Path, nodes: int) -> None:
+    """``nodes`` node folders of one containerd config each, pause 3.9: a report of
+    hundreds of KiB, far more than a pipe holds."""
+    for index in range(nodes):
+        config = folder / f"n{index:03d}" / "etc" / "containerd" / "config.toml"
+        config.parent.mkdir(parents=True)
+        config.write_text('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
+                          '  sandbox_image = "registry.k8s.io/pause:3.9"\n')
+
+
+def _read_a_little(args: list[str], cwd: Path) -> tuple[int, str]:
+    """Run pauselint, read the first bytes of its output and close the pipe, as
+    ``| head -c 100`` does; its exit code and standard error."""
+    proc = subprocess.Popen([sys.executable, "-m", "pauselint", *args], cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert len(proc.stdout.read(100)) == 100
+    proc.stdout.close()
+    error = proc.stderr.read().decode()
+    return proc.wait(timeout=120), error
+
+
+def test_a_reader_that_goes_early_ends_the_output_not_the_verdict(tmp_path: Path) -> None:
+    """`check ... | head`: the exit code is the run's own (1 for findings at --fail-on,
+    else 0), never click's 1 for the broken pipe, and nothing is said about it."""
+    _fleet(tmp_path, 600)
+    for args, code in (
+            (["check", "-k", "1.31", "--format", "json", "--fail-on", "warning", "."], 1),
+            (["check", "-k", "1.31", "--format", "json", "."], 0),  # warnings only
+            (["check", "-k", "1.31", "--fail-on", "warning", "."], 1),  # text
+            (["show", "--format", "json", "."], 0),
+            (["show", "."], 0)):
+        whole = subprocess.run([sys.executable, "-m", "pauselint", *args], cwd=tmp_path,
+                               capture_output=True, timeout=120, check=False)
+        assert len(whole.stdout) > 128 * 1024, args  # twice what a pipe holds: it breaks
+        assert whole.returncode == code, (args, whole.stderr)
+        assert _read_a_little(args, tmp_path) == (code, ""), args

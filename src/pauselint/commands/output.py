@@ -3,6 +3,7 @@ the exit code -- one place, so both commands mean the same thing by them."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 
@@ -78,7 +79,7 @@ def emit(report: Report, output_format: str, output_path: str | None, quiet: boo
         from pauselint.report.text import render_errors, render_text
 
         text = render_text(report, color=color, quiet=quiet, errors=False)
-        echo_encoded(text, output_format)
+        echo_encoded(text, output_format)  # the errors go on even if stdout is gone
         if report.errors:
             problems = render_errors(report, color=use_color(sys.stderr))
             click.echo(encoded(problems, output_format, sys.stderr), nl=False, err=True)
@@ -90,7 +91,8 @@ def emit(report: Report, output_format: str, output_path: str | None, quiet: boo
                      ECHO_STEP)
     if not output_path:
         for text in pieces:
-            echo_encoded(text, output_format)
+            if not echo_encoded(text, output_format):
+                return  # the reader has gone: the rest is not made
         return
     from pauselint.report.output_file import write_report
 
@@ -126,17 +128,39 @@ def batched(pieces: Iterable[str], size: int) -> Iterator[str]:
         yield "".join(held)
 
 
-def echo_encoded(text: str, output_format: str) -> None:
+def echo_encoded(text: str, output_format: str) -> bool:
     """``text`` to standard output as :func:`encoded` makes it, a slice at a time when
     it goes out as UTF-8 (the machine formats always do): UTF-8 is encoded character
     by character, so the slices' bytes are the whole text's. Another encoding (a text
-    report to a terminal) is given the text whole: not every codec is stateless."""
+    report to a terminal) is given the text whole: not every codec is stateless.
+    False once standard output is gone (:func:`to_stdout`)."""
     if len(text) <= ECHO_STEP or _encoding(output_format, sys.stdout) != "utf-8":
-        click.echo(encoded(text, output_format, sys.stdout), nl=False)
-        return
+        return to_stdout(encoded(text, output_format, sys.stdout))
     for start in range(0, len(text), ECHO_STEP):
-        click.echo(encoded(text[start:start + ECHO_STEP], output_format, sys.stdout),
-                   nl=False)
+        if not to_stdout(encoded(text[start:start + ECHO_STEP], output_format, sys.stdout)):
+            return False
+    return True
+
+
+def to_stdout(text: str | bytes) -> bool:
+    """Write ``text`` to standard output; False when its reader has gone.
+
+    ``pauselint check --format json | head`` closes the pipe early: that ends the
+    output, not the run. The rest is dropped (standard output now leads to the null
+    device, so the exit's flush cannot fail either) and the command exits with its own
+    code, as if the reader had read to the end: 1 still means findings, 0 for ``show``.
+    click would exit 1 on the broken pipe, which for ``check`` means findings.
+    """
+    try:
+        click.echo(text, nl=False)
+        return True
+    except BrokenPipeError:
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, sys.stdout.fileno())
+        finally:
+            os.close(null)
+        return False
 
 
 def _encoding(output_format: str, stream) -> str:

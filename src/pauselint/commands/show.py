@@ -14,7 +14,7 @@ import click
 
 from pauselint.commands.errors import EXIT_ERROR, EXIT_OK, Fatal
 from pauselint.commands.inputs_options import InputArgs, gather_inputs, input_options
-from pauselint.commands.output import ECHO_STEP, batched, file_option, format_option
+from pauselint.commands.output import ECHO_STEP, batched, file_option, format_option, to_stdout
 
 SHOW_HELP = """Show what pauselint read and derived for each node, without judging it.
 
@@ -89,7 +89,8 @@ def _write(pieces: Iterable[str], output_path: str | None, gathered,
     batches = batched(pieces, ECHO_STEP)
     if not output_path:
         for text in batches:
-            click.echo(text, nl=False)
+            if not to_stdout(text):
+                return  # the reader has gone (`show ... | head`): that ends the output
         return
     from pauselint.report.output_file import input_named_by, write_report
 
