@@ -9,7 +9,6 @@ once, so that the rules cannot disagree and no rule module imports another.
 
 
 import functools
-from collections.abc import Iterator
 
 from packaging.version import InvalidVersion, Version
 
@@ -33,28 +32,42 @@ class PinnedPlatform(NamedTuple):
 # Which uses the table's facts describe.
 
 
-def kubernetes_pause_uses(ctx: RuleContext) -> Iterator[ImageUse]:
+def kubernetes_pause_uses(ctx: RuleContext) -> tuple[ImageUse, ...]:
     """Pause image uses that name the Kubernetes image (or a copy the table knows).
 
     Docker Hub short names are PL111's: the table's facts (tags, digests, platforms)
     describe the Kubernetes image, which such a name does not pull.
     """
-    for use in ctx.images:
-        if not ctx.table.is_pause_image(use.ref) or is_docker_hub_short_name(use, ctx.table):
-            continue
-        yield use
+    return _pause_uses(ctx)[0]
 
 
-def checked_uses(ctx: RuleContext) -> Iterator[ImageUse]:
+def checked_uses(ctx: RuleContext) -> tuple[ImageUse, ...]:
     """Pause image uses with a fixed tag that name the Kubernetes image (or a copy).
 
     Floating tags are PL104's and Docker Hub short names PL111's: the tag facts in the
     table do not describe the images those names pull.
     """
-    for use in kubernetes_pause_uses(ctx):
-        if ctx.table.is_floating_tag(use.ref.tag):
-            continue
-        yield use
+    return _pause_uses(ctx)[1]
+
+
+def _pause_uses(ctx: RuleContext) -> tuple[tuple[ImageUse, ...], tuple[ImageUse, ...]]:
+    """Both answers for ``ctx``: seven rules ask them of one node's context in a row,
+    so the last context's are kept, by the identity of its images and table (held
+    here, so neither identity can be another object's while it is kept)."""
+    global _LAST_USES
+    last = _LAST_USES
+    if last is not None and last[0] is ctx.images and last[1] is ctx.table:
+        return last[2]
+    table = ctx.table
+    pause = tuple(use for use in ctx.images if table.is_pause_image(use.ref)
+                  and not is_docker_hub_short_name(use, table))
+    answer = (pause, tuple(use for use in pause if not table.is_floating_tag(use.ref.tag)))
+    _LAST_USES = (ctx.images, table, answer)
+    return answer
+
+
+# The last context's images and table, and _pause_uses()'s answer for them.
+_LAST_USES: tuple[object, object, tuple[tuple[ImageUse, ...], tuple[ImageUse, ...]]] | None = None
 
 
 def is_docker_hub_short_name(use: ImageUse, table: CompatTable) -> bool:
