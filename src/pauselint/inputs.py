@@ -310,7 +310,9 @@ def walk(folder: str, skip: Callable[[str], bool] | None = None,
         current, real = stack.pop()
         try:
             with os.scandir(current) as listing:
-                entries = sorted(listing, key=_BY_NAME)
+                entries = list(listing)
+            if len(entries) > 1:  # most folders of a node's layout hold one entry
+                entries.sort(key=_BY_NAME)
         except OSError as exc:
             if errors is not None:
                 errors.append(InputError(exc.filename or current, None,

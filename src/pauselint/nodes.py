@@ -102,7 +102,9 @@ def assemble_group(configs: Sequence[tuple[ConfigFile, str]],
     carriers: list[ConfigFile] = []
     # Only the layers of kinds present run: other readers are not even imported.
     for target, kinds in registry.layers({kind for _, kind in configs}):
-        files = [(config, kind) for config, kind in configs if InputType(kind) in kinds]
+        # A kind is an InputType value: as a str Enum, the member hashes and compares
+        # as its value does, so the value is looked up as it is.
+        files = [(config, kind) for config, kind in configs if kind in kinds]
         layered: Layered = registry.layer_function(target)(files, context)
         nodes.extend(layered.nodes)
         errors.extend(layered.errors)
