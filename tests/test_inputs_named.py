@@ -61,8 +61,10 @@ def test_a_report_in_the_walked_folder_is_no_input_on_the_next_run(
 
 def test_each_node_root_is_resolved_once_a_run(tmp_path: Path, monkeypatch) -> None:
     """Every file of a node asks the root's real path: asked of the file system once
-    per root and run, not once per file and question (issue 16)."""
+    per root and run, not once per file and question (issue 16). A root is resolved
+    by realpath(), or from its folder's real path after one islink()."""
     import os
+    import re
 
     files = ("etc/containerd/config.toml", "var/lib/kubelet/kubeadm-flags.env",
              "etc/kubernetes/kubeadm-config.yaml", "etc/default/kubelet")
@@ -72,15 +74,22 @@ def test_each_node_root_is_resolved_once_a_run(tmp_path: Path, monkeypatch) -> N
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text("KUBELET_EXTRA_ARGS=\n" if "kubelet" in name else "version = 2\n")
     asked: list[str] = []
-    real = os.path.realpath
+    for name in ("realpath", "islink"):
+        original = getattr(os.path, name)
 
-    def counting(path, *args, **kwargs):
-        asked.append(str(path))
-        return real(path, *args, **kwargs)
+        def counting(path, *args, _original=original, **kwargs):
+            asked.append(str(path))
+            return _original(path, *args, **kwargs)
 
-    monkeypatch.setattr(os.path, "realpath", counting)
-    walked = collect([str(tmp_path / "nodes")])
-    named = collect([str(tmp_path / "nodes" / "n00" / name) for name in files])
-    assert len(walked) == 30 * len(files) and len(named) == len(files)
-    roots = [p for p in asked if os.path.basename(p).startswith("n")]
-    assert len(roots) == len(set(roots)) + 1  # n00 once in each run; no root twice a run
+        monkeypatch.setattr(os.path, name, counting)
+
+    def roots_resolved(arguments: list[str], count: int) -> list[str]:
+        asked.clear()
+        assert len(collect(arguments)) == count
+        return [p for p in asked if re.fullmatch(r"n\d\d", os.path.basename(p))]
+
+    walked = roots_resolved([str(tmp_path / "nodes")], 30 * len(files))
+    assert len(walked) == len(set(walked)) == 30  # each root once, however many files
+    named = roots_resolved([str(tmp_path / "nodes" / "n00" / name) for name in files],
+                           len(files))
+    assert len(named) == 1

@@ -540,10 +540,23 @@ class _NodeRoots:
 
     def real(self, root: str) -> str:
         """``os.path.realpath(root)``, resolved once a run: every file of a node asks
-        it of the same root (a 10,000-file run spent a tenth of its time here)."""
+        it of the same root (a 10,000-file run spent a tenth of its time here).
+
+        A root whose last part is a plain name and no symlink is its folder's real
+        path with that name: the folder (``nodes`` of ``nodes/n0001``) is resolved
+        once for all the nodes in it, and each node costs one lstat(), where
+        realpath() asked getcwd() and lstat()'d every part of the path again (7.7 us
+        a node folder here, a thirtieth of a pre-commit run on single-file nodes).
+        ``.`` and ``..`` go to realpath(), which resolves them after the symlinks
+        before them, as the kernel does."""
         found = self._real.get(root)
         if found is None:
-            found = self._real[root] = os.path.realpath(root)
+            folder, name = os.path.split(root)
+            if folder and name not in ("", ".", "..") and not os.path.islink(root):
+                found = os.path.join(self.real(folder), name)
+            else:
+                found = os.path.realpath(root)
+            self._real[root] = found
         return found
 
     def spell(self, root: str) -> str:
