@@ -106,8 +106,9 @@ def _read_a_little(args: list[str], cwd: Path) -> tuple[int, str]:
     assert proc.stdout is not None and proc.stderr is not None
     assert len(proc.stdout.read(100)) == 100
     proc.stdout.close()
-    error = proc.stderr.read().decode()
-    return proc.wait(timeout=120), error
+    proc.stdout = None  # gone, as the reader left it: communicate() reads stderr alone
+    _, error = proc.communicate(timeout=120)  # bounded: a hang fails, never blocks CI
+    return proc.returncode, error.decode()
 
 
 def test_a_reader_that_goes_early_ends_the_output_not_the_verdict(tmp_path: Path) -> None:
