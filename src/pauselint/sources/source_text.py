@@ -171,49 +171,49 @@ class SourceText(NamedTuple):
         return suppression._replace(path=self.path, line=line)
 
 
-def moved(config: ConfigFile, move: Callable[[Location], Location]) -> ConfigFile:
-    """``config`` with every place moved by ``move`` within its own file (a reader that
-    read another spelling of the text: bare CRs made line ends)."""
+# moved()'s default: the file's own path stays (None is a path a key may map to).
+_SAME = object()
+
+
+def moved(config: ConfigFile, move: Callable[[Location], Location],
+          path: Any = _SAME) -> ConfigFile:
+    """``config`` with every place moved by ``move``: within its own file (a reader
+    that read another spelling of the text: bare CRs made line ends), or to other
+    files (:func:`at_paths`), the file's own path then becoming ``path``. The
+    ``structure`` moves too where it has ``relocate(move)``."""
 
     def error(item: InputError) -> InputError:
         where = move(Location(item.path, item.line, item.column))
-        return item._replace(line=where.line, column=where.column)
+        return item._replace(path=where.path, line=where.line, column=where.column)
 
-    structure = config.structure
-    if structure is not None and hasattr(structure, "relocate"):
-        structure = structure.relocate(move)
-    return config._replace(
-        settings=tuple(s._replace(location=move(s.location)) for s in config.settings),
-        errors=tuple(error(e) for e in config.errors),
-        suppressions=tuple(x._replace(line=move(Location(x.path, x.line)).line)
-                           for x in config.suppressions),
-        structure=structure)
-
-
-def at_paths(config: ConfigFile, paths: Mapping[str | None, str | None]) -> ConfigFile:
-    """A reading remembered as of other files, as these files': every place on a path
-    ``paths`` maps (the files it was read of) moved to the path it maps to, the
-    ``structure`` too where it has ``relocate(move)``. A reader whose result holds
-    more places of its own (kubelet's traced variables) moves those itself."""
-    if all(old == new for old, new in paths.items()):
-        return config
-
-    def move(where: Location) -> Location:
-        return where._replace(path=paths[where.path]) if where.path in paths else where
+    def suppression(item: Suppression) -> Suppression:
+        where = move(Location(item.path, item.line))
+        return item._replace(path=where.path, line=where.line)
 
     structure = config.structure
     if structure is not None and hasattr(structure, "relocate"):
         structure = structure.relocate(move)
     # Most readings have no error and no suppression: those stay the empty tuples.
     return config._replace(
-        path=paths.get(config.path, config.path),
+        path=config.path if path is _SAME else path,
         settings=tuple(s._replace(location=move(s.location)) for s in config.settings),
-        errors=config.errors and tuple(e._replace(path=paths[e.path]) if e.path in paths
-                                       else e for e in config.errors),
-        suppressions=config.suppressions and tuple(
-            x._replace(path=paths[x.path]) if x.path in paths else x
-            for x in config.suppressions),
+        errors=config.errors and tuple(map(error, config.errors)),
+        suppressions=config.suppressions and tuple(map(suppression, config.suppressions)),
         structure=structure)
+
+
+def at_paths(config: ConfigFile, paths: Mapping[str | None, str | None]) -> ConfigFile:
+    """A reading remembered as of other files, as these files': every place on a path
+    ``paths`` maps (the files it was read of) moved to the path it maps to. A reader
+    whose result holds more places of its own (kubelet's traced variables) moves
+    those itself."""
+    if all(old == new for old, new in paths.items()):
+        return config
+
+    def move(where: Location) -> Location:
+        return where._replace(path=paths[where.path]) if where.path in paths else where
+
+    return moved(config, move, paths.get(config.path, config.path))
 
 
 def relocate_among(config: ConfigFile, sources: Mapping[str, SourceText]) -> ConfigFile:
