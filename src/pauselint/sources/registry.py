@@ -23,7 +23,7 @@ import importlib
 import itertools
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pauselint.lazy_re import LazyPattern
@@ -399,16 +399,26 @@ def _matching(head: str) -> "tuple[tuple[Format, ...], tuple[Format, ...]]":
 _MATCHING = RepeatsRemembered(_matching)
 
 
-# format_for's candidates by kind, as FORMATS lists them (asked for every input read),
-# each with the FORMATS it was taken from: a test that puts a format in front gets its own.
-_BY_KIND: dict[InputType, tuple[tuple[Format, ...], list[Format]]] = {}
+def _of_formats(key: Hashable, work_out: Callable[..., Any], *args: Any) -> Any:
+    """``work_out(*args)`` as of the current FORMATS, worked out once per key (asked for
+    every input read, or every node group): kept with the FORMATS it was worked out
+    from, so a test that puts a format in front gets its own."""
+    kept = _WORKED_OUT.get(key)
+    if kept is None or kept[0] is not FORMATS:
+        kept = _WORKED_OUT[key] = (FORMATS, work_out(*args))
+    return kept[1]
+
+
+_WORKED_OUT: dict[Hashable, tuple[tuple[Format, ...], Any]] = {}
 
 
 def _of_kind(kind: InputType) -> list[Format]:
-    kept = _BY_KIND.get(kind)
-    if kept is None or kept[0] is not FORMATS:
-        kept = _BY_KIND[kind] = (FORMATS, [entry for entry in FORMATS if entry.kind is kind])
-    return kept[1]
+    """format_for's candidates for ``kind``, as FORMATS lists them."""
+    return _of_formats(kind, _entries_of_kind, kind)
+
+
+def _entries_of_kind(kind: InputType) -> list[Format]:
+    return [entry for entry in FORMATS if entry.kind is kind]
 
 
 def format_for(kind: InputType | str, text: str = "") -> Format:
@@ -441,21 +451,17 @@ def layers(kinds: Iterable[InputType | str]) -> list[tuple[str, frozenset[InputT
 
 
 def _layer_order() -> list[tuple[str, frozenset[InputType]]]:
-    """Every layer function in layering order, with the kinds it layers: worked out
-    once per registry (every node group asks), again only if FORMATS is replaced."""
-    global _LAYER_ORDER
-    if _LAYER_ORDER is None or _LAYER_ORDER[0] is not FORMATS:
-        found: dict[str, set[InputType]] = {}
-        for entry in sorted(FORMATS, key=lambda e: e.layer_rank):
-            target = _layer_target(entry)
-            if target is not None:
-                found.setdefault(target, set()).add(entry.kind)
-        _LAYER_ORDER = (FORMATS, [(target, frozenset(kinds)) for target, kinds in found.items()])
-    return _LAYER_ORDER[1]
+    """Every layer function in layering order, with the kinds it layers."""
+    return _of_formats("layer order", _work_out_layer_order)
 
 
-# The layer order worked out, with the FORMATS it is of.
-_LAYER_ORDER: tuple[tuple[Format, ...], list[tuple[str, frozenset[InputType]]]] | None = None
+def _work_out_layer_order() -> list[tuple[str, frozenset[InputType]]]:
+    found: dict[str, set[InputType]] = {}
+    for entry in sorted(FORMATS, key=lambda e: e.layer_rank):
+        target = _layer_target(entry)
+        if target is not None:
+            found.setdefault(target, set()).add(entry.kind)
+    return [(target, frozenset(kinds)) for target, kinds in found.items()]
 
 
 def layer_function(target: str) -> Callable[..., Any]:
