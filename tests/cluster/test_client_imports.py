@@ -20,6 +20,8 @@ from pauselint.sources.cluster import read_clusters
 [facts] = read_clusters(kubeconfig=sys.argv[1])
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in (
     "kubernetes", "pydantic", "requests", "requests_oauthlib", "oauthlib"))
+loaded += [m for m in ("importlib.metadata", "urllib3.http2", "urllib3.http2.probe")
+           if m in sys.modules]
 print(json.dumps({"nodes": len(facts.nodes), "errors": list(facts.errors), "loaded": loaded}))
 """
 
@@ -34,6 +36,11 @@ from kubernetes.config import kube_config
 parts = kubeconfig.client_parts()
 assert parts.KubeConfigLoader is kube_config.KubeConfigLoader
 assert parts.Configuration is client.Configuration
+import urllib3.http2
+from urllib3 import connection
+from urllib3.http2 import probe
+assert callable(urllib3.http2.inject_into_urllib3)
+assert probe is connection.http2_probe is sys.modules["urllib3.http2.probe"]
 print(len(facts.nodes), client.CoreV1Api.__name__, config.load_kube_config.__name__)
 """
 
@@ -65,6 +72,10 @@ def test_reading_a_cluster_loads_no_model_and_no_unused_subpackage(
     assert "kubernetes" not in loaded and "kubernetes.client" not in loaded
     # Nor did the OIDC refresh pauselint replaces bring its HTTP stack along.
     assert not {m for m in loaded if m.startswith(("requests", "oauthlib"))}, loaded
+    # urllib3's HTTP/2 probe loaded, without the package __init__ that imports
+    # importlib.metadata (nor did the User-Agent need it).
+    assert "urllib3.http2.probe" in loaded
+    assert not {"urllib3.http2", "importlib.metadata"} & loaded, loaded
 
 
 def test_the_whole_client_still_imports_afterwards_and_shares_the_modules(
@@ -114,3 +125,30 @@ def test_requests_carry_the_client_user_agent_and_the_token(
     assert {r.user_agent for r in kube_api.requests} == {
         f"OpenAPI-Generator/{version('kubernetes')}/python"}
     assert {r.auth for r in kube_api.requests} == {"token"}
+
+
+class _Reports:
+    """A configuration class whose debug report is ``text``."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def to_debug_report(self, _self: object) -> str:
+        return self.text
+
+
+def test_the_user_agent_is_the_version_the_client_states_else_its_metadata() -> None:
+    from importlib.metadata import version
+
+    from kubernetes.client.configuration import Configuration
+
+    from pauselint.sources.kubeconfig import _user_agent
+
+    installed = f"OpenAPI-Generator/{version('kubernetes')}/python"
+    assert _user_agent(Configuration) == installed
+    assert _user_agent(_Reports("OS: linux\nSDK Package Version: 9.1.0b2\n")) == (
+        "OpenAPI-Generator/9.1.0b2/python")
+    # No such line, or not a version there: the installed distribution's version.
+    for report in ("OS: linux\n", "SDK Package Version: \n", "SDK Package Version: <none>"):
+        assert _user_agent(_Reports(report)) == installed, report
+    assert _user_agent(object) == installed

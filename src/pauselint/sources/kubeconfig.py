@@ -92,6 +92,8 @@ _CLUSTER_STRINGS = ("server", "certificate-authority", "certificate-authority-da
                     "tls-server-name", "proxy-url")
 # The one part of a client ConfigException that is ever used: the key it names,
 # a literal of the client's own code (never the entry text that follows it).
+# A package version as the client's generator states it (PEP 440's characters).
+_PACKAGE_VERSION = re.compile(r"[0-9][0-9A-Za-z.+!-]{0,63}")
 _EXPECTED_KEY = re.compile(r"Invalid kube-config file\. Expected key ([A-Za-z0-9_-]{1,64}) in ")
 
 # A plugin's time: ``budget()`` -> (seconds, whether the context's deadline is the
@@ -172,7 +174,7 @@ def _import_parts(client_package: Any) -> types.SimpleNamespace:
         ConfigException=ConfigException, parse_rfc3339=parse_rfc3339,
         load_incluster_config=load_incluster_config, FileOrData=FileOrData,
         KubeConfigLoader=KubeConfigLoader, KubeConfigMerger=KubeConfigMerger,
-        user_agent=_user_agent(),
+        user_agent=_user_agent(Configuration),
     )
 
 
@@ -193,6 +195,7 @@ def _bare_packages() -> Iterator[types.ModuleType]:
         bare[name] = module
     bare["kubernetes.client"].ApiClient = _real_api_client
     bare.update(_deferred_oidc_imports())
+    bare.update(_bare_urllib3_http2())
     sys.modules.update(bare)
     try:
         yield bare["kubernetes.client"]
@@ -239,6 +242,35 @@ def _deferred_oidc_imports() -> dict[str, types.ModuleType]:
     return stand_ins
 
 
+def _bare_urllib3_http2() -> dict[str, types.ModuleType]:
+    """``urllib3.http2`` as a bare package while urllib3 loads, when it is not loaded yet.
+
+    ``urllib3.connection`` imports ``urllib3.http2.probe`` (a small cache of which
+    hosts speak HTTP/2), and with it the package's ``__init__``, whose one import is
+    ``importlib.metadata``, for a version check in ``inject_into_urllib3()``, a
+    function only a program opting into HTTP/2 calls. ``importlib.metadata`` with
+    what it pulls in (zipfile, csv, email) is ~15 ms of a cluster run's start-up,
+    so the package is bare while the parts load and ``probe`` loads as itself. A
+    later ``import urllib3.http2`` runs the real ``__init__``; as with the
+    kubernetes packages, ``probe`` is then reached by ``from urllib3.http2 import
+    probe``, not as an attribute. Another urllib3 layout (no ``http2`` folder)
+    gets nothing here and imports as it always would."""
+    import importlib.util
+
+    if "urllib3" in sys.modules or "urllib3.http2" in sys.modules:
+        return {}
+    spec = importlib.util.find_spec("urllib3")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    folder = os.path.join(next(iter(spec.submodule_search_locations)), "http2")
+    if not os.path.isfile(os.path.join(folder, "probe.py")):
+        return {}
+    module = types.ModuleType("urllib3.http2")
+    module.__path__ = [folder]
+    module.__package__ = "urllib3.http2"
+    return {"urllib3.http2": module}
+
+
 def _real_oauth2_session(*args: Any, **kwargs: Any) -> Any:
     from requests_oauthlib import OAuth2Session
 
@@ -251,8 +283,21 @@ def _real_api_client(*args: Any, **kwargs: Any) -> Any:
     return ApiClient(*args, **kwargs)
 
 
-def _user_agent() -> str:
-    """The User-Agent the client's ApiClient sends, so requests look as before."""
+def _user_agent(configuration_class: Any) -> str:
+    """The User-Agent the client's ApiClient sends, so requests look as they would.
+
+    ApiClient's ``'OpenAPI-Generator/<version>/python'`` and the configuration's debug
+    report are written by the client's generator from the same package version, so
+    the version is read from the report: ``importlib.metadata`` (what a
+    distribution's version is usually asked of) costs ~15 ms of imports on every
+    cluster run. A report without it (another generator) falls back to the metadata.
+    """
+    with contextlib.suppress(Exception):
+        report = configuration_class.to_debug_report(None)
+        _, found, rest = report.partition("SDK Package Version: ")
+        stated = rest.split("\n", 1)[0].strip()
+        if found and _PACKAGE_VERSION.fullmatch(stated):
+            return f"OpenAPI-Generator/{stated}/python"
     from importlib.metadata import PackageNotFoundError, version
 
     try:
