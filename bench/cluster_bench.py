@@ -6,6 +6,7 @@ Run from the repository root with the test extras installed:
     python bench/cluster_bench.py --scale 1000,10000,50000,100000 --runs 3
     python bench/cluster_bench.py --decoders --nodes 50000   # json / orjson / msgspec
     python bench/cluster_bench.py --against /path/to/other/checkout   # A/B two versions
+    python bench/cluster_bench.py --current   # the pauselint on PATH, not a fresh wheel
 
 Every figure comes from interleaved runs in fresh processes (floor, pauselint,
 floor, pauselint, ...), so a machine that gets busier slows both alike: read the
@@ -13,7 +14,11 @@ ratios. Each line gives min/median/max wall time and the median peak memory (the
 child's max RSS); the ratio is of the medians, and the range of the per-pair ratios.
 
   - pauselint: `pauselint cluster --format json` (the real kubernetes client for
-    kubeconfig, auth and TLS; pages decoded into the fields the rules need);
+    kubeconfig, auth and TLS; pages decoded into the fields the rules need), from a
+    wheel of this checkout built and installed in a fresh venv as check_bench does
+    (byte-compiled, with the table's built copy, as users get it; an editable
+    install parses data/compat.yaml on every run instead); `--current` times the
+    `pauselint` on PATH;
   - the floor: the same pages (same `limit`) fetched on one keep-alive HTTPS
     connection with http.client and parsed with json.loads, nothing else;
   - kubectl `get nodes -o json` (with --kubectl, when it is installed).
@@ -27,6 +32,7 @@ in tests.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import statistics
@@ -37,6 +43,8 @@ import textwrap
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+from check_bench import install_wheel  # noqa: E402  (bench/ is not a package)
 
 SERVER = textwrap.dedent("""
     import sys
@@ -165,23 +173,17 @@ def page_size() -> int:
     return getattr(cluster_nodes, "PAGE_SIZE", 500)
 
 
-def commands(server: Server, nodes: int, limit: int,
-             against: str | None = None) -> dict[str, list[str]]:
-    pauselint = shutil.which("pauselint") or "pauselint"
+def commands(server: Server, nodes: int, limit: int, this: list[str],
+             other: list[str] | None = None) -> dict[str, list[str]]:
     args = ["cluster", "--kubeconfig", server.kubeconfig, "--format", "json",
             "--max-nodes", str(max(nodes, 25_000))]
     found = {
         "floor (http.client + json)": [sys.executable, "-c", FLOOR, server.url, server.ca,
                                        server.token, str(limit)],
-        "pauselint cluster": [pauselint, *args],
+        "pauselint cluster": [*this, *args],
     }
-    if against:
-        # Another checkout's sources first on the path, in the same environment.
-        src = str(Path(against).resolve() / "src")
-        found["--against"] = [sys.executable, "-c",
-                              f"import sys; sys.path.insert(0, {src!r}); "
-                              "from pauselint.cli import run; sys.argv[0] = 'pauselint'; "
-                              "run()", *args]
+    if other:
+        found["--against"] = [*other, *args]
     return found
 
 
@@ -193,8 +195,10 @@ def main() -> None:
                         help="a table over these fleet sizes instead (e.g. 1000,10000,50000)")
     parser.add_argument("--kubectl", action="store_true",
                         help="also time kubectl get nodes -o json (when installed)")
-    parser.add_argument("--against", metavar="CHECKOUT",
-                        help="also time pauselint from another checkout's src/ (A/B)")
+    parser.add_argument("--against", metavar="CHECKOUT", type=Path,
+                        help="also time a wheel of another checkout (A/B)")
+    parser.add_argument("--current", action="store_true",
+                        help="time the pauselint on PATH instead of a freshly built wheel")
     parser.add_argument("--decoders", action="store_true",
                         help="time json.loads, orjson and msgspec on one page of --nodes")
     args = parser.parse_args()
@@ -207,10 +211,15 @@ def main() -> None:
             if args.decoders:
                 decoders(server, args.nodes, env)
                 return
+            folder = Path(tmp)
+            this = ([shutil.which("pauselint") or "pauselint"] if args.current
+                    else install_wheel(REPO, folder / "this"))
+            other = install_wheel(args.against.resolve(), folder / "other") if args.against \
+                else None
             table = []
             for nodes in sizes:
                 server.serve(nodes)
-                todo = commands(server, nodes, limit, args.against)
+                todo = commands(server, nodes, limit, this, other)
                 kubectl = shutil.which("kubectl")
                 if args.kubectl and kubectl:
                     todo["kubectl get nodes -o json"] = [
@@ -244,6 +253,9 @@ def decoders(server: Server, nodes: int, env: dict[str, str]) -> None:
     server.serve(nodes)
     print(f"one page of {nodes:,} nodes, best of 5, and tracemalloc peak / kept:")
     for which in ("json", "orjson", "msgspec"):
+        if which == "orjson" and importlib.util.find_spec("orjson") is None:
+            print(f"  {which:<8} not installed (pip install orjson to time it)")
+            continue
         out = subprocess.run([sys.executable, "-c", DECODERS, server.url, server.ca,
                               server.token, str(nodes), which], capture_output=True, text=True,
                              env=env, check=True).stdout.split()
