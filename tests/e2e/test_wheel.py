@@ -22,14 +22,16 @@ def test_wheel_installs_and_runs_from_elsewhere(tmp_path: Path) -> None:
     # (click, pyyaml, packaging), so the test needs no network beyond building.
     venv.EnvBuilder(with_pip=True, system_site_packages=True).create(env_dir)
     py = env_dir / "bin" / "python"
+    # Not this run's PYTHONPATH: with a checkout's src/ on it (and the egg-info a wheel
+    # build leaves there), pip would take pauselint as installed and skip the wheel.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     subprocess.run([str(py), "-m", "pip", "install", "--quiet", "--no-deps", str(wheels[0])],
-                   check=True, timeout=300)
+                   check=True, timeout=300, env=env)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "config.toml").write_text(
         'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
         '  sandbox_image = "k8s.gcr.io/pause:3.10"\n')
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     proc = subprocess.run([str(env_dir / "bin" / "pauselint"), "check", "-k", "1.31",
                            "config.toml"], cwd=elsewhere, capture_output=True, text=True,
                           env=env, timeout=60, check=False)
