@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -126,3 +127,41 @@ def test_a_reader_that_goes_early_ends_the_output_not_the_verdict(tmp_path: Path
         assert len(whole.stdout) > 128 * 1024, args  # twice what a pipe holds: it breaks
         assert whole.returncode == code, (args, whole.stderr)
         assert _read_a_little(args, tmp_path) == (code, ""), args
+
+
+def _into_a_closed_pipe(args: list[str], cwd: Path) -> tuple[int, str]:
+    """Run pauselint with standard output on a pipe whose reader is already gone, so
+    its first write fails however small the output; its exit code and stderr."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "pauselint", *args], cwd=cwd,
+                              stdout=writer, stderr=subprocess.PIPE, timeout=120, check=False)
+    finally:
+        os.close(writer)
+    return proc.returncode, proc.stderr.decode()
+
+
+def test_every_listing_exits_with_its_own_code_when_its_reader_is_gone(
+        tmp_path: Path) -> None:
+    """The listings (`rules | head -3`) exit 0 like the reports, never click's 1 for
+    a closed pipe, and say nothing about it; an error still exits 2."""
+    config = tmp_path / "host" / "etc" / "containerd" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n'
+                      '  sandbox_image = "registry.k8s.io/pause:3.9"\n')
+    for args, code in (
+            (["rules"], 0), (["rules", "--format", "markdown"], 0),
+            (["rules", "--format", "json"], 0), (["explain", "PL101"], 0),
+            (["table"], 0), (["table", "-o", "json"], 0),
+            (["recommend", "-k", "1.31"], 0),
+            (["recommend", "-k", "1.31", "--runtime", "containerd",
+              "--runtime-version", "2.1.0"], 0),
+            (["node", "--root", "host", "--kubelet-pid", "none", "--show"], 0),
+            (["show", "host"], 0),
+            (["check", "-k", "1.31", "--fail-on", "warning", "host"], 1),
+            (["explain", "PL999"], 2)):
+        exit_code, error = _into_a_closed_pipe(args, tmp_path)
+        assert exit_code == code, (args, error)
+        if code != 2:
+            assert error == "", args

@@ -602,3 +602,22 @@ def test_a_registrys_hostile_tag_is_shown_escaped_and_columns_stay_aligned() -> 
     assert "\x1b" not in text
     lines = text.splitlines()
     assert lines[-2].index("error:") == lines[-1].index("error:") == lines[-3].index("TYPE")
+
+
+def test_a_reader_that_is_gone_ends_the_listing_not_its_exit_code(
+        registries: Registries) -> None:
+    """`pauselint registry ... | head -3` exits with the listing's own code (0 here),
+    not click's 1 for the closed pipe, and says nothing about the pipe."""
+    repository = f"{registries.mirror.host}/pause"
+    env = {**os.environ, "REGISTRY_AUTH_FILE": "", "DOCKER_CONFIG": ""}
+    for extra in ([], ["-o", "json"]):
+        reader, writer = os.pipe()
+        os.close(reader)  # gone before the first write, whatever the listing's size
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-m", "pauselint", "registry", "--no-config", "--plain-http",
+                 *extra, repository], stdout=writer, stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL, env=env, cwd=REPO, timeout=120, check=False)
+        finally:
+            os.close(writer)
+        assert (proc.returncode, proc.stderr.decode()) == (0, ""), extra

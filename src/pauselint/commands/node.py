@@ -19,7 +19,7 @@ import click
 from pauselint.commands.errors import Fatal
 from pauselint.commands.inputs_options import InputArgs, gather_inputs
 from pauselint.commands.online_options import online_options, online_settings
-from pauselint.commands.output import emit, exit_for, output_options
+from pauselint.commands.output import emit, exit_for, output_options, to_stdout
 from pauselint.records import NamedTuple
 
 # Where the runtimes listen, relative to the node's root, tried in this order.
@@ -156,7 +156,7 @@ def node_command(root: str, runtime_endpoint: str | None, kubelet_pid: str,
         if output_path:
             raise Fatal("--show prints to the terminal; for a file, use `-o json` without "
                         "--show, whose report carries the same node entries")
-        click.echo(render_show(report.nodes, output_format), nl=False)
+        to_stdout(render_show(report.nodes, output_format))
         return
     from pauselint.commands.run_inputs import check_inputs
 

@@ -163,6 +163,13 @@ def to_stdout(text: str | bytes) -> bool:
         return False
 
 
+def say(text: str = "") -> bool:
+    """``click.echo(text)`` to standard output through :func:`to_stdout`, for the
+    commands that print a listing (rules, explain, table, recommend, registry, node
+    --show): ``pauselint rules | head -3`` exits 0, not click's 1 for the closed pipe."""
+    return to_stdout(text + "\n")
+
+
 def _encoding(output_format: str, stream) -> str:
     """The encoding :func:`encoded` writes ``output_format`` to ``stream`` in."""
     if stream is not None and output_format == "text":

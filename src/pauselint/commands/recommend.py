@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from pauselint.commands.errors import Fatal
+from pauselint.commands.output import say, to_stdout
 
 RECOMMEND_HELP = """Print the pause image for a Kubernetes version and the config that sets it.
 
@@ -62,11 +63,11 @@ def recommend_command(kubernetes_version: str, registry: str | None, runtime: st
     except (engine.UsageError, CompatError, ValueError) as exc:
         raise Fatal(str(exc)) from None
     if len(recs) > 1:
-        click.echo("No --runtime-version given: one snippet per containerd line "
+        say("No --runtime-version given: one snippet per containerd line "
                    f"Kubernetes {kubernetes} supports.\n")
     for index, (head, rec) in enumerate(recs):
         if index:
-            click.echo("")
+            say()
         if len(recs) > 1:
-            click.echo(f"== {head} ==\n")
-        click.echo(render(rec), nl=False)
+            say(f"== {head} ==\n")
+        to_stdout(render(rec))

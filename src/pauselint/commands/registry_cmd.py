@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from pauselint.commands.errors import EXIT_ERROR, Fatal
+from pauselint.commands.output import say
 
 if TYPE_CHECKING:
     from pauselint.online.distribution import RegistryClient
@@ -177,7 +178,7 @@ def registry_command(repository: str, all_tags: bool, output_format: str,
     if output_format == "json":
         _echo_json(report.listing_document(listing))
     else:
-        click.echo(report.render_listing(listing))
+        say(report.render_listing(listing))
     if any(row.failure is not None for row in rows):
         _say_unasked(rows)
         sys.exit(EXIT_ERROR)
@@ -304,7 +305,7 @@ def _safe(text: str) -> str:
 def _echo_json(document: dict[str, Any]) -> None:
     from pauselint.report.escaping import json_controls_escaped
 
-    click.echo(json_controls_escaped(json.dumps(document, indent=2, ensure_ascii=False)))
+    say(json_controls_escaped(json.dumps(document, indent=2, ensure_ascii=False)))
 
 
 def _warn(message: str) -> None:

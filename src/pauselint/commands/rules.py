@@ -7,6 +7,7 @@ import textwrap
 import click
 
 from pauselint.commands.errors import Fatal
+from pauselint.commands.output import say
 
 
 @click.command("rules")
@@ -21,22 +22,22 @@ def rules_command(output_format: str) -> None:
     if output_format == "json":
         import json
 
-        click.echo(json.dumps([{"id": rule_id, "name": module.NAME,
+        say(json.dumps([{"id": rule_id, "name": module.NAME,
                                 "severity": module.SEVERITY.label,
                                 "enabled": bool(module.DEFAULT_ENABLED),
                                 "summary": doc_summary(module)}
                                for rule_id, module in RULES.items()], indent=2))
         return
     if output_format == "markdown":
-        click.echo("| ID | name | severity | default | what it finds |")
-        click.echo("|---|---|---|---|---|")
+        say("| ID | name | severity | default | what it finds |")
+        say("|---|---|---|---|---|")
     for rule_id, module in RULES.items():
         state = "on" if module.DEFAULT_ENABLED else "off"
         if output_format == "markdown":
-            click.echo(f"| <a id=\"{rule_id.lower()}\"></a>{rule_id} | {module.NAME} | "
+            say(f"| <a id=\"{rule_id.lower()}\"></a>{rule_id} | {module.NAME} | "
                        f"{module.SEVERITY.label} | {state} | {doc_summary(module)} |")
         else:
-            click.echo(f"{rule_id}  {module.NAME:<40} {module.SEVERITY.label:<8} {state:<3}  "
+            say(f"{rule_id}  {module.NAME:<40} {module.SEVERITY.label:<8} {state:<3}  "
                        f"{doc_summary(module)}")
 
 
@@ -50,5 +51,5 @@ def explain_command(rule_id: str) -> None:
     if module is None:
         raise Fatal(f"unknown rule {rule_id!r} (see `pauselint rules`)")
     state = "on" if module.DEFAULT_ENABLED else "off by default"
-    click.echo(f"{module.ID} {module.NAME} ({module.SEVERITY.label}, {state})\n")
-    click.echo(textwrap.dedent(module.__doc__ or "").strip())
+    say(f"{module.ID} {module.NAME} ({module.SEVERITY.label}, {state})\n")
+    say(textwrap.dedent(module.__doc__ or "").strip())

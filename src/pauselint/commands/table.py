@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from pauselint.commands.errors import Fatal
+from pauselint.commands.output import say
 
 
 @click.command("table")
@@ -38,9 +39,9 @@ def table_command(output_format: str) -> None:
         raise Fatal(str(exc)) from None
     summary = table_summary(table)
     if output_format == "json":
-        click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        say(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
-        click.echo(render_summary(summary))
+        say(render_summary(summary))
 
 
 def table_summary(table: Any) -> dict[str, Any]:
