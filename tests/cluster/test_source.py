@@ -350,6 +350,31 @@ def test_kubeconfig_env_with_two_files_joined_by_colon(kube_api, tmp_path, monke
     assert read_clusters(kubeconfig=None)[0].name == "test"  # current-context of the first
 
 
+def test_each_kubeconfig_file_is_parsed_once_however_many_contexts_are_read(
+        kube_api, tmp_path, monkeypatch):
+    from pauselint.sources.kubeconfig import client_parts
+
+    first = write_config(tmp_path / "a", {"test": (trusted(kube_api), token(kube_api))}, "test")
+    second = write_config(tmp_path / "b", {"cert": (trusted(kube_api), client_cert(kube_api)),
+                                           "again": (trusted(kube_api), token(kube_api))}, None)
+    monkeypatch.setenv("KUBECONFIG", f"{first}:{second}")
+    kube_api.set_nodes([make_node("node-a")])
+    merger = client_parts().KubeConfigMerger
+    parsed: list[str] = []
+    real_load = merger.load_config
+
+    def load_config(self, path):
+        parsed.append(path)
+        return real_load(self, path)
+
+    monkeypatch.setattr(merger, "load_config", load_config)
+
+    results = read_clusters(kubeconfig=None, all_contexts=True)
+
+    assert [(r.name, len(r.nodes)) for r in results] == [("test", 1), ("cert", 1), ("again", 1)]
+    assert parsed == [str(first), str(second)]  # listing the contexts; loading reuses it
+
+
 def test_unknown_context_is_an_error_and_results_keep_the_requested_order(kube_api, tmp_path):
     config = write_config(
         tmp_path / "config",

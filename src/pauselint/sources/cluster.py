@@ -154,6 +154,7 @@ def _read_clusters(
     is_pause: Callable[[str], bool] | None, context_timeout: float, max_nodes: int,
 ) -> list[ClusterFacts | ClusterError]:
     is_pause = _memoised(is_pause or _looks_like_pause)
+    merged = None
     if in_cluster:
         targets: list[str] = [IN_CLUSTER]
         unknown: dict[str, ClusterError] = {}
@@ -163,13 +164,14 @@ def _read_clusters(
         listed = _choose_contexts(config_file, contexts, all_contexts)
         if isinstance(listed, ClusterError):
             return [listed]
-        targets, unknown = listed
+        targets, unknown, merged = listed
 
     def read_one(name: str) -> ClusterFacts | ClusterError:
         if name in unknown:
             return unknown[name]
         return _read_context(name, config_file, request_timeout, page_size, progress, is_pause,
-                             context_timeout=context_timeout, max_nodes=max_nodes)
+                             context_timeout=context_timeout, max_nodes=max_nodes,
+                             merged=merged)
 
     todo = [name for name in targets if name not in unknown]
     if len(todo) <= 1:
@@ -180,14 +182,15 @@ def _read_clusters(
 
 def _choose_contexts(
     config_file: str, contexts: Sequence[str], all_contexts: bool
-) -> tuple[list[str], dict[str, ClusterError]] | ClusterError:
+) -> tuple[list[str], dict[str, ClusterError], Any] | ClusterError:
     """Resolve the context names to read; unknown names become errors up front.
 
     The files are merged with the client's own ``KubeConfigMerger`` (what
     ``list_kube_config_contexts`` reads) so that a kubeconfig without a
-    current-context still works with ``--context`` or ``--all-contexts``. A
-    failure is said in ``sources/kubeconfig.py``'s words, never the client's (which
-    quote whole entries, credentials included).
+    current-context still works with ``--context`` or ``--all-contexts``; the merge
+    is returned third, for every context to load its credentials from (the files
+    are parsed once a run). A failure is said in ``sources/kubeconfig.py``'s words,
+    never the client's (which quote whole entries, credentials included).
     """
     from pauselint.sources import kubeconfig
 
@@ -205,7 +208,7 @@ def _choose_contexts(
     if all_contexts:
         if not names:
             return ClusterError(CURRENT_CONTEXT, f"kubeconfig {config_file}: no contexts")
-        return names, {}
+        return names, {}, merged
     requested = list(dict.fromkeys(contexts))
     if not requested:
         if not current:
@@ -218,10 +221,10 @@ def _choose_contexts(
         for name in requested
         if name not in names
     }
-    return requested, unknown
+    return requested, unknown, merged
 
 
-def _new_client(name: str, config_file: str | None, budget: Budget) -> Any:
+def _new_client(name: str, config_file: str | None, budget: Budget, merged: Any = None) -> Any:
     """A :class:`Client` with the kubeconfig's (or the pod's) server, TLS and credentials.
 
     Credentials go through ``sources/kubeconfig.py``, which never writes the
@@ -232,7 +235,8 @@ def _new_client(name: str, config_file: str | None, budget: Budget) -> Any:
     otherwise retries a read timeout three times, so ``--request-timeout`` would not
     bound a request. No ``ApiClient``: its module imports every model of the API
     (``kubeconfig.client_parts``), and all it would do here is what
-    ``cluster_http`` does with the configuration's auth settings.
+    ``cluster_http`` does with the configuration's auth settings. ``merged`` is the
+    run's merge of ``config_file`` (:func:`_choose_contexts`), None to merge it here.
     """
     from pauselint.sources import kubeconfig
 
@@ -243,7 +247,8 @@ def _new_client(name: str, config_file: str | None, budget: Budget) -> Any:
         kubeconfig.configure_in_cluster(configuration)
     else:
         kubeconfig.configure_from_kubeconfig(configuration, config_file, name,
-                                             budget.next_request, budget.context_timeout)
+                                             budget.next_request, budget.context_timeout,
+                                             merged=merged)
     return Client(configuration, parts.RESTClientObject(configuration), parts.user_agent)
 
 
@@ -271,6 +276,7 @@ def _read_context(
     is_pause: Callable[[str], bool],
     context_timeout: float = CONTEXT_TIMEOUT,
     max_nodes: int = MAX_NODES,
+    merged: Any = None,
 ) -> ClusterFacts | ClusterError:
     """Everything one context says, or the one reason it could not be read.
 
@@ -283,7 +289,7 @@ def _read_context(
 
     budget = Budget(timeout, context_timeout)
     try:
-        client = _new_client(name, config_file, budget)
+        client = _new_client(name, config_file, budget, merged)
     except KubeconfigError as exc:
         return ClusterError(name, f"kubeconfig: {exc}")
     except CredentialError as exc:
