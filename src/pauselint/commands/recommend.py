@@ -64,7 +64,7 @@ def recommend_command(kubernetes_version: str, registry: str | None, runtime: st
         raise Fatal(str(exc)) from None
     if len(recs) > 1:
         say("No --runtime-version given: one snippet per containerd line "
-                   f"Kubernetes {kubernetes} supports.\n")
+            f"Kubernetes {kubernetes} supports.\n")
     for index, (head, rec) in enumerate(recs):
         if index:
             say()

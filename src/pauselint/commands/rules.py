@@ -23,10 +23,10 @@ def rules_command(output_format: str) -> None:
         import json
 
         say(json.dumps([{"id": rule_id, "name": module.NAME,
-                                "severity": module.SEVERITY.label,
-                                "enabled": bool(module.DEFAULT_ENABLED),
-                                "summary": doc_summary(module)}
-                               for rule_id, module in RULES.items()], indent=2))
+                         "severity": module.SEVERITY.label,
+                         "enabled": bool(module.DEFAULT_ENABLED),
+                         "summary": doc_summary(module)}
+                        for rule_id, module in RULES.items()], indent=2))
         return
     if output_format == "markdown":
         say("| ID | name | severity | default | what it finds |")
@@ -35,10 +35,10 @@ def rules_command(output_format: str) -> None:
         state = "on" if module.DEFAULT_ENABLED else "off"
         if output_format == "markdown":
             say(f"| <a id=\"{rule_id.lower()}\"></a>{rule_id} | {module.NAME} | "
-                       f"{module.SEVERITY.label} | {state} | {doc_summary(module)} |")
+                f"{module.SEVERITY.label} | {state} | {doc_summary(module)} |")
         else:
             say(f"{rule_id}  {module.NAME:<40} {module.SEVERITY.label:<8} {state:<3}  "
-                       f"{doc_summary(module)}")
+                f"{doc_summary(module)}")
 
 
 @click.command("explain")

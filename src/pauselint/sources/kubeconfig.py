@@ -93,9 +93,9 @@ _CLUSTER_STRINGS = ("server", "certificate-authority", "certificate-authority-da
                     "tls-server-name", "proxy-url")
 # The one part of a client ConfigException that is ever used: the key it names,
 # a literal of the client's own code (never the entry text that follows it).
+_EXPECTED_KEY = re.compile(r"Invalid kube-config file\. Expected key ([A-Za-z0-9_-]{1,64}) in ")
 # A package version as the client's generator states it (PEP 440's characters).
 _PACKAGE_VERSION = re.compile(r"[0-9][0-9A-Za-z.+!-]{0,63}")
-_EXPECTED_KEY = re.compile(r"Invalid kube-config file\. Expected key ([A-Za-z0-9_-]{1,64}) in ")
 
 # A plugin's time: ``budget()`` -> (seconds, whether the context's deadline is the
 # bound); it raises once the context has no time left (cluster_http.Budget.next_request).
