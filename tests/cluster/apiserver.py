@@ -21,6 +21,7 @@ import base64
 import binascii
 import bisect
 import contextlib
+import gzip
 import json
 import re
 import socket
@@ -268,6 +269,12 @@ class KubeAPI:
         """Announce no length and send body bytes for as long as the client reads."""
         with self._lock:
             self._faults.append(_Fault(path_prefix, "endless", 0, None))
+
+    def gzip(self, path_prefix: str, body: bytes | None = None) -> None:
+        """Answer gzip-compressed with ``Content-Encoding: gzip`` though the client asked
+        for no encoding (as a misbehaving proxy might); ``body`` instead of the answer."""
+        with self._lock:
+            self._faults.append(_Fault(path_prefix, "gzip", True if body is None else body, None))
 
     def repeat_continue_token(self) -> None:
         """Every node page carries the same `continue` token: a client that trusts it loops."""
@@ -785,8 +792,13 @@ class _Handler(BaseHTTPRequestHandler):
                 if value is not None:
                     self._hostile_body(kind, value, code, body)
                     return
+        encoded = api._fault(path, "gzip") if user and self.command == "GET" else None
+        if encoded is not None:
+            body = encoded if isinstance(encoded, bytes) else gzip.compress(body)
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
+        if encoded is not None:
+            self.send_header("Content-Encoding", "gzip")
         self.send_header("Cache-Control", "no-cache, private")
         self.send_header("Audit-Id", str(uuid.uuid4()))
         self.send_header("Content-Length", str(len(body)))

@@ -8,6 +8,7 @@ elapsed time against a bound derived from the timeouts given.
 
 from __future__ import annotations
 
+import gzip
 import json
 import time
 from pathlib import Path
@@ -174,6 +175,34 @@ def test_an_announced_50_mb_page_is_refused_before_its_body_is_read(
 
     assert error == ClusterError(
         "test", "response larger than 32 MiB (the cap), not read (list nodes)")
+
+
+def test_an_unasked_gzip_body_is_read_as_its_plain_self(
+        kube_api: KubeAPI, kubeconfig: Path) -> None:
+    """pauselint asks for no encoding; a proxy that compresses anyway is still read."""
+    kube_api.set_nodes(fleet(7))
+    [plain] = read_clusters(kubeconfig=str(kubeconfig))
+    kube_api.gzip(NODES)
+
+    [encoded] = read_clusters(kubeconfig=str(kubeconfig))
+
+    assert isinstance(encoded, ClusterFacts) and len(encoded.nodes) == 7
+    assert encoded == plain
+
+
+def test_a_gzip_bomb_is_refused_at_the_size_cap_as_it_is_decoded(
+        kube_api: KubeAPI, kubeconfig: Path) -> None:
+    """The cap counts decoded bytes: 64 MiB that compress to 64 KiB are not taken in."""
+    bomb = gzip.compress(b'{"kind":"NodeList","items":[' + b" " * (64 << 20), 9)
+    assert len(bomb) < 128 << 10
+    kube_api.gzip(NODES, bomb)
+    started = time.monotonic()
+
+    [error] = read_clusters(kubeconfig=str(kubeconfig))
+
+    assert error == ClusterError(
+        "test", "response larger than 32 MiB (the cap), not read (list nodes)")
+    assert time.monotonic() - started < 10
 
 
 def test_past_the_node_cap_the_first_nodes_are_judged_and_the_rest_is_an_error(
