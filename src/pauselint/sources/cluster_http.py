@@ -161,6 +161,13 @@ def _send(client: Any, path: str, query: Sequence[tuple[str, Any]], seconds: flo
         announced = response.headers.get("Content-Length")
         if announced is not None and announced.strip().isdigit() and int(announced) > max_bytes:
             raise Refused(_too_large(max_bytes))
+        if (response.headers.get("Content-Encoding") or "").strip().lower() in ("", "identity"):
+            # Not encoded (pauselint asks for no encoding): each read hands over the
+            # socket's bytes as they are. Decoding, urllib3 passes every chunk through
+            # its decoded-content buffer, which copies each TLS record's bytes into a
+            # BytesIO to answer read1(amt): a page's whole body once more. An encoded
+            # body (a proxy's unasked gzip) is still decoded, bounded per read.
+            response.decode_content = False
         data = _read_body(response, deadline, limit, context_bound, max_bytes)
         complete = True
         return response.status, response.headers.get("Location") or "", data
