@@ -8,6 +8,7 @@ server address gets its own words; a late watchdog never cuts a later request.
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -164,26 +165,23 @@ def test_an_invalid_server_port_is_an_invalid_address(kube_api: KubeAPI, tmp_pat
 # -- item 9: a watchdog that fires as its request ends cuts nothing later -------------
 
 
-def test_a_watchdog_firing_as_its_request_ends_never_cuts_a_later_one(
+def test_a_deadline_found_as_its_request_ends_never_cuts_a_later_one(
         kube_api: KubeAPI, kubeconfig: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The timer thread may run its callback just as ``cancel()`` is called.
+    """The watcher thread may find a deadline passed just as its request ends.
 
-    Here every timer runs its callback at ``cancel()`` (the race, without waiting
-    for it). A callback that still cut would shut the kept-alive connection, and
-    each of the four GETs would need a connection of its own.
+    Here, right after every ``stop()``, the watcher's check runs as if every deadline
+    had passed (the race, without waiting for it). A check that still cut would shut
+    the kept-alive connection, and each of the four GETs would need one of its own.
     """
+    real_stop = cluster_http._Watchdog.stop
 
-    class FiresAtCancel:
-        def __init__(self, interval, function, args=(), kwargs=None) -> None:
-            self.function, self.args, self.daemon = function, args, False
+    def stop_then_every_deadline_passes(self: cluster_http._Watchdog) -> bool:
+        fired = real_stop(self)
+        with self._tracked.lock:
+            self._tracked.cut_if_due(float("inf"))
+        return fired
 
-        def start(self) -> None:
-            pass
-
-        def cancel(self) -> None:
-            self.function(*self.args)
-
-    monkeypatch.setattr(cluster_http.threading, "Timer", FiresAtCancel)
+    monkeypatch.setattr(cluster_http._Watchdog, "stop", stop_then_every_deadline_passes)
     kube_api.set_nodes(fleet(2))
 
     [facts] = read_clusters(kubeconfig=str(kubeconfig))
@@ -191,3 +189,29 @@ def test_a_watchdog_firing_as_its_request_ends_never_cuts_a_later_one(
     assert isinstance(facts, ClusterFacts) and len(facts.nodes) == 2
     assert len(kube_api.requests) == 4
     assert kube_api.connections_accepted() == 1
+
+
+def test_one_watcher_thread_times_a_context_s_requests_and_ends_when_idle(
+        kube_api: KubeAPI, kubeconfig: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not a thread a request (a thread's start was ~0.25 ms of every GET): one a
+    pool, which ends once no request has come for ``WATCHER_IDLE`` seconds."""
+    watchers: list[threading.Thread] = []
+
+    class Counted(threading.Thread):
+        def start(self) -> None:
+            if self.name == "pauselint-watchdog":
+                watchers.append(self)
+            super().start()
+
+    monkeypatch.setattr(cluster_http.threading, "Thread", Counted)
+    monkeypatch.setattr(cluster_http, "WATCHER_IDLE", 0.05)
+    kube_api.set_nodes(fleet(6))
+
+    # The watcher sleeps to the last request's deadline before it idles: a short one.
+    [facts] = read_clusters(kubeconfig=str(kubeconfig), page_size=2, request_timeout=0.5)
+
+    assert isinstance(facts, ClusterFacts) and len(facts.nodes) == 6
+    assert len(kube_api.requests) == 6  # /version, three pages, two ConfigMaps
+    [watcher] = watchers
+    watcher.join(timeout=30)  # nothing more to time: it ends by itself
+    assert not watcher.is_alive()
