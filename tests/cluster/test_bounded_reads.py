@@ -207,11 +207,40 @@ def test_one_watcher_thread_times_a_context_s_requests_and_ends_when_idle(
     monkeypatch.setattr(cluster_http, "WATCHER_IDLE", 0.05)
     kube_api.set_nodes(fleet(6))
 
-    # The watcher sleeps to the last request's deadline before it idles: a short one.
-    [facts] = read_clusters(kubeconfig=str(kubeconfig), page_size=2, request_timeout=0.5)
+    # The watcher sleeps to the last request's deadline before it idles: a short one,
+    # though long enough that no request's deadline passes before the next begins.
+    [facts] = read_clusters(kubeconfig=str(kubeconfig), page_size=2, request_timeout=2)
 
     assert isinstance(facts, ClusterFacts) and len(facts.nodes) == 6
     assert len(kube_api.requests) == 6  # /version, three pages, two ConfigMaps
     [watcher] = watchers
     watcher.join(timeout=30)  # nothing more to time: it ends by itself
     assert not watcher.is_alive()
+
+
+def test_a_watcher_that_fails_is_replaced_by_the_next_request_s(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A watcher thread ended by an error (here its cut raises) is not kept: the next
+    request on the pool starts another, which still cuts at that request's deadline."""
+    monkeypatch.setattr(cluster_http, "WATCHER_IDLE", 0.01)
+    monkeypatch.setattr(threading, "excepthook", lambda args: None)  # the failure is meant
+    cuts: list[list] = []
+
+    def cut_fails(connections: list) -> None:
+        raise RuntimeError("cut")
+
+    monkeypatch.setattr(cluster_http, "_cut", cut_fails)
+    tracked = cluster_http._Tracked()
+    first = cluster_http._Watchdog(tracked, 0.01)
+    failed = tracked.watcher
+    assert failed is not None
+    failed.join(timeout=30)
+    assert not failed.is_alive() and tracked.watcher is None
+
+    monkeypatch.setattr(cluster_http, "_cut", cuts.append)
+    second = cluster_http._Watchdog(tracked, 0.01)
+    replacement = tracked.watcher
+    assert replacement is not None and replacement is not failed
+    replacement.join(timeout=30)  # cuts at the deadline, then ends once idle
+    assert (first.fired, second.fired, cuts) == (True, True, [[]])
+    assert second.stop() is True

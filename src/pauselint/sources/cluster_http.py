@@ -41,6 +41,9 @@ _CHUNK = 1 << 16
 # How long a pool's watcher thread waits for another request before it ends (the
 # next request then starts one): a context's requests follow one another closely.
 WATCHER_IDLE = 5.0
+# The longest single wait of a watcher (it waits again after): `--context-timeout
+# 1e20` must not make a Condition.wait() raise OverflowError and end the watcher.
+_LONGEST_WAIT = 3600.0
 
 
 class ReadFailed(Exception):
@@ -234,18 +237,23 @@ def _watch(tracked: _Tracked) -> None:
     (that would cost every GET a wake-up): it finds nothing due at that deadline,
     and ends after :data:`WATCHER_IDLE` more seconds with nothing to time."""
     with tracked.lock:
-        while True:
-            timed = tracked.timed
-            if timed is None:
-                if not tracked.wake.wait(WATCHER_IDLE) and tracked.timed is None:
-                    tracked.watcher = None
-                    return
-                continue
-            left = timed.deadline - time.monotonic()
-            if left > 0:
-                tracked.wake.wait(left)
-            else:
-                tracked.cut_if_due(time.monotonic())
+        try:
+            while True:
+                timed = tracked.timed
+                if timed is None:
+                    if not tracked.wake.wait(WATCHER_IDLE) and tracked.timed is None:
+                        return
+                    continue
+                left = timed.deadline - time.monotonic()
+                if left > 0:
+                    # Bounded: a wait longer than the platform's timeout is an error.
+                    tracked.wake.wait(min(left, _LONGEST_WAIT))
+                else:
+                    tracked.cut_if_due(time.monotonic())
+        finally:
+            # However it ends (an error in a cut too), the next request starts another:
+            # a dead watcher kept here would leave every later request untimed.
+            tracked.watcher = None
 
 
 class _Watchdog:
@@ -264,14 +272,14 @@ class _Watchdog:
         self.deadline = time.monotonic() + seconds
         self.fired = False
         with tracked.lock:
-            tracked.timed = self
             if tracked.watcher is None:
                 watcher = threading.Thread(target=_watch, args=(tracked,),
                                            name="pauselint-watchdog", daemon=True)
-                watcher.start()  # it waits for the lock; kept only once it runs
+                watcher.start()  # it waits for the lock, so it sees what is timed
                 tracked.watcher = watcher
             else:
                 tracked.wake.notify()
+            tracked.timed = self
 
     def stop(self) -> bool:
         """End the watch; True if the deadline's cut happened (the connection is spent)."""
