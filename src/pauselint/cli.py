@@ -52,16 +52,17 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     decides whether a finding about a new release can be trusted."""
     if not value or ctx.resilient_parsing:
         return
+    from pauselint.commands.output import say  # a closed pipe still exits 0
     from pauselint.compat import CompatError, load_table
 
     try:
         table = load_table()
     except CompatError as exc:
-        click.echo(f"pauselint {__version__} (compat table unreadable: {exc})")
+        say(f"pauselint {__version__} (compat table unreadable: {exc})")
         ctx.exit(EXIT_ERROR)
-    click.echo(f"pauselint {__version__}\ncompat table {table.date}: Kubernetes through "
-               f"{table.kubernetes_through}, containerd through {table.containerd_through}, "
-               f"CRI-O through {table.crio_through}")
+    say(f"pauselint {__version__}\ncompat table {table.date}: Kubernetes through "
+        f"{table.kubernetes_through}, containerd through {table.containerd_through}, "
+        f"CRI-O through {table.crio_through}")
     ctx.exit(0)
 
 

@@ -115,6 +115,7 @@ class KubeAPI:
         self.version_document: Any = None
         self.configmaps: dict[str, dict[str, Any]] = {}
         self.requests: list[Request] = []
+        self.gzipped: list[str] = []  # paths answered gzip-compressed (the gzip fault)
         # Unexpected exceptions in handler threads; the fixture fails on any.
         self.server_errors: list[str] = []
         # TLS handshakes that failed, e.g. because a client did not trust the CA.
@@ -795,6 +796,8 @@ class _Handler(BaseHTTPRequestHandler):
         encoded = api._fault(path, "gzip") if user and self.command == "GET" else None
         if encoded is not None:
             body = encoded if isinstance(encoded, bytes) else gzip.compress(body)
+            with api._lock:
+                api.gzipped.append(path)
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         if encoded is not None:

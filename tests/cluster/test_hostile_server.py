@@ -186,6 +186,7 @@ def test_an_unasked_gzip_body_is_read_as_its_plain_self(
 
     [encoded] = read_clusters(kubeconfig=str(kubeconfig))
 
+    assert kube_api.gzipped == [NODES]  # the answer was compressed indeed
     assert isinstance(encoded, ClusterFacts) and len(encoded.nodes) == 7
     assert encoded == plain
 
@@ -199,6 +200,8 @@ def test_a_gzip_bomb_is_refused_at_the_size_cap_as_it_is_decoded(
     started = time.monotonic()
 
     [error] = read_clusters(kubeconfig=str(kubeconfig))
+
+    assert kube_api.gzipped == [NODES]
 
     assert error == ClusterError(
         "test", "response larger than 32 MiB (the cap), not read (list nodes)")

@@ -160,8 +160,13 @@ def test_every_listing_exits_with_its_own_code_when_its_reader_is_gone(
             (["node", "--root", "host", "--kubelet-pid", "none", "--show"], 0),
             (["show", "host"], 0),
             (["check", "-k", "1.31", "--fail-on", "warning", "host"], 1),
+            (["--version"], 0),
             (["explain", "PL999"], 2)):
         exit_code, error = _into_a_closed_pipe(args, tmp_path)
         assert exit_code == code, (args, error)
         if code != 2:
             assert error == "", args
+            # ...and it had something to write: read whole, the same exit and output.
+            whole = subprocess.run([sys.executable, "-m", "pauselint", *args], cwd=tmp_path,
+                                   capture_output=True, timeout=120, check=False)
+            assert (whole.returncode, bool(whole.stdout)) == (code, True), args
