@@ -196,7 +196,9 @@ def _bare_packages() -> Iterator[types.ModuleType]:
         bare[name] = module
     bare["kubernetes.client"].ApiClient = _real_api_client
     bare.update(_deferred_oidc_imports())
-    bare.update(_bare_urllib3_http2())
+    http2 = _lazy_urllib3_http2()
+    if http2 is not None:  # the package itself, run on first use: it stays
+        sys.modules["urllib3.http2"] = http2
     sys.modules.update(bare)
     try:
         yield bare["kubernetes.client"]
@@ -204,6 +206,9 @@ def _bare_packages() -> Iterator[types.ModuleType]:
         for name, module in bare.items():
             if sys.modules.get(name) is module:
                 del sys.modules[name]
+        urllib3 = sys.modules.get("urllib3")
+        if http2 is not None and urllib3 is not None and not hasattr(urllib3, "http2"):
+            urllib3.http2 = http2  # as importing it would have bound it
 
 
 class _Deferred(types.ModuleType):
@@ -243,33 +248,51 @@ def _deferred_oidc_imports() -> dict[str, types.ModuleType]:
     return stand_ins
 
 
-def _bare_urllib3_http2() -> dict[str, types.ModuleType]:
-    """``urllib3.http2`` as a bare package while urllib3 loads, when it is not loaded yet.
+def _lazy_urllib3_http2() -> types.ModuleType | None:
+    """``urllib3.http2`` whose ``__init__`` runs when a name it defines is first read,
+    for a process that has not loaded urllib3 yet (else None: nothing changes).
 
     ``urllib3.connection`` imports ``urllib3.http2.probe`` (a small cache of which
-    hosts speak HTTP/2), and with it the package's ``__init__``, whose one import is
+    hosts speak HTTP/2), and so the package's ``__init__``, whose one import is
     ``importlib.metadata``, for a version check in ``inject_into_urllib3()``, a
     function only a program opting into HTTP/2 calls. ``importlib.metadata`` with
-    what it pulls in (zipfile, csv, email) is ~15 ms of a cluster run's start-up,
-    so the package is bare while the parts load and ``probe`` loads as itself. A
-    later ``import urllib3.http2`` runs the real ``__init__``; as with the
-    kubernetes packages, ``probe`` is then reached by ``from urllib3.http2 import
-    probe``, not as an attribute. Another urllib3 layout (no ``http2`` folder)
-    gets nothing here and imports as it always would."""
+    what it pulls in (zipfile, csv, email) is ~15 ms of a cluster run's start-up.
+    So the package is made from its own spec without running its code: ``probe`` and
+    any other submodule load into it as usual, and reading ``inject_into_urllib3``
+    (or ``extract_from_urllib3``, or ``__all__``) runs the ``__init__`` in it, once.
+    Another urllib3 layout (no ``http2/probe.py``) gets None and imports as always."""
     import importlib.util
 
     if "urllib3" in sys.modules or "urllib3.http2" in sys.modules:
-        return {}
+        return None
     spec = importlib.util.find_spec("urllib3")
     if spec is None or not spec.submodule_search_locations:
-        return {}
+        return None
     folder = os.path.join(next(iter(spec.submodule_search_locations)), "http2")
     if not os.path.isfile(os.path.join(folder, "probe.py")):
-        return {}
-    module = types.ModuleType("urllib3.http2")
-    module.__path__ = [folder]
-    module.__package__ = "urllib3.http2"
-    return {"urllib3.http2": module}
+        return None
+    own = importlib.util.spec_from_file_location(
+        "urllib3.http2", os.path.join(folder, "__init__.py"),
+        submodule_search_locations=[folder])
+    if own is None or own.loader is None:
+        return None
+    module = importlib.util.module_from_spec(own)
+    ran = False
+
+    def __getattr__(name: str) -> Any:  # PEP 562: only names not already in the module
+        nonlocal ran
+        # A submodule not loaded yet is the import system's to load (``from .http2
+        # import probe`` asks for it first): no reason to run the package's code.
+        submodule = os.path.isfile(os.path.join(folder, f"{name}.py"))
+        if not ran and not submodule and (name == "__all__" or not name.startswith("__")):
+            ran = True
+            own.loader.exec_module(module)
+            if name in module.__dict__:
+                return module.__dict__[name]
+        raise AttributeError(f"module 'urllib3.http2' has no attribute {name!r}")
+
+    module.__getattr__ = __getattr__  # type: ignore[method-assign]
+    return module
 
 
 def _real_oauth2_session(*args: Any, **kwargs: Any) -> Any:
