@@ -118,3 +118,20 @@ def test_max_nodes_caps_one_context_and_says_so(kube_api: KubeAPI, tmp_path: Pat
     whole = run("--kubeconfig", str(config), "--format", "json", "--max-nodes", "12")
     assert json.loads(whole.output)["summary"]["inputs"] == 12
     assert run("--kubeconfig", str(config), "--max-nodes", "0").exit_code == 2
+
+
+@pytest.mark.parametrize("option", ["--request-timeout", "--context-timeout",
+                                    "--registry-timeout", "--registry-deadline"])
+@pytest.mark.parametrize("value", ["nan", "inf", "NaN", "1e400"])
+def test_a_time_limit_must_be_a_finite_number_of_seconds(
+        kube_api: KubeAPI, tmp_path: Path, option: str, value: str) -> None:
+    """`nan` compares false with any bound, so it passed the range check and left a
+    request waiting forever; `inf` would be no bound at all. Nothing is sent."""
+    config = kube_api.write_kubeconfig(tmp_path / "kubeconfig")
+
+    result = run("--kubeconfig", str(config), option, value)
+
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}': '{value}' is not a finite number of seconds" \
+        in result.output
+    assert kube_api.requests == []

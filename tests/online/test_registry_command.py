@@ -621,3 +621,10 @@ def test_a_reader_that_is_gone_ends_the_listing_not_its_exit_code(
         finally:
             os.close(writer)
         assert (proc.returncode, proc.stderr.decode()) == (0, ""), extra
+
+
+@pytest.mark.parametrize("option", ["--timeout", "--deadline"])
+def test_a_time_limit_must_be_finite(option: str) -> None:
+    result = run(option, "nan", "registry.k8s.io/pause")
+    assert result.exit_code == 2
+    assert "'nan' is not a finite number of seconds" in result.stderr

@@ -12,7 +12,7 @@ import click
 
 from pauselint.commands.check import load_user_config, rule_sets, table_with_user_data
 from pauselint.commands.errors import Fatal
-from pauselint.commands.online_options import online_options, online_settings
+from pauselint.commands.online_options import Seconds, online_options, online_settings
 from pauselint.commands.output import emit, exit_for, output_options
 from pauselint.sources.cluster_nodes import CONTEXT_TIMEOUT, MAX_NODES, MAX_RESPONSE_BYTES
 
@@ -49,10 +49,10 @@ are still checked and reported).
 @click.option("--all-contexts", is_flag=True, help="Check every context of the kubeconfig.")
 @click.option("--in-cluster", is_flag=True,
               help="Use the pod's service account (when running inside a cluster).")
-@click.option("--request-timeout", type=click.FloatRange(min=0.1), default=10.0,
+@click.option("--request-timeout", type=Seconds(min=0.1), default=10.0,
               show_default=True, metavar="SECONDS",
               help="Timeout of each API request, from connecting to the body's last byte.")
-@click.option("--context-timeout", type=click.FloatRange(min=0.1), default=CONTEXT_TIMEOUT,
+@click.option("--context-timeout", type=Seconds(min=0.1), default=CONTEXT_TIMEOUT,
               show_default=True, metavar="SECONDS",
               help="Timeout of each context as a whole (all its requests together).")
 @click.option("--max-nodes", type=click.IntRange(min=1), default=MAX_NODES, show_default=True,

@@ -6,6 +6,7 @@ the run is online, so an offline run never loads :mod:`pauselint.online`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -17,14 +18,27 @@ ONLINE_HELP = ("Also ask the registry each node pulls its sandbox image from (th
                "and HEAD only. Off unless given (or `online: true` in the config file).")
 
 
+class Seconds(click.FloatRange):
+    """A time limit: a ``FloatRange`` that also refuses ``nan`` and ``inf``. Every
+    request is bounded, and ``nan`` compares false with any limit, so it passed the
+    range check and left a request waiting forever (``--request-timeout nan``)."""
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        seconds = super().convert(value, param, ctx)
+        if not math.isfinite(seconds):
+            self.fail(f"{value!r} is not a finite number of seconds", param, ctx)
+        return seconds
+
+
 def online_options(command: Callable) -> Callable:
     """Add the online flags to a command."""
     for option in reversed((
         click.option("--online", is_flag=True, default=None, help=ONLINE_HELP),
-        click.option("--registry-timeout", type=click.FloatRange(min=0.1), default=10.0,
+        click.option("--registry-timeout", type=Seconds(min=0.1), default=10.0,
                      show_default=True, metavar="SECONDS",
                      help="Give up on one registry request after this long."),
-        click.option("--registry-deadline", type=click.FloatRange(min=0.1), default=60.0,
+        click.option("--registry-deadline", type=Seconds(min=0.1), default=60.0,
                      show_default=True, metavar="SECONDS",
                      help="Give up on every registry still unasked after this long."),
         click.option("--registry-auth-file", type=click.Path(dir_okay=False), metavar="FILE",

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from pauselint.commands.errors import EXIT_ERROR, Fatal
+from pauselint.commands.online_options import Seconds
 from pauselint.commands.output import say
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ DEFAULT_TIMEOUT_SHOWN = "10"
 DEFAULT_DEADLINE_SHOWN = "60"
 AUTH_FILE_VARIABLE = "REGISTRY_AUTH_FILE"
 
-_seconds = click.FloatRange(min=0, min_open=True)
+_seconds = Seconds(min=0, min_open=True)
 
 
 @click.command("registry")
