@@ -91,6 +91,28 @@ def test_a_nameless_user_beside_a_token_breaks_the_merge_without_showing_it(
     assert kube_api.requests == []
 
 
+@pytest.mark.parametrize(("text", "words"), [
+    (b"apiVersion: v1\nkind: Config\n# caf\xe9 " + TOKEN.encode() + b"\n",
+     "a kubeconfig file is not utf-8 text"),
+    (b"apiVersion: v1\nclusters: 5\n",
+     "malformed: a kubeconfig file must be a mapping whose clusters, contexts and users "
+     "are lists of mappings (TypeError)"),
+    (b"- " + TOKEN.encode() + b"\n- b\n",
+     "malformed: a kubeconfig file must be a mapping whose clusters, contexts and users "
+     "are lists of mappings (TypeError)"),
+], ids=["latin-1", "clusters-a-number", "a-list"])
+def test_a_file_the_merge_cannot_read_says_what_is_wrong_with_it(
+        kube_api: KubeAPI, tmp_path: Path, text: bytes, words: str) -> None:
+    # Not "a -data field is not valid base64" (a decoding error while reading the
+    # file itself) or a bare exception name.
+    config = tmp_path / "config"
+    config.write_bytes(text)
+
+    assert_cli_error([config], f"cluster (current context): kubeconfig {config}: {words}",
+                     TOKEN)
+    assert kube_api.requests == []
+
+
 def test_a_null_field_met_by_the_clients_own_code_says_only_its_key(
         kube_api: KubeAPI, tmp_path: Path, monkeypatch) -> None:
     # `context: null`: the client itself raises "Expected key context in <whole entry>".

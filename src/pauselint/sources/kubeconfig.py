@@ -829,6 +829,12 @@ def _words(exc: Exception, where: str | None) -> str:
         if text.startswith("Invalid kube-config. ") and text.endswith(" file is empty"):
             return "a kubeconfig file is empty"
         return f"{prefix}malformed (the client's message is not shown: it can quote credentials)"
+    if where is None and isinstance(exc, UnicodeDecodeError):  # reading the files
+        # (No position: it counts from the start of the chunk the reader decoded.)
+        return f"a kubeconfig file is not {exc.encoding} text"
     if isinstance(exc, (binascii.Error, UnicodeError)):
         return f"{prefix}a -data field is not valid base64"
+    if where is None and isinstance(exc, (TypeError, AttributeError)):  # merging them
+        return ("malformed: a kubeconfig file must be a mapping whose clusters, contexts "
+                f"and users are lists of mappings ({type(exc).__name__})")
     return f"{prefix}malformed ({type(exc).__name__})"
