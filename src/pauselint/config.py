@@ -19,9 +19,8 @@ from packaging.version import Version
 
 from pauselint import platforms
 from pauselint.display import shown
-from pauselint.inputs import STDIN_NAME
 from pauselint.lazy_re import LazyPattern
-from pauselint.model import FAIL_ON, RUNTIME_NAMES, Severity
+from pauselint.model import FAIL_ON, RUNTIME_NAMES, STDIN_NAME, Severity
 from pauselint.records import NamedTuple
 
 if TYPE_CHECKING:

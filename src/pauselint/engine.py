@@ -5,20 +5,17 @@ own beyond "a rule that cannot run is listed, never guessed".
 """
 
 
-from collections.abc import Callable, Collection, Iterable, MutableSequence, Sequence
+from collections.abc import Callable, MutableSequence, Sequence
 from typing import TYPE_CHECKING
 
 from packaging.version import Version
 
-from pauselint import platforms
-from pauselint import rules as rule_registry
-from pauselint.compat import CompatTable, minor_of, parse_version
+from pauselint.compat import CompatTable, parse_version
 from pauselint.display import shown
 from pauselint.imageref import ImageRefError, parse_image
 from pauselint.inputs import InputFile, read_path
 from pauselint.lazy_re import LazyPattern
 from pauselint.model import (
-    RUNTIME_NAMES,
     Component,
     ConfigFile,
     Finding,
@@ -39,12 +36,21 @@ from pauselint.nodes import assemble_group
 from pauselint.reading import ReadConfig, ReadResult, group_root, read_inputs
 from pauselint.records import NamedTuple
 from pauselint.rules.framework import (
-    SILENT_WITHOUT,
     ImageUse,
     Policy,
     RuleContext,
     RuntimeInfo,
     location_text,
+)
+from pauselint.selection import (
+    UsageError,
+    enabled_rules,
+    fails,
+    override_severity,
+    parse_platform,
+    parse_runtime,
+    resolve_kubernetes,
+    runtime_infos,
 )
 from pauselint.sources.detect import InputType
 from pauselint.sources.layering import path_key
@@ -54,10 +60,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from pauselint.online.lookups import OnlineSettings
-
-
-class UsageError(ValueError):
-    """A bad option value: the CLI turns it into a message and exit code 2."""
 
 
 # How rules word a skip for want of a target version; the engine adds why.
@@ -90,63 +92,6 @@ class Options(NamedTuple):
     # it (json, openmetrics, show); False gives each node's name only, all a text,
     # GitHub or SARIF report shows of it (7.5 MB and 1% of a 10,000-file run).
     describe_nodes: bool = True
-
-
-def parse_platform(text: str, table: CompatTable) -> Platform:
-    """``--platform``: ``linux/x86_64``, ``linux/arm/v7`` or ``windows/amd64:ltsc2022``.
-
-    Read by :func:`pauselint.platforms.parse_platform`, as the config file's is.
-    """
-    try:
-        return platforms.parse_platform(text, table)
-    except platforms.PlatformError as exc:
-        raise UsageError(f"--platform {exc}") from None
-
-
-def parse_runtime(text: str) -> tuple[Component, str]:
-    """``containerd=1.7.20`` or ``cri-o=1.30.4`` (``crio`` is accepted for CRI-O)."""
-    name, sep, version = text.partition("=")
-    component = RUNTIME_NAMES.get(name.strip().lower())
-    if not sep or component is None:
-        raise UsageError(f"--runtime-version {text!r}: use containerd=X.Y.Z, cri-o=X.Y.Z, "
-                         "rke2=v1.33.13+rke2r2, k3s=... or cri-dockerd=X.Y.Z")
-    try:
-        parse_version(version)
-    except ValueError:
-        raise UsageError(
-            f"--runtime-version {shown(text)}: {shown(version)} is not a version") from None
-    return component, version.strip().lstrip("v")
-
-
-def resolve_kubernetes(text: str, table: CompatTable) -> Version:
-    """Validate a target version: malformed or older than the table is a usage error.
-
-    Newer than the table is allowed: PL001 says so and the rules that need the
-    table skip, rather than refusing to check anything.
-    """
-    try:
-        version = parse_version(text)
-    except ValueError:
-        raise UsageError(
-            f"Kubernetes version {shown(text)} is not a version (use e.g. 1.29)") from None
-    if len(version.release) < 2 or version.release[0] != 1:
-        raise UsageError(f"Kubernetes version {shown(text)}: expected 1.MINOR[.PATCH]")
-    oldest = table.oldest_kubernetes()
-    if minor_of(version) < minor_of(oldest):
-        raise UsageError(f"Kubernetes {text} is older than anything pauselint knows "
-                         f"(it knows {oldest.major}.{oldest.minor} and later)")
-    return version
-
-
-def runtime_infos(given: Sequence[tuple[Component, str]]) -> tuple[RuntimeInfo, ...]:
-    """One version per runtime: the same runtime twice is a usage error, not a guess."""
-    seen: dict[Component, str] = {}
-    for name, text in given:
-        if name in seen and seen[name] != text:
-            raise UsageError(f"--runtime-version gives {name.value} twice ({seen[name]} and "
-                             f"{text}); a node runs one version")
-        seen[name] = text
-    return tuple(RuntimeInfo(name, parse_version(text), text) for name, text in seen.items())
 
 
 def build_groups(read: ReadResult, root: "Path | None",
@@ -305,22 +250,6 @@ def image_uses(nodes: Sequence[NodeFacts], table: CompatTable, runtimes: Sequenc
         elif default is not None:
             uses.append(default)
     return uses, errors
-
-
-def enabled_rules(enable: Iterable[str], disable: Iterable[str], *, online: bool = True,
-                  only: Collection[str] | None = None) -> list:
-    """Rules to run: on by default, plus ``enable``, minus ``disable``; the online
-    ones only when ``online``; of those, only the IDs in ``only`` if given. Chosen
-    from the registry's table, and each imported only when a context gives it
-    something to look at (rules.Rule), so a rule that does not run is never imported."""
-    enable, disable = set(enable), set(disable)
-    unknown = sorted((enable | disable) - set(rule_registry.INFO))
-    if unknown:
-        raise UsageError(f"unknown rule id(s): {', '.join(unknown)} (see `pauselint rules`)")
-    return [rule_registry.Rule(rid, SILENT_WITHOUT.get(rid))
-            for rid, info in rule_registry.INFO.items()
-            if (info.default_enabled or rid in enable) and rid not in disable
-            and (online or not info.online) and (only is None or rid in only)]
 
 
 def run_rules(ctx: RuleContext, modules: Sequence) -> tuple[list[Finding], list[Skip]]:
@@ -775,13 +704,6 @@ def describe_files(files: Sequence[InputFile], options: Options,
     return [describe(entry) if isinstance(entry, NodeView) else entry for entry in entries]
 
 
-def override_severity(findings: list[Finding], overrides: dict[str, Severity]) -> list[Finding]:
-    """Apply the config file's per-rule severities."""
-    if not overrides:
-        return findings
-    return [f._replace(severity=overrides.get(f.rule, f.severity)) for f in findings]
-
-
 def _paths_read(groups: dict[str, list[NodeFacts]]) -> set[str]:
     """The paths of every file the nodes were layered from."""
     return {config.path for nodes in groups.values() for node in nodes
@@ -816,11 +738,6 @@ def suppress(findings: list[Finding], files: Sequence[InputFile], report_unused:
 
         kept = sorted([*kept, *findings_for(unused)], key=Finding.sort_key)
     return kept
-
-
-def fails(report: Report, threshold: Severity | None) -> bool:
-    """Whether any finding is at or above the failure threshold (None: never)."""
-    return threshold is not None and any(f.severity >= threshold for f in report.findings)
 
 
 __all__ = [

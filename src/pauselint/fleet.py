@@ -146,7 +146,7 @@ def check_clusters(results: Sequence[ClusterFacts | ClusterError], table: Compat
     ``online`` (``OnlineSettings``), the images the nodes hold are also asked of their
     registries first (no node's registry configuration is known here: each image's
     own registry is asked)."""
-    from pauselint.engine import enabled_rules
+    from pauselint.selection import enabled_rules
 
     wanted = {*NODE_RULES, *CLUSTER_RULES, *ONLINE_RULES}
     modules = {m.ID: m for m in enabled_rules(enable, disable, online=online is not None,

@@ -19,7 +19,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
-from pauselint.model import InputError
+from pauselint.model import STDIN_NAME, InputError
 from pauselint.node_layout import (
     MAX_DROPINS,
     is_process_cmdline,
@@ -31,7 +31,6 @@ from pauselint.records import NamedTuple
 from pauselint.sources.kinds import InputType
 from pauselint.sources.node_paths import escapes_root
 
-STDIN_NAME = "<stdin>"
 # Files larger than this are not node configs; refusing them keeps a mistaken
 # `pauselint check /` from reading a disk image into memory.
 MAX_BYTES = 4 * 1024 * 1024

@@ -65,6 +65,10 @@ RUNTIME_NAMES = {
 # --fail-on choices: a severity, or never.
 FAIL_ON = ("error", "warning", "info", "never")
 
+# What standard input (`-`) is called as an input: in reports, and to the config
+# file's `exclude`, which never leaves it out.
+STDIN_NAME = "<stdin>"
+
 
 class Role(str, enum.Enum):
     """What a setting means, independent of the file format it came from."""

@@ -157,3 +157,35 @@ def test_the_user_agent_is_the_version_the_client_states_else_its_metadata() -> 
     for report in ("OS: linux\n", "SDK Package Version: \n", "SDK Package Version: <none>"):
         assert _user_agent(_Reports(report)) == installed, report
     assert _user_agent(object) == installed
+
+
+CLUSTER_COMMAND = """
+import json, sys
+sys.argv = ["pauselint", "cluster", "--kubeconfig", sys.argv[1], "--format", "json"]
+from pauselint.cli import main
+try:
+    main()
+except SystemExit as exit:
+    code = exit.code
+print(json.dumps({"code": code, "loaded": sorted(m for m in sys.modules
+                                                 if m.startswith("pauselint"))}),
+      file=sys.stderr)
+"""
+
+
+def test_the_cluster_command_imports_no_file_reading_module(
+        kube_api: KubeAPI, tmp_path: Path) -> None:
+    """A scan reads no files: the engine's file-reading half (inputs, nodes, reading,
+    the format registry) stays out; what it shares with check is in selection."""
+    kube_api.set_nodes(fleet(3))
+    config = kube_api.write_kubeconfig(tmp_path / "kubeconfig")
+
+    proc = subprocess.run([sys.executable, "-c", CLUSTER_COMMAND, str(config)],
+                          capture_output=True, text=True, check=True, timeout=120)
+    found = json.loads(proc.stderr.strip().splitlines()[-1])
+
+    assert found["code"] == 0 and json.loads(proc.stdout)["summary"]["inputs"] == 3
+    loaded = set(found["loaded"])
+    assert {"pauselint.selection", "pauselint.fleet", "pauselint.sources.cluster"} <= loaded
+    assert not {"pauselint.engine", "pauselint.inputs", "pauselint.nodes", "pauselint.reading",
+                "pauselint.sources.registry", "pauselint.sources.detect"} & loaded, loaded

@@ -76,7 +76,7 @@ def cluster_command(kubeconfig: str | None, contexts: tuple[str, ...], all_conte
                     config_path: str | None, no_config: bool, online: bool | None,
                     registry_timeout: float, registry_deadline: float,
                     registry_auth_file: str | None) -> None:
-    from pauselint import engine
+    from pauselint import selection  # not the engine: a cluster scan reads no files
     from pauselint.compat import CompatError, load_table
     from pauselint.fleet import check_clusters
     from pauselint.model import Severity
@@ -91,9 +91,9 @@ def cluster_command(kubeconfig: str | None, contexts: tuple[str, ...], all_conte
     try:
         table = table_with_user_data(load_table(), config)
         version = kubernetes_version or (config.kubernetes_version if config else None)
-        target = engine.resolve_kubernetes(version, table) if version else None
-        engine.enabled_rules(rules_on, rules_off)  # validates the ids
-    except (CompatError, engine.UsageError) as exc:
+        target = selection.resolve_kubernetes(version, table) if version else None
+        selection.enabled_rules(rules_on, rules_off)  # validates the ids
+    except (CompatError, selection.UsageError) as exc:
         raise Fatal(str(exc)) from None
     try:
         from pauselint.sources.cluster import read_clusters
@@ -117,7 +117,7 @@ def cluster_command(kubeconfig: str | None, contexts: tuple[str, ...], all_conte
                                                    registry_deadline, registry_auth_file,
                                                    config))
     if config is not None and config.severity:
-        report.findings = engine.override_severity(
+        report.findings = selection.override_severity(
             report.findings, {rule: Severity.parse(level) for rule, level in config.severity})
     from pauselint.commands.run_inputs import cluster_inputs
 

@@ -188,7 +188,7 @@ def encoded(text: str, output_format: str, stream) -> bytes:
 def exit_for(report: Report, fail_on: str | None, config) -> None:
     """2 when anything could not be checked, 1 for findings at or above the threshold
     (flag, else the config file, else error), 0 otherwise."""
-    from pauselint.engine import fails
+    from pauselint.selection import fails
 
     if report.errors:
         sys.exit(EXIT_ERROR)
